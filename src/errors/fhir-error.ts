@@ -1,0 +1,86 @@
+import type { OperationOutcome, OperationOutcomeIssue } from 'fhir/r5';
+
+/** Issue codes used by this store (R5 `issue-type` code system). */
+export type IssueCode = OperationOutcomeIssue['code'];
+
+/** Details of one problem, as the caller describes it before it becomes an OperationOutcome issue. */
+export interface IssueInput {
+  code: IssueCode;
+  diagnostics: string;
+  severity?: OperationOutcomeIssue['severity'];
+  /** FHIRPath expressions naming the element(s) at fault, e.g. `ImagingSelection.instance[0].uid`. */
+  expression?: string[];
+}
+
+/**
+ * Builds an OperationOutcome from one or more issues.
+ * @see https://hl7.org/fhir/R5/operationoutcome.html
+ */
+export function operationOutcome(issues: IssueInput[]): OperationOutcome {
+  return {
+    resourceType: 'OperationOutcome',
+    issue: issues.map((i) => ({
+      severity: i.severity ?? 'error',
+      code: i.code,
+      diagnostics: i.diagnostics,
+      ...(i.expression && i.expression.length > 0 ? { expression: i.expression } : {}),
+    })),
+  };
+}
+
+/**
+ * An error that carries an HTTP status and the OperationOutcome a FHIR server would answer with.
+ * Every failure of an interaction surfaces as one of these.
+ * @see https://hl7.org/fhir/R5/http.html#2.21.0.4
+ */
+export class FhirError extends Error {
+  readonly status: number;
+  readonly outcome: OperationOutcome;
+  /** Extra response headers (e.g. `ETag` on a 410 read of a deleted resource). */
+  readonly headers: Record<string, string>;
+
+  constructor(status: number, outcome: OperationOutcome | IssueInput | IssueInput[], headers: Record<string, string> = {}) {
+    const oo =
+      'resourceType' in outcome
+        ? outcome
+        : operationOutcome(Array.isArray(outcome) ? outcome : [outcome]);
+    super(oo.issue.map((i) => i.diagnostics ?? i.code).join('; ') || `HTTP ${status}`);
+    this.name = 'FhirError';
+    this.status = status;
+    this.outcome = oo;
+    this.headers = headers;
+  }
+}
+
+/** 400 Bad Request: unparsable input or a rule of the REST API broken. */
+export const badRequest = (diagnostics: string, expression?: string[]): FhirError =>
+  new FhirError(400, { code: 'invalid', diagnostics, expression });
+
+/** 404 Not Found. */
+export const notFound = (diagnostics: string): FhirError => new FhirError(404, { code: 'not-found', diagnostics });
+
+/** 410 Gone: the resource (or the version) records a deletion. */
+export const gone = (diagnostics: string, headers: Record<string, string> = {}): FhirError =>
+  new FhirError(410, { code: 'deleted', diagnostics }, headers);
+
+/** 412 Precondition Failed: a stale `If-Match` or a conditional interaction with several matches. */
+export const preconditionFailed = (diagnostics: string): FhirError =>
+  new FhirError(412, { code: 'conflict', diagnostics });
+
+/** 409 Conflict. */
+export const conflict = (diagnostics: string): FhirError => new FhirError(409, { code: 'conflict', diagnostics });
+
+/** 422 Unprocessable Entity: the content breaks the rules of the resource (profile or business rules). */
+export const unprocessable = (diagnostics: string, expression?: string[]): FhirError =>
+  new FhirError(422, { code: 'processing', diagnostics, expression });
+
+/** 405 Method Not Allowed. */
+export const methodNotAllowed = (diagnostics: string): FhirError =>
+  new FhirError(405, { code: 'not-supported', diagnostics });
+
+/** Wraps anything thrown into a FhirError (unknown errors become 500). */
+export function toFhirError(e: unknown): FhirError {
+  if (e instanceof FhirError) return e;
+  const message = e instanceof Error ? e.message : String(e);
+  return new FhirError(500, { code: 'exception', severity: 'fatal', diagnostics: message });
+}

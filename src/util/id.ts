@@ -1,0 +1,20 @@
+/**
+ * A synchronous generator of new logical ids. Each id must match the R5 `id` pattern
+ * `[A-Za-z0-9\-\.]{1,64}` (https://hl7.org/fhir/R5/datatypes.html#id).
+ */
+export type IdGenerator = () => string;
+
+/** Random UUIDs (36 characters, valid FHIR ids), from the platform's crypto. */
+export const uuidIdGenerator: IdGenerator = () => globalThis.crypto.randomUUID();
+
+/** Sequential ids `prefix1`, `prefix2`, … for tests. */
+export function sequentialIds(prefix = 'id'): IdGenerator {
+  let n = 0;
+  return () => `${prefix}${++n}`;
+}
+
+/** The R5 `id` datatype pattern. */
+export const FHIR_ID_PATTERN = /^[A-Za-z0-9\-.]{1,64}$/;
+
+/** True when `id` is a valid FHIR logical id. */
+export const isValidId = (id: string): boolean => FHIR_ID_PATTERN.test(id);
