@@ -1,0 +1,116 @@
+import Dexie from 'dexie';
+import { badRequest } from '../errors/fhir-error.js';
+import type { HistoryRow } from '../storage/rows.js';
+import type { StoreDatabase } from '../storage/schema.js';
+
+/** A history request: instance (`type` and `id`), type (`type`), or system (neither). */
+export interface HistoryQuery {
+  type?: string;
+  id?: string;
+  /** `_since`: versions created at or after this instant (ms). */
+  since?: number;
+  /** `_at`: versions current at some point in `[low, high]` (ms). */
+  at?: { low: number; high: number };
+  count: number;
+  /** Keyset cursor: continue strictly after (older than) this position. */
+  after?: { ts: number; seq: number };
+}
+
+/** A page of history, newest first. */
+export interface HistoryPage {
+  rows: HistoryRow[];
+  total: number;
+  next?: { ts: number; seq: number };
+}
+
+const newestFirst = (a: HistoryRow, b: HistoryRow): number => b.ts - a.ts || (b.seq ?? 0) - (a.seq ?? 0);
+
+const isBefore = (row: HistoryRow, after: { ts: number; seq: number } | undefined): boolean =>
+  after === undefined || row.ts < after.ts || (row.ts === after.ts && (row.seq ?? 0) < after.seq);
+
+/**
+ * Reads one page of history, newest first, deletions included. Pages are keyset-paged on `(ts, seq)`, so a
+ * `next` link stays right while new versions are written.
+ * @see https://hl7.org/fhir/R5/http.html#history
+ */
+export async function queryHistory(db: StoreDatabase, q: HistoryQuery): Promise<HistoryPage> {
+  if (q.at !== undefined || q.id !== undefined) return pageInMemory(await candidates(db, q), q);
+
+  // Type and system history without _at read straight off the [type+ts+seq] / [ts+seq] indexes.
+  const since = q.since ?? -Infinity;
+  const upper = q.after ? [q.after.ts, q.after.seq] : [Infinity, Dexie.maxKey];
+  const collection =
+    q.type !== undefined
+      ? db.history.where('[type+ts+seq]').between([q.type, since, Dexie.minKey], [q.type, ...upper], true, false)
+      : db.history.where('[ts+seq]').between([since, Dexie.minKey], upper, true, false);
+  const rows = await collection.reverse().limit(q.count + 1).toArray();
+  const totalRange =
+    q.type !== undefined
+      ? db.history.where('[type+ts+seq]').between([q.type, since, Dexie.minKey], [q.type, Infinity, Dexie.maxKey])
+      : db.history.where('[ts+seq]').between([since, Dexie.minKey], [Infinity, Dexie.maxKey]);
+  const total = await totalRange.count();
+  return page(rows, q.count, total);
+}
+
+async function candidates(db: StoreDatabase, q: HistoryQuery): Promise<HistoryRow[]> {
+  let rows: HistoryRow[];
+  if (q.id !== undefined && q.type !== undefined) {
+    rows = await db.history
+      .where('[type+id+versionId]')
+      .between([q.type, q.id, Dexie.minKey], [q.type, q.id, Dexie.maxKey])
+      .toArray();
+  } else if (q.type !== undefined) {
+    rows = await db.history.where('[type+ts+seq]').between([q.type, -Infinity, Dexie.minKey], [q.type, Infinity, Dexie.maxKey]).toArray();
+  } else {
+    rows = await db.history.toArray();
+  }
+  rows.sort(newestFirst);
+  if (q.since !== undefined) rows = rows.filter((r) => r.ts >= q.since!);
+  if (q.at !== undefined) rows = currentDuring(rows, q.at.low, q.at.high);
+  return rows;
+}
+
+/**
+ * Versions current at some point in `[low, high]`: those written inside it, plus for each resource the newest
+ * version written before `low` (it was current when the period began). Rows arrive newest first.
+ */
+function currentDuring(rows: HistoryRow[], low: number, high: number): HistoryRow[] {
+  const seenBefore = new Set<string>();
+  const out: HistoryRow[] = [];
+  for (const r of rows) {
+    if (r.ts > high) continue;
+    if (r.ts >= low) {
+      out.push(r);
+      continue;
+    }
+    const key = `${r.type}/${r.id}`;
+    if (seenBefore.has(key)) continue;
+    seenBefore.add(key);
+    // A resource deleted before the period began was not current during it.
+    if (r.method !== 'DELETE') out.push(r);
+  }
+  return out;
+}
+
+function pageInMemory(rows: HistoryRow[], q: HistoryQuery): HistoryPage {
+  const rest = rows.filter((r) => isBefore(r, q.after));
+  return page(rest.slice(0, q.count + 1), q.count, rows.length);
+}
+
+function page(rows: HistoryRow[], count: number, total: number): HistoryPage {
+  const shown = rows.slice(0, count);
+  const last = shown[shown.length - 1];
+  const result: HistoryPage = { rows: shown, total };
+  if (rows.length > count && last) result.next = { ts: last.ts, seq: last.seq ?? 0 };
+  return result;
+}
+
+/** Encodes a history cursor for a `_page` link parameter. */
+export const encodeHistoryCursor = (c: { ts: number; seq: number }): string => `h.${c.ts}.${c.seq}`;
+
+/** Decodes a `_page` history cursor (400 when it is not one this store made). */
+export function decodeHistoryCursor(page: string): { ts: number; seq: number } {
+  const m = /^h\.(-?\d+)\.(\d+)$/.exec(page);
+  if (!m) throw badRequest(`Invalid history paging cursor '${page}'`, ['_page']);
+  return { ts: Number(m[1]), seq: Number(m[2]) };
+}

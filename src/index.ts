@@ -1,0 +1,10 @@
+export { openStore } from './store.js';
+export type { Store, StoreOptions, SearchParams, WriteOptions } from './store.js';
+export type { FhirRequest, FhirResponse } from './rest/http.js';
+export { FhirError, operationOutcome } from './errors/fhir-error.js';
+export type { IssueInput } from './errors/fhir-error.js';
+export { steppingClock, systemClock } from './util/clock.js';
+export type { Clock } from './util/clock.js';
+export { sequentialIds, uuidIdGenerator } from './util/id.js';
+export type { IdGenerator } from './util/id.js';
+export type { StoreDatabase } from './storage/schema.js';

@@ -1,0 +1,51 @@
+import type { Bundle, BundleEntry, BundleLink, Resource } from 'fhir/r5';
+
+/** The absolute, version-independent URL of a resource on this store (bdl-8: no `_history`). */
+export const fullUrl = (baseUrl: string, type: string, id: string): string => `${baseUrl}/${type}/${id}`;
+
+/**
+ * Builds a `searchset` Bundle (https://hl7.org/fhir/R5/bundle.html, https://hl7.org/fhir/R5/search.html#return).
+ * `total` is left out when not computed (bdl-1 allows it only for searchset and history).
+ */
+export function searchsetBundle(args: {
+  id: string;
+  lastUpdated: string;
+  total?: number;
+  links: BundleLink[];
+  entries: BundleEntry[];
+}): Bundle {
+  const bundle: Bundle = {
+    resourceType: 'Bundle',
+    id: args.id,
+    meta: { lastUpdated: args.lastUpdated },
+    type: 'searchset',
+    link: args.links,
+  };
+  if (args.total !== undefined) bundle.total = args.total;
+  if (args.entries.length > 0) bundle.entry = args.entries;
+  return bundle;
+}
+
+/** A `match` entry of a searchset. */
+export const matchEntry = (baseUrl: string, resource: Resource): BundleEntry => ({
+  fullUrl: fullUrl(baseUrl, resource.resourceType, resource.id ?? ''),
+  resource,
+  search: { mode: 'match' },
+});
+
+/** Builds a `history` Bundle, newest version first (https://hl7.org/fhir/R5/http.html#history). */
+export function historyBundle(args: { id: string; lastUpdated: string; total?: number; links: BundleLink[]; entries: BundleEntry[] }): Bundle {
+  const bundle: Bundle = {
+    resourceType: 'Bundle',
+    id: args.id,
+    meta: { lastUpdated: args.lastUpdated },
+    type: 'history',
+    link: args.links,
+  };
+  if (args.total !== undefined) bundle.total = args.total;
+  if (args.entries.length > 0) bundle.entry = args.entries;
+  return bundle;
+}
+
+/** A Bundle link. */
+export const link = (relation: BundleLink['relation'], url: string): BundleLink => ({ relation, url });

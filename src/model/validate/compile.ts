@@ -1,0 +1,129 @@
+import type { CompiledElement, CompiledStructure, ElementKind, RequiredElement, StructureRule } from './compiled-structure.js';
+import type { ElementRow, StructureTable } from './element-table.js';
+import { PRIMITIVE_TYPES } from './primitives.js';
+import { REQUIRED_VALUE_SETS } from './required-bindings.js';
+
+/** What turns a set of element tables into walkable structures. */
+export interface CompileOptions {
+  /** Tables by structure name; must include `Element` (the shape of a primitive's `_element`). */
+  readonly tables: Readonly<Record<string, StructureTable>>;
+  /** Type names that share another type's table (Age → Quantity). */
+  readonly aliases?: Readonly<Record<string, string>>;
+  /** Content rules by structure name (type name or backbone path). */
+  readonly rules?: Readonly<Record<string, StructureRule>>;
+  /** Structures that are resource roots. */
+  readonly resources?: readonly string[];
+  /** Structures whose unknown properties are walked structurally, not refused. */
+  readonly open?: readonly string[];
+}
+
+interface MutableStructure {
+  name: string;
+  isResource: boolean;
+  open: boolean;
+  elements: Map<string, CompiledElement>;
+  requiredElements: RequiredElement[];
+  rule: StructureRule | undefined;
+}
+
+const BACKBONE = 'BackboneElement';
+
+const capitalise = (type: string): string => type.charAt(0).toUpperCase() + type.slice(1);
+
+/**
+ * Compiles element tables into structures keyed by name (types, backbone paths and aliases). Throws
+ * at load time on a table that cannot be enforced (unknown parent path, required binding without a
+ * membership test), so a table mistake cannot silently weaken validation.
+ * @see https://hl7.org/fhir/R5/elementdefinition.html
+ * @see https://hl7.org/fhir/R5/formats.html#choice (one JSON property per type of `name[x]`)
+ */
+export function compileStructures(options: CompileOptions): ReadonlyMap<string, CompiledStructure> {
+  const { tables, aliases = {}, rules = {}, resources = [], open = [] } = options;
+  const structures = new Map<string, MutableStructure>();
+  const shell = (name: string): MutableStructure => ({
+    name,
+    isResource: resources.includes(name),
+    open: open.includes(name),
+    elements: new Map(),
+    requiredElements: [],
+    rule: undefined,
+  });
+
+  for (const [name, table] of Object.entries(tables)) {
+    structures.set(name, shell(name));
+    for (const [path, row] of Object.entries(table)) {
+      if (row.types.length === 1 && row.types[0] === BACKBONE) structures.set(path, shell(path));
+    }
+  }
+  for (const [alias, target] of Object.entries(aliases)) {
+    const structure = structures.get(target);
+    if (!structure) throw new Error(`Alias ${alias} names unknown structure ${target}`);
+    structures.set(alias, structure);
+  }
+  const primitiveExtension = structures.get('Element');
+  if (!primitiveExtension) throw new Error('The Element table (shape of `_element`) is required');
+
+  for (const table of Object.values(tables)) {
+    for (const [path, row] of Object.entries(table)) {
+      const dot = path.lastIndexOf('.');
+      const parent = structures.get(path.slice(0, dot));
+      if (!parent) throw new Error(`No structure holds ${path}`);
+      addElement(parent, path, path.slice(dot + 1), row, structures, primitiveExtension);
+    }
+  }
+  for (const [name, rule] of Object.entries(rules)) {
+    const structure = structures.get(name);
+    if (!structure) throw new Error(`Rule for unknown structure ${name}`);
+    structure.rule = rule;
+  }
+  return structures;
+}
+
+function addElement(
+  parent: MutableStructure,
+  path: string,
+  name: string,
+  row: ElementRow,
+  structures: ReadonlyMap<string, MutableStructure>,
+  primitiveExtension: MutableStructure,
+): void {
+  const isChoice = name.endsWith('[x]');
+  const base = isChoice ? name.slice(0, -3) : name;
+  const binding = row.binding?.strength === 'required' ? requiredBinding(path, row.binding.valueSet) : undefined;
+  const jsonKeys: string[] = [];
+  for (const type of row.types) {
+    const jsonKey = isChoice ? base + capitalise(type) : base;
+    const primitive = Object.hasOwn(PRIMITIVE_TYPES, type) ? PRIMITIVE_TYPES[type] : undefined;
+    let kind: ElementKind;
+    let structure: MutableStructure | undefined;
+    if (primitive) {
+      kind = 'primitive';
+      structure = primitiveExtension;
+    } else if (type === 'Resource') {
+      kind = 'resource';
+    } else {
+      structure = structures.get(type === BACKBONE ? path : type);
+      kind = structure ? 'complex' : 'structural';
+    }
+    parent.elements.set(jsonKey, {
+      name,
+      jsonKey,
+      step: isChoice ? `${base}.ofType(${type})` : base,
+      choiceStep: isChoice ? base : undefined,
+      type,
+      repeats: row.max === '*',
+      kind,
+      primitive,
+      structure,
+      binding,
+    });
+    jsonKeys.push(jsonKey);
+  }
+  if (row.min > 0) parent.requiredElements.push({ name, step: base, min: row.min, jsonKeys });
+}
+
+function requiredBinding(path: string, valueSet: string): CompiledElement['binding'] {
+  const membership = REQUIRED_VALUE_SETS.get(valueSet);
+  if (!membership) throw new Error(`${path} has a required binding to ${valueSet}, which has no membership test`);
+  return { valueSet, membership };
+}

@@ -1,0 +1,31 @@
+import type { IssueCollector } from './issues.js';
+
+/**
+ * Deepest nesting of JSON objects accepted. Real resources stay far below it; it turns a cyclic
+ * object graph (possible from application code, never from JSON) into an issue, not a stack overflow.
+ */
+export const MAX_DEPTH = 200;
+
+/** State shared by the walkers during one validation. */
+export interface WalkContext {
+  readonly issues: IssueCollector;
+  /** Current JSON object nesting. */
+  depth: number;
+  /** Validates a resource found inside another (`contained`); supplied by the resource layer. */
+  readonly validateContainedResource: (value: unknown, path: string) => void;
+}
+
+/** Enters one more level of nesting; false (with an issue) when too deep. Pair with `leave`. */
+export function enter(ctx: WalkContext, path: string): boolean {
+  if (ctx.depth >= MAX_DEPTH) {
+    ctx.issues.structure(path, `Nested more than ${MAX_DEPTH} levels deep (cyclic object?)`);
+    return false;
+  }
+  ctx.depth++;
+  return true;
+}
+
+/** Leaves a level entered with `enter`. */
+export function leave(ctx: WalkContext): void {
+  ctx.depth--;
+}

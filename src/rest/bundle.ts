@@ -1,0 +1,239 @@
+import type { Bundle, BundleEntry, Resource } from 'fhir/r5';
+import { badRequest, FhirError, preconditionFailed, toFhirError } from '../errors/fhir-error.js';
+import { formatEtag } from '../history/etag.js';
+import { conditionalReferences, rewriteReferences } from '../model/references.js';
+import { commitPlanned, type Planned } from './commit.js';
+import type { EngineContext } from './context.js';
+import { requireType } from './guards.js';
+import { splitUrl, type ParsedRequest, type Preferences } from './http.js';
+import { planCreate } from './interactions/writes.js';
+import { preferredBody, type Outcome } from './outcome.js';
+import { route, type Route } from './router.js';
+import { conditionalMatches } from './search-runner.js';
+
+/** Runs one request to its outcome (passed in: a batch entry is an ordinary request). */
+export type Execute = (ctx: EngineContext, req: ParsedRequest, prefer: Preferences) => Promise<Outcome>;
+
+const REASONS: Record<number, string> = {
+  200: 'OK', 201: 'Created', 204: 'No Content', 304: 'Not Modified', 400: 'Bad Request', 404: 'Not Found',
+  405: 'Method Not Allowed', 409: 'Conflict', 410: 'Gone', 412: 'Precondition Failed', 415: 'Unsupported Media Type',
+  422: 'Unprocessable Entity', 500: 'Internal Server Error',
+};
+const statusLine = (status: number): string => `${status}${REASONS[status] ? ` ${REASONS[status]}` : ''}`;
+
+/**
+ * batch and transaction: `POST [base]` with a Bundle. A batch answers every entry on its own; a transaction
+ * is all or nothing in one IndexedDB transaction, processed in the R5 order (DELETE, POST, PUT/PATCH, GET),
+ * with `urn:uuid` and other entry `fullUrl`s rewritten to the ids the store assigns.
+ * @see https://hl7.org/fhir/R5/http.html#transaction
+ */
+export async function processBundle(ctx: EngineContext, body: unknown, prefer: Preferences, execute: Execute): Promise<Outcome> {
+  const bundle = body as Bundle | undefined;
+  if (typeof bundle !== 'object' || bundle === null || bundle.resourceType !== 'Bundle') {
+    throw badRequest('POST to the base URL takes a Bundle of type batch or transaction');
+  }
+  if (bundle.type !== 'batch' && bundle.type !== 'transaction') {
+    throw badRequest(`Bundle.type must be batch or transaction, got '${String(bundle.type)}'`, ['Bundle.type']);
+  }
+  if (bundle.entry !== undefined && !Array.isArray(bundle.entry)) throw badRequest('Bundle.entry must be an array', ['Bundle.entry']);
+  const entries = bundle.entry ?? [];
+  const responseEntries = bundle.type === 'batch' ? await runBatch(ctx, entries, prefer, execute) : await runTransaction(ctx, entries, prefer);
+  const response: Bundle = {
+    resourceType: 'Bundle',
+    id: ctx.newId(),
+    meta: { lastUpdated: ctx.clock().toISOString() },
+    type: bundle.type === 'batch' ? 'batch-response' : 'transaction-response',
+    ...(responseEntries.length > 0 ? { entry: responseEntries } : {}),
+  };
+  return { status: 200, resource: response };
+}
+
+/** The request an entry stands for, as if it had come over HTTP. */
+function entryRequest(ctx: EngineContext, entry: BundleEntry, index: number): ParsedRequest {
+  const where = `Bundle.entry[${index}].request`;
+  const r = entry.request;
+  if (!r || typeof r.method !== 'string' || typeof r.url !== 'string' || r.url === '') {
+    throw badRequest(`${where} needs a method and a url`, [where]);
+  }
+  const method = r.method.toUpperCase();
+  if (!['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'].includes(method)) throw badRequest(`${where}.method '${r.method}' is not allowed`, [`${where}.method`]);
+  const { path, query, hasQuery } = splitUrl(r.url, ctx.baseUrl);
+  if (path.length === 0) throw badRequest(`${where}.url must name a resource type; Bundles do not nest`, [`${where}.url`]);
+  const headers = new Map<string, string>();
+  if (r.ifMatch) headers.set('if-match', r.ifMatch);
+  if (r.ifNoneExist) headers.set('if-none-exist', r.ifNoneExist);
+  if (r.ifNoneMatch) headers.set('if-none-match', r.ifNoneMatch);
+  if (r.ifModifiedSince) headers.set('if-modified-since', r.ifModifiedSince);
+  const parsed: ParsedRequest = { method, path, query, hasQuery, headers };
+  const resource = entry.resource as Resource | undefined;
+  if (method === 'PATCH' && resource?.resourceType === 'Binary') {
+    // JSON Patch travels in a Binary inside Bundles.
+    const binary = resource as { contentType?: string; data?: string };
+    parsed.contentType = binary.contentType ?? 'application/json-patch+json';
+    try {
+      parsed.body = JSON.parse(new TextDecoder().decode(Uint8Array.from(atob(binary.data ?? ''), (c) => c.charCodeAt(0)))) as unknown;
+    } catch {
+      throw badRequest(`Bundle.entry[${index}].resource: the Binary does not hold a JSON Patch`, [`Bundle.entry[${index}].resource`]);
+    }
+  } else if (resource !== undefined) {
+    parsed.body = resource;
+    parsed.contentType = 'application/fhir+json';
+  }
+  return parsed;
+}
+
+/** A response entry for an outcome (https://hl7.org/fhir/R5/bundle.html, Bundle.entry.response). */
+function responseEntry(outcome: Outcome, prefer: Preferences): BundleEntry {
+  const response: NonNullable<BundleEntry['response']> = { status: statusLine(outcome.status) };
+  if (outcome.location) response.location = outcome.location;
+  if (outcome.versionId !== undefined) response.etag = formatEtag(outcome.versionId);
+  if (outcome.lastUpdated) response.lastModified = outcome.lastUpdated;
+  const body = preferredBody(outcome, prefer);
+  const entry: BundleEntry = { response };
+  if (body?.resourceType === 'OperationOutcome' && outcome.write) response.outcome = body;
+  else if (body) entry.resource = body;
+  return entry;
+}
+
+const errorEntry = (e: unknown): BundleEntry => {
+  const err = toFhirError(e);
+  return { response: { status: statusLine(err.status), outcome: err.outcome } };
+};
+
+/** Batch: each entry on its own, in order; one failing entry answers its own error and the rest go on. */
+async function runBatch(ctx: EngineContext, entries: BundleEntry[], prefer: Preferences, execute: Execute): Promise<BundleEntry[]> {
+  const out: BundleEntry[] = [];
+  for (const [i, entry] of entries.entries()) {
+    try {
+      out.push(responseEntry(await execute(ctx, entryRequest(ctx, entry, i), prefer), prefer));
+    } catch (e) {
+      out.push(errorEntry(e));
+    }
+  }
+  return out;
+}
+
+const ORDER: Record<string, number> = { DELETE: 0, POST: 1, PUT: 2, PATCH: 2, GET: 3, HEAD: 3 };
+
+/** Transaction: plan every entry, then commit them all in one IndexedDB transaction, or none. */
+async function runTransaction(ctx: EngineContext, entries: BundleEntry[], prefer: Preferences): Promise<BundleEntry[]> {
+  const { value } = await commitPlanned(ctx, () => planTransaction(ctx, entries, prefer));
+  return value;
+}
+
+async function planTransaction(ctx: EngineContext, entries: BundleEntry[], prefer: Preferences): Promise<Planned<BundleEntry[]>> {
+  const requests = entries.map((e, i) => entryRequest(ctx, e, i));
+  const verifies: (() => Promise<void>)[] = [];
+
+  // 1. Allocate the ids of created resources (or find the conditional-create match) so links can be rewritten.
+  const links = new Map<string, string>();
+  const presetIds = new Map<number, string>();
+  for (const [i, req] of requests.entries()) {
+    const fullUrl = entries[i]!.fullUrl;
+    const type = req.path[0]!;
+    if (req.method === 'POST' && req.path.length === 1) {
+      requireType(type);
+      let id: string | undefined;
+      const ifNoneExist = req.headers.get('if-none-exist');
+      if (ifNoneExist !== undefined) {
+        const found = await conditionalMatches(ctx, type, splitUrl(`?${ifNoneExist.replace(/^.*\?/, '')}`, '').query);
+        if (found.ids.length > 1) throw preconditionFailed(`Bundle.entry[${i}]: If-None-Exist matches several ${type} resources`);
+        id = found.ids[0];
+      }
+      if (id === undefined) {
+        id = ctx.newId();
+        presetIds.set(i, id);
+      }
+      if (fullUrl) links.set(fullUrl, `${type}/${id}`);
+    } else if (req.method === 'PUT' && req.path.length === 2 && fullUrl) {
+      links.set(fullUrl, `${type}/${req.path[1]!}`);
+    }
+  }
+
+  // 2. Conditional references `Type?criteria` resolve to their single match.
+  for (const req of requests) {
+    for (const ref of conditionalReferences(req.body)) {
+      if (links.has(ref)) continue;
+      const [refType = '', query = ''] = ref.split('?', 2);
+      requireType(refType);
+      const found = await conditionalMatches(ctx, refType, splitUrl(`?${query}`, '').query);
+      if (found.ids.length !== 1) {
+        throw preconditionFailed(`Conditional reference '${ref}' matches ${found.ids.length === 0 ? 'nothing' : 'several resources'}`);
+      }
+      links.set(ref, `${refType}/${found.ids[0]!}`);
+      verifies.push(found.verify);
+    }
+  }
+  for (const req of requests) if (req.body !== undefined && req.contentType === 'application/fhir+json') req.body = rewriteReferences(req.body, links);
+
+  // 3. A resource may be touched once per transaction.
+  const identities = new Map<string, number>();
+  for (const [i, req] of requests.entries()) {
+    if (req.method === 'GET' || req.method === 'HEAD') continue;
+    const identity = req.method === 'POST' ? links.get(entries[i]!.fullUrl ?? '') ?? `#${i}` : req.path.slice(0, 2).join('/') + (req.hasQuery ? `?${req.query.map((q) => q.join('=')).join('&')}` : '');
+    const other = identities.get(identity);
+    if (other !== undefined) throw badRequest(`Bundle.entry[${other}] and Bundle.entry[${i}] both change ${identity}`, [`Bundle.entry[${i}]`]);
+    identities.set(identity, i);
+  }
+
+  // 4. Plan the writes in the R5 processing order; reads run inside the transaction, after the writes.
+  const order = requests.map((_, i) => i).sort((a, b) => (ORDER[requests[a]!.method] ?? 9) - (ORDER[requests[b]!.method] ?? 9) || a - b);
+  const plans: { index: number; planned: Planned<Outcome> }[] = [];
+  const reads: { index: number; route: Extract<Route, { kind: 'read' }> }[] = [];
+  for (const i of order) {
+    const req = requests[i]!;
+    const preset = presetIds.get(i);
+    let r: Route;
+    if (req.method === 'POST' && req.path.length === 1) {
+      const ifNoneExist = req.headers.get('if-none-exist');
+      const planned = await planCreate(ctx, req.path[0]!, req.body, ifNoneExist !== undefined ? { ifNoneExist } : {}, preset);
+      plans.push({ index: i, planned });
+      continue;
+    }
+    try {
+      r = route(ctx, req, prefer);
+    } catch (e) {
+      throw annotate(e, i);
+    }
+    if (r.kind === 'bundle') throw badRequest(`Bundle.entry[${i}]: Bundles do not nest`);
+    if (r.kind === 'read') reads.push({ index: i, route: r });
+    else plans.push({ index: i, planned: await r.plan().catch((e: unknown) => Promise.reject(annotate(e, i))) });
+  }
+
+  const writes = plans.flatMap((p) => p.planned.writes);
+  for (const p of plans) if (p.planned.verify) verifies.push(p.planned.verify);
+  return {
+    writes,
+    verify: async () => {
+      for (const v of verifies) await v();
+    },
+    after: async (results) => {
+      const out: BundleEntry[] = new Array<BundleEntry>(entries.length);
+      let offset = 0;
+      for (const p of plans) {
+        const mine = results.slice(offset, offset + p.planned.writes.length);
+        offset += p.planned.writes.length;
+        const outcome = p.planned.after ? await p.planned.after(mine) : { status: 200 };
+        out[p.index] = responseEntry(outcome, prefer);
+      }
+      for (const r of reads) {
+        try {
+          out[r.index] = responseEntry(await r.route.run(), prefer);
+        } catch (e) {
+          throw annotate(e, r.index);
+        }
+      }
+      return out;
+    },
+  };
+}
+
+/** Prefixes an entry's error with its position, keeping its status. */
+function annotate(e: unknown, index: number): FhirError {
+  const err = toFhirError(e);
+  const outcome = {
+    ...err.outcome,
+    issue: err.outcome.issue.map((i) => ({ ...i, diagnostics: `Bundle.entry[${index}]: ${i.diagnostics ?? i.code}` })),
+  };
+  return new FhirError(err.status, outcome, err.headers);
+}

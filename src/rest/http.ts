@@ -1,0 +1,126 @@
+import { badRequest, FhirError } from '../errors/fhir-error.js';
+
+/** A FHIR REST request as `store.handle` takes it. `url` is relative to the FHIR base. */
+export interface FhirRequest {
+  method: string;
+  url: string;
+  /** Header names are case-insensitive. */
+  headers?: Record<string, string | undefined>;
+  /** A parsed JSON value, or a string parsed according to its `Content-Type`. */
+  body?: unknown;
+}
+
+/** What `store.handle` answers: the status, headers and body a FHIR server would send. */
+export interface FhirResponse {
+  status: number;
+  headers: Record<string, string>;
+  body?: unknown;
+}
+
+/** A request after parsing: path segments, query pairs, lower-cased headers and a parsed body. */
+export interface ParsedRequest {
+  method: string;
+  path: string[];
+  query: [string, string][];
+  /** Whether the URL had a `?` (a conditional interaction on `[type]?` even with no parameters). */
+  hasQuery: boolean;
+  headers: Map<string, string>;
+  body?: unknown;
+  /** The media type of the body without parameters, lower-cased. */
+  contentType?: string;
+}
+
+const JSON_TYPES = /^application\/(?:fhir\+json|json|json-patch\+json|[a-z0-9.+-]*\+json)$/;
+const FORM_TYPE = 'application/x-www-form-urlencoded';
+
+/**
+ * Parses a request. A string body is parsed by its `Content-Type` (JSON by default); malformed JSON is a 400
+ * and an unsupported media type a 415.
+ * @see https://hl7.org/fhir/R5/http.html#mime-type
+ */
+export function parseRequest(req: FhirRequest, baseUrl: string): ParsedRequest {
+  const headers = new Map<string, string>();
+  for (const [k, v] of Object.entries(req.headers ?? {})) if (v !== undefined) headers.set(k.toLowerCase(), String(v));
+  const method = req.method.toUpperCase();
+  const { path, query, hasQuery } = splitUrl(req.url, baseUrl);
+  const contentType = headers.get('content-type')?.split(';')[0]?.trim().toLowerCase();
+  const parsed: ParsedRequest = { method, path, query, hasQuery, headers };
+  if (contentType) parsed.contentType = contentType;
+  if (req.body !== undefined && req.body !== null && req.body !== '') parsed.body = parseBody(req.body, contentType);
+  return parsed;
+}
+
+/** Splits `Type/id?x=1` into path segments and query pairs; an absolute URL on the store's base is accepted. */
+export function splitUrl(url: string, baseUrl: string): { path: string[]; query: [string, string][]; hasQuery: boolean } {
+  let rest = url;
+  if (baseUrl && rest.startsWith(baseUrl)) rest = rest.slice(baseUrl.length);
+  const q = rest.indexOf('?');
+  const pathPart = q < 0 ? rest : rest.slice(0, q);
+  const queryPart = q < 0 ? '' : rest.slice(q + 1);
+  const path = pathPart
+    .split('/')
+    .filter((s) => s !== '')
+    .map((s) => decodeComponent(s, 'path'));
+  return { path, query: parseQuery(queryPart), hasQuery: q >= 0 };
+}
+
+/**
+ * Parses a URL query. Unlike form decoding, `+` stays `+`: FHIR values such as `+05:00` offsets are often sent
+ * unencoded, and reading them as spaces would silently change the search.
+ */
+export function parseQuery(query: string): [string, string][] {
+  if (query === '') return [];
+  return query
+    .split('&')
+    .filter((p) => p !== '')
+    .map((pair) => {
+      const eq = pair.indexOf('=');
+      const name = eq < 0 ? pair : pair.slice(0, eq);
+      const value = eq < 0 ? '' : pair.slice(eq + 1);
+      return [decodeComponent(name, 'query'), decodeComponent(value, 'query')];
+    });
+}
+
+/** Parses an `application/x-www-form-urlencoded` body (here `+` is a space, per the form encoding). */
+export function parseForm(body: string): [string, string][] {
+  return [...new URLSearchParams(body)];
+}
+
+function decodeComponent(s: string, where: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    throw badRequest(`Malformed percent-encoding in the ${where}: '${s}'`);
+  }
+}
+
+function parseBody(body: unknown, contentType: string | undefined): unknown {
+  if (typeof body !== 'string') return body;
+  if (contentType === FORM_TYPE) return parseForm(body);
+  if (contentType === undefined || JSON_TYPES.test(contentType)) {
+    try {
+      return JSON.parse(body) as unknown;
+    } catch (e) {
+      throw badRequest(`The body is not valid JSON: ${(e as Error).message}`);
+    }
+  }
+  throw new FhirError(415, { code: 'not-supported', diagnostics: `Unsupported Content-Type '${contentType}'; use application/fhir+json` });
+}
+
+/** The `Prefer` header's parts this store honours (https://hl7.org/fhir/R5/http.html#prefer). */
+export interface Preferences {
+  return?: 'minimal' | 'representation' | 'OperationOutcome';
+  handling?: 'strict' | 'lenient';
+}
+
+/** Parses `Prefer: return=minimal, handling=lenient`. Unknown preferences are ignored, as RFC 7240 says. */
+export function parsePrefer(header: string | undefined): Preferences {
+  const prefs: Preferences = {};
+  if (!header) return prefs;
+  for (const part of header.split(/[,;]/)) {
+    const [k, v] = part.split('=').map((s) => s.trim().replace(/^"|"$/g, ''));
+    if (k === 'return' && (v === 'minimal' || v === 'representation' || v === 'OperationOutcome')) prefs.return = v;
+    if (k === 'handling' && (v === 'strict' || v === 'lenient')) prefs.handling = v;
+  }
+  return prefs;
+}

@@ -1,0 +1,70 @@
+import type { CapabilityStatement, CapabilityStatementRestResource } from 'fhir/r5';
+import { BUILT_IN_PARAMETERS } from '../../search/parameters.js';
+import type { EngineContext } from '../context.js';
+import type { Outcome } from '../outcome.js';
+
+/** Types the selections point at (ImagingSelection's reference targets), stored with structural checks. */
+const REFERENCED_TYPES = [
+  'Appointment', 'AppointmentResponse', 'BodyStructure', 'CarePlan', 'CareTeam', 'Device', 'DocumentReference', 'Endpoint',
+  'Group', 'HealthcareService', 'ImagingStudy', 'Location', 'Medication', 'Organization', 'Patient', 'Practitioner',
+  'PractitionerRole', 'Procedure', 'RelatedPerson', 'ServiceRequest', 'Specimen', 'Substance', 'Task',
+];
+
+const INTERACTIONS: CapabilityStatementRestResource['interaction'] = [
+  'read', 'vread', 'update', 'patch', 'delete', 'history-instance', 'history-type', 'create', 'search-type',
+].map((code) => ({ code: code as NonNullable<CapabilityStatementRestResource['interaction']>[number]['code'] }));
+
+function resourceEntry(type: string, documentation?: string): CapabilityStatementRestResource {
+  return {
+    type: type as CapabilityStatementRestResource['type'],
+    ...(documentation ? { documentation } : {}),
+    interaction: INTERACTIONS,
+    versioning: 'versioned-update',
+    readHistory: true,
+    updateCreate: true,
+    conditionalCreate: true,
+    conditionalRead: 'full-support',
+    conditionalUpdate: true,
+    conditionalPatch: true,
+    conditionalDelete: 'single',
+    referencePolicy: ['literal', 'logical'],
+    searchParam: BUILT_IN_PARAMETERS.filter((p) => p.base === '*' || p.base.includes(type)).map((p) => ({
+      name: p.code,
+      definition: p.url,
+      type: p.type,
+      documentation: p.description,
+    })),
+  };
+}
+
+/**
+ * capabilities: a CapabilityStatement that says what this store does, and only that.
+ * @see https://hl7.org/fhir/R5/http.html#capabilities
+ */
+export function capabilities(ctx: EngineContext): Outcome {
+  const statement: CapabilityStatement = {
+    resourceType: 'CapabilityStatement',
+    status: 'active',
+    date: ctx.clock().toISOString(),
+    kind: 'instance',
+    software: { name: 'fhir-offline-store', version: '0.1.0' },
+    implementation: { description: 'Embedded offline-first FHIR R5 store', url: ctx.baseUrl },
+    fhirVersion: '5.0.0',
+    format: ['application/fhir+json'],
+    patchFormat: ['application/json-patch+json', 'application/fhir+json'],
+    rest: [
+      {
+        mode: 'server',
+        documentation:
+          'ImagingSelection is validated against R5 before every write; other types are stored with structural checks. ' +
+          'Search supports _id, _lastUpdated, identifier, _count and _summary=count; unknown parameters answer 400 unless Prefer: handling=lenient.',
+        resource: [
+          resourceEntry('ImagingSelection', 'Validated against the R5 ImagingSelection definition'),
+          ...REFERENCED_TYPES.map((t) => resourceEntry(t, 'Structural checks only')),
+        ],
+        interaction: [{ code: 'transaction' }, { code: 'batch' }, { code: 'history-system' }],
+      },
+    ],
+  };
+  return { status: 200, resource: statement };
+}

@@ -1,0 +1,208 @@
+import type { Resource } from 'fhir/r5';
+import { preconditionFailed } from '../errors/fhir-error.js';
+import type { StoreDatabase } from './schema.js';
+import type { HistoryMethod, IndexEntry, OutboxOp, OutboxRow, ResourceRow, SearchIndexRow } from './rows.js';
+
+/**
+ * Thrown inside a write transaction when what a plan was computed from has changed since (another write
+ * got in between). The caller plans again; nothing was written.
+ */
+export class StalePlanError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StalePlanError';
+  }
+}
+
+/** Where a change came from: local writes enter the outbox, writes pulled from a server never do. */
+export type ChangeOrigin = 'local' | 'remote';
+
+/**
+ * One resource write, planned before the transaction opens: the resource is validated and its index entries
+ * computed; only the version number, `meta.lastUpdated` and the preconditions are settled inside.
+ */
+export interface WriteSpec {
+  type: string;
+  id: string;
+  /** `post`: a new id (must not exist); `put`: create or update; `delete`: tombstone. */
+  kind: 'post' | 'put' | 'delete';
+  resource?: Resource;
+  index?: IndexEntry[];
+  /** `If-Match` version: a different current version answers 412 (https://hl7.org/fhir/R5/http.html#concurrency). */
+  ifMatch?: number;
+  /** The version the plan was computed from (`null`: no live resource). A mismatch means: plan again. */
+  basedOn?: number | null;
+  origin?: ChangeOrigin;
+  /** Recorded for the history entry's `request.method` when it differs from the kind (e.g. conditional create). */
+  method?: HistoryMethod;
+}
+
+/** What a committed write produced. */
+export interface WriteResult {
+  type: string;
+  id: string;
+  versionId: number;
+  ts: number;
+  lastUpdated: string;
+  /** The stored resource with its new `meta` (absent for a delete). */
+  resource?: Resource;
+  /** True when no live resource existed before (201 Created). */
+  created: boolean;
+  /** True for a delete of something absent or already deleted: nothing was written. */
+  noop: boolean;
+}
+
+/** A committed change, as observers see it. */
+export interface CommittedChange {
+  type: string;
+  id: string;
+  versionId: number;
+  op: OutboxOp;
+  origin: ChangeOrigin;
+}
+
+const indexKey = (e: IndexEntry): string => `${e.param}\u0000${typeof e.value}\u0000${String(e.value)}`;
+
+/**
+ * Applies one write inside an open read-write transaction over `db.writeTables`: the current row, the
+ * history row, the index rows and the outbox row together. Awaits nothing but Dexie.
+ */
+export async function applyWrite(
+  db: StoreDatabase,
+  spec: WriteSpec,
+  now: number,
+  outboxEnabled: boolean,
+): Promise<WriteResult> {
+  const current = await db.resources.get([spec.type, spec.id]);
+  const live = current !== undefined && current.deleted === 0;
+  checkPreconditions(spec, current, live);
+
+  if (spec.kind === 'delete' && !live) {
+    return {
+      type: spec.type,
+      id: spec.id,
+      versionId: current?.versionId ?? 0,
+      ts: current?.ts ?? now,
+      lastUpdated: new Date(current?.ts ?? now).toISOString(),
+      created: false,
+      noop: true,
+    };
+  }
+
+  const versionId = (current?.versionId ?? 0) + 1;
+  // Keep each resource's versions in time order even if the device clock steps back.
+  const ts = Math.max(now, (current?.ts ?? -Infinity) + 1);
+  const lastUpdated = new Date(ts).toISOString();
+  const resource =
+    spec.kind === 'delete' || spec.resource === undefined
+      ? undefined
+      : stampMeta(spec.resource, spec.id, versionId, lastUpdated);
+  const index = spec.kind === 'delete' ? [] : (spec.index ?? []);
+
+  const row: ResourceRow = { type: spec.type, id: spec.id, versionId, ts, deleted: resource ? 0 : 1, index };
+  if (resource) row.resource = resource;
+  await db.resources.put(row);
+
+  const method: HistoryMethod = spec.method ?? (spec.kind === 'post' ? 'POST' : spec.kind === 'put' ? 'PUT' : 'DELETE');
+  const seq = await db.history.add({
+    type: spec.type,
+    id: spec.id,
+    versionId,
+    ts,
+    method,
+    status: !live && spec.kind !== 'delete' ? 201 : 200,
+    ...(resource ? { resource } : {}),
+  });
+
+  await updateIndex(db, spec.type, spec.id, current?.index ?? [], index);
+
+  if (outboxEnabled && (spec.origin ?? 'local') === 'local') {
+    await recordOutbox(db, spec, current, seq, versionId, now);
+  }
+
+  return { type: spec.type, id: spec.id, versionId, ts, lastUpdated, resource, created: !live && spec.kind !== 'delete', noop: false };
+}
+
+function checkPreconditions(spec: WriteSpec, current: ResourceRow | undefined, live: boolean): void {
+  if (spec.kind === 'post' && current !== undefined) {
+    throw new StalePlanError(`${spec.type}/${spec.id} already exists`);
+  }
+  if (spec.basedOn !== undefined) {
+    const actual = live ? current!.versionId : null;
+    if (actual !== spec.basedOn) throw new StalePlanError(`${spec.type}/${spec.id} changed while the write was planned`);
+  }
+  if (spec.ifMatch !== undefined) {
+    if (!live) {
+      throw preconditionFailed(`If-Match W/"${spec.ifMatch}" given but ${spec.type}/${spec.id} has no current version`);
+    }
+    if (current!.versionId !== spec.ifMatch) {
+      throw preconditionFailed(
+        `If-Match W/"${spec.ifMatch}" does not match the current version W/"${current!.versionId}" of ${spec.type}/${spec.id}`,
+      );
+    }
+  }
+}
+
+/** Server-managed meta: the store sets versionId and lastUpdated and ignores what the client sent. */
+function stampMeta(resource: Resource, id: string, versionId: number, lastUpdated: string): Resource {
+  return { ...resource, id, meta: { ...resource.meta, versionId: String(versionId), lastUpdated } } as Resource;
+}
+
+async function updateIndex(db: StoreDatabase, type: string, id: string, before: IndexEntry[], after: IndexEntry[]): Promise<void> {
+  if (before.length === 0 && after.length === 0) return;
+  const keep = new Set(after.map(indexKey));
+  const had = new Set(before.map(indexKey));
+  const removed = before.filter((e) => !keep.has(indexKey(e)));
+  const added = after.filter((e) => !had.has(indexKey(e)));
+  if (removed.length > 0) {
+    await db.searchIndex.bulkDelete(removed.map((e) => [type, e.param, e.value, id] as [string, string, string | number, string]));
+  }
+  if (added.length > 0) {
+    await db.searchIndex.bulkPut(
+      added.map((e): SearchIndexRow => ({ type, param: e.param, value: e.value, id, ...(e.high !== undefined ? { high: e.high } : {}) })),
+    );
+  }
+}
+
+/**
+ * Squashes this change into the resource's single outbox row (design.md, "Sync protocol"): a create stays a
+ * create through later updates; a create deleted before it was ever sent leaves nothing to send.
+ */
+async function recordOutbox(
+  db: StoreDatabase,
+  spec: WriteSpec,
+  current: ResourceRow | undefined,
+  seq: number,
+  localVersion: number,
+  now: number,
+): Promise<void> {
+  const pending = await db.outbox.get([spec.type, spec.id]);
+  const op = squash(pending, spec.kind, current === undefined);
+  if (op === undefined) {
+    await db.outbox.delete([spec.type, spec.id]);
+    return;
+  }
+  const row: OutboxRow = {
+    type: spec.type,
+    id: spec.id,
+    op,
+    seq,
+    localVersion,
+    firstChangedAt: pending?.firstChangedAt ?? now,
+    ...(pending?.baseVersion !== undefined ? { baseVersion: pending.baseVersion } : {}),
+    ...(pending?.sentAt !== undefined ? { sentAt: pending.sentAt } : {}),
+  };
+  await db.outbox.put(row);
+}
+
+/** The merged operation, or undefined when the changes cancel out. */
+export function squash(pending: OutboxRow | undefined, kind: WriteSpec['kind'], neverExisted: boolean): OutboxOp | undefined {
+  const next: OutboxOp = kind === 'delete' ? 'delete' : kind === 'post' || neverExisted ? 'create' : 'update';
+  if (pending === undefined) return next;
+  if (pending.op === 'create') {
+    if (next === 'delete') return pending.sentAt === undefined ? undefined : 'delete';
+    return 'create';
+  }
+  if (pending.op === 'delete' && next !== 'delete') return 'update';
+  return next === 'create' ? 'update' : next;
+}

@@ -1,0 +1,182 @@
+import type { Bundle, Parameters, Resource } from 'fhir/r5';
+import { FhirError } from './errors/fhir-error.js';
+import type { EngineContext } from './rest/context.js';
+import { handle } from './rest/handle.js';
+import type { FhirRequest, FhirResponse } from './rest/http.js';
+import { assertTimeZone } from './search/timezone.js';
+import { StoreDatabase, type IndexedDbDeps } from './storage/schema.js';
+import { DexieSearchSource } from './storage/search-source.js';
+import { systemClock, type Clock } from './util/clock.js';
+import { uuidIdGenerator, type IdGenerator } from './util/id.js';
+
+/** Options of `openStore`. Every one has a default, so `openStore()` works as it is. */
+export interface StoreOptions {
+  /** IndexedDB database name (one database per store). Default `fhir-offline-store`. */
+  name?: string;
+  /** The IndexedDB factory; default the platform's, or fake-indexeddb in Node where there is none. */
+  indexedDB?: IDBFactory;
+  /** The `IDBKeyRange` that belongs to `indexedDB`. */
+  IDBKeyRange?: typeof IDBKeyRange;
+  /** Source of `meta.lastUpdated`; synchronous. Default the system clock. */
+  clock?: Clock;
+  /** Source of server-assigned ids; synchronous. Default random UUIDs. */
+  idGenerator?: IdGenerator;
+  /** IANA zone in which date search values without an offset are read. Default `UTC`. */
+  timeZone?: string;
+  /** Record local writes for replication. Default true; false for a store that serves as a server. */
+  outbox?: boolean;
+  /** Absolute base URL used in `fullUrl`s and accepted on request URLs. Default `http://localhost/fhir`. */
+  baseUrl?: string;
+}
+
+/** A search's parameters: a query string, name/value pairs, or a record (an array value repeats the name: AND). */
+export type SearchParams = string | [string, string][] | Record<string, string | string[]>;
+
+/** Options of version-aware writes. */
+export interface WriteOptions {
+  /** `W/"n"`: the write fails with 412 unless version n is current (https://hl7.org/fhir/R5/http.html#concurrency). */
+  ifMatch?: string;
+}
+
+/**
+ * An open store: the FHIR REST facade `handle` and typed methods over the same engine. The typed methods
+ * return resources and Bundles and throw `FhirError` (HTTP status + OperationOutcome) on failure.
+ */
+export interface Store {
+  /** Answers a FHIR REST request as a FHIR R5 server would (https://hl7.org/fhir/R5/http.html). */
+  handle(request: FhirRequest): Promise<FhirResponse>;
+  create<T extends Resource>(resource: T, options?: { ifNoneExist?: string }): Promise<T>;
+  read<T extends Resource = Resource>(type: string, id: string): Promise<T>;
+  vread<T extends Resource = Resource>(type: string, id: string, versionId: string): Promise<T>;
+  update<T extends Resource>(resource: T, options?: WriteOptions): Promise<T>;
+  /** JSON Patch (an array of operations) or FHIRPath Patch (a Parameters resource). */
+  patch<T extends Resource = Resource>(type: string, id: string, patch: unknown[] | Parameters, options?: WriteOptions): Promise<T>;
+  delete(type: string, id: string, options?: WriteOptions): Promise<void>;
+  search(type: string, params?: SearchParams): Promise<Bundle>;
+  /** History of one resource (`type`, `id`), of a type (`type`), or of the whole store (neither). */
+  history(type?: string, id?: string, params?: SearchParams): Promise<Bundle>;
+  batch(bundle: Bundle): Promise<Bundle>;
+  transaction(bundle: Bundle): Promise<Bundle>;
+  /** The underlying Dexie database, for inspection. Write only through the store. */
+  readonly database: StoreDatabase;
+  close(): void;
+}
+
+async function resolveIndexedDb(options: StoreOptions): Promise<IndexedDbDeps> {
+  if (options.indexedDB && options.IDBKeyRange) return { indexedDB: options.indexedDB, IDBKeyRange: options.IDBKeyRange };
+  if (options.indexedDB || options.IDBKeyRange) throw new TypeError('Pass indexedDB and IDBKeyRange together');
+  const g = globalThis as { indexedDB?: IDBFactory; IDBKeyRange?: typeof IDBKeyRange };
+  if (g.indexedDB && g.IDBKeyRange) return { indexedDB: g.indexedDB, IDBKeyRange: g.IDBKeyRange };
+  // Node has no IndexedDB: fall back to fake-indexeddb, an in-memory implementation of the same API.
+  const fake = await import('fake-indexeddb');
+  return { indexedDB: fake.indexedDB, IDBKeyRange: fake.IDBKeyRange };
+}
+
+function queryString(params: SearchParams | undefined): string {
+  if (params === undefined) return '';
+  if (typeof params === 'string') return params.replace(/^\?/, '');
+  const pairs = Array.isArray(params)
+    ? params
+    : Object.entries(params).flatMap(([k, v]) => (Array.isArray(v) ? v.map((x): [string, string] => [k, x]) : [[k, v] as [string, string]]));
+  return pairs.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&');
+}
+
+class FhirStore implements Store {
+  constructor(
+    readonly database: StoreDatabase,
+    private readonly ctx: EngineContext,
+  ) {}
+
+  handle(request: FhirRequest): Promise<FhirResponse> {
+    return handle(this.ctx, request);
+  }
+
+  /** Runs a request through `handle` and returns its body, or throws its OperationOutcome. */
+  private async call<T>(request: FhirRequest): Promise<T> {
+    const res = await handle(this.ctx, {
+      ...request,
+      headers: { Prefer: 'return=representation', ...request.headers },
+    });
+    if (res.status >= 400) throw new FhirError(res.status, res.body as never, res.headers);
+    return res.body as T;
+  }
+
+  create<T extends Resource>(resource: T, options: { ifNoneExist?: string } = {}): Promise<T> {
+    const headers: Record<string, string> = options.ifNoneExist ? { 'If-None-Exist': options.ifNoneExist } : {};
+    return this.call<T>({ method: 'POST', url: resource.resourceType, headers, body: resource });
+  }
+
+  read<T extends Resource = Resource>(type: string, id: string): Promise<T> {
+    return this.call<T>({ method: 'GET', url: `${type}/${encodeURIComponent(id)}` });
+  }
+
+  vread<T extends Resource = Resource>(type: string, id: string, versionId: string): Promise<T> {
+    return this.call<T>({ method: 'GET', url: `${type}/${encodeURIComponent(id)}/_history/${encodeURIComponent(versionId)}` });
+  }
+
+  update<T extends Resource>(resource: T, options: WriteOptions = {}): Promise<T> {
+    const headers: Record<string, string> = options.ifMatch ? { 'If-Match': options.ifMatch } : {};
+    return this.call<T>({ method: 'PUT', url: `${resource.resourceType}/${encodeURIComponent(resource.id ?? '')}`, headers, body: resource });
+  }
+
+  patch<T extends Resource = Resource>(type: string, id: string, patch: unknown[] | Parameters, options: WriteOptions = {}): Promise<T> {
+    const headers: Record<string, string> = {
+      'Content-Type': Array.isArray(patch) ? 'application/json-patch+json' : 'application/fhir+json',
+      ...(options.ifMatch ? { 'If-Match': options.ifMatch } : {}),
+    };
+    return this.call<T>({ method: 'PATCH', url: `${type}/${encodeURIComponent(id)}`, headers, body: patch });
+  }
+
+  async delete(type: string, id: string, options: WriteOptions = {}): Promise<void> {
+    const headers: Record<string, string> = options.ifMatch ? { 'If-Match': options.ifMatch } : {};
+    await this.call<unknown>({ method: 'DELETE', url: `${type}/${encodeURIComponent(id)}`, headers });
+  }
+
+  search(type: string, params?: SearchParams): Promise<Bundle> {
+    const qs = queryString(params);
+    return this.call<Bundle>({ method: 'GET', url: qs ? `${type}?${qs}` : type });
+  }
+
+  history(type?: string, id?: string, params?: SearchParams): Promise<Bundle> {
+    const path = type === undefined ? '_history' : id === undefined ? `${type}/_history` : `${type}/${encodeURIComponent(id)}/_history`;
+    const qs = queryString(params);
+    return this.call<Bundle>({ method: 'GET', url: qs ? `${path}?${qs}` : path });
+  }
+
+  batch(bundle: Bundle): Promise<Bundle> {
+    return this.call<Bundle>({ method: 'POST', url: '', body: { ...bundle, type: 'batch' } });
+  }
+
+  transaction(bundle: Bundle): Promise<Bundle> {
+    return this.call<Bundle>({ method: 'POST', url: '', body: { ...bundle, type: 'transaction' } });
+  }
+
+  close(): void {
+    this.database.close();
+  }
+}
+
+/**
+ * Opens (creating or migrating as needed) a store.
+ * @example
+ * const store = await openStore({ name: 'imaging' });
+ * const res = await store.handle({ method: 'GET', url: 'ImagingSelection?identifier=urn:dicom:uid|1.2.3' });
+ */
+export async function openStore(options: StoreOptions = {}): Promise<Store> {
+  const timeZone = options.timeZone ?? 'UTC';
+  assertTimeZone(timeZone);
+  const deps = await resolveIndexedDb(options);
+  const db = new StoreDatabase(options.name ?? 'fhir-offline-store', deps);
+  await db.open();
+  const ctx: EngineContext = {
+    db,
+    source: new DexieSearchSource(db),
+    clock: options.clock ?? systemClock,
+    newId: options.idGenerator ?? uuidIdGenerator,
+    timeZone,
+    outbox: options.outbox ?? true,
+    baseUrl: (options.baseUrl ?? 'http://localhost/fhir').replace(/\/+$/, ''),
+    onCommit: () => {},
+  };
+  return new FhirStore(db, ctx);
+}

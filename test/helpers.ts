@@ -1,0 +1,56 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
+import type { ImagingSelection } from 'fhir/r5';
+import { openStore, sequentialIds, steppingClock, type Store, type StoreOptions } from '../src/index.js';
+
+/** shared/ sits beside the repository (in CI too). */
+export const SHARED = new URL('../../shared/', import.meta.url);
+export const EXAMPLES_DIR = new URL('fhir/examples/', SHARED);
+
+/** The 7 official R5 ImagingSelection examples, by file name. */
+export function loadExamples(): ImagingSelection[] {
+  return readdirSync(EXAMPLES_DIR)
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .map((f) => JSON.parse(readFileSync(new URL(f, EXAMPLES_DIR), 'utf8')) as ImagingSelection);
+}
+
+/** One official example by id, e.g. `example-basic-image-selection`. */
+export function example(id: string): ImagingSelection {
+  const found = loadExamples().find((e) => e.id === id);
+  if (!found) throw new Error(`no example ${id}`);
+  return structuredClone(found);
+}
+
+/** A store on its own fresh in-memory IndexedDB, with a stepping clock and sequential ids. */
+export function openTestStore(options: StoreOptions = {}): Promise<Store> {
+  return openStore({
+    name: 'test',
+    indexedDB: new IDBFactory(),
+    IDBKeyRange,
+    clock: steppingClock('2025-01-01T00:00:00.000Z', 1000),
+    idGenerator: sequentialIds('id'),
+    ...options,
+  });
+}
+
+/** Every row of every table: two equal snapshots mean the store did not change. */
+export async function snapshot(store: Store): Promise<Record<string, unknown[]>> {
+  const db = store.database;
+  return {
+    resources: await db.resources.toArray(),
+    history: await db.history.toArray(),
+    searchIndex: await db.searchIndex.toArray(),
+    outbox: await db.outbox.toArray(),
+  };
+}
+
+/** A minimal valid ImagingSelection. */
+export function selection(overrides: Partial<ImagingSelection> = {}): ImagingSelection {
+  return {
+    resourceType: 'ImagingSelection',
+    status: 'available',
+    code: { text: 'Key Images' },
+    ...overrides,
+  };
+}
