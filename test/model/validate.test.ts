@@ -2,7 +2,8 @@ import { readFileSync, readdirSync } from 'node:fs';
 import type { OperationOutcomeIssue } from 'fhir/r5';
 import { describe, expect, it } from 'vitest';
 import { FhirError } from '../../src/errors/fhir-error.js';
-import { validateResource } from '../../src/model/validate/index.js';
+import { checkResource, type ValidationIssue } from '../../src/model/validate/index.js';
+import { validateResource } from '../../src/rest/validation.js';
 
 // shared/ sits beside the repository (../shared from its root), in CI as here.
 const EXAMPLES_DIR = new URL('../../../shared/fhir/examples/', import.meta.url);
@@ -34,17 +35,13 @@ function defineOwn(target: Json, key: string, value: unknown): void {
 }
 
 /** Runs the validator expecting failure; returns the HTTP status and the issues. */
-function failure(input: unknown): { status: number; issues: OperationOutcomeIssue[] } {
-  try {
-    validateResource(input);
-  } catch (e) {
-    if (!(e instanceof FhirError)) throw e;
-    return { status: e.status, issues: e.outcome.issue };
-  }
-  throw new Error('expected the resource to be refused');
+function failure(input: unknown): { status: number; issues: ValidationIssue[] } {
+  const found = checkResource(input);
+  if (!found) throw new Error('expected the resource to be refused');
+  return { status: found.status, issues: found.issues };
 }
 
-const expressionsOf = (issues: OperationOutcomeIssue[]): string[] => issues.flatMap((i) => i.expression ?? []);
+const expressionsOf = (issues: ValidationIssue[]): string[] => issues.flatMap((i) => i.expression ?? []);
 
 function deepFreeze<T>(value: T): T {
   if (typeof value === 'object' && value !== null) {
@@ -54,7 +51,7 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
-describe('validateResource: official R5 ImagingSelection examples', () => {
+describe('checkResource: official R5 ImagingSelection examples', () => {
   it('finds all 7 examples', () => {
     expect(exampleFiles).toHaveLength(7);
   });
@@ -62,13 +59,13 @@ describe('validateResource: official R5 ImagingSelection examples', () => {
   it.each(exampleFiles)('%s is valid and returned as is, unmutated', (file) => {
     const resource = examples.get(file);
     const before = structuredClone(resource);
-    expect(validateResource(resource)).toBe(resource);
+    expect(checkResource(resource)).toBeUndefined();
     expect(resource).toEqual(before);
   });
 
   it('validates deep-frozen input (never writes to it)', () => {
     const frozen = deepFreeze(example('3d'));
-    expect(() => validateResource(frozen)).not.toThrow();
+    expect(checkResource(frozen)).toBeUndefined();
   });
 
   it('accepts a resource without id (create) and every optional element filled in', () => {
@@ -125,29 +122,29 @@ describe('validateResource: official R5 ImagingSelection examples', () => {
     });
     r.instance[0].imageRegion2D[0].coordinate = [1, null];
     r.instance[0].imageRegion2D[0]._coordinate = [null, { extension: [{ url: 'http://example.org/y', valueDecimal: 2 }] }];
-    expect(() => validateResource(r)).not.toThrow();
+    expect(checkResource(r)).toBeUndefined();
   });
 
   it('counts a primitive carried only by its _element (e.g. data-absent-reason) as present', () => {
     const r = example();
     delete r.status;
     r._status = { extension: [{ url: 'http://hl7.org/fhir/StructureDefinition/data-absent-reason', valueCode: 'unknown' }] };
-    expect(() => validateResource(r)).not.toThrow();
+    expect(checkResource(r)).toBeUndefined();
   });
 
   it('accepts every code of the required bindings', () => {
     for (const status of ['available', 'entered-in-error', 'unknown']) {
-      expect(() => validateResource({ ...example(), status })).not.toThrow();
+      expect(checkResource({ ...example(), status })).toBeUndefined();
     }
     for (const regionType of ['point', 'polyline', 'interpolated', 'circle', 'ellipse']) {
       const r = example();
       r.instance[0].imageRegion2D[0].regionType = regionType;
-      expect(() => validateResource(r)).not.toThrow();
+      expect(checkResource(r)).toBeUndefined();
     }
     for (const regionType of ['point', 'multipoint', 'polyline', 'polygon', 'ellipse', 'ellipsoid']) {
       const r = example('3d');
       r.instance[0].imageRegion3D[0].regionType = regionType;
-      expect(() => validateResource(r)).not.toThrow();
+      expect(checkResource(r)).toBeUndefined();
     }
   });
 });
@@ -258,19 +255,18 @@ const BAD_INPUTS: BadInput[] = [
   { name: 'NaN decimal', mutate: (r) => (r.instance[0].imageRegion2D[0].coordinate[0] = Number.NaN), status: 400, code: 'value', expression: `${REGION_2D}.coordinate[0]` },
 ];
 
-describe('validateResource: bad ImagingSelections (one mutation of a valid example each)', () => {
+describe('checkResource: bad ImagingSelections (one mutation of a valid example each)', () => {
   it.each(BAD_INPUTS)('$name → $status $code at $expression', ({ from, mutate, status, code, expression }) => {
     const resource = example(from);
     mutate(resource);
     const result = failure(resource);
     expect(result.issues.map((i) => [i.code, i.expression])).toEqual([[code, [expression]]]);
     expect(result.status).toBe(status);
-    expect(result.issues[0]?.severity).toBe('error');
     expect(result.issues[0]?.diagnostics).toBeTruthy();
   });
 });
 
-describe('validateResource: whole-resource failures', () => {
+describe('checkResource: whole-resource failures', () => {
   it.each([
     ['a string', 'ImagingSelection'],
     ['an array', [example()]],
@@ -308,7 +304,7 @@ describe('validateResource: whole-resource failures', () => {
   });
 });
 
-describe('validateResource: several problems reported together', () => {
+describe('checkResource: several problems reported together', () => {
   it('reports every problem in one 400 when any is a shape problem', () => {
     const r = example();
     delete r.code;
@@ -349,7 +345,7 @@ describe('validateResource: several problems reported together', () => {
     );
   });
 
-  it('puts the issues in a FhirError carrying an OperationOutcome', () => {
+  it('the REST layer turns the failure into a FhirError carrying an OperationOutcome', () => {
     const r = example();
     delete r.status;
     try {
@@ -358,13 +354,14 @@ describe('validateResource: several problems reported together', () => {
     } catch (e) {
       expect(e).toBeInstanceOf(FhirError);
       const error = e as FhirError;
+      expect(error.status).toBe(422);
       expect(error.outcome.resourceType).toBe('OperationOutcome');
       expect(error.message).toMatch(/status/);
     }
   });
 });
 
-describe('validateResource: other resource types (structural checks only)', () => {
+describe('checkResource: other resource types (structural checks only)', () => {
   const patient = (): Json => ({
     resourceType: 'Patient',
     id: 'pat-1',
@@ -387,7 +384,7 @@ describe('validateResource: other resource types (structural checks only)', () =
 
   it('accepts ImagingStudy, ServiceRequest and unknown resource types', () => {
     for (const resourceType of ['ImagingStudy', 'ServiceRequest', 'SomethingLocal']) {
-      expect(() => validateResource({ resourceType, status: 'whatever', odd: [{ a: 1 }] })).not.toThrow();
+      expect(checkResource({ resourceType, status: 'whatever', odd: [{ a: 1 }] })).toBeUndefined();
     }
   });
 
@@ -422,7 +419,7 @@ describe('validateResource: other resource types (structural checks only)', () =
   });
 });
 
-describe('validateResource: performance', () => {
+describe('checkResource: performance', () => {
   it('validates 10k ImagingSelections quickly (one walk, tables precompiled)', () => {
     const inputs = Array.from({ length: 10_000 }, (_, i) => examples.get(exampleFiles[i % exampleFiles.length] ?? ''));
     const started = performance.now();

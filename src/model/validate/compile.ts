@@ -1,9 +1,12 @@
 import type { CompiledElement, CompiledStructure, ElementKind, RequiredElement, StructureRule } from './compiled-structure.js';
 import type { ElementRow, StructureTable } from './element-table.js';
-import { PRIMITIVE_TYPES } from './primitives.js';
+import { primitiveSpec } from './primitives.js';
 import { REQUIRED_VALUE_SETS } from './required-bindings.js';
 
-/** What turns a set of element tables into walkable structures. */
+/**
+ * What turns a set of element tables into walkable structures.
+ * @see https://hl7.org/fhir/R5/elementdefinition.html
+ */
 export interface CompileOptions {
   /** Tables by structure name; must include `Element` (the shape of a primitive's `_element`). */
   readonly tables: Readonly<Record<string, StructureTable>>;
@@ -93,7 +96,7 @@ function addElement(
   const jsonKeys: string[] = [];
   for (const type of row.types) {
     const jsonKey = isChoice ? base + capitalise(type) : base;
-    const primitive = Object.hasOwn(PRIMITIVE_TYPES, type) ? PRIMITIVE_TYPES[type] : undefined;
+    const primitive = primitiveSpec(type);
     let kind: ElementKind;
     let structure: MutableStructure | undefined;
     if (primitive) {

@@ -10,6 +10,7 @@ import type { ValueSetMembership } from './required-bindings.js';
 /**
  * How an element's values are checked: `primitive` by lexical rule, `complex` by its own table,
  * `structural` (a datatype without a table here) by JSON shape only, `resource` as a contained resource.
+ * @see https://hl7.org/fhir/R5/datatypes.html
  */
 export type ElementKind = 'primitive' | 'complex' | 'structural' | 'resource';
 
@@ -42,7 +43,10 @@ export interface CompiledElement {
   readonly binding: CompiledBinding | undefined;
 }
 
-/** An element with min cardinality 1 and the JSON properties any of which satisfies it. */
+/**
+ * An element with min cardinality 1 and the JSON properties any of which satisfies it.
+ * @see https://hl7.org/fhir/R5/conformance-rules.html
+ */
 export interface RequiredElement {
   readonly name: string;
   readonly step: string;
@@ -50,10 +54,16 @@ export interface RequiredElement {
   readonly jsonKeys: readonly string[];
 }
 
-/** A content rule of a structure beyond types and cardinality (ext-1, coordinate groups, …). */
+/**
+ * A content rule of a structure beyond types and cardinality (ext-1, coordinate groups, …).
+ * @see https://hl7.org/fhir/R5/conformance-rules.html
+ */
 export type StructureRule = (object: Readonly<Record<string, unknown>>, path: string, issues: IssueCollector) => void;
 
-/** A structure (resource, datatype or backbone element) ready to walk. */
+/**
+ * A structure (resource, datatype or backbone element) ready to walk.
+ * @see https://hl7.org/fhir/R5/structuredefinition.html
+ */
 export interface CompiledStructure {
   /** `ImagingSelection`, `Coding`, `ImagingSelection.instance`. */
   readonly name: string;

@@ -32,6 +32,6 @@ export interface ElementRow {
 /**
  * A structure's elements keyed by full path (`ImagingSelection.instance.uid`, `Coding.system`).
  * Backbone elements are rows of type `BackboneElement` whose children follow under their path.
- * @see https://hl7.org/fhir/R5/elementdefinition.html#path
+ * @see https://hl7.org/fhir/R5/elementdefinition.html
  */
 export type StructureTable = Readonly<Record<string, ElementRow>>;

@@ -3,7 +3,7 @@ import type { StructureTable } from './element-table.js';
 /**
  * The elements every R5 resource shares (Resource and DomainResource), used to check resources of
  * other types: these are validated by type, everything else only by JSON shape.
- * @see https://hl7.org/fhir/R5/resource.html#Resource
+ * @see https://hl7.org/fhir/R5/resource.html
  * @see https://hl7.org/fhir/R5/domainresource.html
  */
 export const GENERIC_RESOURCE_TABLE = {

@@ -1,7 +1,20 @@
-import { FhirError, type IssueInput } from '../../errors/fhir-error.js';
+import type { OperationOutcomeIssue } from 'fhir/r5';
+
+/** One problem found in a resource: an R5 issue-type code, a message and the FHIRPath of the element. */
+export interface ValidationIssue {
+  code: OperationOutcomeIssue['code'];
+  diagnostics: string;
+  expression: string[];
+}
+
+/** Why a resource was refused: every issue, and the HTTP status the refusal answers with. */
+export interface ValidationFailure {
+  status: 400 | 422;
+  issues: ValidationIssue[];
+}
 
 /**
- * Collects every problem found in one resource and turns them into one FhirError.
+ * Collects every problem found in one resource into one `ValidationFailure`.
  *
  * Status policy: any problem with the JSON shape (wrong JSON type, unknown element, null, empty value,
  * array/single mismatch, a primitive breaking its lexical rule) makes the answer 400, because the
@@ -11,7 +24,7 @@ import { FhirError, type IssueInput } from '../../errors/fhir-error.js';
  * @see https://hl7.org/fhir/R5/valueset-issue-type.html (issue codes)
  */
 export class IssueCollector {
-  readonly issues: IssueInput[] = [];
+  readonly issues: ValidationIssue[] = [];
   private shapeBroken = false;
 
   /** 400 `structure`: the JSON does not have the shape of the element. */
@@ -46,9 +59,9 @@ export class IssueCollector {
     this.issues.push({ code: 'business-rule', diagnostics, expression: [expression] });
   }
 
-  /** Throws one FhirError carrying every issue, 400 if the shape is broken else 422; no-op when clean. */
-  throwIfAny(): void {
-    if (this.issues.length === 0) return;
-    throw new FhirError(this.shapeBroken ? 400 : 422, this.issues);
+  /** Every issue, 400 if the shape is broken else 422; undefined when the resource is clean. */
+  failure(): ValidationFailure | undefined {
+    if (this.issues.length === 0) return undefined;
+    return { status: this.shapeBroken ? 400 : 422, issues: this.issues };
   }
 }

@@ -6,6 +6,7 @@
 /**
  * Keys refused anywhere in a resource: copying them onto plain objects later (merge, patch) could
  * reach `Object.prototype`. They are never FHIR element names.
+ * @see https://hl7.org/fhir/R5/security.html
  */
 export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
 
@@ -22,14 +23,20 @@ export function isJsonObject(value: unknown): value is Record<string, unknown> {
   return proto === Object.prototype || proto === null || objectToString.call(value) === '[object Object]';
 }
 
-/** The JSON type of a value for messages: `null`, `array`, `object`, `string`, `number`, `boolean`. */
+/**
+ * The JSON type of a value for messages: `null`, `array`, `object`, `string`, `number`, `boolean`.
+ * @see https://hl7.org/fhir/R5/json.html
+ */
 export function describeJsonType(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'array';
   return typeof value;
 }
 
-/** The value of an own property, or undefined; never reads through the prototype chain. */
+/**
+ * The value of an own property, or undefined; never reads through the prototype chain.
+ * @see https://hl7.org/fhir/R5/json.html
+ */
 export function ownValue(object: Record<string, unknown>, key: string): unknown {
   return Object.hasOwn(object, key) ? object[key] : undefined;
 }

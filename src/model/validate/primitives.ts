@@ -34,7 +34,10 @@ interface BooleanPrimitive {
 /** How one primitive datatype is represented and validated. @see https://hl7.org/fhir/R5/datatypes.html#primitive */
 export type PrimitiveSpec = StringPrimitive | NumberPrimitive | BooleanPrimitive;
 
-/** How a primitive value failed: wrong JSON type or empty (`structure`), or a broken lexical rule (`value`). */
+/**
+ * How a primitive value failed: wrong JSON type or empty (`structure`), or a broken lexical rule (`value`).
+ * @see https://hl7.org/fhir/R5/json.html#primitive
+ */
 export interface PrimitiveProblem {
   readonly kind: 'structure' | 'value';
   readonly message: string;
@@ -157,5 +160,9 @@ export function checkPrimitive(spec: PrimitiveSpec, value: unknown): PrimitivePr
   }
 }
 
-/** True when the type name is an R5 primitive (lower-case initial, or `xhtml`). */
-export const isPrimitiveType = (type: string): boolean => Object.hasOwn(PRIMITIVE_TYPES, type);
+/**
+ * The spec of an R5 primitive type, or undefined for complex types and resources.
+ * @see https://hl7.org/fhir/R5/datatypes.html#primitive
+ */
+export const primitiveSpec = (type: string): PrimitiveSpec | undefined =>
+  Object.hasOwn(PRIMITIVE_TYPES, type) ? PRIMITIVE_TYPES[type] : undefined;

@@ -13,7 +13,10 @@ import {
 } from './code-lists.js';
 import { isBcp47LanguageTag, isCurrencyCode, isMimeType } from './code-grammars.js';
 
-/** Decides whether a code belongs to a value set, and says what the value set holds when it does not. */
+/**
+ * Decides whether a code belongs to a value set, and says what the value set holds when it does not.
+ * @see https://hl7.org/fhir/R5/valueset.html
+ */
 export interface ValueSetMembership {
   readonly contains: (code: string) => boolean;
   readonly expected: string;

@@ -14,7 +14,7 @@ const UNKNOWN_ROOT = 'Resource';
  * contained (at `path`, e.g. `ImagingSelection.contained[0]`). ImagingSelection is validated element
  * by element; any other type by its shared Resource/DomainResource elements and JSON shape.
  * @see https://hl7.org/fhir/R5/resource.html
- * @see https://hl7.org/fhir/R5/json.html#resources
+ * @see https://hl7.org/fhir/R5/json.html
  */
 export function walkResource(value: unknown, path: string | undefined, ctx: WalkContext, contained: boolean): void {
   if (!isJsonObject(value)) {
@@ -43,7 +43,7 @@ export function walkResource(value: unknown, path: string | undefined, ctx: Walk
 /**
  * dom-2, dom-4 and dom-5, which constrain a resource once it is contained: no nested contained
  * resources, no meta.versionId / meta.lastUpdated, no security labels.
- * @see https://hl7.org/fhir/R5/domainresource.html#invs
+ * @see https://hl7.org/fhir/R5/domainresource.html
  * @see https://hl7.org/fhir/R5/references.html#contained
  */
 function checkContainedRules(resource: Record<string, unknown>, path: string, ctx: WalkContext): void {

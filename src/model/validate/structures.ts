@@ -29,5 +29,8 @@ export const IMAGING_SELECTION_STRUCTURE = structure('ImagingSelection');
  */
 export const GENERIC_RESOURCE_STRUCTURE = structure('Resource');
 
-/** Looks up a compiled structure (datatype, alias or backbone path) by name; undefined if none. */
+/**
+ * Looks up a compiled structure (datatype, alias or backbone path) by name; undefined if none.
+ * @see https://hl7.org/fhir/R5/datatypes.html
+ */
 export const compiledStructure = (name: string): CompiledStructure | undefined => STRUCTURES.get(name);

@@ -16,7 +16,7 @@ const UNDERSCORE = 95;
 /**
  * Validates a JSON object against a compiled structure, reporting every problem at its FHIRPath.
  * Afterwards checks min cardinality, the choice rule (one type per `name[x]`) and the structure's rule.
- * @see https://hl7.org/fhir/R5/elementdefinition.html#cardinality
+ * @see https://hl7.org/fhir/R5/elementdefinition.html
  */
 export function walkStructure(
   structure: CompiledStructure,

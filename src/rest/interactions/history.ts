@@ -1,7 +1,8 @@
 import type { BundleEntry, BundleLink } from 'fhir/r5';
 import { badRequest, notFound } from '../../errors/fhir-error.js';
 import { formatEtag } from '../../history/etag.js';
-import { decodeHistoryCursor, encodeHistoryCursor, queryHistory, type HistoryQuery } from '../../history/query.js';
+import { decodeHistoryCursor, encodeHistoryCursor } from '../../history/cursor.js';
+import { queryHistory, type HistoryQuery } from '../../storage/history-reads.js';
 import { fullUrl, historyBundle, link } from '../../model/bundle.js';
 import { DEFAULT_COUNT, MAX_COUNT } from '../../search/query.js';
 import { parseDateRange } from '../../search/date-range.js';

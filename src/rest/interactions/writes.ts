@@ -1,7 +1,6 @@
 import type { Resource } from 'fhir/r5';
 import { badRequest, conflict, FhirError, preconditionFailed, unprocessable } from '../../errors/fhir-error.js';
 import { etagVersion } from '../../history/etag.js';
-import { validateResource } from '../../model/validate/index.js';
 import { indexEntriesFor } from '../../search/parameters.js';
 import type { WriteResult, WriteSpec } from '../../storage/write.js';
 import type { Planned } from '../commit.js';
@@ -11,6 +10,7 @@ import { parseQuery } from '../http.js';
 import type { Outcome } from '../outcome.js';
 import { applyFhirPathPatch, applyJsonPatch, isFhirPathPatch } from '../patch/index.js';
 import { conditionalMatches } from '../search-runner.js';
+import { validateResource } from '../validation.js';
 
 /** Request headers that make a write conditional. */
 export interface WriteConditions {

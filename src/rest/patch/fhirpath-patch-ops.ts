@@ -1,7 +1,7 @@
 import { badRequest } from '../../errors/fhir-error.js';
 import { insertItem, moveItem, primitiveSiblingObject, removeElement, setElement } from './element-edit.js';
 import { choiceName, childElement, isKnownPath, type ElementInfo } from './fhir-model.js';
-import { evaluatePath, isFpNode, PathEvaluationError, splitLastMember, type FpNode } from './fhirpath-eval.js';
+import { evaluatePath, isFpNode, PathEvaluationError, PathSyntaxError, splitLastMember, type FpNode } from './fhirpath-eval.js';
 import { operationNotApplicable } from './fhirpath-patch-errors.js';
 import type { FhirPathPatchOperation } from './fhirpath-patch-parse.js';
 import { materialize, type Materialized, type PatchValue } from './fhirpath-patch-value.js';
@@ -39,8 +39,9 @@ function evaluate(resource: JsonObject, path: string, fail: Fail): unknown[] {
     return evaluatePath(path, resource);
   } catch (e) {
     if (e instanceof PathEvaluationError) fail(e.message);
-    // Paths were compiled while parsing; reaching here means a derived path (a list's parent) is bad.
-    throw badRequest((e as Error).message);
+    // Operation paths were compiled while parsing; only a derived path (a list's parent) can get here.
+    if (e instanceof PathSyntaxError) throw badRequest(e.message);
+    throw e;
   }
 }
 
@@ -83,7 +84,6 @@ function add(resource: JsonObject, op: Op<'add'>, fail: Fail): void {
   let info = childElement(holderPath, op.name);
   if (!info.known && isKnownPath(holderPath)) fail(`${holderPath} has no element "${op.name}"`);
   let key = op.name;
-  let exists = holder[key] !== undefined || holder[`_${key}`] !== undefined;
   const choice = info.choiceTypes ? { base: op.name, choiceTypes: info.choiceTypes } : choiceName(holderPath, op.name);
   if (choice) {
     if (info.choiceTypes) {
@@ -91,7 +91,10 @@ function add(resource: JsonObject, op: Op<'add'>, fail: Fail): void {
       info = childElement(holderPath, key);
     }
     // Only one type of a choice may be present.
-    exists = choice.choiceTypes.some((t) => holder[choice.base + t] !== undefined || holder[`_${choice.base}${t}`] !== undefined);
+    const present = choice.choiceTypes
+      .map((t) => choice.base + t)
+      .find((k) => holder[k] !== undefined || holder[`_${k}`] !== undefined);
+    if (present !== undefined) fail(`"${choice.base}" already has a value (${present}) and does not repeat (use replace)`);
   }
 
   const m = materialize(op.value, info, fail);
@@ -104,7 +107,9 @@ function add(resource: JsonObject, op: Op<'add'>, fail: Fail): void {
     insertItem(holder, key, length, m);
     return;
   }
-  if (exists) fail(`"${key}" already has a value and does not repeat (use replace)`);
+  if (current !== undefined || holder[`_${key}`] !== undefined) {
+    fail(`"${key}" already has a value and does not repeat (use replace)`);
+  }
   setElement(holder, key, null, m);
 }
 

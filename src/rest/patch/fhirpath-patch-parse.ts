@@ -78,7 +78,7 @@ function parseOperation(param: unknown, opIndex: number): FhirPathPatchOperation
     return fail('part "type" must be a valueCode: add | insert | delete | replace | move', typePart?.expression);
   }
   const required = (name: string): { part: JsonObject; expression: string } =>
-    parts.get(name) ?? fail(`a ${type} operation needs a "${name}" part`);
+    parts.get(name) ?? fail(`the ${type} operation needs a "${name}" part`);
 
   const pathPart = required('path');
   const path = pathPart.part.valueString;

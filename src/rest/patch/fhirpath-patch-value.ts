@@ -1,5 +1,5 @@
 import type { ElementValue } from './element-edit.js';
-import { childElement, isKnownPath, parameterValueType, type ElementInfo } from './fhir-model.js';
+import { childElement, isKnownPath, isPrimitiveType, parameterValueType, type ElementInfo } from './fhir-model.js';
 import { malformedOperation } from './fhirpath-patch-errors.js';
 import { findForbiddenKey, isForbiddenKey } from './forbidden-keys.js';
 import { isJsonObject, type JsonObject } from './locate.js';
@@ -98,6 +98,7 @@ export function readValue(part: JsonObject, opIndex: number, expression: string)
  */
 export function materialize(value: PatchValue, target: ElementInfo, fail: (detail: string) => never): Materialized {
   if (value.kind === 'typed') return { json: value.json, ext: value.ext, type: value.type };
+  if (target.type && isPrimitiveType(target.type)) fail(`a ${target.type} needs a primitive value[x], not parts`);
 
   const parentPath = target.nodePath;
   const groups = new Map<string, PatchValue[]>();

@@ -1,7 +1,6 @@
 import Dexie from 'dexie';
-import { badRequest } from '../errors/fhir-error.js';
-import type { HistoryRow } from '../storage/rows.js';
-import type { StoreDatabase } from '../storage/schema.js';
+import type { HistoryRow } from './rows.js';
+import type { StoreDatabase } from './schema.js';
 
 /** A history request: instance (`type` and `id`), type (`type`), or system (neither). */
 export interface HistoryQuery {
@@ -103,14 +102,4 @@ function page(rows: HistoryRow[], count: number, total: number): HistoryPage {
   const result: HistoryPage = { rows: shown, total };
   if (rows.length > count && last) result.next = { ts: last.ts, seq: last.seq ?? 0 };
   return result;
-}
-
-/** Encodes a history cursor for a `_page` link parameter. */
-export const encodeHistoryCursor = (c: { ts: number; seq: number }): string => `h.${c.ts}.${c.seq}`;
-
-/** Decodes a `_page` history cursor (400 when it is not one this store made). */
-export function decodeHistoryCursor(page: string): { ts: number; seq: number } {
-  const m = /^h\.(-?\d+)\.(\d+)$/.exec(page);
-  if (!m) throw badRequest(`Invalid history paging cursor '${page}'`, ['_page']);
-  return { ts: Number(m[1]), seq: Number(m[2]) };
 }
