@@ -71,7 +71,7 @@ if (report) {
     const hasFailedTest = (file.assertionResults ?? []).some((t) => t.status === 'failed');
     if (file.status === 'failed' && !hasFailedTest) {
       failed += 1;
-      console.error(`failed outside any test: ${file.name}${file.message ? `: ${file.message}` : ''}`);
+      console.error(`failed outside any test: ${file.name}: ${file.message || 'a suite or hook failed (see above)'}`);
     }
   }
   if (failed === 0 && (report.numFailedTestSuites ?? 0) > 0) failed = report.numFailedTestSuites;
