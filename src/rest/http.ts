@@ -53,7 +53,8 @@ export function parseRequest(req: FhirRequest, baseUrl: string): ParsedRequest {
 /** Splits `Type/id?x=1` into path segments and query pairs; an absolute URL on the store's base is accepted. */
 export function splitUrl(url: string, baseUrl: string): { path: string[]; query: [string, string][]; hasQuery: boolean } {
   let rest = url;
-  if (baseUrl && rest.startsWith(baseUrl)) rest = rest.slice(baseUrl.length);
+  const next = rest.charAt(baseUrl.length);
+  if (baseUrl && rest.startsWith(baseUrl) && (next === '' || next === '/' || next === '?')) rest = rest.slice(baseUrl.length);
   const q = rest.indexOf('?');
   const pathPart = q < 0 ? rest : rest.slice(0, q);
   const queryPart = q < 0 ? '' : rest.slice(q + 1);

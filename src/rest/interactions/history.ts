@@ -3,7 +3,7 @@ import { badRequest, notFound } from '../../errors/fhir-error.js';
 import { formatEtag } from '../../history/etag.js';
 import { decodeHistoryCursor, encodeHistoryCursor } from '../../history/cursor.js';
 import { queryHistory, type HistoryQuery } from '../../storage/history-reads.js';
-import { fullUrl, historyBundle, link } from '../../model/bundle.js';
+import { fullUrl, resultBundle, link } from '../../model/bundle.js';
 import { DEFAULT_COUNT, MAX_COUNT } from '../../search/query.js';
 import { parseDateRange } from '../../search/date-range.js';
 import type { HistoryRow } from '../../storage/rows.js';
@@ -72,7 +72,7 @@ export async function history(
   };
   const links: BundleLink[] = [link('self', qs(q.after ? [['_page', encodeHistoryCursor(q.after)]] : []))];
   if (page.next) links.push(link('next', qs([['_page', encodeHistoryCursor(page.next)]])));
-  const bundle = historyBundle({
+  const bundle = resultBundle('history', {
     id: ctx.newId(),
     lastUpdated: ctx.clock().toISOString(),
     total: page.total,

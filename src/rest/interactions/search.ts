@@ -1,6 +1,6 @@
 import type { BundleEntry, BundleLink } from 'fhir/r5';
 import { operationOutcome } from '../../errors/fhir-error.js';
-import { link, matchEntry, searchsetBundle } from '../../model/bundle.js';
+import { link, matchEntry, resultBundle } from '../../model/bundle.js';
 import { formatSearch, type Handling } from '../../search/parse.js';
 import type { EngineContext } from '../context.js';
 import type { Outcome } from '../outcome.js';
@@ -25,7 +25,7 @@ export async function search(ctx: EngineContext, type: string, params: [string, 
       search: { mode: 'outcome' },
     });
   }
-  const bundle = searchsetBundle({
+  const bundle = resultBundle('searchset', {
     id: ctx.newId(),
     lastUpdated: ctx.clock().toISOString(),
     ...(result.total !== undefined ? { total: result.total } : {}),
