@@ -1,9 +1,13 @@
-import type { Bundle, Parameters, Resource } from 'fhir/r5';
+import type { Bundle, CodeSystem, Parameters, Resource, SearchParameter, ValueSet } from 'fhir/r5';
 import { FhirError } from './errors/fhir-error.js';
 import type { EngineContext } from './rest/context.js';
 import { handle } from './rest/handle.js';
 import type { FhirRequest, FhirResponse } from './rest/http.js';
+import { INDEX_FORMAT, indexResource } from './search/indexer.js';
+import { SearchRegistry } from './search/registry.js';
+import { defaultTerminology, type TerminologyRegistry } from './search/terminology/index.js';
 import { assertTimeZone } from './search/timezone.js';
+import { reindex } from './storage/reindex.js';
 import { StoreDatabase, type IndexedDbDeps } from './storage/schema.js';
 import { DexieSearchSource } from './storage/search-source.js';
 import { systemClock, type Clock } from './util/clock.js';
@@ -57,6 +61,15 @@ export interface Store {
   history(type?: string, id?: string, params?: SearchParams): Promise<Bundle>;
   batch(bundle: Bundle): Promise<Bundle>;
   transaction(bundle: Bundle): Promise<Bundle>;
+  /**
+   * Adds a search parameter (type token, reference, date, string or uri; expression evaluated with FHIRPath
+   * on the R5 model). No schema change: existing resources are back-filled in chunks, and the promise
+   * resolves when they are; searches wait for it. Kept in the database for the next open.
+   * @see https://hl7.org/fhir/R5/searchparameter.html
+   */
+  registerSearchParameter(sp: SearchParameter): Promise<void>;
+  /** Adds a ValueSet or CodeSystem for token `:in`, `:not-in`, `:above` and `:below`; kept for the next open. */
+  registerTerminology(resource: ValueSet | CodeSystem): Promise<void>;
   /** The underlying Dexie database, for inspection. Write only through the store. */
   readonly database: StoreDatabase;
   close(): void;
@@ -85,7 +98,25 @@ class FhirStore implements Store {
   constructor(
     readonly database: StoreDatabase,
     private readonly ctx: EngineContext,
+    private readonly indexing: Indexing,
   ) {}
+
+  async registerSearchParameter(sp: SearchParameter): Promise<void> {
+    const compiled = this.ctx.registry.register(sp);
+    await this.indexing.track(async () => {
+      await saveSetting(this.database, 'searchParameters', sp, (x) => (x as SearchParameter).url === sp.url && sp.url !== undefined);
+      await reindex(this.database, this.indexing.compute, [...new Set(compiled.map((p) => p.resourceType))]);
+    });
+  }
+
+  async registerTerminology(resource: ValueSet | CodeSystem): Promise<void> {
+    this.ctx.terminology.register(resource);
+    const same = (x: unknown): boolean => {
+      const r = x as ValueSet | CodeSystem;
+      return r.resourceType === resource.resourceType && r.url === resource.url && r.version === resource.version;
+    };
+    await saveSetting(this.database, 'terminology', resource, same);
+  }
 
   handle(request: FhirRequest): Promise<FhirResponse> {
     return handle(this.ctx, request);
@@ -156,6 +187,28 @@ class FhirStore implements Store {
   }
 }
 
+/** Background re-indexing: searches wait until the index is complete. */
+class Indexing {
+  private pending: Promise<unknown> = Promise.resolve();
+  constructor(readonly compute: (resource: Resource) => ReturnType<typeof indexResource>) {}
+  track(job: () => Promise<void>): Promise<void> {
+    const run = this.pending.then(job);
+    this.pending = run.catch(() => undefined);
+    return run;
+  }
+  idle(): Promise<void> {
+    return this.pending.then(() => undefined);
+  }
+}
+
+/** Appends (or replaces, by `same`) a value in a list kept in the settings table. */
+async function saveSetting(db: StoreDatabase, key: string, value: unknown, same: (x: unknown) => boolean): Promise<void> {
+  await db.transaction('rw', db.settings, async () => {
+    const list = ((await db.settings.get(key))?.value as unknown[] | undefined) ?? [];
+    await db.settings.put({ key, value: [...list.filter((x) => !same(x)), value] });
+  });
+}
+
 /**
  * Opens (creating or migrating as needed) a store.
  * @example
@@ -168,15 +221,32 @@ export async function openStore(options: StoreOptions = {}): Promise<Store> {
   const deps = await resolveIndexedDb(options);
   const db = new StoreDatabase(options.name ?? 'fhir-offline-store', deps);
   await db.open();
+  const registry = new SearchRegistry();
+  const terminology: TerminologyRegistry = defaultTerminology();
+  const baseUrl = (options.baseUrl ?? 'http://localhost/fhir').replace(/\/+$/, '');
+  for (const sp of ((await db.settings.get('searchParameters'))?.value as SearchParameter[] | undefined) ?? []) registry.register(sp);
+  for (const t of ((await db.settings.get('terminology'))?.value as (ValueSet | CodeSystem)[] | undefined) ?? []) terminology.register(t);
+  const indexing = new Indexing((resource) => indexResource(resource, registry, { baseUrl, timeZone }));
+  // A database indexed by an older format (or migrated from schema 1) is re-indexed before the first search.
+  if ((await db.settings.get('indexGeneration'))?.value !== INDEX_FORMAT) {
+    await indexing.track(async () => {
+      await reindex(db, indexing.compute);
+      await db.settings.put({ key: 'indexGeneration', value: INDEX_FORMAT });
+    });
+  }
+  const source = new DexieSearchSource(db);
   const ctx: EngineContext = {
     db,
-    source: new DexieSearchSource(db),
+    source,
     clock: options.clock ?? systemClock,
     newId: options.idGenerator ?? uuidIdGenerator,
     timeZone,
     outbox: options.outbox ?? true,
-    baseUrl: (options.baseUrl ?? 'http://localhost/fhir').replace(/\/+$/, ''),
+    baseUrl,
+    registry,
+    terminology,
+    whenIndexed: () => indexing.idle(),
     onCommit: () => {},
   };
-  return new FhirStore(db, ctx);
+  return new FhirStore(db, ctx, indexing);
 }

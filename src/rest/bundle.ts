@@ -9,7 +9,7 @@ import { splitUrl, type ParsedRequest, type Preferences } from './http.js';
 import { planCreate } from './interactions/writes.js';
 import { preferredBody, type Outcome } from './outcome.js';
 import { route, type Route } from './router.js';
-import { conditionalMatches } from './search-runner.js';
+import { conditionalMatches, transactionContext } from './search-runner.js';
 
 /** Runs one request to its outcome (passed in: a batch entry is an ordinary request). */
 export type Execute = (ctx: EngineContext, req: ParsedRequest, prefer: Preferences) => Promise<Outcome>;
@@ -121,7 +121,9 @@ async function runTransaction(ctx: EngineContext, entries: BundleEntry[], prefer
   return value;
 }
 
-async function planTransaction(ctx: EngineContext, entries: BundleEntry[], prefer: Preferences): Promise<Planned<BundleEntry[]>> {
+async function planTransaction(outer: EngineContext, entries: BundleEntry[], prefer: Preferences): Promise<Planned<BundleEntry[]>> {
+  // Reads of the Bundle run inside the transaction: they must not wait on anything but IndexedDB.
+  const ctx = await transactionContext(outer);
   const requests = entries.map((e, i) => entryRequest(ctx, e, i));
   const verifies: (() => Promise<void>)[] = [];
 

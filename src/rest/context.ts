@@ -1,3 +1,5 @@
+import type { SearchRegistry } from '../search/registry.js';
+import type { TerminologyRegistry } from '../search/terminology/index.js';
 import type { StoreDatabase } from '../storage/schema.js';
 import type { DexieSearchSource } from '../storage/search-source.js';
 import type { WriteResult } from '../storage/write.js';
@@ -16,6 +18,12 @@ export interface EngineContext {
   outbox: boolean;
   /** Absolute base of `fullUrl`s. */
   baseUrl: string;
+  /** Search parameters: built-in and registered. */
+  registry: SearchRegistry;
+  /** ValueSets and CodeSystems for token `:in`, `:not-in`, `:above`, `:below`. */
+  terminology: TerminologyRegistry;
+  /** Resolves when no back-fill of the index is running (searches wait for it). */
+  whenIndexed: () => Promise<void>;
   /** Called after a write transaction commits, with what it wrote. */
   onCommit: (results: WriteResult[]) => void;
 }

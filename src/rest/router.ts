@@ -30,6 +30,13 @@ const conditionsOf = (req: ParsedRequest): WriteConditions => ({
   ...(req.headers.has('if-none-exist') ? { ifNoneExist: req.headers.get('if-none-exist')! } : {}),
 });
 
+/** The pairs of a `POST _search` form body (400 for any other body). */
+function formBody(req: ParsedRequest): [string, string][] {
+  if (req.body === undefined) return [];
+  if (!Array.isArray(req.body)) throw badRequest('POST _search takes an application/x-www-form-urlencoded body');
+  return req.body as [string, string][];
+}
+
 /**
  * Maps a request onto an interaction of the R5 RESTful API.
  * @see https://hl7.org/fhir/R5/http.html#summary
@@ -45,8 +52,12 @@ export function route(ctx: EngineContext, req: ParsedRequest, prefer: Preference
 
   if (first === undefined) {
     if (method === 'POST') return { kind: 'bundle', body: req.body };
-    if (method === 'GET' && req.query.length > 0) throw badRequest('System-level search is not supported yet; search a resource type');
+    if (method === 'GET' || method === 'HEAD') return reads(() => search(ctx, undefined, req.query, handling));
     throw methodNotAllowed(`${method} is not allowed on the base URL`);
+  }
+  if (first === '_search') {
+    if (method !== 'POST') throw methodNotAllowed(`${method} is not allowed on _search; use POST`);
+    return reads(() => search(ctx, undefined, [...req.query, ...formBody(req)], handling));
   }
   if (first === 'metadata') {
     if (method !== 'GET' && method !== 'HEAD') throw methodNotAllowed(`${method} is not allowed on metadata`);
@@ -85,11 +96,7 @@ export function route(ctx: EngineContext, req: ParsedRequest, prefer: Preference
   if (second === '_search') {
     if (third !== undefined) throw notFound(`No FHIR interaction at '${path.join('/')}'`);
     if (method !== 'POST') throw methodNotAllowed(`${method} is not allowed on ${type}/_search; use POST`);
-    const form = Array.isArray(req.body) ? (req.body as [string, string][]) : [];
-    if (req.body !== undefined && !Array.isArray(req.body)) {
-      throw badRequest('POST _search takes an application/x-www-form-urlencoded body');
-    }
-    return reads(() => search(ctx, type, [...req.query, ...form], handling));
+    return reads(() => search(ctx, type, [...req.query, ...formBody(req)], handling));
   }
   if (second === '_history') {
     if (third !== undefined) throw notFound(`No FHIR interaction at '${path.join('/')}'`);

@@ -1,65 +1,174 @@
-import { badRequest } from '../errors/fhir-error.js';
-import { compileClause, type CompiledClause, type CompileContext } from './compile.js';
-import type { SearchQuery } from './query.js';
-import type { CandidateRow, SearchSource } from './source.js';
+import { compileClause, type ClauseContext, type ClausePlan } from './clauses.js';
+import { key } from './index-entry.js';
+import { comparePositions, decodeCursor, encodeCursor, positionOf, type Ranked } from './order.js';
+import type { Clause, IncludeSpec, SearchQuery } from './query.js';
+import type { SearchRegistry } from './registry.js';
+import type { CandidateRow } from './source.js';
 
-/** One page of matches. */
+/** What running a search needs. `scan: true` skips the planner and tests every row: the reference path the indexed one is checked against. */
+export type ExecuteContext = Omit<ClauseContext, 'idsMatching'> & { registry: SearchRegistry; scan?: boolean };
+
+/** One page of a search. */
 export interface SearchResult {
-  matches: CandidateRow[];
-  /** Number of matches over all pages, when asked for or cheap. */
+  matches: Ranked[];
+  included: CandidateRow[];
+  /** Matches over all pages, unless `_total=none`. */
   total?: number;
-  /** Cursor of the next page, when there is one. */
+  /** The best relevance over all matches, to scale `entry.search.score` into [0, 1]. */
+  maxScore?: number;
   next?: string;
+  previous?: string;
 }
 
-/**
- * Runs a query: the planner takes the most selective indexed clause (an id lookup, then token keys, then a
- * `_lastUpdated` range) to find candidates, and every clause filters them with its predicate. Matches are
- * ordered by id and paged with a keyset cursor (the last id of the page), so pages stay consistent while
- * the store changes.
- * @see https://hl7.org/fhir/R5/search.html#paging
- */
-export async function executeSearch(source: SearchSource, query: SearchQuery, ctx: CompileContext): Promise<SearchResult> {
-  const compiled = query.clauses.map((c) => compileClause(c, ctx));
-  const candidates = await fetchCandidates(source, query.type, compiled);
-  const all = candidates.filter((row) => compiled.every((c) => c.matches(row))).sort((a, b) => compareIds(a.id, b.id));
-  if (query.summary === 'count') return { matches: [], total: all.length };
+/** How many rounds `:iterate` follows references (R5 lets servers limit the depth). */
+const MAX_INCLUDE_DEPTH = 4;
 
-  const after = query.page === undefined ? undefined : decodeCursor(query.page);
-  const start = after === undefined ? 0 : all.findIndex((r) => compareIds(r.id, after) > 0);
-  const rest = start < 0 ? [] : all.slice(start);
-  const matches = rest.slice(0, query.count);
-  const result: SearchResult = { matches };
+/**
+ * Runs a query. For each clause the planner estimates the rows its index access reads and takes the most
+ * selective one for candidates; every clause then filters them with the same predicate a full scan uses.
+ * Matches are ordered by `_sort` (then type and id, a total order) and paged with a keyset cursor, so
+ * pages stay consistent while the store changes.
+ * @see https://hl7.org/fhir/R5/search.html
+ */
+export async function executeSearch(query: SearchQuery, ctx: ExecuteContext): Promise<SearchResult> {
+  const wantScore = query.sort.some((k) => k.code === '_score');
+  let all: Ranked[] = [];
+  for (const type of query.types) all = all.concat(await matchType(type, query.clauses, ctx, wantScore));
+  if (query.summary === 'count') return { matches: [], included: [], total: all.length };
+
+  const keys = query.sort;
+  const ranked = all.map((r) => ({ r, at: positionOf(r, keys) }));
+  ranked.sort((a, b) => comparePositions(a.at, b.at, keys));
+
+  let start = 0;
+  let end = ranked.length;
+  if (query.page !== undefined) {
+    const cursor = decodeCursor(query.page);
+    if (cursor.dir === 'a') start = lowerBound(ranked, (x) => comparePositions(x.at, cursor.at, keys) > 0);
+    else {
+      end = lowerBound(ranked, (x) => comparePositions(x.at, cursor.at, keys) >= 0);
+      start = Math.max(0, end - query.count);
+    }
+  }
+  end = Math.min(end, start + query.count);
+  const page = ranked.slice(start, end);
+  const result: SearchResult = { matches: page.map((x) => x.r), included: [] };
   if (query.total !== 'none') result.total = all.length;
-  const last = matches[matches.length - 1];
-  if (rest.length > matches.length && last) result.next = encodeCursor(last.id);
+  if (wantScore) result.maxScore = all.reduce((m, r) => Math.max(m, r.score ?? 0), 0);
+  const last = page[page.length - 1];
+  const first = page[0];
+  if (end < ranked.length && last) result.next = encodeCursor({ dir: 'a', at: last.at });
+  if (start > 0 && first) result.previous = encodeCursor({ dir: 'b', at: first.at });
+  if (query.include.length > 0) result.included = await includes(result.matches.map((m) => m.row), query.include, ctx);
   return result;
 }
 
-async function fetchCandidates(source: SearchSource, type: string, compiled: CompiledClause[]): Promise<CandidateRow[]> {
-  const rank = { ids: 0, keys: 1, lastUpdated: 2, scan: 3 } as const;
-  const best = [...compiled].sort((a, b) => rank[a.access.kind] - rank[b.access.kind])[0];
-  const access = best?.access ?? { kind: 'scan' as const };
-  switch (access.kind) {
-    case 'ids':
-      return source.byIds(type, access.ids);
-    case 'keys':
-      return source.byIds(type, await source.idsByKeys(type, access.param, access.keys));
-    case 'lastUpdated':
-      return source.byLastUpdated(type, access.low, access.high);
-    default:
-      return source.all(type);
+/** The first index whose element satisfies a monotone predicate. */
+function lowerBound<T>(items: T[], pred: (x: T) => boolean): number {
+  let lo = 0;
+  let hi = items.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (pred(items[mid]!)) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
+/** Every match of `type` for the clauses (all of them), scored when asked. */
+async function matchType(type: string, clauses: Clause[], ctx: ExecuteContext, wantScore: boolean): Promise<Ranked[]> {
+  const clauseCtx: ClauseContext = {
+    ...ctx,
+    idsMatching: async (t, c) => (await matchType(t, [c], ctx, false)).map((r) => r.row.id),
+  };
+  const plans: ClausePlan[] = [];
+  for (const c of clauses) plans.push(await compileClause(type, c, clauseCtx));
+  let rows: CandidateRow[];
+  if (plans.length === 0 || ctx.scan) rows = await ctx.source.all(type);
+  else {
+    let best: ClausePlan | undefined;
+    let bestEstimate = Infinity;
+    for (const p of plans) {
+      const e = await p.estimate();
+      if (e < bestEstimate) {
+        best = p;
+        bestEstimate = e;
+      }
+    }
+    rows = best ? await ctx.source.byIds(type, await best.candidates()) : await ctx.source.all(type);
+  }
+  const matched = rows.filter((row) => plans.every((p) => p.matches(row)));
+  const scorer = wantScore ? plans.find((p) => p.score)?.score : undefined;
+  return matched.map((row) => (scorer ? { row, score: scorer(row) } : { row }));
+}
+
+/**
+ * `_include` and `_revinclude` for a page: the resources its matches refer to (or that refer to them),
+ * following `:iterate` ones from included resources too. Matches are never repeated as includes.
+ * @see https://hl7.org/fhir/R5/search.html#include
+ */
+async function includes(page: CandidateRow[], specs: IncludeSpec[], ctx: ExecuteContext): Promise<CandidateRow[]> {
+  const seen = new Set(page.map((r) => `${r.type}/${r.id}`));
+  const out: CandidateRow[] = [];
+  let frontier = page;
+  for (let depth = 0; depth < MAX_INCLUDE_DEPTH && frontier.length > 0; depth++) {
+    const active = specs.filter((s) => depth === 0 || s.iterate);
+    const wanted = new Map<string, Set<string>>();
+    const want = (type: string, id: string): void => {
+      if (seen.has(`${type}/${id}`)) return;
+      let ids = wanted.get(type);
+      if (!ids) wanted.set(type, (ids = new Set()));
+      ids.add(id);
+    };
+    for (const spec of active) {
+      if (spec.reverse) await reverseTargets(frontier, spec, ctx, want);
+      else forwardTargets(frontier, spec, ctx, want);
+    }
+    const next: CandidateRow[] = [];
+    for (const [type, ids] of wanted) {
+      for (const row of await ctx.source.byIds(type, [...ids])) {
+        const k = `${row.type}/${row.id}`;
+        if (seen.has(k)) continue;
+        seen.add(k);
+        next.push(row);
+      }
+    }
+    out.push(...next);
+    frontier = next;
+  }
+  return out;
+}
+
+function forwardTargets(rows: CandidateRow[], spec: IncludeSpec, ctx: ExecuteContext, want: (type: string, id: string) => void): void {
+  const prefix = key.ref('');
+  for (const row of rows) {
+    if (spec.sourceType !== '*' && row.type !== spec.sourceType) continue;
+    const params =
+      spec.param === '*'
+        ? [...ctx.registry.forType(row.type).values()].filter((p) => p.type === 'reference').map((p) => p.code)
+        : [spec.param];
+    for (const e of row.index) {
+      if (!params.includes(e.param) || typeof e.value !== 'string' || !e.value.startsWith(prefix)) continue;
+      const [type = '', id = ''] = e.value.slice(prefix.length).split('/');
+      if (spec.targetType === undefined || spec.targetType === type) want(type, id);
+    }
   }
 }
 
-/** Ids sort by code unit, the order IndexedDB keys have. */
-const compareIds = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
-
-function encodeCursor(id: string): string {
-  return `id.${id}`;
+async function reverseTargets(rows: CandidateRow[], spec: IncludeSpec, ctx: ExecuteContext, want: (type: string, id: string) => void): Promise<void> {
+  const types = spec.sourceType === '*' ? await ctx.source.types() : [spec.sourceType];
+  for (const type of types) {
+    const params =
+      spec.param === '*'
+        ? [...ctx.registry.forType(type).values()].filter((p) => p.type === 'reference').map((p) => p.code)
+        : [spec.param];
+    for (const param of params) {
+      for (const row of rows) {
+        if (spec.targetType !== undefined && spec.targetType !== row.type) continue;
+        const k = key.ref(`${row.type}/${row.id}`);
+        for (const id of await ctx.source.ids(type, param, { lower: k, upper: k })) want(type, id);
+      }
+    }
+  }
 }
 
-function decodeCursor(page: string): string {
-  if (!page.startsWith('id.') || page.length < 4) throw badRequest(`Invalid paging cursor '${page}'`, ['_page']);
-  return page.slice(3);
-}

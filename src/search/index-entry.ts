@@ -1,8 +1,9 @@
 /**
- * One search index entry of a resource: the parameter code and a precomputed key. Token keys are strings
- * (see `tokenKeys`); dates are `[low, high]` epoch-millisecond ranges (`value` = low, `high` = high).
+ * One search index entry of a resource: the parameter code and a precomputed key. Keys are strings tagged
+ * by kind (see `key`); dates are `[low, high]` epoch-millisecond ranges (`value` = low, `high` = high).
  * Storage writes one index row per entry and keeps the list on the resource row so the next version can
- * remove exactly these.
+ * remove exactly these, and the in-memory matcher reads the same list: the indexed path and the scan path
+ * test the same keys.
  */
 export interface IndexEntry {
   param: string;
@@ -10,28 +11,74 @@ export interface IndexEntry {
   high?: number;
 }
 
-// A separator that cannot occur in a FHIR system or code, so `system|code` keys never collide.
-const SEP = '\u001f';
+// A separator that cannot occur in a FHIR system, code or reference, so composite keys never collide.
+export const SEP = '\u001f';
+/** The highest code unit: `prefix + END` bounds a starts-with key range. */
+export const END = '\uffff';
 
 /**
- * The keys under which one coded value is indexed, one per R5 token search form
- * (https://hl7.org/fhir/R5/search.html#token): `code` (any system), `system|code`, `|code` (no system),
- * `system|` (any code in the system).
+ * Key builders shared by the index writer and the query side. Each kind has its own tag so one parameter's
+ * keys never overlap.
+ * @see https://hl7.org/fhir/R5/search.html#token
+ * @see https://hl7.org/fhir/R5/search.html#reference
  */
+export const key = {
+  /** token `code` (any system). */
+  code: (code: string): string => `c${SEP}${code}`,
+  /** token `system|code`. */
+  systemCode: (system: string, code: string): string => `sc${SEP}${system}${SEP}${code}`,
+  /** token `|code` (no system). */
+  noSystem: (code: string): string => `n${SEP}${code}`,
+  /** token `system|` (any code in the system). */
+  system: (system: string): string => `s${SEP}${system}`,
+  /** token on a `string` element: case-insensitive. */
+  caseless: (code: string): string => `ci${SEP}${code.toLowerCase()}`,
+  /** token `:text`: normalised display text for starts-with. */
+  text: (normalised: string): string => `t${SEP}${normalised}`,
+  /** token `:of-type`: identifier type coding and value. */
+  ofType: (system: string, code: string, value: string): string => `o${SEP}${system}${SEP}${code}${SEP}${value}`,
+  /** reference to a local resource `Type/id`. */
+  ref: (typeAndId: string): string => `r${SEP}${typeAndId}`,
+  /** versioned reference `Type/id/_history/v`. */
+  refVersion: (typeAndId: string, version: string): string => `rv${SEP}${typeAndId}${SEP}${version}`,
+  /** reference by bare id (any type). */
+  refId: (id: string): string => `ri${SEP}${id}`,
+  /** reference `:identifier`, with the token forms inside. */
+  refIdentifier: (tokenKey: string): string => `ident${SEP}${tokenKey}`,
+  /** uri, canonical and absolute references not on this store. */
+  uri: (uri: string): string => `u${SEP}${uri}`,
+  /** string: normalised for starts-with (case- and accent-insensitive). */
+  string: (normalised: string): string => `st${SEP}${normalised}`,
+  /** string `:exact`. */
+  exact: (value: string): string => `x${SEP}${value}`,
+  /** the parameter has at least one value (for `:missing`). */
+  present: `p${SEP}`,
+};
+
+/** Token keys of one coded value, one per R5 token search form. */
 export function tokenKeys(system: string | undefined, code: string | undefined): string[] {
   const keys: string[] = [];
   if (code !== undefined && code !== '') {
-    keys.push(tokenKey.code(code));
-    keys.push(system ? tokenKey.systemCode(system, code) : tokenKey.noSystem(code));
+    keys.push(key.code(code));
+    keys.push(system ? key.systemCode(system, code) : key.noSystem(code));
   }
-  if (system) keys.push(tokenKey.system(system));
+  if (system) keys.push(key.system(system));
   return keys;
 }
 
-/** Builders of single token keys, shared by the index writer and the query side. */
-export const tokenKey = {
-  code: (code: string): string => `c${SEP}${code}`,
-  systemCode: (system: string, code: string): string => `sc${SEP}${system}${SEP}${code}`,
-  noSystem: (code: string): string => `n${SEP}${code}`,
-  system: (system: string): string => `s${SEP}${system}`,
-};
+/**
+ * Normalises text for case- and accent-insensitive matching: Unicode NFD with combining marks removed,
+ * lower case, punctuation dropped, white space collapsed (https://hl7.org/fhir/R5/search.html#string).
+ */
+export function normaliseText(s: string): string {
+  return s
+    .normalize('NFD')
+    .replace(/\p{M}/gu, '')
+    .toLowerCase()
+    .replace(/[\p{P}\p{S}]/gu, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
+/** A stable string for diffing and de-duplicating entries. */
+export const entryId = (e: IndexEntry): string => `${e.param}${SEP}${typeof e.value}${SEP}${String(e.value)}${SEP}${e.high ?? ''}`;

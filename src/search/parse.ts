@@ -1,84 +1,249 @@
 import { badRequest } from '../errors/fhir-error.js';
+import { isResourceType } from '../model/resource-types.js';
+import type { CompiledSearchParameter } from './definition.js';
 import { splitOr } from './escape.js';
-import { findParameter } from './parameters.js';
-import { DEFAULT_COUNT, MAX_COUNT, type SearchClause, type SearchQuery, type SummaryMode, type TotalMode } from './query.js';
+import {
+  DEFAULT_COUNT,
+  MAX_COUNT,
+  type Clause,
+  type IncludeSpec,
+  type SearchQuery,
+  type SortKey,
+  type SummaryMode,
+  type TotalMode,
+} from './query.js';
+import type { SearchRegistry } from './registry.js';
 
 /** How unknown parameters are treated (`Prefer: handling=`, https://hl7.org/fhir/R5/search.html#errors). */
 export type Handling = 'strict' | 'lenient';
 
-/** Parameters that change the result, not the match set, plus `_format`/`_pretty` which are accepted and ignored. */
-const RESULT_PARAMETERS = new Set(['_count', '_summary', '_total', '_format', '_pretty', '_page']);
+/** The modifiers each parameter type supports here; anything else answers 400 (R5 search.html#modifiers). */
+const MODIFIERS: Record<string, ReadonlySet<string>> = {
+  token: new Set(['missing', 'not', 'text', 'of-type', 'in', 'not-in', 'above', 'below']),
+  reference: new Set(['missing', 'identifier', 'text']),
+  date: new Set(['missing']),
+  string: new Set(['missing', 'exact', 'contains']),
+  uri: new Set(['missing', 'below', 'above', 'contains']),
+};
+
+/** Parameters accepted and ignored: the answer is always JSON. */
+const IGNORED = new Set(['_format', '_pretty']);
+
+/** What parsing needs from the store. */
+export interface ParseContext {
+  registry: SearchRegistry;
+  handling: Handling;
+  /** Whether `name` is an element of `type` (for `_elements`). */
+  isKnownElement?: (type: string, name: string) => boolean;
+}
+
+/** A parsed query plus the parameters it applied, for the `self` link (https://hl7.org/fhir/R5/search.html#return). */
+export interface ParsedSearch extends SearchQuery {
+  /** The name/value pairs applied, in order, without `_page`. */
+  used: [string, string][];
+}
+
+const fail = (name: string, why: string) => badRequest(`Search parameter '${name}': ${why}`, [name]);
 
 /**
- * Parses the query of a type search into a `SearchQuery`. Empty values are ignored (R5 search.html#errors);
- * an unknown parameter is a 400 unless `handling` is `lenient`, an unsupported modifier always is.
+ * Parses the query of a search into the one model planning, matching and links share. Empty values are
+ * ignored (R5 search.html#errors); an unknown parameter is a 400 unless `handling` is `lenient`; an
+ * unsupported modifier always is.
  * @see https://hl7.org/fhir/R5/search.html
  */
-export function parseSearch(type: string, params: Iterable<[string, string]>, handling: Handling = 'strict'): SearchQuery {
-  const query: SearchQuery = { type, clauses: [], count: DEFAULT_COUNT, ignored: [] };
+export function parseSearch(types: string[], params: Iterable<[string, string]>, ctx: ParseContext): ParsedSearch {
+  const query: ParsedSearch = { types, clauses: [], count: DEFAULT_COUNT, sort: [], include: [], ignored: [], used: [] };
+  const unknown = (name: string, why: string): void => {
+    if (ctx.handling === 'lenient') query.ignored.push(name);
+    else throw fail(name, why);
+  };
+  const seen = new Set<string>();
   for (const [name, value] of params) {
-    if (value === '') continue;
-    if (RESULT_PARAMETERS.has(name)) {
-      applyResultParameter(query, name, value);
-      continue;
+    if (value === '' || IGNORED.has(name)) continue;
+    if (name.startsWith('_') && resultParameter(query, name, value, seen, ctx, unknown)) continue;
+    const clause = parseClause(types, name, value, ctx, unknown);
+    if (clause) {
+      query.clauses.push(clause);
+      query.used.push([name, value]);
     }
-    const [code = '', modifier] = name.split(':', 2) as [string, string | undefined];
-    const def = findParameter(type, code);
-    if (!def) {
-      if (handling === 'lenient') {
-        query.ignored.push(name);
-        continue;
-      }
-      throw badRequest(`Unknown search parameter '${name}' for ${type}`, [name]);
-    }
-    if (modifier !== undefined) {
-      throw badRequest(`Modifier ':${modifier}' is not supported on parameter '${code}'`, [name]);
-    }
-    const clause: SearchClause = { name, code, def, values: splitOr(value) };
-    query.clauses.push(clause);
+  }
+  if (query.summary === 'text' && query.include.length > 0) {
+    throw badRequest('_include and _revinclude cannot be combined with _summary=text', ['_summary']);
   }
   return query;
 }
 
-function applyResultParameter(query: SearchQuery, name: string, value: string): void {
-  switch (name) {
+/** Handles a result parameter; false when `name` is not one (it is then a search parameter like `_id`). */
+function resultParameter(
+  query: ParsedSearch,
+  name: string,
+  value: string,
+  seen: Set<string>,
+  ctx: ParseContext,
+  unknown: (name: string, why: string) => void,
+): boolean {
+  const base = name.split(':')[0]!;
+  const once = (): void => {
+    if (seen.has(name)) throw fail(name, 'may appear only once');
+    seen.add(name);
+  };
+  switch (base) {
     case '_count': {
-      if (!/^\d+$/.test(value)) throw badRequest(`_count must be a non-negative integer, got '${value}'`, ['_count']);
+      once();
+      if (!/^\d+$/.test(value)) throw fail(name, `must be a non-negative integer, got '${value}'`);
       const n = Number(value);
       query.count = Math.min(n, MAX_COUNT);
       if (n === 0) query.summary = 'count';
-      return;
+      break;
     }
     case '_summary':
-      if (value !== 'count' && value !== 'false') {
-        throw badRequest(`_summary=${value} is not supported (supported: count, false)`, ['_summary']);
-      }
-      query.summary = value as SummaryMode;
-      return;
+      once();
+      if (!['true', 'text', 'data', 'count', 'false'].includes(value)) throw fail(name, `must be true, text, data, count or false, got '${value}'`);
+      if (query.summary !== 'count') query.summary = value as SummaryMode;
+      break;
     case '_total':
-      if (value !== 'none' && value !== 'estimate' && value !== 'accurate') {
-        throw badRequest(`_total must be none, estimate or accurate, got '${value}'`, ['_total']);
-      }
+      once();
+      if (!['none', 'estimate', 'accurate'].includes(value)) throw fail(name, `must be none, estimate or accurate, got '${value}'`);
       query.total = value as TotalMode;
-      return;
+      break;
     case '_page':
       query.page = value;
-      return;
+      return true; // not part of `used`: links add their own
+    case '_sort':
+      once();
+      query.sort = value.split(',').map((raw) => sortKey(query.types, raw, ctx));
+      break;
+    case '_elements': {
+      once();
+      const names = value.split(',').map((s) => s.trim()).filter((s) => s !== '');
+      for (const type of query.types) {
+        for (const n of names) {
+          const el = n.includes('.') ? n.slice(n.indexOf('.') + 1) : n;
+          if (ctx.isKnownElement && !ctx.isKnownElement(type, el) && !(n.includes('.') && !n.startsWith(`${type}.`))) {
+            unknown(name, `'${n}' is not an element of ${type}`);
+          }
+        }
+      }
+      query.elements = names;
+      break;
+    }
+    case '_include':
+    case '_revinclude':
+      for (const raw of splitOr(value)) query.include.push(includeSpec(name, raw, query.types, ctx));
+      break;
+    case '_type':
+      return true; // handled by the system search before parsing
     default:
-      return; // _format, _pretty: accepted, the answer is always JSON
+      return false;
+  }
+  query.used.push([name, value]);
+  return true;
+}
+
+function sortKey(types: string[], raw: string, ctx: ParseContext): SortKey {
+  const descending = raw.startsWith('-');
+  const code = (descending ? raw.slice(1) : raw).split(':')[0]!;
+  if (code === '_score' || code === '_id' || code === '_lastUpdated') return { code, descending };
+  const param = ctx.registry.get(types[0]!, code);
+  if (!param || types.some((t) => !ctx.registry.get(t, code))) throw fail('_sort', `'${code}' is not a search parameter of ${types.join(', ')}`);
+  if (!['token', 'reference', 'date', 'string', 'uri'].includes(param.type)) throw fail('_sort', `cannot sort on '${code}'`);
+  return { code, descending, param };
+}
+
+function includeSpec(name: string, raw: string, types: string[], ctx: ParseContext): IncludeSpec {
+  const [base, modifier] = name.split(':');
+  if (modifier !== undefined && modifier !== 'iterate') throw fail(name, `unsupported modifier ':${modifier}'`);
+  const reverse = base === '_revinclude';
+  if (raw === '*') return { raw, reverse, iterate: modifier === 'iterate', sourceType: '*', param: '*' };
+  const [sourceType = '', param = '', targetType, ...rest] = raw.split(':');
+  if (rest.length > 0 || !isResourceType(sourceType) || param === '') throw fail(name, `'${raw}' is not Type:param[:targetType]`);
+  if (param !== '*') {
+    const def = ctx.registry.get(sourceType, param);
+    if (!def || def.type !== 'reference') throw fail(name, `${sourceType} has no reference parameter '${param}'`);
+  }
+  if (targetType !== undefined && !isResourceType(targetType)) throw fail(name, `'${targetType}' is not a resource type`);
+  if (!reverse && !types.includes(sourceType) && modifier !== 'iterate') {
+    throw fail(name, `${sourceType} is not the type searched (${types.join(', ')}); use _include:iterate`);
+  }
+  return { raw, reverse, iterate: modifier === 'iterate', sourceType, param, ...(targetType ? { targetType } : {}) };
+}
+
+/** Parses one search parameter (plain, chained or reverse-chained) for every searched type. */
+function parseClause(types: string[], name: string, value: string, ctx: ParseContext, unknown: (n: string, why: string) => void): Clause | undefined {
+  if (name === '_text' || name === '_content') return { kind: 'text', name, field: name, value };
+  if (name.startsWith('_text:') || name.startsWith('_content:')) throw fail(name, 'modifiers are not supported on full-text parameters');
+  const type = types[0]!;
+  if (types.length > 1) {
+    // System search: only parameters that every searched type has (R5 search.html#searchcontexts).
+    for (const t of types.slice(1)) {
+      const c = name.split(/[.:]/)[0]!;
+      if (c !== '_has' && !ctx.registry.get(t, c)) {
+        unknown(name, `is not a parameter of every type searched (${t} has none)`);
+        return undefined;
+      }
+    }
+  }
+  try {
+    return clauseFor(type, name, value, ctx);
+  } catch (e) {
+    if (e instanceof UnknownParameter) {
+      unknown(name, e.message);
+      return undefined;
+    }
+    throw e;
   }
 }
 
-/**
- * Formats a query back to the parameters it applied, for `self` and paging links: parsing the result gives
- * back the same query.
- */
-export function formatSearch(query: SearchQuery, page?: string): string {
-  const parts: string[] = [];
-  for (const c of query.clauses) parts.push(`${encodeURIComponent(c.name)}=${encodeURIComponent(c.values.join(','))}`);
-  if (query.summary) parts.push(`_summary=${query.summary}`);
-  else parts.push(`_count=${query.count}`);
-  if (query.total) parts.push(`_total=${query.total}`);
+class UnknownParameter extends Error {}
+
+function clauseFor(type: string, name: string, value: string, ctx: ParseContext): Clause {
+  if (name.startsWith('_has:')) {
+    const [, refType = '', refCode = '', ...rest] = name.split(':');
+    const innerName = rest.join(':');
+    if (!isResourceType(refType) || refCode === '' || innerName === '') throw fail(name, 'must be _has:Type:reference:parameter');
+    const ref = ctx.registry.get(refType, refCode);
+    if (!ref || ref.type !== 'reference') throw fail(name, `${refType} has no reference parameter '${refCode}'`);
+    if (ref.targets.length > 0 && !ref.targets.includes(type)) throw fail(name, `${refType}.${refCode} cannot refer to ${type}`);
+    return { kind: 'has', name, type: refType, ref, inner: clauseFor(refType, innerName, value, ctx) };
+  }
+
+  const dot = name.indexOf('.');
+  const head = dot < 0 ? name : name.slice(0, dot);
+  const [code = '', modifier] = head.split(':', 2) as [string, string | undefined];
+  const param = ctx.registry.get(type, code);
+  if (!param) throw new UnknownParameter(`unknown search parameter '${code}' for ${type}`);
+
+  if (dot >= 0) {
+    if (param.type !== 'reference') throw fail(name, `'${code}' is not a reference parameter, so it cannot be chained`);
+    const innerName = name.slice(dot + 1);
+    let targets = param.targets;
+    if (modifier !== undefined) {
+      if (!isResourceType(modifier) || (targets.length > 0 && !targets.includes(modifier))) throw fail(name, `'${modifier}' is not a target of '${code}'`);
+      targets = [modifier];
+    }
+    const innerCode = innerName.split(/[.:]/)[0]!;
+    const viable = targets.filter((t) => innerCode === '_has' || ctx.registry.get(t, innerCode));
+    if (viable.length === 0) throw fail(name, `no target of '${code}' (${targets.join(', ') || 'any'}) has a parameter '${innerCode}'`);
+    return { kind: 'chain', name, param, branches: viable.map((t) => ({ type: t, inner: clauseFor(t, innerName, value, ctx) })) };
+  }
+
+  const values = splitOr(value);
+  if (modifier !== undefined) {
+    const allowed = MODIFIERS[param.type];
+    const isTypeModifier = param.type === 'reference' && isResourceType(modifier);
+    if (!isTypeModifier && !allowed?.has(modifier)) throw fail(name, `modifier ':${modifier}' is not supported on ${param.type} parameter '${code}'`);
+    if (isTypeModifier && param.targets.length > 0 && !param.targets.includes(modifier)) throw fail(name, `'${modifier}' is not a target of '${code}'`);
+    if (modifier === 'missing' && (values.length !== 1 || (values[0] !== 'true' && values[0] !== 'false'))) {
+      throw fail(name, ':missing takes true or false');
+    }
+  }
+  if (param.type === 'special' || !MODIFIERS[param.type]) throw fail(name, `parameters of type ${param.type} are not supported`);
+  return { kind: 'param', name, param: param as CompiledSearchParameter, ...(modifier !== undefined ? { modifier } : {}), values };
+}
+
+/** Formats applied parameters back into a query string; parsing it gives the same query. */
+export function formatSearch(used: [string, string][], page?: string): string {
+  const parts = used.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`);
   if (page !== undefined) parts.push(`_page=${encodeURIComponent(page)}`);
   return parts.join('&');
 }

@@ -1,7 +1,8 @@
 import type { Resource } from 'fhir/r5';
 import type { IndexEntry } from '../search/index-entry.js';
+import type { RowText } from '../search/indexer.js';
 
-export type { IndexEntry };
+export type { IndexEntry, RowText };
 
 /**
  * The current state of one resource, keyed `[type+id]`. A deleted resource stays as a tombstone
@@ -17,6 +18,10 @@ export interface ResourceRow {
   resource?: Resource;
   /** The index entries written for this version, kept so the next write can remove exactly these. */
   index: IndexEntry[];
+  /** Full-text documents written for this version (terms and frequencies), likewise. */
+  text?: RowText;
+  /** Index generation the entries were computed with; lower ones are re-indexed in the background. */
+  indexedWith?: number;
 }
 
 /** The HTTP method a history entry records (PATCH is recorded as PUT, bdl-14). */
@@ -43,6 +48,29 @@ export interface SearchIndexRow {
   value: string | number;
   id: string;
   high?: number;
+}
+
+/** One full-text posting, keyed `[type+field+term+id]`. */
+export interface PostingRow {
+  type: string;
+  field: '_text' | '_content';
+  term: string;
+  id: string;
+  tf: number;
+}
+
+/** Document count and total length per type and full-text field, for BM25. */
+export interface TextStatsRow {
+  type: string;
+  field: '_text' | '_content';
+  docs: number;
+  length: number;
+}
+
+/** A persisted store setting (registered SearchParameters and terminology, the index generation). */
+export interface SettingRow {
+  key: string;
+  value: unknown;
 }
 
 /** The kind of change the sync layer must replay on the server. */

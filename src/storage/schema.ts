@@ -1,5 +1,5 @@
 import Dexie, { type Table } from 'dexie';
-import type { HistoryRow, OutboxRow, ResourceRow, SearchIndexRow } from './rows.js';
+import type { HistoryRow, OutboxRow, PostingRow, ResourceRow, SearchIndexRow, SettingRow, TextStatsRow } from './rows.js';
 
 /** What `openDatabase` needs to reach an IndexedDB implementation (Dexie's `DexieOptions`). */
 export interface IndexedDbDeps {
@@ -18,6 +18,9 @@ export class StoreDatabase extends Dexie {
   history!: Table<HistoryRow, number>;
   searchIndex!: Table<SearchIndexRow, [string, string, string | number, string]>;
   outbox!: Table<OutboxRow, [string, string]>;
+  postings!: Table<PostingRow, [string, string, string, string]>;
+  textStats!: Table<TextStatsRow, [string, string]>;
+  settings!: Table<SettingRow, string>;
 
   constructor(name: string, deps: IndexedDbDeps) {
     super(name, { indexedDB: deps.indexedDB, IDBKeyRange: deps.IDBKeyRange });
@@ -30,10 +33,23 @@ export class StoreDatabase extends Dexie {
       searchIndex: '[type+param+value+id]',
       outbox: '[type+id], seq',
     });
+    // Version 2 (full search): dates scanned on their high end too, live rows counted per type, full-text
+    // postings and statistics, persisted settings. Rows of version 1 are re-indexed after open, in chunks.
+    this.version(2)
+      .stores({
+        resources: '[type+id], [type+ts], [type+deleted]',
+        searchIndex: '[type+param+value+id], [type+param+high]',
+        postings: '[type+field+term+id]',
+        textStats: '[type+field]',
+        settings: 'key',
+      })
+      .upgrade(async (tx) => {
+        await tx.table('settings').put({ key: 'indexGeneration', value: 0 });
+      });
   }
 
   /** Every table a write interaction touches, for one read-write transaction. */
   get writeTables(): Table[] {
-    return [this.resources, this.history, this.searchIndex, this.outbox];
+    return [this.resources, this.history, this.searchIndex, this.outbox, this.postings, this.textStats];
   }
 }

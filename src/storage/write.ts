@@ -1,7 +1,8 @@
 import type { Resource } from 'fhir/r5';
 import { preconditionFailed } from '../errors/fhir-error.js';
 import type { StoreDatabase } from './schema.js';
-import type { HistoryMethod, IndexEntry, OutboxOp, OutboxRow, ResourceRow, SearchIndexRow } from './rows.js';
+import { entryId } from '../search/index-entry.js';
+import type { HistoryMethod, IndexEntry, OutboxOp, OutboxRow, PostingRow, ResourceRow, RowText, SearchIndexRow } from './rows.js';
 
 /**
  * Thrown inside a write transaction when what a plan was computed from has changed since (another write
@@ -28,6 +29,7 @@ export interface WriteSpec {
   kind: 'post' | 'put' | 'delete';
   resource?: Resource;
   index?: IndexEntry[];
+  text?: RowText;
   /** `If-Match` version: a different current version answers 412 (https://hl7.org/fhir/R5/http.html#concurrency). */
   ifMatch?: number;
   /** The version the plan was computed from (`null`: no live resource). A mismatch means: plan again. */
@@ -60,8 +62,6 @@ export interface CommittedChange {
   op: OutboxOp;
   origin: ChangeOrigin;
 }
-
-const indexKey = (e: IndexEntry): string => `${e.param}\u0000${typeof e.value}\u0000${String(e.value)}`;
 
 /**
  * Applies one write inside an open read-write transaction over `db.writeTables`: the current row, the
@@ -98,9 +98,11 @@ export async function applyWrite(
       ? undefined
       : stampMeta(spec.resource, spec.id, versionId, lastUpdated);
   const index = spec.kind === 'delete' ? [] : (spec.index ?? []);
+  const text = spec.kind === 'delete' ? undefined : spec.text;
 
   const row: ResourceRow = { type: spec.type, id: spec.id, versionId, ts, deleted: resource ? 0 : 1, index };
   if (resource) row.resource = resource;
+  if (text) row.text = text;
   await db.resources.put(row);
 
   const method: HistoryMethod = spec.method ?? (spec.kind === 'post' ? 'POST' : spec.kind === 'put' ? 'PUT' : 'DELETE');
@@ -115,6 +117,7 @@ export async function applyWrite(
   });
 
   await updateIndex(db, spec.type, spec.id, current?.index ?? [], index);
+  await updateText(db, spec.type, spec.id, current?.text, text);
 
   if (outboxEnabled && (spec.origin ?? 'local') === 'local') {
     await recordOutbox(db, spec, current, seq, versionId, now);
@@ -148,12 +151,13 @@ function stampMeta(resource: Resource, id: string, versionId: number, lastUpdate
   return { ...resource, id, meta: { ...resource.meta, versionId: String(versionId), lastUpdated } } as Resource;
 }
 
-async function updateIndex(db: StoreDatabase, type: string, id: string, before: IndexEntry[], after: IndexEntry[]): Promise<void> {
+/** Replaces a resource's index rows: removes the entries it no longer has, adds the new ones. */
+export async function updateIndex(db: StoreDatabase, type: string, id: string, before: IndexEntry[], after: IndexEntry[]): Promise<void> {
   if (before.length === 0 && after.length === 0) return;
-  const keep = new Set(after.map(indexKey));
-  const had = new Set(before.map(indexKey));
-  const removed = before.filter((e) => !keep.has(indexKey(e)));
-  const added = after.filter((e) => !had.has(indexKey(e)));
+  const keep = new Set(after.map(entryId));
+  const had = new Set(before.map(entryId));
+  const removed = before.filter((e) => !keep.has(entryId(e)));
+  const added = after.filter((e) => !had.has(entryId(e)));
   if (removed.length > 0) {
     await db.searchIndex.bulkDelete(removed.map((e) => [type, e.param, e.value, id] as [string, string, string | number, string]));
   }
@@ -161,6 +165,28 @@ async function updateIndex(db: StoreDatabase, type: string, id: string, before: 
     await db.searchIndex.bulkPut(
       added.map((e): SearchIndexRow => ({ type, param: e.param, value: e.value, id, ...(e.high !== undefined ? { high: e.high } : {}) })),
     );
+  }
+}
+
+/**
+ * Replaces a resource's full-text postings and keeps the per-type statistics BM25 needs in step, in the
+ * same transaction as the resource.
+ */
+export async function updateText(db: StoreDatabase, type: string, id: string, before: RowText | undefined, after: RowText | undefined): Promise<void> {
+  for (const field of ['_text', '_content'] as const) {
+    const old = before?.[field];
+    const next = after?.[field];
+    if (!old && !next) continue;
+    const oldTf = new Map(old?.terms ?? []);
+    const newTf = new Map(next?.terms ?? []);
+    const gone = [...oldTf.keys()].filter((t) => !newTf.has(t));
+    const changed = [...newTf].filter(([t, tf]) => oldTf.get(t) !== tf);
+    if (gone.length > 0) await db.postings.bulkDelete(gone.map((term) => [type, field, term, id] as [string, string, string, string]));
+    if (changed.length > 0) await db.postings.bulkPut(changed.map(([term, tf]): PostingRow => ({ type, field, term, id, tf })));
+    const stats = (await db.textStats.get([type, field])) ?? { type, field, docs: 0, length: 0 };
+    stats.docs += (next ? 1 : 0) - (old ? 1 : 0);
+    stats.length += (next?.length ?? 0) - (old?.length ?? 0);
+    await db.textStats.put(stats);
   }
 }
 

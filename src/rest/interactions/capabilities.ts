@@ -1,5 +1,5 @@
 import type { CapabilityStatement, CapabilityStatementRestResource } from 'fhir/r5';
-import { BUILT_IN_PARAMETERS } from '../../search/parameters.js';
+import type { SearchRegistry } from '../../search/registry.js';
 import type { EngineContext } from '../context.js';
 import type { Outcome } from '../outcome.js';
 
@@ -14,7 +14,7 @@ const INTERACTIONS: CapabilityStatementRestResource['interaction'] = [
   'read', 'vread', 'update', 'patch', 'delete', 'history-instance', 'history-type', 'create', 'search-type',
 ].map((code) => ({ code: code as NonNullable<CapabilityStatementRestResource['interaction']>[number]['code'] }));
 
-function resourceEntry(type: string, documentation?: string): CapabilityStatementRestResource {
+function resourceEntry(registry: SearchRegistry, type: string, documentation?: string): CapabilityStatementRestResource {
   return {
     type: type as CapabilityStatementRestResource['type'],
     ...(documentation ? { documentation } : {}),
@@ -28,14 +28,16 @@ function resourceEntry(type: string, documentation?: string): CapabilityStatemen
     conditionalPatch: true,
     conditionalDelete: 'single',
     referencePolicy: ['literal', 'logical'],
-    searchParam: BUILT_IN_PARAMETERS.filter((p) => p.base === '*' || p.base.includes(type)).map((p) => ({
-      name: p.code,
-      definition: p.url,
-      type: p.type,
-      documentation: p.description,
-    })),
+    searchInclude: [`${type}:*`, ...[...registry.forType(type).values()].filter((p) => p.type === 'reference').map((p) => `${type}:${p.code}`)],
+    searchRevInclude: ['*'],
+    searchParam: [...registry.forType(type).values()]
+      .filter((p) => SUPPORTED_TYPES.has(p.type) || SPECIALS.has(p.code))
+      .map((p) => ({ name: p.code, definition: p.url, type: p.type, documentation: p.description })),
   };
 }
+
+const SUPPORTED_TYPES = new Set(['token', 'reference', 'date', 'string', 'uri']);
+const SPECIALS = new Set(['_text', '_content', '_has']);
 
 /**
  * capabilities: a CapabilityStatement that says what this store does, and only that.
@@ -57,12 +59,12 @@ export function capabilities(ctx: EngineContext): Outcome {
         mode: 'server',
         documentation:
           'ImagingSelection is validated against R5 before every write; other types are stored with structural checks. ' +
-          'Search supports _id, _lastUpdated, identifier, _count and _summary=count; unknown parameters answer 400 unless Prefer: handling=lenient.',
+          'Search is answered from indexes on the client: every listed parameter with the modifiers and prefixes in docs/search.md, chaining, _has, _include/_revinclude (:iterate), _sort, _count with keyset paging, _total, _summary, _elements, _text and _content. Unknown parameters answer 400 unless Prefer: handling=lenient.',
         resource: [
-          resourceEntry('ImagingSelection', 'Validated against the R5 ImagingSelection definition'),
-          ...REFERENCED_TYPES.map((t) => resourceEntry(t, 'Structural checks only')),
+          resourceEntry(ctx.registry, 'ImagingSelection', 'Validated against the R5 ImagingSelection definition'),
+          ...REFERENCED_TYPES.map((t) => resourceEntry(ctx.registry, t, 'Structural checks only')),
         ],
-        interaction: [{ code: 'transaction' }, { code: 'batch' }, { code: 'history-system' }],
+        interaction: [{ code: 'transaction' }, { code: 'batch' }, { code: 'history-system' }, { code: 'search-system' }],
       },
     ],
   };

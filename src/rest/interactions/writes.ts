@@ -1,7 +1,7 @@
 import type { Resource } from 'fhir/r5';
 import { badRequest, conflict, FhirError, preconditionFailed, unprocessable } from '../../errors/fhir-error.js';
 import { etagVersion } from '../../history/etag.js';
-import { indexEntriesFor } from '../../search/parameters.js';
+import { indexResource } from '../../search/indexer.js';
 import type { WriteResult, WriteSpec } from '../../storage/write.js';
 import type { Planned } from '../commit.js';
 import type { EngineContext } from '../context.js';
@@ -35,12 +35,16 @@ const ifMatchVersion = (c: WriteConditions): number | undefined =>
   c.ifMatch === undefined ? undefined : etagVersion(c.ifMatch);
 
 /** Validates a body for `type` and computes its index entries: all the work that must precede the transaction. */
-function prepare(body: unknown, type: string): { resource: Resource; index: ReturnType<typeof indexEntriesFor> } {
+function prepare(ctx: EngineContext, body: unknown, type: string): { resource: Resource } & ReturnType<typeof indexResource> {
   const obj = requireObject(body);
   requireBodyType(obj, type);
   const resource = validateResource(obj);
-  return { resource, index: indexEntriesFor(resource) };
+  return { resource, ...indexFor(ctx, resource) };
 }
+
+/** Index entries and full-text documents of a resource, for the write. */
+export const indexFor = (ctx: EngineContext, resource: Resource): ReturnType<typeof indexResource> =>
+  indexResource(resource, ctx.registry, { baseUrl: ctx.baseUrl, timeZone: ctx.timeZone });
 
 /**
  * create: a new server-assigned id, version 1; `If-None-Exist` makes it conditional (0 matches: create,
@@ -55,7 +59,7 @@ export async function planCreate(
   /** An id allocated earlier, when a transaction Bundle had to rewrite references to it first. */
   presetId?: string,
 ): Promise<Planned<Outcome>> {
-  const { resource, index } = prepare(body, type);
+  const { resource, index, text } = prepare(ctx, body, type);
   let verify: (() => Promise<void>) | undefined;
   if (cond.ifNoneExist !== undefined) {
     const query = cond.ifNoneExist.replace(/^.*\?/, '');
@@ -81,7 +85,7 @@ export async function planCreate(
   }
   const id = presetId ?? ctx.newId();
   return {
-    writes: [{ type, id, kind: 'post', resource: { ...resource, id }, index }],
+    writes: [{ type, id, kind: 'post', resource: { ...resource, id }, index, text }],
     ...(verify ? { verify } : {}),
     after: ([r]) => writtenOutcome(r!, 201, `Created ${type}/${id}`),
   };
@@ -98,9 +102,9 @@ export function planUpdate(ctx: EngineContext, type: string, id: string, body: u
   requireBodyType(obj, type);
   if (obj['id'] === undefined) throw badRequest(`The body of an update must carry the id '${id}'`, [`${type}.id`]);
   if (obj['id'] !== id) throw badRequest(`The body's id '${String(obj['id'])}' differs from the URL id '${id}'`, [`${type}.id`]);
-  const { resource, index } = prepare(obj, type);
+  const { resource, index, text } = prepare(ctx, obj, type);
   const ifMatch = ifMatchVersion(cond);
-  const spec: WriteSpec = { type, id, kind: 'put', resource, index, ...(ifMatch !== undefined ? { ifMatch } : {}) };
+  const spec: WriteSpec = { type, id, kind: 'put', resource, index, text, ...(ifMatch !== undefined ? { ifMatch } : {}) };
   return {
     writes: [spec],
     after: ([r]) => writtenOutcome(r!, r!.created ? 201 : 200, `${r!.created ? 'Created' : 'Updated'} ${type}/${id}`),
@@ -182,7 +186,7 @@ export async function planPatch(
     kind: 'put',
     method: 'PUT',
     resource,
-    index: indexEntriesFor(resource),
+    ...indexFor(ctx, resource),
     basedOn: current.versionId,
     ...(ifMatch !== undefined ? { ifMatch } : {}),
   };

@@ -1,0 +1,13 @@
+/**
+ * Full-text search for `_text` (the narrative) and `_content` (the whole resource): lunr's term pipeline,
+ * a small boolean query language, and BM25 ranking. Pure functions: storage keeps the postings
+ * (term, resource, frequency) and calls these (design.md, "Full text").
+ * @see https://hl7.org/fhir/R5/search.html#text
+ * @see https://hl7.org/fhir/R5/search.html#content
+ * @module
+ */
+export { textTerms } from './terms.js';
+export { narrativeText } from './narrative.js';
+export { contentText } from './content.js';
+export { parseTextQuery, queryTerms, matchesText, type TextQuery } from './query.js';
+export { bm25, normaliseScores, type Bm25Args } from './bm25.js';

@@ -1,0 +1,48 @@
+import Dexie from 'dexie';
+import type { Resource } from 'fhir/r5';
+import type { IndexEntry, ResourceRow, RowText } from './rows.js';
+import type { StoreDatabase } from './schema.js';
+import { updateIndex, updateText } from './write.js';
+
+/** How many resources one back-fill transaction re-indexes. */
+export const REINDEX_CHUNK = 500;
+
+/**
+ * Re-indexes existing resources (of `types`, or all) in chunks, each in its own transaction so other tabs and
+ * writes are never blocked for long. Index entries are computed outside the transaction; a resource written
+ * in the meantime is skipped (its write already indexed it with the current parameters).
+ */
+export async function reindex(
+  db: StoreDatabase,
+  compute: (resource: Resource) => { index: IndexEntry[]; text: RowText },
+  types?: readonly string[],
+): Promise<number> {
+  let done = 0;
+  for (const type of types ?? [undefined]) {
+    let after: [string, string] | undefined;
+    for (;;) {
+      const lower: [string, string] | [string, typeof Dexie.minKey] = after ?? (type !== undefined ? [type, Dexie.minKey] : ['', Dexie.minKey]);
+      const upper = type !== undefined ? [type, Dexie.maxKey] : [Dexie.maxKey, Dexie.maxKey];
+      const rows: ResourceRow[] = await db.resources.where('[type+id]').between(lower, upper, after === undefined, true).limit(REINDEX_CHUNK).toArray();
+      if (rows.length === 0) break;
+      const last = rows[rows.length - 1]!;
+      after = [last.type, last.id];
+      const computed = rows.filter((r) => r.deleted === 0 && r.resource).map((r) => ({ r, ...compute(r.resource!) }));
+      await db.transaction('rw', [db.resources, db.searchIndex, db.postings, db.textStats], async () => {
+        for (const c of computed) {
+          const cur = await db.resources.get([c.r.type, c.r.id]);
+          if (!cur || cur.deleted === 1 || cur.versionId !== c.r.versionId) continue;
+          await updateIndex(db, cur.type, cur.id, cur.index, c.index);
+          await updateText(db, cur.type, cur.id, cur.text, c.text);
+          const next: ResourceRow = { ...cur, index: c.index };
+          if (Object.keys(c.text).length > 0) next.text = c.text;
+          else delete next.text;
+          await db.resources.put(next);
+        }
+      });
+      done += computed.length;
+      if (rows.length < REINDEX_CHUNK) break;
+    }
+  }
+  return done;
+}
