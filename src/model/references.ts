@@ -1,7 +1,8 @@
 /**
- * Rewrites a resource's links to Bundle entries: every string equal to a mapped `fullUrl` (or that URL
- * followed by `#fragment`) becomes the entry's new `Type/id`, and so do `href`/`src` values in the narrative.
- * Returns a new value; the input is not changed.
+ * Rewrites a resource's links to Bundle entries: every `Reference.reference` equal to a mapped `fullUrl` (or
+ * that URL followed by `#fragment`) becomes the entry's new `Type/id`, and so do `href`/`src` values in the
+ * narrative. Other strings are left alone: an identifier whose value happens to equal a fullUrl is data, and
+ * canonicals are never rewritten. Returns a new value; the input is not changed.
  * @see https://hl7.org/fhir/R5/http.html#trules (Replacing hyperlinks and full-urls)
  */
 export function rewriteReferences<T>(value: T, map: ReadonlyMap<string, string>): T {
@@ -25,7 +26,10 @@ function rewriteXhtml(div: string, map: ReadonlyMap<string, string>): string {
 }
 
 function rewrite(value: unknown, map: ReadonlyMap<string, string>, key?: string): unknown {
-  if (typeof value === 'string') return key === 'div' ? rewriteXhtml(value, map) : rewriteString(value, map);
+  if (typeof value === 'string') {
+    if (key === 'div') return rewriteXhtml(value, map);
+    return key === 'reference' ? rewriteString(value, map) : value;
+  }
   if (Array.isArray(value)) return value.map((v) => rewrite(v, map, key));
   if (value !== null && typeof value === 'object') {
     const out: Record<string, unknown> = {};

@@ -6,7 +6,7 @@ import { commitPlanned, type Planned } from './commit.js';
 import type { EngineContext } from './context.js';
 import { requireType } from './guards.js';
 import { splitUrl, type ParsedRequest, type Preferences } from './http.js';
-import { planCreate } from './interactions/writes.js';
+import { newId, planCreate } from './interactions/writes.js';
 import { preferredBody, type Outcome } from './outcome.js';
 import { route, type Route } from './router.js';
 import { conditionalMatches, transactionContext } from './search-runner.js';
@@ -143,7 +143,7 @@ async function planTransaction(outer: EngineContext, entries: BundleEntry[], pre
         id = found.ids[0];
       }
       if (id === undefined) {
-        id = ctx.newId();
+        id = newId(ctx);
         presetIds.set(i, id);
       }
       if (fullUrl) links.set(fullUrl, `${type}/${id}`);
@@ -153,6 +153,7 @@ async function planTransaction(outer: EngineContext, entries: BundleEntry[], pre
   }
 
   // 2. Conditional references `Type?criteria` resolve to their single match.
+  const resolvedRefs = new Set<string>();
   for (const req of requests) {
     for (const ref of conditionalReferences(req.body)) {
       if (links.has(ref)) continue;
@@ -163,6 +164,7 @@ async function planTransaction(outer: EngineContext, entries: BundleEntry[], pre
         throw preconditionFailed(`Conditional reference '${ref}' matches ${found.ids.length === 0 ? 'nothing' : 'several resources'}`);
       }
       links.set(ref, `${refType}/${found.ids[0]!}`);
+      resolvedRefs.add(`${refType}/${found.ids[0]!}`);
       verifies.push(found.verify);
     }
   }
@@ -203,6 +205,20 @@ async function planTransaction(outer: EngineContext, entries: BundleEntry[], pre
   }
 
   const writes = plans.flatMap((p) => p.planned.writes);
+  // Identities are known only now that conditional URLs are resolved: each resource may be changed once,
+  // and nothing may refer (by a conditional reference) to a resource this transaction deletes.
+  const touched = new Map<string, number>();
+  for (const p of plans) {
+    for (const w of p.planned.writes) {
+      const identity = `${w.type}/${w.id}`;
+      const other = touched.get(identity);
+      if (other !== undefined) throw badRequest(`Bundle.entry[${other}] and Bundle.entry[${p.index}] both change ${identity}`, [`Bundle.entry[${p.index}]`]);
+      touched.set(identity, p.index);
+      if (w.kind === 'delete' && resolvedRefs.has(identity)) {
+        throw badRequest(`A conditional reference resolves to ${identity}, which Bundle.entry[${p.index}] deletes`, [`Bundle.entry[${p.index}]`]);
+      }
+    }
+  }
   for (const p of plans) if (p.planned.verify) verifies.push(p.planned.verify);
   return {
     writes,

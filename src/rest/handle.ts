@@ -22,6 +22,7 @@ export async function execute(ctx: EngineContext, req: ParsedRequest, prefer: Pr
  */
 export async function handle(ctx: EngineContext, request: FhirRequest): Promise<FhirResponse> {
   let prefer: Preferences = {};
+  const head = request.method.toUpperCase() === 'HEAD';
   try {
     const req = parseRequest(request, ctx.baseUrl);
     prefer = parsePrefer(req.headers.get('prefer'));
@@ -31,6 +32,7 @@ export async function handle(ctx: EngineContext, request: FhirRequest): Promise<
     return response;
   } catch (e) {
     const err = toFhirError(e);
+    if (head) return { status: err.status, headers: { ...err.headers } };
     return {
       status: err.status,
       headers: { 'Content-Type': 'application/fhir+json; charset=utf-8', ...err.headers },

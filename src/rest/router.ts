@@ -1,4 +1,4 @@
-import { badRequest, methodNotAllowed, notFound } from '../errors/fhir-error.js';
+import { badRequest, FhirError, methodNotAllowed, notFound } from '../errors/fhir-error.js';
 import type { Planned } from './commit.js';
 import type { EngineContext } from './context.js';
 import { requireType } from './guards.js';
@@ -69,6 +69,7 @@ export function route(ctx: EngineContext, req: ParsedRequest, prefer: Preference
     return reads(() => history(ctx, {}, req.query, handling));
   }
 
+  if (path.some((seg) => seg.startsWith('$'))) throw new FhirError(404, { code: 'not-supported', diagnostics: `Operations such as '${path.find((seg) => seg.startsWith('$'))}' are not supported` });
   const type = first;
   requireType(type);
   const cond = conditionsOf(req);

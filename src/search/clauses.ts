@@ -177,7 +177,8 @@ function compileToken(type: string, clause: ParamClause, ctx: ClauseContext): Cl
       const url = unescape(raw);
       const concepts = ctx.terminology.expand(url);
       if (!concepts) throw badRequest(`Search parameter '${clause.name}': unknown value set '${url}' (register it with store.registerTerminology)`, [clause.name]);
-      return concepts.map((c) => key.systemCode(c.system, c.code));
+      // A primitive `code` element has no system of its own (it is implied by its binding): match it by code.
+      return concepts.flatMap((c) => [key.systemCode(c.system, c.code), key.noSystem(c.code)]);
     });
   } else if (mod === 'above' || mod === 'below') {
     keys = clause.values.flatMap((raw) => {
@@ -185,7 +186,7 @@ function compileToken(type: string, clause: ParamClause, ctx: ClauseContext): Cl
       if (!system || !c) throw badRequest(`Search parameter '${clause.name}': :${mod} takes system|code, got '${raw}'`, [clause.name]);
       const codes = mod === 'below' ? ctx.terminology.descendantsOrSelf(system, c) : ctx.terminology.ancestorsOrSelf(system, c);
       if (!codes) throw badRequest(`Search parameter '${clause.name}': unknown code system '${system}' (register it with store.registerTerminology)`, [clause.name]);
-      return codes.map((x) => key.systemCode(system, x));
+      return codes.flatMap((x) => [key.systemCode(system, x), key.noSystem(x)]);
     });
   } else {
     keys = clause.values.flatMap(tokenValueKeys);

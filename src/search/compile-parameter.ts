@@ -7,10 +7,16 @@ import { compileSimplePaths, fhirTypeName, isTypeOf, parseSimplePath, referenceP
 
 const model: Model = r5model;
 
-/** How a compiled parameter reads its values. */
+/**
+ * How a compiled parameter reads its values: the property walker, fhirpath.js, or not at all (engine-handled).
+ * @see https://hl7.org/fhir/R5/searchparameter-definitions.html#SearchParameter.expression
+ */
 export type ExtractStrategy = 'simple-path' | 'fhirpath' | 'none';
 
-/** A {@link CompiledSearchParameter} that also says how it extracts (for diagnostics and benchmarks). */
+/**
+ * A {@link CompiledSearchParameter} that also says how it extracts (for diagnostics and benchmarks).
+ * @see https://hl7.org/fhir/R5/searchparameter.html
+ */
 export interface CompiledSearchParameterInfo extends CompiledSearchParameter {
   strategy: ExtractStrategy;
 }
@@ -49,7 +55,10 @@ export function searchParameterAppliesTo(sp: SearchParameter, resourceType: stri
 // Branches of multi-resource expressions
 // ---------------------------------------------------------------------------------------------------------
 
-/** Splits an expression on its top-level `|` (not inside parentheses, brackets, braces or quotes). */
+/**
+ * Splits an expression on its top-level `|` (not inside parentheses, brackets, braces or quotes).
+ * @see https://hl7.org/fhir/R5/fhirpath.html#union
+ */
 export function splitUnion(expression: string): string[] {
   const parts: string[] = [];
   let depth = 0;
@@ -79,6 +88,7 @@ const ROOT = /^(\(*\s*)([A-Za-z][A-Za-z0-9]*)(?=\s*\.)/;
  * The branches of `expression` that apply to `resourceType`: those rooted at the type itself, or at
  * `Resource`/`DomainResource` (rewritten to the concrete type, so the model types `Resource.id` as the
  * resource's own `id`).
+ * @see https://hl7.org/fhir/R5/searchparameter-definitions.html#SearchParameter.expression
  */
 export function branchesFor(expression: string, resourceType: string): string[] {
   const out: string[] = [];

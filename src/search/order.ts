@@ -24,7 +24,8 @@ const URI = key.uri('');
 export function sortValue(r: Ranked, k: SortKey): SortValue {
   if (k.code === '_id') return r.row.id;
   if (k.code === '_lastUpdated') return r.row.ts;
-  if (k.code === '_score') return r.score ?? 0;
+  // `_sort=_score` puts the most relevant first: relevance is a rank, and rank 1 comes first.
+  if (k.code === '_score') return -(r.score ?? 0);
   const entries = r.row.index.filter((e) => e.param === k.code);
   let values: (string | number)[];
   switch (k.param?.type) {

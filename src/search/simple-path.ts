@@ -1,8 +1,3 @@
-import type { Model } from 'fhirpath';
-import r5model from 'fhirpath/fhir-context/r5';
-import type { Resource } from 'fhir/r5';
-import type { TypedValue } from './definition.js';
-
 /**
  * The fast path for SearchParameter expressions: plain FHIRPath paths (`ImagingSelection.bodySite.concept`),
  * optionally narrowed by `ofType(T)` / `as T` and by `where(resolve() is T)`, compiled once against the R5
@@ -10,17 +5,28 @@ import type { TypedValue } from './definition.js';
  * (and `choiceTypePaths` for `[x]` elements), so no FHIRPath runs per resource.
  * @see https://hl7.org/fhir/R5/fhirpath.html
  * @see https://hl7.org/fhir/R5/searchparameter.html
+ * @packageDocumentation
  */
+import type { Model } from 'fhirpath';
+import r5model from 'fhirpath/fhir-context/r5';
+import type { Resource } from 'fhir/r5';
+import type { TypedValue } from './definition.js';
 
 const model: Model = r5model;
 
-/** One step of a plain path: a child element, a type filter (`ofType`/`as`), or a reference-target filter. */
+/**
+ * One step of a plain path: a child element, a type filter (`ofType`/`as`), or a reference-target filter.
+ * @see https://hl7.org/fhir/R5/fhirpath.html#simple
+ */
 export type PathStep =
   | { kind: 'member'; name: string }
   | { kind: 'ofType'; type: string }
   | { kind: 'refTo'; targets: readonly string[] };
 
-/** Reads the values of one compiled expression out of a resource; arrays flattened, empty values skipped. */
+/**
+ * Reads the values of one compiled expression out of a resource; arrays flattened, empty values skipped.
+ * @see https://hl7.org/fhir/R5/searchparameter-definitions.html#SearchParameter.expression
+ */
 export type PathExtractor = (resource: Resource) => TypedValue[];
 
 // ---------------------------------------------------------------------------------------------------------
@@ -81,13 +87,23 @@ function lineage(type: string): string[] {
   return out;
 }
 
-/** Whether the model knows `type` as a FHIR type (data type or resource). */
+/**
+ * Whether the model knows `type` as a FHIR type (data type or resource).
+ * @see https://hl7.org/fhir/R5/types.html
+ */
 export const isKnownType = (type: string): boolean => type in model.type2Parent;
 
-/** `ofType(T)`/`is T` on the model's types: the same type or a specialization (`code` is a `string`, `Age` a `Quantity`). */
+/**
+ * `ofType(T)`/`is T` on the model's types: the same type or a specialization (`code` is a `string`, `Age` a
+ * `Quantity`).
+ * @see https://hl7.org/fhir/R5/fhirpath.html#types
+ */
 export const isTypeOf = (type: string, wanted: string): boolean => lineage(type).includes(wanted);
 
-/** True for `Resource`, `DomainResource` and every resource type. */
+/**
+ * True for `Resource`, `DomainResource` and every resource type.
+ * @see https://hl7.org/fhir/R5/resource.html
+ */
 export const isResourceType = (type: string): boolean => lineage(type).includes('Resource');
 
 /** Strips a `FHIR.` namespace from a type specifier (`FHIR.Patient` → `Patient`); undefined for `System.*`. */
@@ -267,6 +283,7 @@ function parseBranch(c: Cursor): PathStep[] | undefined {
  * Parses one branch of a SearchParameter expression (no top-level `|`) when it is in the plain-path subset:
  * `Type.a.b`, `(Type.a as T)`, `Type.a.ofType(T).b`, `Type.a.where(resolve() is T or resolve() is U)`.
  * The first step names the root type. Undefined for anything else (it then goes to fhirpath.js).
+ * @see https://hl7.org/fhir/R5/fhirpath.html
  */
 export function parseSimplePath(branch: string): PathStep[] | undefined {
   const tokens = tokenize(branch);
@@ -303,6 +320,8 @@ function chainsOf(resourceType: string, steps: readonly PathStep[]): Chain[] | u
     if (step.kind === 'member') {
       const next: Chain[] = [];
       for (const chain of chains) {
+        // A primitive's own children (id, extension) sit in the `_name` sibling in JSON: fhirpath.js's job.
+        if (isTypeOf(chain.declaredAt, 'PrimitiveType') || chain.declaredAt === 'xhtml') return undefined;
         const reads = childReads(chain.declaredAt, step.name);
         if (reads === undefined) return undefined;
         for (const r of reads) next.push({ reads: [...chain.reads, { key: r.key, type: r.type, filters: [] }], type: r.type, declaredAt: r.next });

@@ -32,6 +32,8 @@ export interface WriteSpec {
   text?: RowText;
   /** `If-Match` version: a different current version answers 412 (https://hl7.org/fhir/R5/http.html#concurrency). */
   ifMatch?: number;
+  /** The `If-Match` header as sent, for the diagnostic. */
+  ifMatchHeader?: string;
   /** The version the plan was computed from (`null`: no live resource). A mismatch means: plan again. */
   basedOn?: number | null;
   origin?: ChangeOrigin;
@@ -136,11 +138,11 @@ function checkPreconditions(spec: WriteSpec, current: ResourceRow | undefined, l
   }
   if (spec.ifMatch !== undefined) {
     if (!live) {
-      throw preconditionFailed(`If-Match W/"${spec.ifMatch}" given but ${spec.type}/${spec.id} has no current version`);
+      throw preconditionFailed(`If-Match ${spec.ifMatchHeader ?? `W/"${spec.ifMatch}"`} given but ${spec.type}/${spec.id} has no current version`);
     }
     if (current!.versionId !== spec.ifMatch) {
       throw preconditionFailed(
-        `If-Match W/"${spec.ifMatch}" does not match the current version W/"${current!.versionId}" of ${spec.type}/${spec.id}`,
+        `If-Match ${spec.ifMatchHeader ?? `W/"${spec.ifMatch}"`} does not match the current version W/"${current!.versionId}" of ${spec.type}/${spec.id}`,
       );
     }
   }

@@ -123,6 +123,9 @@ describe('compileSearchParameter', () => {
     expect(strategy('Observation.contained')).toBe('fhirpath');
     expect(strategy('Observation.notAnElement')).toBe('fhirpath');
     expect(strategy("Observation.extension('http://x').value")).toBe('fhirpath');
+    // Children of a primitive live under `_status` in JSON.
+    expect(strategy('Observation.status.extension')).toBe('fhirpath');
+    expect(strategy('Observation.id.extension')).toBe('fhirpath');
   });
 });
 

@@ -1,4 +1,5 @@
 import type { CapabilityStatement, CapabilityStatementRestResource } from 'fhir/r5';
+import { R5_RESOURCE_TYPES } from '../../model/resource-types.js';
 import type { SearchRegistry } from '../../search/registry.js';
 import type { EngineContext } from '../context.js';
 import type { Outcome } from '../outcome.js';
@@ -62,7 +63,10 @@ export function capabilities(ctx: EngineContext): Outcome {
           'Search is answered from indexes on the client: every listed parameter with the modifiers and prefixes in docs/search.md, chaining, _has, _include/_revinclude (:iterate), _sort, _count with keyset paging, _total, _summary, _elements, _text and _content. Unknown parameters answer 400 unless Prefer: handling=lenient.',
         resource: [
           resourceEntry(ctx.registry, 'ImagingSelection', 'Validated against the R5 ImagingSelection definition'),
-          ...REFERENCED_TYPES.map((t) => resourceEntry(ctx.registry, t, 'Structural checks only')),
+          ...REFERENCED_TYPES.map((t) => resourceEntry(ctx.registry, t, 'Referenced by ImagingSelection; structural checks only')),
+          ...[...R5_RESOURCE_TYPES]
+            .filter((t) => t !== 'ImagingSelection' && !REFERENCED_TYPES.includes(t))
+            .map((t) => resourceEntry(ctx.registry, t, 'Stored with structural checks only')),
         ],
         interaction: [{ code: 'transaction' }, { code: 'batch' }, { code: 'history-system' }, { code: 'search-system' }],
       },

@@ -1,6 +1,7 @@
 import type { Resource } from 'fhir/r5';
 import { badRequest, conflict, FhirError, preconditionFailed, unprocessable } from '../../errors/fhir-error.js';
 import { etagVersion } from '../../history/etag.js';
+import { isValidId } from '../../util/id.js';
 import { indexResource } from '../../search/indexer.js';
 import type { WriteResult, WriteSpec } from '../../storage/write.js';
 import type { Planned } from '../commit.js';
@@ -46,6 +47,13 @@ function prepare(ctx: EngineContext, body: unknown, type: string): { resource: R
 export const indexFor = (ctx: EngineContext, resource: Resource): ReturnType<typeof indexResource> =>
   indexResource(resource, ctx.registry, { baseUrl: ctx.baseUrl, timeZone: ctx.timeZone });
 
+/** A new server-assigned id; a generator that breaks the R5 id pattern is a fault of the store's set-up (500). */
+export function newId(ctx: EngineContext): string {
+  const id = ctx.newId();
+  if (!isValidId(id)) throw new FhirError(500, { code: 'exception', severity: 'fatal', diagnostics: `The idGenerator produced '${id}', which is not a valid FHIR id` });
+  return id;
+}
+
 /**
  * create: a new server-assigned id, version 1; `If-None-Exist` makes it conditional (0 matches: create,
  * 1: answer 200 with the match, several: 412).
@@ -83,7 +91,7 @@ export async function planCreate(
     }
     verify = found.verify;
   }
-  const id = presetId ?? ctx.newId();
+  const id = presetId ?? newId(ctx);
   return {
     writes: [{ type, id, kind: 'post', resource: { ...resource, id }, index, text }],
     ...(verify ? { verify } : {}),
@@ -104,7 +112,7 @@ export function planUpdate(ctx: EngineContext, type: string, id: string, body: u
   if (obj['id'] !== id) throw badRequest(`The body's id '${String(obj['id'])}' differs from the URL id '${id}'`, [`${type}.id`]);
   const { resource, index, text } = prepare(ctx, obj, type);
   const ifMatch = ifMatchVersion(cond);
-  const spec: WriteSpec = { type, id, kind: 'put', resource, index, text, ...(ifMatch !== undefined ? { ifMatch } : {}) };
+  const spec: WriteSpec = { type, id, kind: 'put', resource, index, text, ...(ifMatch !== undefined ? { ifMatch, ifMatchHeader: cond.ifMatch! } : {}) };
   return {
     writes: [spec],
     after: ([r]) => writtenOutcome(r!, r!.created ? 201 : 200, `${r!.created ? 'Created' : 'Updated'} ${type}/${id}`),
@@ -188,7 +196,7 @@ export async function planPatch(
     resource,
     ...indexFor(ctx, resource),
     basedOn: current.versionId,
-    ...(ifMatch !== undefined ? { ifMatch } : {}),
+    ...(ifMatch !== undefined ? { ifMatch, ifMatchHeader: cond.ifMatch! } : {}),
   };
   return { writes: [spec], after: ([r]) => writtenOutcome(r!, 200, `Patched ${type}/${id}`) };
 }
@@ -236,7 +244,7 @@ export function planDelete(type: string, id: string, cond: WriteConditions = {})
   requireId(id);
   const ifMatch = ifMatchVersion(cond);
   return {
-    writes: [{ type, id, kind: 'delete', ...(ifMatch !== undefined ? { ifMatch } : {}) }],
+    writes: [{ type, id, kind: 'delete', ...(ifMatch !== undefined ? { ifMatch, ifMatchHeader: cond.ifMatch! } : {}) }],
     after: ([r]) => deletedOutcome(r!),
   };
 }

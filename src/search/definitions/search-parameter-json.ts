@@ -12,5 +12,8 @@ export type SearchParameterJson = Omit<SearchParameter, 'base' | 'target' | '_ba
   _base?: (Element | null)[];
 };
 
-/** Views checked R5 JSON as the `SearchParameter` type the rest of the code uses. */
+/**
+ * Views checked R5 JSON as the `SearchParameter` type the rest of the code uses.
+ * @see https://hl7.org/fhir/R5/searchparameter.html
+ */
 export const asSearchParameters = (list: SearchParameterJson[]): SearchParameter[] => list as unknown as SearchParameter[];
