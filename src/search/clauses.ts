@@ -38,6 +38,16 @@ export interface ClausePlan {
 
 const entriesOf = (row: CandidateRow, param: string): IndexEntry[] => row.index.filter((e) => e.param === param);
 
+/** Every key of a parameter: numbers sort before strings in IndexedDB, so this spans dates and strings. */
+const EVERY_KEY: KeyRange = { lower: -Infinity, upper: END + END };
+
+/** The range of keys starting with `prefix`. */
+const startsWith = (prefix: string): KeyRange => ({ lower: prefix, upper: prefix + END });
+
+/** Whether a key lies in one of the ranges (the in-memory twin of an index range scan). */
+const inRanges = (k: string, ranges: KeyRange[]): boolean =>
+  ranges.some((r) => typeof r.lower === 'string' && typeof r.upper === 'string' && k >= r.lower && k <= r.upper);
+
 /** A set of key ranges of one parameter: the building block of most access paths. */
 function keyAccess(ctx: ClauseContext, type: string, param: string, ranges: KeyRange[]): Pick<ClausePlan, 'estimate' | 'candidates'> {
   return {
@@ -89,8 +99,9 @@ function compileParam(type: string, clause: ParamClause, ctx: ClauseContext): Cl
     const missing = clause.values[0] === 'true';
     if (code === '_id') return { clause, estimate: async () => (missing ? 0 : ctx.source.typeCount(type)), candidates: async () => (missing ? [] : ctx.source.allIds(type)), matches: () => !missing };
     if (code === '_lastUpdated') return { clause, estimate: async () => (missing ? 0 : ctx.source.typeCount(type)), candidates: async () => (missing ? [] : ctx.source.allIds(type)), matches: () => !missing };
-    const present = (row: CandidateRow): boolean => stringKeys(row, code).includes(key.present);
-    const access = missing ? complementAccess(ctx, type, code, [exactly(key.present)]) : keyAccess(ctx, type, code, [exactly(key.present)]);
+    // Any index entry of the parameter means it has a value: the whole key range of the parameter.
+    const present = (row: CandidateRow): boolean => row.index.some((e) => e.param === code);
+    const access = missing ? complementAccess(ctx, type, code, [EVERY_KEY]) : keyAccess(ctx, type, code, [EVERY_KEY]);
     return { clause, ...access, matches: (row) => present(row) !== missing };
   }
   if (code === '_id') return compileId(type, clause, ctx);
@@ -147,14 +158,14 @@ function dateTest(clause: ParamClause, raw: string, ctx: ClauseContext) {
   return { prefix, range, bounds: dateIndexBounds(prefix, range, ctx.now) };
 }
 
-/** The token keys a search value selects (https://hl7.org/fhir/R5/search.html#token). */
-function tokenValueKeys(raw: string): string[] {
+/** The token key ranges a search value selects (https://hl7.org/fhir/R5/search.html#token). */
+function tokenValueRanges(raw: string): KeyRange[] {
   const { system, code } = splitToken(raw);
-  if (system === undefined) return [key.code(code), key.caseless(code)];
+  if (system === undefined) return [exactly(key.code(code)), exactly(key.caseless(code))];
   if (system === '' && code === '') throw badRequest(`'|' alone is not a token value`);
-  if (system === '') return [key.noSystem(code)];
-  if (code === '') return [key.system(system)];
-  return [key.systemCode(system, code)];
+  if (system === '') return [exactly(key.noSystem(code))];
+  if (code === '') return [startsWith(key.systemPrefix(system))];
+  return [exactly(key.systemCode(system, code))];
 }
 
 function compileToken(type: string, clause: ParamClause, ctx: ClauseContext): ClausePlan {
@@ -165,35 +176,33 @@ function compileToken(type: string, clause: ParamClause, ctx: ClauseContext): Cl
     const ranges = prefixes.map((p) => ({ lower: p, upper: p + END }));
     return { clause, ...keyAccess(ctx, type, code, ranges), matches: (row) => stringKeys(row, code).some((k) => prefixes.some((p) => k.startsWith(p))) };
   }
-  let keys: string[];
+  let ranges: KeyRange[];
   if (mod === 'of-type') {
-    keys = clause.values.map((raw) => {
+    ranges = clause.values.map((raw) => {
       const parts = splitUnescaped(raw, '|').map(unescape);
       if (parts.length !== 3 || parts.some((p) => p === '')) throw badRequest(`Search parameter '${clause.name}': :of-type takes system|code|value, got '${raw}'`, [clause.name]);
-      return key.ofType(parts[0]!, parts[1]!, parts[2]!);
+      return exactly(key.ofType(parts[0]!, parts[1]!, parts[2]!));
     });
   } else if (mod === 'in' || mod === 'not-in') {
-    keys = clause.values.flatMap((raw) => {
+    ranges = clause.values.flatMap((raw) => {
       const url = unescape(raw);
       const concepts = ctx.terminology.expand(url);
       if (!concepts) throw badRequest(`Search parameter '${clause.name}': unknown value set '${url}' (register it with store.registerTerminology)`, [clause.name]);
       // A primitive `code` element has no system of its own (it is implied by its binding): match it by code.
-      return concepts.flatMap((c) => [key.systemCode(c.system, c.code), key.noSystem(c.code)]);
+      return concepts.flatMap((c) => [exactly(key.systemCode(c.system, c.code)), exactly(key.noSystem(c.code))]);
     });
   } else if (mod === 'above' || mod === 'below') {
-    keys = clause.values.flatMap((raw) => {
+    ranges = clause.values.flatMap((raw) => {
       const { system, code: c } = splitToken(raw);
       if (!system || !c) throw badRequest(`Search parameter '${clause.name}': :${mod} takes system|code, got '${raw}'`, [clause.name]);
       const codes = mod === 'below' ? ctx.terminology.descendantsOrSelf(system, c) : ctx.terminology.ancestorsOrSelf(system, c);
       if (!codes) throw badRequest(`Search parameter '${clause.name}': unknown code system '${system}' (register it with store.registerTerminology)`, [clause.name]);
-      return codes.flatMap((x) => [key.systemCode(system, x), key.noSystem(x)]);
+      return codes.flatMap((x) => [exactly(key.systemCode(system, x)), exactly(key.noSystem(x))]);
     });
   } else {
-    keys = clause.values.flatMap(tokenValueKeys);
+    ranges = clause.values.flatMap(tokenValueRanges);
   }
-  const set = new Set(keys);
-  const has = (row: CandidateRow): boolean => stringKeys(row, code).some((k) => set.has(k));
-  const ranges = [...set].map(exactly);
+  const has = (row: CandidateRow): boolean => stringKeys(row, code).some((k) => inRanges(k, ranges));
   if (mod === 'not' || mod === 'not-in') {
     return { clause, ...complementAccess(ctx, type, code, ranges), matches: (row) => !has(row) };
   }
@@ -220,12 +229,15 @@ function compileReference(type: string, clause: ParamClause, ctx: ClauseContext)
       matches: (row) => stringKeys(row, code).some((k) => prefixes.some((p) => k.startsWith(p))),
     };
   }
-  const keys =
+  const ranges: KeyRange[] =
     clause.modifier === 'identifier'
-      ? clause.values.flatMap((raw) => tokenValueKeys(raw).filter((k) => !k.startsWith('ci')).map(key.refIdentifier))
-      : clause.values.flatMap((raw) => referenceValueKey(raw, clause.modifier, ctx.baseUrl));
-  const set = new Set(keys);
-  return { clause, ...keyAccess(ctx, type, code, [...set].map(exactly)), matches: (row) => stringKeys(row, code).some((k) => set.has(k)) };
+      ? clause.values.flatMap((raw) =>
+          tokenValueRanges(raw)
+            .filter((r) => !String(r.lower).startsWith(key.caseless('')))
+            .map((r) => ({ lower: key.refIdentifier(String(r.lower)), upper: key.refIdentifier(String(r.upper)) })),
+        )
+      : [...new Set(clause.values.flatMap((raw) => referenceValueKey(raw, clause.modifier, ctx.baseUrl)))].map(exactly);
+  return { clause, ...keyAccess(ctx, type, code, ranges), matches: (row) => stringKeys(row, code).some((k) => inRanges(k, ranges)) };
 }
 
 function compileDate(type: string, clause: ParamClause, ctx: ClauseContext): ClausePlan {

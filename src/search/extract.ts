@@ -17,7 +17,7 @@ const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : v === undefined 
 export function entriesFor(param: CompiledSearchParameter, resource: Parameters<CompiledSearchParameter['extract']>[0], ctx: ExtractContext): IndexEntry[] {
   const values = param.extract(resource);
   if (values.length === 0) return [];
-  const keys: (string | { low: number; high: number })[] = [key.present];
+  const keys: (string | { low: number; high: number })[] = [];
   for (const v of values) {
     switch (param.type) {
       case 'token':

@@ -29,8 +29,8 @@ export const key = {
   systemCode: (system: string, code: string): string => `sc${SEP}${system}${SEP}${code}`,
   /** token `|code` (no system). */
   noSystem: (code: string): string => `n${SEP}${code}`,
-  /** token `system|` (any code in the system). */
-  system: (system: string): string => `s${SEP}${system}`,
+  /** token `system|` (any code in the system) is the key range starting with this prefix. */
+  systemPrefix: (system: string): string => `sc${SEP}${system}${SEP}`,
   /** token on a `string` element: case-insensitive. */
   caseless: (code: string): string => `ci${SEP}${code.toLowerCase()}`,
   /** token `:text`: normalised display text for starts-with. */
@@ -51,19 +51,16 @@ export const key = {
   string: (normalised: string): string => `st${SEP}${normalised}`,
   /** string `:exact`. */
   exact: (value: string): string => `x${SEP}${value}`,
-  /** the parameter has at least one value (for `:missing`). */
-  present: `p${SEP}`,
 };
 
-/** Token keys of one coded value, one per R5 token search form. */
+/**
+ * Token keys of one coded value: `code` (any system) and `system|code` or `|code`. The form `system|` needs no
+ * key of its own: it is the range of `system|code` keys with that prefix. A coding with a system but no code
+ * is kept under the system alone so `system|` still finds it.
+ */
 export function tokenKeys(system: string | undefined, code: string | undefined): string[] {
-  const keys: string[] = [];
-  if (code !== undefined && code !== '') {
-    keys.push(key.code(code));
-    keys.push(system ? key.systemCode(system, code) : key.noSystem(code));
-  }
-  if (system) keys.push(key.system(system));
-  return keys;
+  if (code === undefined || code === '') return system ? [key.systemPrefix(system)] : [];
+  return [key.code(code), system ? key.systemCode(system, code) : key.noSystem(code)];
 }
 
 /**
