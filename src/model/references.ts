@@ -1,13 +1,57 @@
+import r5 from 'fhirpath/fhir-context/r5';
+
+const model = r5 as unknown as { path2Type: Record<string, string>; choiceTypePaths: Record<string, string[]> };
+
+/** Element types whose values are links a transaction rewrites; canonical is deliberately not among them. */
+const LINK_TYPES = new Set(['uri', 'url', 'oid', 'uuid']);
+
 /**
- * Rewrites a resource's links to Bundle entries: every `Reference.reference` equal to a mapped `fullUrl` (or
- * that URL followed by `#fragment`) becomes the entry's new `Type/id`, and so do `href`/`src` values in the
- * narrative. Other strings are left alone: an identifier whose value happens to equal a fullUrl is data, and
- * canonicals are never rewritten. Returns a new value; the input is not changed.
+ * Rewrites a resource's links to Bundle entries: every `Reference.reference` and every element of type uri,
+ * url, oid or uuid equal to a mapped `fullUrl` (or that URL followed by `#fragment`) becomes the entry's new
+ * `Type/id`, and so do `href`/`src` values in the narrative. Element types come from the R5 model, so a string
+ * that merely equals a fullUrl (an identifier's value) is left alone, and canonicals are never rewritten.
+ * Returns a new value; the input is not changed.
  * @see https://hl7.org/fhir/R5/http.html#trules (Replacing hyperlinks and full-urls)
  */
 export function rewriteReferences<T>(value: T, map: ReadonlyMap<string, string>): T {
   if (map.size === 0) return value;
-  return rewrite(value, map) as T;
+  const type = (value as { resourceType?: unknown } | null)?.resourceType;
+  return rewrite(value, map, typeof type === 'string' ? type : undefined) as T;
+}
+
+let choiceIndex: Map<string, [name: string, types: string[]][]> | undefined;
+
+/** The choice elements of a type or backbone path, indexed once. */
+function choicesOf(owner: string): [string, string[]][] {
+  if (!choiceIndex) {
+    choiceIndex = new Map();
+    for (const [base, types] of Object.entries(model.choiceTypePaths)) {
+      const dot = base.lastIndexOf('.');
+      const list = choiceIndex.get(base.slice(0, dot)) ?? [];
+      list.push([base.slice(dot + 1), types]);
+      choiceIndex.set(base.slice(0, dot), list);
+    }
+  }
+  return choiceIndex.get(owner) ?? [];
+}
+
+/** The R5 type of `key` inside an element of type (or backbone path) `owner`; undefined when unknown. */
+function childType(owner: string | undefined, key: string): { type: string; path: string } | undefined {
+  if (owner === undefined) return undefined;
+  const direct = model.path2Type[`${owner}.${key}`];
+  if (direct !== undefined) {
+    const path = `${owner}.${key}`;
+    return direct === 'BackboneElement' || direct === 'Element' ? { type: direct, path } : { type: direct, path: direct };
+  }
+  // A choice element: `valueUri` is `value` of type `Uri`.
+  for (const [name, types] of choicesOf(owner)) {
+    const suffix = key.startsWith(name) ? key.slice(name.length) : undefined;
+    if (suffix && types.includes(suffix)) {
+      const t = suffix.charAt(0).toLowerCase() + suffix.slice(1);
+      return { type: t, path: suffix };
+    }
+  }
+  return undefined;
 }
 
 function rewriteString(s: string, map: ReadonlyMap<string, string>): string {
@@ -25,15 +69,25 @@ function rewriteXhtml(div: string, map: ReadonlyMap<string, string>): string {
   return div.replace(/\b(href|src)=(["'])([^"']*)\2/g, (_m, attr: string, q: string, url: string) => `${attr}=${q}${rewriteString(url, map)}${q}`);
 }
 
-function rewrite(value: unknown, map: ReadonlyMap<string, string>, key?: string): unknown {
+/**
+ * Walks a value knowing the R5 type (or backbone path) of the element it is in (`owner`); `leaf` is the type of
+ * the value itself when it is a primitive.
+ */
+function rewrite(value: unknown, map: ReadonlyMap<string, string>, owner: string | undefined, key?: string, leaf?: string): unknown {
   if (typeof value === 'string') {
     if (key === 'div') return rewriteXhtml(value, map);
-    return key === 'reference' ? rewriteString(value, map) : value;
+    return key === 'reference' || (leaf !== undefined && LINK_TYPES.has(leaf)) ? rewriteString(value, map) : value;
   }
-  if (Array.isArray(value)) return value.map((v) => rewrite(v, map, key));
+  if (Array.isArray(value)) return value.map((v) => rewrite(v, map, owner, key, leaf));
   if (value !== null && typeof value === 'object') {
+    const obj = value as Record<string, unknown>;
+    // A contained or Bundle resource starts its own type path.
+    const self = typeof obj['resourceType'] === 'string' ? (obj['resourceType'] as string) : owner;
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = rewrite(v, map, k);
+    for (const [k, v] of Object.entries(obj)) {
+      const child = childType(self, k);
+      out[k] = rewrite(v, map, child?.path, k, child?.type);
+    }
     return out;
   }
   return value;

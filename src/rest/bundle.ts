@@ -40,7 +40,7 @@ export async function processBundle(ctx: EngineContext, body: unknown, prefer: P
   const responseEntries = bundle.type === 'batch' ? await runBatch(ctx, entries, prefer, execute) : await runTransaction(ctx, entries, prefer);
   const response: Bundle = {
     resourceType: 'Bundle',
-    id: ctx.newId(),
+    id: newId(ctx),
     meta: { lastUpdated: ctx.clock().toISOString() },
     type: bundle.type === 'batch' ? 'batch-response' : 'transaction-response',
     ...(responseEntries.length > 0 ? { entry: responseEntries } : {}),

@@ -1,4 +1,4 @@
-import { badRequest } from '../errors/fhir-error.js';
+import { badRequest, FhirError } from '../errors/fhir-error.js';
 import { dateIndexBounds, matchesDate, splitPrefix, type DateIndexBounds } from './date-prefix.js';
 import { parseDateRange } from './date-range.js';
 import { splitOr, splitToken, splitUnescaped, unescape } from './escape.js';
@@ -79,8 +79,19 @@ function complementAccess(ctx: ClauseContext, type: string, param: string, range
 const stringKeys = (row: CandidateRow, param: string): string[] =>
   entriesOf(row, param).flatMap((e) => (typeof e.value === 'string' ? [e.value] : []));
 
-/** Compiles one clause of a search on `type`. */
+/** Compiles one clause of a search on `type`; a bad value answers 400 naming the parameter. */
 export async function compileClause(type: string, clause: Clause, ctx: ClauseContext): Promise<ClausePlan> {
+  try {
+    return await compileAny(type, clause, ctx);
+  } catch (e) {
+    if (e instanceof FhirError && e.status === 400 && !e.outcome.issue.some((i) => i.expression?.includes(clause.name))) {
+      throw badRequest(`Search parameter '${clause.name}': ${e.outcome.issue.map((i) => i.diagnostics).join('; ')}`, [clause.name]);
+    }
+    throw e;
+  }
+}
+
+function compileAny(type: string, clause: Clause, ctx: ClauseContext): Promise<ClausePlan> | ClausePlan {
   switch (clause.kind) {
     case 'param':
       return compileParam(type, clause, ctx);

@@ -1,5 +1,6 @@
 import type { CompiledSearchParameter, TypedValue } from './definition.js';
 import { parseDateRange } from './date-range.js';
+import { impliedSystem } from './implied-systems.js';
 import { key, normaliseText, tokenKeys, type IndexEntry } from './index-entry.js';
 
 /** What reading values needs from the store: its base URL (absolute references on it are local) and zone. */
@@ -18,10 +19,12 @@ export function entriesFor(param: CompiledSearchParameter, resource: Parameters<
   const values = param.extract(resource);
   if (values.length === 0) return [];
   const keys: (string | { low: number; high: number })[] = [];
+  const implied = param.type === 'token' ? impliedSystem(param.resourceType, param.code) : undefined;
   for (const v of values) {
     switch (param.type) {
       case 'token':
         keys.push(...tokenValueKeys(v));
+        if (implied && v.type === 'code' && typeof v.value === 'string' && v.value !== '') keys.push(key.systemCode(implied, v.value));
         break;
       case 'reference':
         keys.push(...referenceValueKeys(v, ctx.baseUrl));

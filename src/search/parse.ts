@@ -94,7 +94,8 @@ function resultParameter(
       const n = Number(value);
       query.count = Math.min(n, MAX_COUNT);
       if (n === 0) query.summary = 'count';
-      break;
+      query.used.push([name, String(query.count)]); // the self link shows what was applied
+      return true;
     }
     case '_summary':
       once();
@@ -115,24 +116,26 @@ function resultParameter(
       break;
     case '_elements': {
       once();
+      const known = (n: string): boolean =>
+        !ctx.isKnownElement ||
+        (n.includes('.')
+          ? ctx.isKnownElement(n.slice(0, n.indexOf('.')), n.slice(n.indexOf('.') + 1))
+          : query.types.some((t) => ctx.isKnownElement!(t, n)));
       const names = value.split(',').map((s) => s.trim()).filter((s) => s !== '');
-      for (const type of query.types) {
-        for (const n of names) {
-          const el = n.includes('.') ? n.slice(n.indexOf('.') + 1) : n;
-          if (ctx.isKnownElement && !ctx.isKnownElement(type, el) && !(n.includes('.') && !n.startsWith(`${type}.`))) {
-            unknown(name, `'${n}' is not an element of ${type}`);
-          }
-        }
+      const applied: string[] = [];
+      for (const n of names) {
+        if (known(n)) applied.push(n);
+        else unknown(`${name}=${n}`, `'${n}' is not an element of ${query.types.join(', ')}`);
       }
-      query.elements = names;
-      break;
+      if (applied.length === 0) return true;
+      query.elements = applied;
+      query.used.push([name, applied.join(',')]);
+      return true;
     }
     case '_include':
     case '_revinclude':
       for (const raw of splitOr(value)) query.include.push(includeSpec(name, raw, query.types, ctx));
       break;
-    case '_type':
-      return true; // handled by the system search before parsing
     default:
       return false;
   }
@@ -142,10 +145,12 @@ function resultParameter(
 
 function sortKey(types: string[], raw: string, ctx: ParseContext): SortKey {
   const descending = raw.startsWith('-');
-  const code = (descending ? raw.slice(1) : raw).split(':')[0]!;
+  const [code = '', modifier] = (descending ? raw.slice(1) : raw).split(':');
+  if (modifier !== undefined) throw fail('_sort', `sorting by '${code}:${modifier}' is not supported`);
   if (code === '_score' || code === '_id' || code === '_lastUpdated') return { code, descending };
-  const param = ctx.registry.get(types[0]!, code);
-  if (!param || types.some((t) => !ctx.registry.get(t, code))) throw fail('_sort', `'${code}' is not a search parameter of ${types.join(', ')}`);
+  // In a system search a type without the parameter sorts its resources last.
+  const param = types.map((t) => ctx.registry.get(t, code)).find((p) => p !== undefined);
+  if (!param) throw fail('_sort', `'${code}' is not a search parameter of ${types.join(', ')}`);
   if (!['token', 'reference', 'date', 'string', 'uri'].includes(param.type)) throw fail('_sort', `cannot sort on '${code}'`);
   return { code, descending, param };
 }

@@ -22,7 +22,8 @@ export async function reindex(
     let after: [string, string] | undefined;
     for (;;) {
       const lower: [string, string] | [string, typeof Dexie.minKey] = after ?? (type !== undefined ? [type, Dexie.minKey] : ['', Dexie.minKey]);
-      const upper = type !== undefined ? [type, Dexie.maxKey] : [Dexie.maxKey, Dexie.maxKey];
+      // Type names are ASCII letters, so '\uffff' is above every one (and a key may not hold one object twice).
+      const upper = type !== undefined ? [type, Dexie.maxKey] : ['\uffff', Dexie.maxKey];
       const rows: ResourceRow[] = await db.resources.where('[type+id]').between(lower, upper, after === undefined, true).limit(REINDEX_CHUNK).toArray();
       if (rows.length === 0) break;
       const last = rows[rows.length - 1]!;

@@ -79,3 +79,32 @@ describe('edge cases found while documenting', () => {
     expect((await store.handle({ method: 'POST', url: 'Observation', body: { resourceType: 'Observation', status: 'final', code: { text: 'x' } } })).status).toBe(201);
   });
 });
+
+describe('transaction link rewriting follows element types', () => {
+  it('rewrites uri/url elements (Attachment.url) but not identifiers or canonicals', async () => {
+    const uuid = 'urn:uuid:7f000000-0000-0000-0000-0000000000aa';
+    const res = await store.handle({
+      method: 'POST',
+      url: '',
+      body: {
+        resourceType: 'Bundle',
+        type: 'transaction',
+        entry: [
+          { fullUrl: uuid, resource: { resourceType: 'Binary', contentType: 'text/plain', data: 'aGk=' }, request: { method: 'POST', url: 'Binary' } },
+          {
+            resource: {
+              resourceType: 'DocumentReference', status: 'current',
+              identifier: [{ value: uuid }],
+              content: [{ attachment: { url: uuid } }],
+            },
+            request: { method: 'POST', url: 'DocumentReference' },
+          },
+        ],
+      },
+    });
+    expect(res.status).toBe(200);
+    const doc = await store.read<{ resourceType: 'DocumentReference'; identifier: { value: string }[]; content: { attachment: { url: string } }[] }>('DocumentReference', 'id2');
+    expect(doc.content[0]!.attachment.url).toBe('Binary/id1');
+    expect(doc.identifier[0]!.value).toBe(uuid);
+  });
+});

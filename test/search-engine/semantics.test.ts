@@ -190,3 +190,37 @@ describe('bad values answer 400 with an OperationOutcome that names the paramete
     expect(oo.issue[0]?.diagnostics).toBeTruthy();
   });
 });
+
+describe('fixes found while documenting search', () => {
+  it.each([
+    [`${IS}?status=http://hl7.org/fhir/imagingselection-status|available`, ['is-1', 'is-4']], // the system a code's binding implies
+    [`Patient?gender=http://hl7.org/fhir/administrative-gender|male`, ['pat-2', 'pat-3']],
+    [`${IS}?_id=is-1&_count=5000`, ['is-1']],
+  ])('%s → %j', async (url, expected) => {
+    expect(await ids(url)).toEqual(expected);
+  });
+
+  it.each([[`${IS}?_type=Patient&status=available`], [`${IS}?_sort=code:text`], [`${IS}?_sort=status:bogus`], [`${IS}?identifier=|`]])(
+    '%s answers 400 naming the parameter',
+    async (url) => {
+      const res = await store.handle({ method: 'GET', url });
+      expect(res.status).toBe(400);
+      expect((res.body as OperationOutcome).issue[0]?.expression?.[0]).toBeTruthy();
+    },
+  );
+
+  it('the self link shows what was applied', async () => {
+    const b = (await store.handle({ method: 'GET', url: `${IS}?_id=is-1&_count=5000` })).body as Bundle;
+    expect(b.link?.[0]?.url).toBe(`${IS}?_id=is-1&_count=1000`);
+    const all = (await store.handle({ method: 'GET', url: IS })).body as Bundle;
+    expect(all.link?.[0]?.url).toBe(IS);
+    const lenient = (await store.handle({ method: 'GET', url: `${IS}?_id=is-1&_elements=studyUid,colour`, headers: { Prefer: 'handling=lenient' } })).body as Bundle;
+    expect(lenient.link?.[0]?.url).toBe(`${IS}?_id=is-1&_elements=studyUid`);
+    expect(JSON.stringify(lenient.entry?.at(-1)?.resource)).toContain('colour');
+  });
+
+  it('a system search sorts by a parameter only some of its types have', async () => {
+    const b = (await store.handle({ method: 'GET', url: '?_type=ImagingSelection,Patient&_id=is-2,pat-1,is-1&_sort=status' })).body as Bundle;
+    expect((b.entry ?? []).map((e) => e.resource?.id)).toEqual(['is-1', 'is-2', 'pat-1']);
+  });
+});

@@ -9,6 +9,7 @@ import { parseDateRange } from '../../search/date-range.js';
 import type { HistoryRow } from '../../storage/rows.js';
 import type { EngineContext } from '../context.js';
 import type { Outcome } from '../outcome.js';
+import { newId } from './writes.js';
 
 const HISTORY_PARAMS = new Set(['_count', '_since', '_at', '_page', '_format', '_pretty']);
 
@@ -73,7 +74,7 @@ export async function history(
   const links: BundleLink[] = [link('self', qs(q.after ? [['_page', encodeHistoryCursor(q.after)]] : []))];
   if (page.next) links.push(link('next', qs([['_page', encodeHistoryCursor(page.next)]])));
   const bundle = resultBundle('history', {
-    id: ctx.newId(),
+    id: newId(ctx),
     lastUpdated: ctx.clock().toISOString(),
     total: page.total,
     links,

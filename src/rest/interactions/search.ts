@@ -7,6 +7,7 @@ import { selectElements, summarize } from '../../search/result/index.js';
 import type { EngineContext } from '../context.js';
 import type { Outcome } from '../outcome.js';
 import { runSearch } from '../search-runner.js';
+import { newId } from './writes.js';
 
 /**
  * search-type (`GET [type]?…`, `POST [type]/_search`) and search-system (`GET [base]?_type=…`): a `searchset`
@@ -18,10 +19,15 @@ import { runSearch } from '../search-runner.js';
 export async function search(ctx: EngineContext, type: string | undefined, params: [string, string][], handling: Handling = 'strict'): Promise<Outcome> {
   const types = type !== undefined ? [type] : await systemTypes(ctx, params);
   const path = type ?? '';
-  const { query, result } = types.length > 0 ? await runSearch(ctx, types, params, handling) : { query: undefined, result: undefined };
-  const typeParam = params.find(([k]) => k === '_type');
+  // `_type` selects the types of a system search; in a type search it is an unknown parameter like any other.
+  const criteria = type === undefined ? params.filter(([k]) => k !== '_type') : params;
+  const { query, result } = types.length > 0 ? await runSearch(ctx, types, criteria, handling) : { query: undefined, result: undefined };
+  const typeParam = type === undefined ? params.find(([k]) => k === '_type') : undefined;
   const used: [string, string][] = [...(typeParam ? [typeParam] : []), ...(query?.used ?? [])];
-  const url = (page?: string): string => `${path}?${formatSearch(used, page)}`;
+  const url = (page?: string): string => {
+    const qs = formatSearch(used, page);
+    return qs === '' ? path : `${path}?${qs}`;
+  };
 
   const links: BundleLink[] = [link('self', url(query?.page))];
   if (result?.next !== undefined) links.push(link('next', url(result.next)));
@@ -45,7 +51,7 @@ export async function search(ctx: EngineContext, type: string | undefined, param
     }
   }
   const bundle = resultBundle('searchset', {
-    id: ctx.newId(),
+    id: newId(ctx),
     lastUpdated: ctx.clock().toISOString(),
     ...(result ? (result.total !== undefined ? { total: result.total } : {}) : { total: 0 }),
     links,
