@@ -44,6 +44,7 @@ export function entriesFor(param: CompiledSearchParameter, resource: Parameters<
         break; // number, quantity, composite, special: not indexed (refused at registration)
     }
   }
+  if (keys.length === 0) keys.push(key.present);
   const seen = new Set<string>();
   const out: IndexEntry[] = [];
   for (const k of keys) {

@@ -51,6 +51,11 @@ export const key = {
   string: (normalised: string): string => `st${SEP}${normalised}`,
   /** string `:exact`. */
   exact: (value: string): string => `x${SEP}${value}`,
+  /**
+   * A value that gives no other key (an identifier with only a type, a `#contained` reference): written so
+   * `:missing` still sees the element as present. Values with keys need no marker: any key means present.
+   */
+  present: `p${SEP}`,
 };
 
 /**

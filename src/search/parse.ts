@@ -175,14 +175,12 @@ function includeSpec(name: string, raw: string, types: string[], ctx: ParseConte
 
 /** Parses one search parameter (plain, chained or reverse-chained) for every searched type. */
 function parseClause(types: string[], name: string, value: string, ctx: ParseContext, unknown: (n: string, why: string) => void): Clause | undefined {
-  if (name === '_text' || name === '_content') return { kind: 'text', name, field: name, value };
-  if (name.startsWith('_text:') || name.startsWith('_content:')) throw fail(name, 'modifiers are not supported on full-text parameters');
   const type = types[0]!;
   if (types.length > 1) {
     // System search: only parameters that every searched type has (R5 search.html#searchcontexts).
     for (const t of types.slice(1)) {
       const c = name.split(/[.:]/)[0]!;
-      if (c !== '_has' && !ctx.registry.get(t, c)) {
+      if (c !== '_has' && c !== '_text' && c !== '_content' && !ctx.registry.get(t, c)) {
         unknown(name, `is not a parameter of every type searched (${t} has none)`);
         return undefined;
       }
@@ -202,6 +200,8 @@ function parseClause(types: string[], name: string, value: string, ctx: ParseCon
 class UnknownParameter extends Error {}
 
 function clauseFor(type: string, name: string, value: string, ctx: ParseContext): Clause {
+  if (name === '_text' || name === '_content') return { kind: 'text', name, field: name, value };
+  if (name.startsWith('_text:') || name.startsWith('_content:')) throw fail(name, 'modifiers are not supported on full-text parameters');
   if (name.startsWith('_has:')) {
     const [, refType = '', refCode = '', ...rest] = name.split(':');
     const innerName = rest.join(':');
@@ -227,7 +227,8 @@ function clauseFor(type: string, name: string, value: string, ctx: ParseContext)
       targets = [modifier];
     }
     const innerCode = innerName.split(/[.:]/)[0]!;
-    const viable = targets.filter((t) => innerCode === '_has' || ctx.registry.get(t, innerCode));
+    const engineHandled = innerCode === '_has' || innerCode === '_text' || innerCode === '_content';
+    const viable = targets.filter((t) => engineHandled || ctx.registry.get(t, innerCode));
     if (viable.length === 0) throw fail(name, `no target of '${code}' (${targets.join(', ') || 'any'}) has a parameter '${innerCode}'`);
     return { kind: 'chain', name, param, branches: viable.map((t) => ({ type: t, inner: clauseFor(t, innerName, value, ctx) })) };
   }

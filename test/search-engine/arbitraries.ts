@@ -73,6 +73,7 @@ const CODINGS = [
   { system: SCT, code: '51185008', display: 'Thoracic structure' },
   { system: G2D, code: 'point' },
   { system: G2D, code: 'circle', display: 'Circle' },
+  { system: 'urn:other', display: 'No code' }, // a system without a code: found by `urn:other|` only
 ];
 const CODE_TEXTS = ['Key Images', 'Region selected', 'key region', 'Überblick'];
 
@@ -108,7 +109,7 @@ const selection = (id: string): fc.Arbitrary<ImagingSelection> =>
       identifiers: fc.array(
         fc.record({
           system: opt(fc.constantFrom('urn:sel', 'urn:other')),
-          value: fc.constantFrom('A1', 'a1', 'A2', 'B7'),
+          value: opt(fc.constantFrom('A1', 'a1', 'A2', 'B7', 'A,1', 'x|y'), 8),
           type: opt(
             fc.oneof(
               fc.constant({ coding: [{ system: V2, code: 'ACSN' }], text: 'Accession' }),
@@ -161,7 +162,7 @@ const selection = (id: string): fc.Arbitrary<ImagingSelection> =>
         meta: Object.keys(meta).length > 0 ? meta : undefined,
         language: s.language,
         text: s.narrative ? { status: 'generated' as const, div: `<div xmlns="http://www.w3.org/1999/xhtml">${s.narrative}</div>` } : undefined,
-        identifier: s.identifiers.map((i) => clean(i)),
+        identifier: s.identifiers.map((i) => clean(i)).filter((i) => Object.keys(i).length > 0),
         status: s.status,
         code,
         subject: s.subject ? clean({ ...s.subject, display: s.subjectDisplay }) : undefined,
@@ -172,19 +173,42 @@ const selection = (id: string): fc.Arbitrary<ImagingSelection> =>
       }) as ImagingSelection;
     });
 
-/** One data set: 5 Patients, 4 ImagingStudies, a Group and 10–40 ImagingSelections. */
+/**
+ * One data set: 5 Patients, 4 ImagingStudies, a Group and 10–40 ImagingSelections, then a later write that
+ * deletes a few selections (and maybe a Patient or an ImagingStudy) and rewrites a few others, so the indexes
+ * the indexed path reads must have been maintained, not only written once.
+ */
 export interface DataSet {
   others: Resource[];
   selections: ImagingSelection[];
+  deletes: string[];
+  updates: ImagingSelection[];
 }
+
+const editsArb = (n: number): fc.Arbitrary<{ deletes: string[]; updates: ImagingSelection[] }> =>
+  fc
+    .record({
+      deleted: fc.uniqueArray(fc.integer({ min: 1, max: n }), { maxLength: 3 }),
+      updated: fc.uniqueArray(fc.integer({ min: 1, max: n }), { maxLength: 4 }),
+      other: opt(fc.constantFrom('Patient/p2', 'ImagingStudy/s1'), 3),
+    })
+    .chain(({ deleted, updated, other }) => {
+      const rewritten = updated.filter((i) => !deleted.includes(i));
+      return fc.tuple(...rewritten.map((i) => selection(`is-${i}`))).map((updates) => ({
+        deletes: [...deleted.map((i) => `ImagingSelection/is-${i}`), ...(other ? [other] : [])],
+        updates,
+      }));
+    });
 
 export const dataSetArb: fc.Arbitrary<DataSet> = fc
   .record({
     patients: fc.tuple(...PATIENT_IDS.map(patient)),
     studies: fc.tuple(...STUDY_IDS.map((id, i) => study(id, i + 1))),
-    selections: fc.integer({ min: 10, max: 40 }).chain((n) => fc.tuple(...Array.from({ length: n }, (_, i) => selection(`is-${i + 1}`)))),
+    selections: fc
+      .integer({ min: 10, max: 40 })
+      .chain((n) => fc.tuple(fc.tuple(...Array.from({ length: n }, (_, i) => selection(`is-${i + 1}`))), editsArb(n))),
   })
-  .map(({ patients, studies, selections }) => ({ others: [...patients, ...studies, GROUP], selections }));
+  .map(({ patients, studies, selections: [selections, edits] }) => ({ others: [...patients, ...studies, GROUP], selections, ...edits }));
 
 // ------------------------------------------------------------------------------------------------------
 // Queries
@@ -207,7 +231,7 @@ const missing = (code: string): fc.Arbitrary<Param> => p(`${code}:missing`, fc.c
 
 const STATUS_VALUES = ['available', 'unknown', 'entered-in-error', 'Available'];
 const CODE_VALUES = ['113000', `${DCM}|113000`, `${DCM}|`, 'urn:other|113000', 'urn:other|', '|113000', `${SCT}|51185008`, `${G2D}|point`, '113001', 'circle', 'nope'];
-const IDENT_VALUES = ['A1', 'a1', 'A2', 'B7', 'urn:sel|A1', 'urn:sel|a1', 'urn:sel|', '|B7', '|A1', 'urn:other|a1'];
+const IDENT_VALUES = ['A1', 'a1', 'A2', 'B7', 'urn:sel|A1', 'urn:sel|a1', 'urn:sel|', '|B7', '|A1', 'urn:other|a1', 'A\\,1', 'urn:sel|A\\,1', 'x\\|y', '|x\\|y', 'A,1'];
 const token = (code: string, values: readonly string[], texts: readonly string[]): fc.Arbitrary<Param> =>
   fc.oneof(
     { arbitrary: p(code, orOf(values)), weight: 4 },
@@ -280,20 +304,26 @@ const BIRTH_SEARCH = ['1970', '1970-05', '1970-05-01', '1970-05-10', '1985', '19
 const STARTED_SEARCH = ['2024', '2024-03', '2024-03-01', '2024-03-02', '2024-03-01T10:00:00Z', '2024-03-02T04:30:00Z', '2024-02-28T23:00:00Z', '2023-12-31', '2024-03-01T10:00', '2024-03-02T05:30:00+01:00'];
 /**
  * The store's stepping clock starts at 2025-01-01T00:00:00Z and each write transaction reads it twice: the
- * targets are stamped 00:00:00, the three batches of selections 00:00:02, 00:00:04 and 00:00:06.
+ * targets are stamped 00:00:00, the three batches of selections 00:00:02, 00:00:04 and 00:00:06, the edits
+ * 00:00:08.
  */
 const LAST_UPDATED_SEARCH = [
   '2025', '2024', '2025-01', '2025-01-01', '2025-01-02', '2025-01-01T00:00',
   '2025-01-01T00:00:00Z', '2025-01-01T00:00:02Z', '2025-01-01T00:00:03Z', '2025-01-01T00:00:04Z', '2025-01-01T00:00:06Z', '2025-01-01T00:00:04.000Z',
-  '2025-01-01T01:00:02+01:00', '2024-12-31T23:00:04-01:00', '2025-01-01T00:00:05.999Z',
+  '2025-01-01T01:00:02+01:00', '2024-12-31T23:00:04-01:00', '2025-01-01T00:00:05.999Z', '2025-01-01T00:00:08Z',
 ];
 const lastUpdatedClause = date('_lastUpdated', LAST_UPDATED_SEARCH);
 
 // -- string (Patient) ------------------------------------------------------------------------------------
 
-const NAME_SEARCH = ['mul', 'mül', 'MUE', 'mueller', 'Müller', 'müller', 'o brien', "O'Brien", "o'b", 'nunez', 'Núñez', 'smith jones', 'Smith-Jones', 'jones', 'angstrom', 'Ångström', 'le bl', 'ller', 'an', 'jo', 'sean', 'Seán', 'zoe', 'jean luc', 'jean-', 'hans', 'x'];
-const stringClause = (codes: readonly string[]): fc.Arbitrary<Param> =>
-  fc.tuple(fc.constantFrom(...codes), fc.constantFrom('', ':exact', ':contains'), orOf(NAME_SEARCH)).map(([c, m, v]) => [c + m, v] as Param);
+const FAMILY_SEARCH = ['mul', 'mül', 'MUE', 'mueller', 'Müller', 'müller', 'o brien', "O'Brien", "o'b", 'obrien', 'nunez', 'Núñez', 'smith jones', 'Smith-Jones', 'jones', 'angstrom', 'Ångström', 'le bl', 'Le Blanc', 'ller', 'ez', 'x'];
+const GIVEN_SEARCH = ['an', 'Anna', 'ANNA', 'ma', 'sean', 'Seán', 'se', 'jo', 'José', 'jose', 'zoe', 'Zoë', 'jean luc', 'jean-', 'Jean-Luc', 'luc', 'hans', 'an,jo', 'x'];
+const NAME_SEARCH = [...FAMILY_SEARCH, ...GIVEN_SEARCH];
+const stringClause = fc.oneof(
+  ...([['family', FAMILY_SEARCH], ['given', GIVEN_SEARCH], ['name', NAME_SEARCH]] as const).map(([code, values]) =>
+    fc.tuple(fc.constantFrom('', ':exact', ':contains', ':contains'), orOf(values)).map(([m, v]) => [code + m, v] as Param),
+  ),
+);
 
 // -- uri --------------------------------------------------------------------------------------------------
 
@@ -331,6 +361,7 @@ const chainClause = fc.oneof(
   p('derived-from:ImagingStudy.modality', orOf(MODALITIES)),
   p('derived-from:ImagingStudy.started', fc.tuple(fc.constantFrom(...PREFIXES), fc.constantFrom(...STARTED_SEARCH)).map(([a, b]) => a + b)),
   p('subject:Group.identifier', fc.constantFrom('urn:grp|1', '2')),
+  p(fc.constantFrom('subject:Patient.birthdate:missing', 'patient.gender:missing', 'derived-from:ImagingStudy.started:missing'), fc.constantFrom('true', 'false')),
   p('derived-from:ImagingStudy._has:ImagingSelection:derived-from:status', orOf(STATUS_VALUES)),
 );
 
@@ -339,6 +370,8 @@ const HAS_INNER: [string, fc.Arbitrary<string>][] = [
   ['code', orOf(CODE_VALUES)],
   ['issued', fc.tuple(fc.constantFrom(...PREFIXES), fc.constantFrom(...ISSUED_SEARCH)).map(([a, b]) => a + b)],
   ['_tag', orOf(['urn:tag|red', 'blue'])],
+  ['body-site:missing', fc.constantFrom('true', 'false')],
+  ['identifier', orOf(IDENT_VALUES)],
   ['_text', fc.constantFrom('liver', 'bone', 'chest OR scan')],
 ];
 const hasSelection = (ref: string): fc.Arbitrary<Param> =>
@@ -373,7 +406,7 @@ const selectionQuery = clauses([
 ]);
 
 const patientQuery = clauses([
-  { arbitrary: stringClause(['family', 'given', 'name']), weight: 8 },
+  { arbitrary: stringClause, weight: 8 },
   { arbitrary: p('gender', orOf(['male', 'female', 'other', 'unknown'])), weight: 2 },
   { arbitrary: missing('gender'), weight: 1 },
   { arbitrary: date('birthdate', BIRTH_SEARCH), weight: 6 },
@@ -403,8 +436,8 @@ const groupQuery = clauses([
 ]);
 
 export const queryArb: fc.Arbitrary<Query> = fc.oneof(
-  { arbitrary: selectionQuery.map((params) => ({ type: 'ImagingSelection' as const, params })), weight: 14 },
-  { arbitrary: patientQuery.map((params) => ({ type: 'Patient' as const, params })), weight: 3 },
+  { arbitrary: selectionQuery.map((params) => ({ type: 'ImagingSelection' as const, params })), weight: 13 },
+  { arbitrary: patientQuery.map((params) => ({ type: 'Patient' as const, params })), weight: 4 },
   { arbitrary: studyQuery.map((params) => ({ type: 'ImagingStudy' as const, params })), weight: 2 },
   { arbitrary: groupQuery.map((params) => ({ type: 'Group' as const, params })), weight: 1 },
 );

@@ -224,3 +224,22 @@ describe('fixes found while documenting search', () => {
     expect((b.entry ?? []).map((e) => e.resource?.id)).toEqual(['is-1', 'is-2', 'pat-1']);
   });
 });
+
+describe('fixes found by the property test', () => {
+  it(':missing sees an element that has a value but no other index key', async () => {
+    const s = await openTestStore();
+    await s.update({
+      resourceType: 'ImagingSelection', id: 'odd', status: 'available', code: { text: 'x' },
+      identifier: [{ type: { coding: [{ code: 'MR' }] } }],
+      contained: [{ resourceType: 'Patient', id: 'c' }], subject: { reference: '#c' },
+    } as never);
+    const find = async (q: string) => ((await s.search(IS, q)).entry ?? []).map((e) => e.resource!.id);
+    expect(await find('identifier:missing=true')).toEqual([]);
+    expect(await find('subject:missing=false')).toEqual(['odd']);
+    s.close();
+  });
+  it('full text works inside _has and chains', async () => {
+    expect(await ids('Patient?_has:ImagingSelection:patient:_text=liver')).toEqual(['pat-2']);
+    expect(await ids(`ImagingStudy?_has:ImagingSelection:derived-from:_content=metastases`)).toEqual(['st-1']);
+  });
+});
