@@ -40,7 +40,8 @@ export async function snapshot(store: Store): Promise<Record<string, unknown[]>>
   return {
     resources: await db.resources.toArray(),
     history: await db.history.toArray(),
-    searchIndex: await db.searchIndex.toArray(),
+    textStats: await db.textStats.toArray(),
+    settings: await db.settings.toArray(),
     outbox: await db.outbox.toArray(),
   };
 }

@@ -38,8 +38,8 @@ export interface ClausePlan {
 
 const entriesOf = (row: CandidateRow, param: string): IndexEntry[] => row.index.filter((e) => e.param === param);
 
-/** Every key of a parameter: numbers sort before strings in IndexedDB, so this spans dates and strings. */
-const EVERY_KEY: KeyRange = { lower: -Infinity, upper: END + END };
+/** Every key of a parameter (dates are stored as sortable strings too). */
+const EVERY_KEY: KeyRange = { lower: '', upper: END + END };
 
 /** The range of keys starting with `prefix`. */
 const startsWith = (prefix: string): KeyRange => ({ lower: prefix, upper: prefix + END });
@@ -365,8 +365,8 @@ async function compileText(type: string, clause: TextClause, ctx: ClauseContext)
   const alternatives = splitOr(clause.value).map((v) => parseTextQuery(unescape(v)));
   const q: TextQuery = alternatives.length === 1 ? alternatives[0]! : { op: 'or', args: alternatives };
   const terms = queryTerms(q);
-  const postings = new Map<string, Map<string, number>>();
-  for (const t of terms) postings.set(t, new Map((await ctx.source.postings(type, clause.field, t)).map((p) => [p.id, p.tf])));
+  const postings = new Map<string, string[]>();
+  for (const t of terms) postings.set(t, await ctx.source.termIds(type, clause.field, t));
   const stats = await ctx.source.textStats(type, clause.field);
   const docOf = (row: CandidateRow) => row.text?.[clause.field];
   const matches = (row: CandidateRow): boolean => {
@@ -380,7 +380,7 @@ async function compileText(type: string, clause: TextClause, ctx: ClauseContext)
     if (!doc) return 0;
     const tf = new Map(doc.terms);
     return bm25({
-      terms: terms.map((t) => ({ tf: tf.get(t) ?? 0, df: postings.get(t)?.size ?? 0 })),
+      terms: terms.map((t) => ({ tf: tf.get(t) ?? 0, df: postings.get(t)?.length ?? 0 })),
       docLength: doc.length,
       avgDocLength: stats.docs > 0 ? stats.length / stats.docs : 1,
       docCount: stats.docs,
@@ -391,6 +391,6 @@ async function compileText(type: string, clause: TextClause, ctx: ClauseContext)
     return { clause, estimate: async () => Infinity, candidates: async () => ctx.source.allIds(type), matches, score };
   }
   const union = new Set<string>();
-  for (const p of postings.values()) for (const id of p.keys()) union.add(id);
+  for (const p of postings.values()) for (const id of p) union.add(id);
   return { clause, estimate: async () => union.size, candidates: async () => [...union], matches, score };
 }

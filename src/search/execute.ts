@@ -1,5 +1,5 @@
 import { compileClause, type ClauseContext, type ClausePlan } from './clauses.js';
-import { key } from './index-entry.js';
+import { END, key } from './index-entry.js';
 import { comparePositions, decodeCursor, encodeCursor, positionOf, type Ranked } from './order.js';
 import type { Clause, IncludeSpec, SearchQuery } from './query.js';
 import type { SearchRegistry } from './registry.js';
@@ -33,7 +33,11 @@ const MAX_INCLUDE_DEPTH = 4;
 export async function executeSearch(query: SearchQuery, ctx: ExecuteContext): Promise<SearchResult> {
   const wantScore = query.sort.some((k) => k.code === '_score');
   let all: Ranked[] = [];
-  for (const type of query.types) all = all.concat(await matchType(type, query.clauses, ctx, wantScore));
+  // Without criteria only the sort keys decide the page: order index keys, then load just the page's rows.
+  const light = query.clauses.length === 0 && !ctx.scan;
+  for (const type of query.types) {
+    all = all.concat(light ? await sortKeysOnly(type, query.sort, ctx) : await matchType(type, query.clauses, ctx, wantScore));
+  }
   if (query.summary === 'count') return { matches: [], included: [], total: all.length };
 
   const keys = query.sort;
@@ -52,7 +56,7 @@ export async function executeSearch(query: SearchQuery, ctx: ExecuteContext): Pr
   }
   end = Math.min(end, start + query.count);
   const page = ranked.slice(start, end);
-  const result: SearchResult = { matches: page.map((x) => x.r), included: [] };
+  const result: SearchResult = { matches: light ? await loadRows(page.map((x) => x.r.row), ctx) : page.map((x) => x.r), included: [] };
   if (query.total !== 'none') result.total = all.length;
   if (wantScore) result.maxScore = all.reduce((m, r) => Math.max(m, r.score ?? 0), 0);
   const last = page[page.length - 1];
@@ -61,6 +65,45 @@ export async function executeSearch(query: SearchQuery, ctx: ExecuteContext): Pr
   if (start > 0 && first) result.previous = encodeCursor({ dir: 'b', at: first.at });
   if (query.include.length > 0) result.included = await includes(result.matches.map((m) => m.row), query.include, ctx);
   return result;
+}
+
+/**
+ * The live resources of `type` as stand-ins that carry only what the sort keys need, read from index keys
+ * (never rows): ids, `meta.lastUpdated`, and the entries of the sorted parameters (for dates, the low ends
+ * ascending and the high ends descending, which is all `sortValue` reads).
+ */
+async function sortKeysOnly(type: string, sort: SearchQuery['sort'], ctx: ExecuteContext): Promise<Ranked[]> {
+  const stand = new Map<string, CandidateRow>();
+  for (const id of await ctx.source.allIds(type)) {
+    stand.set(id, { type, id, versionId: 0, ts: 0, resource: { resourceType: type } as CandidateRow['resource'], index: [] });
+  }
+  for (const k of sort) {
+    if (k.code === '_id' || k.code === '_score') continue;
+    if (k.code === '_lastUpdated') {
+      for (const { id, ts } of await ctx.source.lastUpdatedKeys(type)) {
+        const row = stand.get(id);
+        if (row) row.ts = ts;
+      }
+      continue;
+    }
+    const on = k.param?.type === 'date' && k.descending ? 'high' : 'value';
+    for (const { id, value } of await ctx.source.keys(type, k.code, { lower: '', upper: END + END, on })) {
+      stand.get(id)?.index.push(on === 'high' && typeof value === 'number' ? { param: k.code, value, high: value } : { param: k.code, value });
+    }
+  }
+  return [...stand.values()].map((row) => ({ row }));
+}
+
+/** Full rows for stand-ins, in the same order. */
+async function loadRows(stands: CandidateRow[], ctx: ExecuteContext): Promise<Ranked[]> {
+  const byType = new Map<string, string[]>();
+  for (const s of stands) byType.set(s.type, [...(byType.get(s.type) ?? []), s.id]);
+  const rows = new Map<string, CandidateRow>();
+  for (const [type, ids] of byType) for (const r of await ctx.source.byIds(type, ids)) rows.set(`${type}/${r.id}`, r);
+  return stands.flatMap((s) => {
+    const r = rows.get(`${s.type}/${s.id}`);
+    return r ? [{ row: r }] : [];
+  });
 }
 
 /** The first index whose element satisfies a monotone predicate. */
@@ -73,6 +116,24 @@ function lowerBound<T>(items: T[], pred: (x: T) => boolean): number {
     else lo = mid + 1;
   }
   return lo;
+}
+
+/**
+ * The best clause's candidate ids, narrowed by the other clauses whose index keys are cheaper to read than the
+ * rows they would save loading (e.g. `issued=ge…&issued=lt…`, two wide ranges with a narrow overlap).
+ */
+async function intersectCandidates(best: ClausePlan, bestEstimate: number, plans: ClausePlan[]): Promise<string[]> {
+  let ids = await best.candidates();
+  if (ids.length <= 64) return ids;
+  for (const p of plans) {
+    if (p === best) continue;
+    const e = await p.estimate();
+    if (!Number.isFinite(e) || e > Math.max(bestEstimate, ids.length) * 4) continue;
+    const other = new Set(await p.candidates());
+    ids = ids.filter((id) => other.has(id));
+    if (ids.length <= 64) break;
+  }
+  return ids;
 }
 
 /** Every match of `type` for the clauses (all of them), scored when asked. */
@@ -95,7 +156,7 @@ async function matchType(type: string, clauses: Clause[], ctx: ExecuteContext, w
         bestEstimate = e;
       }
     }
-    rows = best ? await ctx.source.byIds(type, await best.candidates()) : await ctx.source.all(type);
+    rows = best ? await ctx.source.byIds(type, await intersectCandidates(best, bestEstimate, plans)) : await ctx.source.all(type);
   }
   const matched = rows.filter((row) => plans.every((p) => p.matches(row)));
   const scorer = wantScore ? plans.find((p) => p.score)?.score : undefined;

@@ -53,10 +53,12 @@ export interface SearchSource {
   keys(type: string, param: string, range: KeyRange): Promise<{ value: string | number; id: string }[]>;
   /** Live resources whose `meta.lastUpdated` lies in `[low, high]` ms. */
   byLastUpdated(type: string, low: number, high: number): Promise<CandidateRow[]>;
+  /** `meta.lastUpdated` of every live resource of `type`, from the index (no rows read). */
+  lastUpdatedKeys(type: string): Promise<{ id: string; ts: number }[]>;
   /** Number of versions whose `meta.lastUpdated` lies in `[low, high]` ms. */
   countLastUpdated(type: string, low: number, high: number): Promise<number>;
-  /** Postings of one full-text term. */
-  postings(type: string, field: '_text' | '_content', term: string): Promise<{ id: string; tf: number }[]>;
+  /** Ids of the resources whose full text holds the term (its postings; frequencies are on the rows). */
+  termIds(type: string, field: '_text' | '_content', term: string): Promise<string[]>;
   /** Number of documents and their total length, for BM25. */
   textStats(type: string, field: '_text' | '_content'): Promise<{ docs: number; length: number }>;
   /** The resource types that have at least one resource (for a system search without `_type`). */

@@ -2,7 +2,7 @@ import Dexie from 'dexie';
 import type { Resource } from 'fhir/r5';
 import type { IndexEntry, ResourceRow, RowText } from './rows.js';
 import type { StoreDatabase } from './schema.js';
-import { updateIndex, updateText } from './write.js';
+import { indexedRow, updateTextStats } from './write.js';
 
 /** How many resources one back-fill transaction re-indexes. */
 export const REINDEX_CHUNK = 500;
@@ -29,16 +29,12 @@ export async function reindex(
       const last = rows[rows.length - 1]!;
       after = [last.type, last.id];
       const computed = rows.filter((r) => r.deleted === 0 && r.resource).map((r) => ({ r, ...compute(r.resource!) }));
-      await db.transaction('rw', [db.resources, db.searchIndex, db.postings, db.textStats], async () => {
+      await db.transaction('rw', [db.resources, db.textStats], async () => {
         for (const c of computed) {
           const cur = await db.resources.get([c.r.type, c.r.id]);
           if (!cur || cur.deleted === 1 || cur.versionId !== c.r.versionId) continue;
-          await updateIndex(db, cur.type, cur.id, cur.index, c.index);
-          await updateText(db, cur.type, cur.id, cur.text, c.text);
-          const next: ResourceRow = { ...cur, index: c.index };
-          if (Object.keys(c.text).length > 0) next.text = c.text;
-          else delete next.text;
-          await db.resources.put(next);
+          await updateTextStats(db, cur.type, cur.text, c.text);
+          await db.resources.put(indexedRow({ ...cur, index: c.index }, c.text));
         }
       });
       done += computed.length;

@@ -20,8 +20,10 @@ export interface ResourceRow {
   index: IndexEntry[];
   /** Full-text documents written for this version (terms and frequencies), likewise. */
   text?: RowText;
-  /** Index generation the entries were computed with; lower ones are re-indexed in the background. */
-  indexedWith?: number;
+  /** Multi-entry index keys derived from `index` and `text` (see `rowIndexKeys`); empty on tombstones. */
+  ix?: string[];
+  hx?: string[];
+  tx?: string[];
 }
 
 /** The HTTP method a history entry records (PATCH is recorded as PUT, bdl-14). */
@@ -39,24 +41,6 @@ export interface HistoryRow {
   /** HTTP status the interaction answered (201 create, 200 update/delete). */
   status: number;
   resource?: Resource;
-}
-
-/** A row of the search index table, keyed `[type+param+value+id]`. */
-export interface SearchIndexRow {
-  type: string;
-  param: string;
-  value: string | number;
-  id: string;
-  high?: number;
-}
-
-/** One full-text posting, keyed `[type+field+term+id]`. */
-export interface PostingRow {
-  type: string;
-  field: '_text' | '_content';
-  term: string;
-  id: string;
-  tf: number;
 }
 
 /** Document count and total length per type and full-text field, for BM25. */

@@ -1,5 +1,5 @@
 import Dexie, { type Table } from 'dexie';
-import type { HistoryRow, OutboxRow, PostingRow, ResourceRow, SearchIndexRow, SettingRow, TextStatsRow } from './rows.js';
+import type { HistoryRow, OutboxRow, ResourceRow, SettingRow, TextStatsRow } from './rows.js';
 
 /** What `openDatabase` needs to reach an IndexedDB implementation (Dexie's `DexieOptions`). */
 export interface IndexedDbDeps {
@@ -16,9 +16,7 @@ export interface IndexedDbDeps {
 export class StoreDatabase extends Dexie {
   resources!: Table<ResourceRow, [string, string]>;
   history!: Table<HistoryRow, number>;
-  searchIndex!: Table<SearchIndexRow, [string, string, string | number, string]>;
   outbox!: Table<OutboxRow, [string, string]>;
-  postings!: Table<PostingRow, [string, string, string, string]>;
   textStats!: Table<TextStatsRow, [string, string]>;
   settings!: Table<SettingRow, string>;
 
@@ -46,10 +44,21 @@ export class StoreDatabase extends Dexie {
       .upgrade(async (tx) => {
         await tx.table('settings').put({ key: 'indexGeneration', value: 0 });
       });
+    // Version 3: index keys and full-text terms become multi-entry indexes on the resource row (`*ix`, `*hx`,
+    // `*tx`), which IndexedDB maintains with the row; the separate index and postings tables go.
+    this.version(3)
+      .stores({
+        resources: '[type+id], [type+ts], [type+deleted], *ix, *hx, *tx',
+        searchIndex: null,
+        postings: null,
+      })
+      .upgrade(async (tx) => {
+        await tx.table('settings').put({ key: 'indexGeneration', value: 0 });
+      });
   }
 
   /** Every table a write interaction touches, for one read-write transaction. */
   get writeTables(): Table[] {
-    return [this.resources, this.history, this.searchIndex, this.outbox, this.postings, this.textStats];
+    return [this.resources, this.history, this.outbox, this.textStats];
   }
 }

@@ -1,5 +1,5 @@
-import Dexie from 'dexie';
 import type { CandidateRow, KeyRange, SearchSource } from '../search/source.js';
+import { decodeValue, encodeValue, keyPrefix } from './index-keys.js';
 import type { ResourceRow } from './rows.js';
 import type { StoreDatabase } from './schema.js';
 
@@ -18,7 +18,8 @@ const isLive = (row: ResourceRow | undefined): row is ResourceRow => row !== und
 /**
  * The search engine's view of the database. Reads through Dexie only, so it can run inside a write
  * transaction (conditional interactions re-check their matches there). Index ranges are read as keys
- * (`primaryKeys`, `count`), never as rows, until the planner has chosen which rows to load.
+ * (`primaryKeys`, `count`) on the multi-entry indexes of the resource rows, never as rows, until the planner
+ * has chosen which rows to load.
  */
 export class DexieSearchSource implements SearchSource {
   constructor(private readonly db: StoreDatabase) {}
@@ -30,13 +31,11 @@ export class DexieSearchSource implements SearchSource {
   }
 
   async all(type: string): Promise<CandidateRow[]> {
-    const rows = await this.db.resources.where('[type+deleted]').equals([type, 0]).toArray();
-    return rows.map(toCandidate);
+    return (await this.db.resources.where('[type+deleted]').equals([type, 0]).toArray()).map(toCandidate);
   }
 
   async allIds(type: string): Promise<string[]> {
-    const keys = await this.db.resources.where('[type+deleted]').equals([type, 0]).primaryKeys();
-    return keys.map((k) => k[1]);
+    return (await this.db.resources.where('[type+deleted]').equals([type, 0]).primaryKeys()).map((k) => k[1]);
   }
 
   typeCount(type: string): Promise<number> {
@@ -44,12 +43,10 @@ export class DexieSearchSource implements SearchSource {
   }
 
   private range(type: string, param: string, r: KeyRange) {
-    if (r.on === 'high') {
-      return this.db.searchIndex.where('[type+param+high]').between([type, param, r.lower], [type, param, r.upper], !r.lowerOpen, !r.upperOpen);
-    }
-    return this.db.searchIndex
-      .where('[type+param+value+id]')
-      .between([type, param, r.lower, r.lowerOpen ? Dexie.maxKey : Dexie.minKey], [type, param, r.upper, r.upperOpen ? Dexie.minKey : Dexie.maxKey], true, true);
+    const prefix = keyPrefix(type, param);
+    return this.db.resources
+      .where(r.on === 'high' ? 'hx' : 'ix')
+      .between(prefix + encodeValue(r.lower), prefix + encodeValue(r.upper), !r.lowerOpen, !r.upperOpen);
   }
 
   count(type: string, param: string, r: KeyRange): Promise<number> {
@@ -58,12 +55,16 @@ export class DexieSearchSource implements SearchSource {
 
   async ids(type: string, param: string, r: KeyRange): Promise<string[]> {
     const pks = await this.range(type, param, r).primaryKeys();
-    return [...new Set(pks.map((pk) => pk[3]))];
+    return [...new Set(pks.map((pk) => pk[1]))];
   }
 
   async keys(type: string, param: string, r: KeyRange): Promise<{ value: string | number; id: string }[]> {
-    const pks = await this.range(type, param, r).primaryKeys();
-    return pks.map((pk) => ({ value: pk[2], id: pk[3] }));
+    const prefix = keyPrefix(type, param);
+    const out: { value: string | number; id: string }[] = [];
+    await this.range(type, param, r).eachKey((k, cursor) => {
+      out.push({ value: decodeValue(String(k).slice(prefix.length)), id: (cursor.primaryKey as [string, string])[1] });
+    });
+    return out;
   }
 
   async byLastUpdated(type: string, low: number, high: number): Promise<CandidateRow[]> {
@@ -71,13 +72,22 @@ export class DexieSearchSource implements SearchSource {
     return rows.filter(isLive).map(toCandidate);
   }
 
+  async lastUpdatedKeys(type: string): Promise<{ id: string; ts: number }[]> {
+    const live = new Set(await this.allIds(type));
+    const out: { id: string; ts: number }[] = [];
+    await this.db.resources.where('[type+ts]').between([type, -Infinity], [type, Infinity], true, true).eachKey((k, cursor) => {
+      const id = (cursor.primaryKey as [string, string])[1];
+      if (live.has(id)) out.push({ id, ts: (k as [string, number])[1] });
+    });
+    return out;
+  }
+
   countLastUpdated(type: string, low: number, high: number): Promise<number> {
     return this.db.resources.where('[type+ts]').between([type, low], [type, high], true, true).count();
   }
 
-  async postings(type: string, field: '_text' | '_content', term: string): Promise<{ id: string; tf: number }[]> {
-    const rows = await this.db.postings.where('[type+field+term+id]').between([type, field, term, Dexie.minKey], [type, field, term, Dexie.maxKey]).toArray();
-    return rows.map((r) => ({ id: r.id, tf: r.tf }));
+  async termIds(type: string, field: '_text' | '_content', term: string): Promise<string[]> {
+    return (await this.db.resources.where('tx').equals(keyPrefix(type, field) + term).primaryKeys()).map((pk) => pk[1]);
   }
 
   async textStats(type: string, field: '_text' | '_content'): Promise<{ docs: number; length: number }> {
@@ -91,7 +101,7 @@ export class DexieSearchSource implements SearchSource {
     let row = await this.db.resources.orderBy('[type+deleted]').first();
     while (row) {
       if ((await this.typeCount(row.type)) > 0) types.push(row.type);
-      row = await this.db.resources.where('[type+deleted]').above([row.type, Dexie.maxKey]).first();
+      row = await this.db.resources.where('[type+deleted]').above([row.type, '\uffff']).first();
     }
     return types;
   }

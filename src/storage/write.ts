@@ -1,8 +1,8 @@
 import type { Resource } from 'fhir/r5';
 import { preconditionFailed } from '../errors/fhir-error.js';
 import type { StoreDatabase } from './schema.js';
-import { entryId } from '../search/index-entry.js';
-import type { HistoryMethod, IndexEntry, OutboxOp, OutboxRow, PostingRow, ResourceRow, RowText, SearchIndexRow } from './rows.js';
+import { rowIndexKeys } from './index-keys.js';
+import type { HistoryMethod, IndexEntry, OutboxOp, OutboxRow, ResourceRow, RowText } from './rows.js';
 
 /**
  * Thrown inside a write transaction when what a plan was computed from has changed since (another write
@@ -102,9 +102,8 @@ export async function applyWrite(
   const index = spec.kind === 'delete' ? [] : (spec.index ?? []);
   const text = spec.kind === 'delete' ? undefined : spec.text;
 
-  const row: ResourceRow = { type: spec.type, id: spec.id, versionId, ts, deleted: resource ? 0 : 1, index };
+  const row = indexedRow({ type: spec.type, id: spec.id, versionId, ts, deleted: resource ? 0 : 1, index }, text);
   if (resource) row.resource = resource;
-  if (text) row.text = text;
   await db.resources.put(row);
 
   const method: HistoryMethod = spec.method ?? (spec.kind === 'post' ? 'POST' : spec.kind === 'put' ? 'PUT' : 'DELETE');
@@ -118,8 +117,7 @@ export async function applyWrite(
     ...(resource ? { resource } : {}),
   });
 
-  await updateIndex(db, spec.type, spec.id, current?.index ?? [], index);
-  await updateText(db, spec.type, spec.id, current?.text, text);
+  await updateTextStats(db, spec.type, current?.text, text);
 
   if (outboxEnabled && (spec.origin ?? 'local') === 'local') {
     await recordOutbox(db, spec, current, seq, versionId, now);
@@ -153,38 +151,24 @@ function stampMeta(resource: Resource, id: string, versionId: number, lastUpdate
   return { ...resource, id, meta: { ...resource.meta, versionId: String(versionId), lastUpdated } } as Resource;
 }
 
-/** Replaces a resource's index rows: removes the entries it no longer has, adds the new ones. */
-export async function updateIndex(db: StoreDatabase, type: string, id: string, before: IndexEntry[], after: IndexEntry[]): Promise<void> {
-  if (before.length === 0 && after.length === 0) return;
-  const keep = new Set(after.map(entryId));
-  const had = new Set(before.map(entryId));
-  const removed = before.filter((e) => !keep.has(entryId(e)));
-  const added = after.filter((e) => !had.has(entryId(e)));
-  if (removed.length > 0) {
-    await db.searchIndex.bulkDelete(removed.map((e) => [type, e.param, e.value, id] as [string, string, string | number, string]));
-  }
-  if (added.length > 0) {
-    await db.searchIndex.bulkPut(
-      added.map((e): SearchIndexRow => ({ type, param: e.param, value: e.value, id, ...(e.high !== undefined ? { high: e.high } : {}) })),
-    );
-  }
+/** A resource row with its index entries, full-text documents and the multi-entry keys derived from them. */
+export function indexedRow(row: ResourceRow, text: RowText | undefined): ResourceRow {
+  const keys = rowIndexKeys(row.type, row.index, text);
+  const out: ResourceRow = { ...row, ix: keys.ix, hx: keys.hx, tx: keys.tx };
+  if (text && (text._text || text._content)) out.text = text;
+  else delete out.text;
+  return out;
 }
 
 /**
- * Replaces a resource's full-text postings and keeps the per-type statistics BM25 needs in step, in the
+ * Keeps the per-type document count and total length BM25 needs in step with a resource's full text, in the
  * same transaction as the resource.
  */
-export async function updateText(db: StoreDatabase, type: string, id: string, before: RowText | undefined, after: RowText | undefined): Promise<void> {
+export async function updateTextStats(db: StoreDatabase, type: string, before: RowText | undefined, after: RowText | undefined): Promise<void> {
   for (const field of ['_text', '_content'] as const) {
     const old = before?.[field];
     const next = after?.[field];
     if (!old && !next) continue;
-    const oldTf = new Map(old?.terms ?? []);
-    const newTf = new Map(next?.terms ?? []);
-    const gone = [...oldTf.keys()].filter((t) => !newTf.has(t));
-    const changed = [...newTf].filter(([t, tf]) => oldTf.get(t) !== tf);
-    if (gone.length > 0) await db.postings.bulkDelete(gone.map((term) => [type, field, term, id] as [string, string, string, string]));
-    if (changed.length > 0) await db.postings.bulkPut(changed.map(([term, tf]): PostingRow => ({ type, field, term, id, tf })));
     const stats = (await db.textStats.get([type, field])) ?? { type, field, docs: 0, length: 0 };
     stats.docs += (next ? 1 : 0) - (old ? 1 : 0);
     stats.length += (next?.length ?? 0) - (old?.length ?? 0);

@@ -35,7 +35,7 @@ async function failNextWriteTo(s: Store, table: string): Promise<void> {
   await s.database.open();
 }
 
-it.each(['searchIndex', 'outbox', 'history'])('an error while writing %s leaves nothing half-written', async (table) => {
+it.each(['textStats', 'outbox', 'history'])('an error while writing %s leaves nothing half-written', async (table) => {
   store = await openTestStore();
   await store.update(selection({ id: 'a', identifier: [{ system: 'urn:x', value: '1' }] }));
   const before = await snapshot(store);
