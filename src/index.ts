@@ -1,5 +1,5 @@
 export { openStore } from './store.js';
-export type { Store, StoreOptions, SearchParams, WriteOptions } from './store.js';
+export type { Store, StoreChange, StoreOptions, SearchParams, WriteOptions } from './store.js';
 export type { FhirRequest, FhirResponse } from './rest/http.js';
 export { FhirError, operationOutcome } from './errors/fhir-error.js';
 export type { IssueInput } from './errors/fhir-error.js';

@@ -1,4 +1,5 @@
 import type { Bundle, CodeSystem, Parameters, Resource, SearchParameter, ValueSet } from 'fhir/r5';
+import { Subject, asyncScheduler, from, switchMap, throttleTime, type Observable } from 'rxjs';
 import { FhirError } from './errors/fhir-error.js';
 import type { EngineContext } from './rest/context.js';
 import { handle } from './rest/handle.js';
@@ -8,6 +9,11 @@ import { SearchRegistry } from './search/registry.js';
 import { defaultTerminology, type TerminologyRegistry } from './search/terminology/index.js';
 import { assertTimeZone } from './search/timezone.js';
 import { reindex } from './storage/reindex.js';
+import { liveRead } from './storage/live.js';
+import type { ChangeOrigin, WriteResult } from './storage/write.js';
+import type { OutboxOp } from './storage/rows.js';
+import { search as searchInteraction } from './rest/interactions/search.js';
+import { parseQuery } from './rest/http.js';
 import { StoreDatabase, type IndexedDbDeps } from './storage/schema.js';
 import { DexieSearchSource } from './storage/search-source.js';
 import { systemClock, type Clock } from './util/clock.js';
@@ -35,6 +41,16 @@ export interface StoreOptions {
 
 /** A search's parameters: a query string, name/value pairs, or a record (an array value repeats the name: AND). */
 export type SearchParams = string | [string, string][] | Record<string, string | string[]>;
+
+/** A committed change, as `store.changes$` reports it. */
+export interface StoreChange {
+  type: string;
+  id: string;
+  versionId: number;
+  op: OutboxOp;
+  /** `local` for a write of this store's app, `remote` for one pulled from a server. */
+  origin: ChangeOrigin;
+}
 
 /** Options of version-aware writes. */
 export interface WriteOptions {
@@ -70,6 +86,14 @@ export interface Store {
   registerSearchParameter(sp: SearchParameter): Promise<void>;
   /** Adds a ValueSet or CodeSystem for token `:in`, `:not-in`, `:above` and `:below`; kept for the next open. */
   registerTerminology(resource: ValueSet | CodeSystem): Promise<void>;
+  /** Every change this store commits, local or remote, after its transaction committed. */
+  readonly changes$: Observable<StoreChange>;
+  /**
+   * The search Bundle of `type?query`, emitted now and again whenever a committed change could alter it, in
+   * this tab or another tab of the same origin. Emissions are throttled, so a large pull does not re-run
+   * the search once per resource.
+   */
+  watch(type: string, query?: SearchParams): Observable<Bundle>;
   /** The underlying Dexie database, for inspection. Write only through the store. */
   readonly database: StoreDatabase;
   close(): void;
@@ -94,12 +118,31 @@ function queryString(params: SearchParams | undefined): string {
   return pairs.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&');
 }
 
+/** How often `watch` re-runs a search at most while changes keep coming. */
+const WATCH_THROTTLE_MS = 100;
+
 class FhirStore implements Store {
   constructor(
     readonly database: StoreDatabase,
     private readonly ctx: EngineContext,
     private readonly indexing: Indexing,
+    private readonly changes: Subject<StoreChange>,
   ) {}
+
+  get changes$(): Observable<StoreChange> {
+    return this.changes.asObservable();
+  }
+
+  watch(type: string, query?: SearchParams): Observable<Bundle> {
+    const params = parseQuery(queryString(query));
+    // The live query may await nothing but IndexedDB: back-fills are waited for before it starts.
+    const ctx: EngineContext = { ...this.ctx, whenIndexed: () => Promise.resolve() };
+    const read = async (): Promise<Bundle> => (await searchInteraction(ctx, type, params)).resource as Bundle;
+    return from(this.indexing.idle()).pipe(
+      switchMap(() => liveRead(read)),
+      throttleTime(WATCH_THROTTLE_MS, asyncScheduler, { leading: true, trailing: true }),
+    );
+  }
 
   async registerSearchParameter(sp: SearchParameter): Promise<void> {
     const compiled = this.ctx.registry.register(sp);
@@ -183,6 +226,7 @@ class FhirStore implements Store {
   }
 
   close(): void {
+    this.changes.complete();
     this.database.close();
   }
 }
@@ -235,6 +279,7 @@ export async function openStore(options: StoreOptions = {}): Promise<Store> {
     });
   }
   const source = new DexieSearchSource(db);
+  const changes = new Subject<StoreChange>();
   const ctx: EngineContext = {
     db,
     source,
@@ -246,7 +291,9 @@ export async function openStore(options: StoreOptions = {}): Promise<Store> {
     registry,
     terminology,
     whenIndexed: () => indexing.idle(),
-    onCommit: () => {},
+    onCommit: (results: WriteResult[]) => {
+      for (const r of results) changes.next({ type: r.type, id: r.id, versionId: r.versionId, op: r.op, origin: r.origin });
+    },
   };
-  return new FhirStore(db, ctx, indexing);
+  return new FhirStore(db, ctx, indexing, changes);
 }

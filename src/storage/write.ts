@@ -54,6 +54,9 @@ export interface WriteResult {
   created: boolean;
   /** True for a delete of something absent or already deleted: nothing was written. */
   noop: boolean;
+  /** What the change did, and where it came from. */
+  op: OutboxOp;
+  origin: ChangeOrigin;
 }
 
 /** A committed change, as observers see it. */
@@ -88,6 +91,8 @@ export async function applyWrite(
       lastUpdated: new Date(current?.ts ?? now).toISOString(),
       created: false,
       noop: true,
+      op: 'delete',
+      origin: spec.origin ?? 'local',
     };
   }
 
@@ -123,7 +128,19 @@ export async function applyWrite(
     await recordOutbox(db, spec, current, seq, versionId, now);
   }
 
-  return { type: spec.type, id: spec.id, versionId, ts, lastUpdated, resource, created: !live && spec.kind !== 'delete', noop: false };
+  const created = !live && spec.kind !== 'delete';
+  return {
+    type: spec.type,
+    id: spec.id,
+    versionId,
+    ts,
+    lastUpdated,
+    resource,
+    created,
+    noop: false,
+    op: spec.kind === 'delete' ? 'delete' : created ? 'create' : 'update',
+    origin: spec.origin ?? 'local',
+  };
 }
 
 function checkPreconditions(spec: WriteSpec, current: ResourceRow | undefined, live: boolean): void {
