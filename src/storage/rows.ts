@@ -78,4 +78,59 @@ export interface OutboxRow {
   firstChangedAt: number;
   /** When a push of this row was last attempted (set by the sync layer). */
   sentAt?: number;
+  /** Set while the change waits on an open conflict or sits in the dead-letter list: not pushed until cleared. */
+  hold?: 'conflict' | 'dead';
+}
+
+/** The last version of a resource the server confirmed, and the local version that holds the same content. */
+export interface RemoteVersionRow {
+  type: string;
+  id: string;
+  /** The server's `meta.versionId` (for `If-Match`). */
+  version: string;
+  /** The local versionId whose content equals that server version (the base of a three-way merge). */
+  localVersion: number;
+  /** The server's `meta.lastUpdated` of that version, when known. */
+  lastUpdated?: string;
+  deleted?: boolean;
+}
+
+/** Where the pull of one resource type from one server stands. */
+export interface CheckpointRow {
+  /** `${baseUrl}|${type}` */
+  key: string;
+  /** `_since` of the next pull: the server clock of the last completed pull minus a margin. */
+  since?: string;
+  /** The server clock read at the start of the pull in progress (its first page's Bundle.meta.lastUpdated). */
+  upper?: string;
+  /** The `next` link to resume an interrupted pull from. */
+  next?: string;
+}
+
+/** A conflict between a local change and the server's version that no policy settled. */
+export interface ConflictRow {
+  id?: number;
+  type: string;
+  resourceId: string;
+  /** The local current resource (undefined: deleted locally). */
+  local?: Resource;
+  /** The server's resource (undefined: deleted on the server). */
+  remote?: Resource;
+  /** The server version `remote` is. */
+  remoteVersion: string;
+  /** The common ancestor both sides changed, when known. */
+  base?: Resource;
+  /** Top-level elements both sides changed differently. */
+  elements: string[];
+  detectedAt: number;
+}
+
+/** A local change the server refused (400, 405, 409 without If-Match, 422): kept with the server's answer. */
+export interface DeadLetterRow {
+  type: string;
+  id: string;
+  op: OutboxOp;
+  status: number;
+  outcome?: unknown;
+  at: number;
 }

@@ -1,5 +1,5 @@
 import Dexie, { type Table } from 'dexie';
-import type { HistoryRow, OutboxRow, ResourceRow, SettingRow, TextStatsRow } from './rows.js';
+import type { CheckpointRow, ConflictRow, DeadLetterRow, HistoryRow, OutboxRow, RemoteVersionRow, ResourceRow, SettingRow, TextStatsRow } from './rows.js';
 
 /** What `openDatabase` needs to reach an IndexedDB implementation (Dexie's `DexieOptions`). */
 export interface IndexedDbDeps {
@@ -19,6 +19,10 @@ export class StoreDatabase extends Dexie {
   outbox!: Table<OutboxRow, [string, string]>;
   textStats!: Table<TextStatsRow, [string, string]>;
   settings!: Table<SettingRow, string>;
+  remote!: Table<RemoteVersionRow, [string, string]>;
+  checkpoints!: Table<CheckpointRow, string>;
+  conflicts!: Table<ConflictRow, number>;
+  deadLetters!: Table<DeadLetterRow, [string, string]>;
 
   constructor(name: string, deps: IndexedDbDeps) {
     super(name, { indexedDB: deps.indexedDB, IDBKeyRange: deps.IDBKeyRange });
@@ -61,10 +65,17 @@ export class StoreDatabase extends Dexie {
       .upgrade(async (tx) => {
         await tx.table('settings').put({ key: 'indexGeneration', value: 0 });
       });
+    // Version 4 (replication): server versions per resource, pull checkpoints, open conflicts, dead letters.
+    this.version(4).stores({
+      remote: '[type+id]',
+      checkpoints: 'key',
+      conflicts: '++id, [type+resourceId]',
+      deadLetters: '[type+id]',
+    });
   }
 
   /** Every table a write interaction touches, for one read-write transaction. */
   get writeTables(): Table[] {
-    return [this.resources, this.history, this.outbox, this.textStats];
+    return [this.resources, this.history, this.outbox, this.textStats, this.remote, this.deadLetters];
   }
 }

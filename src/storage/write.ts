@@ -125,7 +125,7 @@ export async function applyWrite(
   await updateTextStats(db, spec.type, current?.text, text);
 
   if (outboxEnabled && (spec.origin ?? 'local') === 'local') {
-    await recordOutbox(db, spec, current, seq, versionId, now);
+    await recordOutbox(db, spec, seq, versionId, now);
   }
 
   const created = !live && spec.kind !== 'delete';
@@ -200,17 +200,20 @@ export async function updateTextStats(db: StoreDatabase, type: string, before: R
 async function recordOutbox(
   db: StoreDatabase,
   spec: WriteSpec,
-  current: ResourceRow | undefined,
   seq: number,
   localVersion: number,
   now: number,
 ): Promise<void> {
   const pending = await db.outbox.get([spec.type, spec.id]);
-  const op = squash(pending, spec.kind, current === undefined);
+  const remote = await db.remote.get([spec.type, spec.id]);
+  // The server knows the resource when it confirmed a version of it that was not a deletion.
+  const serverKnows = remote !== undefined && !remote.deleted;
+  const op = squash(pending, spec.kind, !serverKnows);
   if (op === undefined) {
     await db.outbox.delete([spec.type, spec.id]);
     return;
   }
+  const baseVersion = pending?.baseVersion ?? (serverKnows ? remote.version : undefined);
   const row: OutboxRow = {
     type: spec.type,
     id: spec.id,
@@ -218,15 +221,21 @@ async function recordOutbox(
     seq,
     localVersion,
     firstChangedAt: pending?.firstChangedAt ?? now,
-    ...(pending?.baseVersion !== undefined ? { baseVersion: pending.baseVersion } : {}),
+    ...(baseVersion !== undefined ? { baseVersion } : {}),
     ...(pending?.sentAt !== undefined ? { sentAt: pending.sentAt } : {}),
+    // An open conflict keeps holding the change; a new edit retries a dead letter.
+    ...(pending?.hold === 'conflict' ? { hold: 'conflict' as const } : {}),
   };
+  if (pending?.hold === 'dead') await db.deadLetters.delete([spec.type, spec.id]);
   await db.outbox.put(row);
 }
 
-/** The merged operation, or undefined when the changes cancel out. */
-export function squash(pending: OutboxRow | undefined, kind: WriteSpec['kind'], neverExisted: boolean): OutboxOp | undefined {
-  const next: OutboxOp = kind === 'delete' ? 'delete' : kind === 'post' || neverExisted ? 'create' : 'update';
+/**
+ * The merged operation, or undefined when the changes cancel out. `unknownToServer`: no version of the
+ * resource was ever confirmed by a server, so a write of it is a create.
+ */
+export function squash(pending: OutboxRow | undefined, kind: WriteSpec['kind'], unknownToServer: boolean): OutboxOp | undefined {
+  const next: OutboxOp = kind === 'delete' ? 'delete' : kind === 'post' || unknownToServer ? 'create' : 'update';
   if (pending === undefined) return next;
   if (pending.op === 'create') {
     if (next === 'delete') return pending.sentAt === undefined ? undefined : 'delete';

@@ -15,7 +15,7 @@ it('a store reopened on the same IndexedDB finds its resources, versions and out
   expect((await second.read('ImagingSelection', 'a')).meta?.versionId).toBe('2');
   expect((await second.vread('ImagingSelection', 'a', '1')).meta?.versionId).toBe('1');
   expect(await second.database.outbox.count()).toBe(1);
-  expect(second.database.verno).toBe(3);
+  expect(second.database.verno).toBe(4);
   second.close();
 });
 
