@@ -13,6 +13,10 @@ import { liveRead } from './storage/live.js';
 import type { ChangeOrigin, WriteResult } from './storage/write.js';
 import type { OutboxOp } from './storage/rows.js';
 import { search as searchInteraction } from './rest/interactions/search.js';
+import { checkResource } from './model/validate/index.js';
+import { Replication } from './sync/replication.js';
+import type { ReplicationOptions } from './sync/options.js';
+import type { SyncContext } from './sync/context.js';
 import { parseQuery } from './rest/http.js';
 import { StoreDatabase, type IndexedDbDeps } from './storage/schema.js';
 import { DexieSearchSource } from './storage/search-source.js';
@@ -86,6 +90,11 @@ export interface Store {
   registerSearchParameter(sp: SearchParameter): Promise<void>;
   /** Adds a ValueSet or CodeSystem for token `:in`, `:not-in`, `:above` and `:below`; kept for the next open. */
   registerTerminology(resource: ValueSet | CodeSystem): Promise<void>;
+  /**
+   * Replicates this store with a remote FHIR R5 server: pushes the outbox, pulls `[type]/_history?_since=`,
+   * settles conflicts by the chosen policy. See docs/sync.md.
+   */
+  replicate(options: ReplicationOptions): Replication;
   /** Every change this store commits, local or remote, after its transaction committed. */
   readonly changes$: Observable<StoreChange>;
   /**
@@ -128,6 +137,20 @@ class FhirStore implements Store {
     private readonly indexing: Indexing,
     private readonly changes: Subject<StoreChange>,
   ) {}
+
+  replicate(options: ReplicationOptions): Replication {
+    const sync: SyncContext = {
+      db: this.database,
+      clock: this.ctx.clock,
+      prepare: (resource) => {
+        const failure = checkResource(resource);
+        if (failure) return { error: failure.issues.map((i) => `${i.expression.join(', ')}: ${i.diagnostics}`).join('; ') };
+        return { resource, ...indexResource(resource, this.ctx.registry, { baseUrl: this.ctx.baseUrl, timeZone: this.ctx.timeZone }) };
+      },
+      onCommit: this.ctx.onCommit,
+    };
+    return new Replication(sync, options, this.changes$);
+  }
 
   get changes$(): Observable<StoreChange> {
     return this.changes.asObservable();

@@ -1,0 +1,146 @@
+import type { Resource } from 'fhir/r5';
+import type { ConflictRow, DeadLetterRow, OutboxRow, RemoteVersionRow, RowText } from './rows.js';
+import type { StoreDatabase } from './schema.js';
+import { applyWrite, StalePlanError, type WriteResult } from './write.js';
+import type { IndexEntry } from '../search/index-entry.js';
+
+/** A resource ready to be written: validated and indexed outside the transaction. */
+export interface PreparedResource {
+  resource: Resource;
+  index: IndexEntry[];
+  text: RowText;
+}
+
+/** One step of applying a server change locally, planned outside the transaction. */
+export type RemoteStep =
+  /** Write the server's version (or its deletion) as a remote-origin version and remember it as the base. */
+  | { kind: 'remote'; type: string; id: string; version: string; lastUpdated?: string; prepared?: PreparedResource; dropPending?: boolean }
+  /** Write a local version on top (a merge or a kept local edit): it is pushed next, based on `version`. */
+  | { kind: 'local'; type: string; id: string; version: string; prepared?: PreparedResource }
+  /** Keep both sides for the user: the local change waits until the conflict is resolved. */
+  | { kind: 'conflict'; conflict: ConflictRow };
+
+/** The outbox state a plan assumed for a resource: a change made meanwhile means plan again. */
+export interface PendingAssumption {
+  type: string;
+  id: string;
+  seq: number | undefined;
+}
+
+/** Every table applying server changes touches. */
+const syncTables = (db: StoreDatabase) => [...db.writeTables, db.conflicts, db.checkpoints];
+
+/**
+ * Applies planned steps in one read-write transaction (a pulled page, or the answer to a push). Remote writes
+ * never enter the outbox. Throws `StalePlanError` when a local change arrived after the plan was made.
+ */
+export async function applyRemoteSteps(
+  db: StoreDatabase,
+  steps: RemoteStep[],
+  assumptions: PendingAssumption[],
+  now: number,
+  hooks: { before?: () => Promise<void>; after?: () => Promise<void> } = {},
+): Promise<WriteResult[]> {
+  return db.transaction('rw', syncTables(db), async () => {
+    if (hooks.before) await hooks.before();
+    for (const a of assumptions) {
+      const row = await db.outbox.get([a.type, a.id]);
+      if (row?.seq !== a.seq) throw new StalePlanError(`${a.type}/${a.id} changed locally while a server change was applied`);
+    }
+    const results: WriteResult[] = [];
+    for (const step of steps) {
+      if (step.kind === 'conflict') {
+        await db.conflicts.add(step.conflict);
+        await db.outbox.update([step.conflict.type, step.conflict.resourceId], { hold: 'conflict' });
+        continue;
+      }
+      const r = await applyWrite(
+        db,
+        {
+          type: step.type,
+          id: step.id,
+          kind: step.prepared ? 'put' : 'delete',
+          origin: step.kind === 'remote' ? 'remote' : 'local',
+          ...(step.prepared ? { resource: step.prepared.resource, index: step.prepared.index, text: step.prepared.text } : {}),
+        },
+        now,
+        true,
+      );
+      results.push(r);
+      if (step.kind === 'remote') {
+        const cur = await db.resources.get([step.type, step.id]);
+        const remote: RemoteVersionRow = { type: step.type, id: step.id, version: step.version, localVersion: cur?.versionId ?? 0, deleted: !step.prepared };
+        if (step.lastUpdated) remote.lastUpdated = step.lastUpdated;
+        await db.remote.put(remote);
+        if (step.dropPending) await db.outbox.delete([step.type, step.id]);
+      } else {
+        // The local version goes to the server based on the version just received.
+        await db.outbox.update([step.type, step.id], { baseVersion: step.version, op: step.prepared ? 'update' : 'delete' });
+      }
+    }
+    if (hooks.after) await hooks.after();
+    return results.filter((r) => !r.noop);
+  });
+}
+
+/** Outbox rows to push, oldest change first, skipping those held by a conflict or a dead letter. */
+export async function pendingChanges(db: StoreDatabase, limit: number): Promise<OutboxRow[]> {
+  const rows: OutboxRow[] = [];
+  await db.outbox.orderBy('seq').until(() => rows.length >= limit).each((r) => {
+    if (r.hold === undefined) rows.push(r);
+  });
+  return rows;
+}
+
+/** Number of changes waiting to be pushed (not counting open conflicts and dead letters). */
+export async function pendingCount(db: StoreDatabase): Promise<number> {
+  return db.outbox.filter((r) => r.hold === undefined).count();
+}
+
+/** Marks rows as sent (before the request), so a create later deleted is still sent as a delete. */
+export async function markSent(db: StoreDatabase, rows: OutboxRow[], now: number): Promise<void> {
+  await db.transaction('rw', db.outbox, async () => {
+    for (const r of rows) await db.outbox.update([r.type, r.id], { sentAt: now });
+  });
+}
+
+/**
+ * Records that the server confirmed a pushed change: its version becomes the base of the next change, and the
+ * outbox row goes unless the resource changed again while the push was in flight (a later sequence number).
+ */
+export async function acknowledge(db: StoreDatabase, row: OutboxRow, version: string | undefined, lastUpdated?: string): Promise<void> {
+  await db.transaction('rw', [db.outbox, db.remote], async () => {
+    if (version !== undefined) {
+      const remote: RemoteVersionRow = { type: row.type, id: row.id, version, localVersion: row.localVersion, deleted: row.op === 'delete' };
+      if (lastUpdated) remote.lastUpdated = lastUpdated;
+      await db.remote.put(remote);
+    } else if (row.op === 'delete') {
+      await db.remote.delete([row.type, row.id]);
+    }
+    const cur = await db.outbox.get([row.type, row.id]);
+    if (!cur) return;
+    if (cur.seq === row.seq) await db.outbox.delete([row.type, row.id]);
+    else await db.outbox.update([row.type, row.id], { ...(version !== undefined ? { baseVersion: version } : {}), op: cur.op === 'create' && row.op !== 'delete' ? 'update' : cur.op });
+  });
+}
+
+/** Parks a change the server refused, with its answer; the queue moves on. */
+export async function deadLetter(db: StoreDatabase, row: OutboxRow, status: number, outcome: unknown, now: number): Promise<void> {
+  await db.transaction('rw', [db.outbox, db.deadLetters], async () => {
+    const letter: DeadLetterRow = { type: row.type, id: row.id, op: row.op, status, outcome, at: now };
+    await db.deadLetters.put(letter);
+    await db.outbox.update([row.type, row.id], { hold: 'dead' });
+  });
+}
+
+/** Puts a dead letter back in the queue. */
+export async function retryDeadLetter(db: StoreDatabase, type: string, id: string): Promise<void> {
+  await db.transaction('rw', [db.outbox, db.deadLetters], async () => {
+    await db.deadLetters.delete([type, id]);
+    const row = await db.outbox.get([type, id]);
+    if (row?.hold === 'dead') {
+      delete row.hold;
+      await db.outbox.put(row);
+    }
+  });
+}

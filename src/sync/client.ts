@@ -1,0 +1,95 @@
+import type { Resource } from 'fhir/r5';
+
+/** The answer of the remote server. */
+export interface RemoteResponse {
+  status: number;
+  headers: Headers;
+  body?: unknown;
+}
+
+/** A request that never reached an answer (network down, connection cut). */
+export class NetworkError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'NetworkError';
+  }
+}
+
+/** What the client needs: where the server is, how to reach it, and how to authenticate. */
+export interface ClientOptions {
+  baseUrl: string;
+  fetch?: typeof fetch;
+  headers?: Record<string, string>;
+  /** Returns the headers that authorise a request (e.g. a bearer token); called again after a 401/403. */
+  authorize?: () => Promise<Record<string, string>>;
+}
+
+/**
+ * A minimal FHIR REST client over `fetch`: JSON in and out, `application/fhir+json`, and authorisation from a
+ * hook (so tokens live in memory, never in IndexedDB).
+ * @see https://hl7.org/fhir/R5/http.html
+ */
+export class FhirClient {
+  private auth: Record<string, string> | undefined;
+  private readonly base: string;
+
+  constructor(private readonly options: ClientOptions) {
+    this.base = options.baseUrl.replace(/\/+$/, '');
+  }
+
+  /** Drops the cached authorisation so the next request asks `authorize()` again. */
+  reauthorize(): void {
+    this.auth = undefined;
+  }
+
+  /** An absolute URL for a path relative to the base (or the absolute URL itself, as `next` links are). */
+  url(pathOrUrl: string): string {
+    return /^https?:\/\//.test(pathOrUrl) ? pathOrUrl : `${this.base}/${pathOrUrl.replace(/^\//, '')}`;
+  }
+
+  async request(method: string, pathOrUrl: string, body?: Resource | unknown, headers: Record<string, string> = {}): Promise<RemoteResponse> {
+    if (this.options.authorize && this.auth === undefined) this.auth = await this.options.authorize();
+    const doFetch = this.options.fetch ?? globalThis.fetch;
+    let res: Response;
+    try {
+      res = await doFetch(this.url(pathOrUrl), {
+        method,
+        headers: {
+          Accept: 'application/fhir+json',
+          ...(body !== undefined ? { 'Content-Type': 'application/fhir+json' } : {}),
+          ...this.options.headers,
+          ...this.auth,
+          ...headers,
+        },
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      });
+    } catch (e) {
+      throw new NetworkError(`${method} ${pathOrUrl}: ${(e as Error).message}`);
+    }
+    let parsed: unknown;
+    try {
+      const text = await res.text();
+      parsed = text === '' ? undefined : (JSON.parse(text) as unknown);
+    } catch (e) {
+      if (res.ok) throw new NetworkError(`${method} ${pathOrUrl}: the answer was cut or is not JSON (${(e as Error).message})`);
+    }
+    return { status: res.status, headers: res.headers, ...(parsed !== undefined ? { body: parsed } : {}) };
+  }
+}
+
+/** The version an answer names: from `ETag: W/"n"`, else the body's `meta.versionId`. */
+export function versionOf(res: RemoteResponse): string | undefined {
+  const etag = res.headers.get('etag');
+  const m = etag ? /^(?:W\/)?"([^"]+)"$/.exec(etag.trim()) : null;
+  if (m?.[1]) return m[1];
+  return (res.body as Resource | undefined)?.meta?.versionId;
+}
+
+/** Milliseconds a `Retry-After` header asks to wait (seconds or an HTTP date), if any. */
+export function retryAfterMs(res: RemoteResponse, now: number): number | undefined {
+  const v = res.headers.get('retry-after');
+  if (!v) return undefined;
+  if (/^\d+$/.test(v.trim())) return Number(v.trim()) * 1000;
+  const at = Date.parse(v);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}

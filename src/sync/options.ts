@@ -1,0 +1,41 @@
+import type { Resource } from 'fhir/r5';
+import type { ConflictRow } from '../storage/rows.js';
+
+/** An open conflict, as the app sees it. */
+export type Conflict = ConflictRow;
+
+/**
+ * How a conflict between a local change and the server's version is settled: a three-way merge (the default),
+ * one side winning, or the app's own function (return the resource to keep, `null` to delete, or
+ * `undefined` to leave the conflict open for the user).
+ */
+export type ConflictPolicy =
+  | 'merge'
+  | 'server-wins'
+  | 'client-wins'
+  | ((conflict: Conflict) => Promise<Resource | null | undefined> | Resource | null | undefined);
+
+/** Options of `store.replicate` (the contract of the replication issue). */
+export interface ReplicationOptions {
+  /** The remote FHIR R5 base, e.g. `http://127.0.0.1:8080/fhir`. */
+  baseUrl: string;
+  /** Resource types to pull (default `['ImagingSelection']`); every local change is pushed whatever its type. */
+  resourceTypes?: string[];
+  fetch?: typeof fetch;
+  headers?: Record<string, string>;
+  /** Headers that authorise a request (bearer tokens); kept in memory only, asked again after a 401/403. */
+  authorize?: () => Promise<Record<string, string>>;
+  /** `put` (client ids, idempotent; the default). `post` and `transaction` are not implemented yet. */
+  push?: 'put' | 'post' | 'transaction';
+  /** Changes per push batch and entries per pulled page (default 100). */
+  batchSize?: number;
+  conflicts?: ConflictPolicy;
+  /** Backoff of failed cycles, in ms; `syncOnce()` gives up after `maxAttempts` and keeps everything queued. */
+  retry?: { initialDelay?: number; maxDelay?: number; maxAttempts?: number };
+  /** Sync on local changes, on `online` and on an interval (default false). */
+  live?: boolean;
+  /** Interval of live sync in ms (default 30 s). */
+  interval?: number;
+  /** Margin subtracted from the server clock when moving the pull checkpoint (default 1 s). */
+  checkpointMarginMs?: number;
+}

@@ -1,0 +1,132 @@
+import type { Bundle, BundleEntry, Resource } from 'fhir/r5';
+import { StalePlanError } from '../storage/write.js';
+import { applyRemoteSteps, type PendingAssumption, type RemoteStep } from '../storage/sync-store.js';
+import type { CheckpointRow, RemoteVersionRow } from '../storage/rows.js';
+import { FhirClient, NetworkError, retryAfterMs } from './client.js';
+import type { SyncContext } from './context.js';
+import { decide, InvalidRemoteResource, type RemoteVersion } from './decide.js';
+import { RetryableError } from './errors.js';
+import type { ConflictPolicy } from './options.js';
+
+/** What one pull pass did. */
+export interface PullReport {
+  pulled: number;
+  conflicts: { type: string; id: string; open: boolean }[];
+  invalid: string[];
+}
+
+/** Whether a server version is newer than the one held (numbers compare as numbers, else by lastUpdated). */
+function newer(v: RemoteVersion, held: RemoteVersionRow | undefined): boolean {
+  if (!held) return true;
+  if (/^\d+$/.test(v.version) && /^\d+$/.test(held.version)) return Number(v.version) > Number(held.version);
+  if (v.lastUpdated && held.lastUpdated) return Date.parse(v.lastUpdated) > Date.parse(held.lastUpdated);
+  return v.version !== held.version;
+}
+
+/** The server version a history entry records: its ETag, else the resource's meta.versionId. */
+function versionOfEntry(type: string, e: BundleEntry): RemoteVersion | undefined {
+  const res = e.resource as Resource | undefined;
+  const url = e.request?.url ?? e.fullUrl ?? '';
+  const id = res?.id ?? /([A-Za-z0-9\-.]{1,64})(?:\/_history\/[^/]+)?$/.exec(url.split('?')[0] ?? '')?.[1];
+  const etag = e.response?.etag ? /^(?:W\/)?"?([^"]+)"?$/.exec(e.response.etag)?.[1] : undefined;
+  const version = etag ?? res?.meta?.versionId;
+  if (!id || !version) return undefined;
+  const deleted = e.request?.method === 'DELETE' || res === undefined;
+  const lastUpdated = e.response?.lastModified ?? res?.meta?.lastUpdated;
+  return { type: (res?.resourceType as string | undefined) ?? type, id, version, ...(lastUpdated ? { lastUpdated } : {}), ...(!deleted && res ? { resource: res } : {}) };
+}
+
+/**
+ * Pulls the changes of one resource type since the checkpoint: `[type]/_history?_since=`, newest first,
+ * following `next` links. The first page's `Bundle.meta.lastUpdated` (the server's clock) is kept as `upper`;
+ * each page is committed in one transaction together with the link to resume from; the checkpoint moves to
+ * `upper` minus a margin only after the last page. Re-applying an entry is harmless: entries not newer than
+ * what is held are skipped.
+ * @see ../../shared/design.md "Sync protocol"
+ */
+export async function pullType(
+  ctx: SyncContext,
+  client: FhirClient,
+  policy: ConflictPolicy,
+  type: string,
+  options: { baseUrl: string; batchSize: number; marginMs: number },
+  report: PullReport,
+): Promise<void> {
+  const key = `${options.baseUrl}|${type}`;
+  const cp: CheckpointRow = (await ctx.db.checkpoints.get(key)) ?? { key };
+  let url: string | undefined = cp.next ?? `${type}/_history?_count=${options.batchSize}${cp.since ? `&_since=${encodeURIComponent(cp.since)}` : ''}`;
+  let upper = cp.next ? cp.upper : undefined;
+  while (url !== undefined) {
+    const bundle = await getPage(client, url);
+    upper ??= bundle.meta?.lastUpdated;
+    const next = bundle.link?.find((l) => l.relation === 'next')?.url;
+    const latest = new Map<string, RemoteVersion>();
+    for (const e of bundle.entry ?? []) {
+      const v = versionOfEntry(type, e);
+      if (v && !latest.has(`${v.type}/${v.id}`)) latest.set(`${v.type}/${v.id}`, v); // newest first: the first one wins
+    }
+    await applyPage(ctx, policy, [...latest.values()], { ...cp, ...(upper ? { upper } : {}), ...(next ? { next } : {}) }, next === undefined, report);
+    url = next;
+  }
+  const since = upper ? new Date(Date.parse(upper) - options.marginMs).toISOString() : cp.since;
+  await ctx.db.checkpoints.put({ key, ...(since ? { since } : {}) });
+}
+
+async function getPage(client: FhirClient, url: string): Promise<Bundle> {
+  let res;
+  try {
+    res = await client.request('GET', url);
+  } catch (e) {
+    if (e instanceof NetworkError) throw new RetryableError(e.message);
+    throw e;
+  }
+  if (res.status === 429 || res.status >= 500) throw new RetryableError(`GET ${url}: ${res.status}`, retryAfterMs(res, Date.now()));
+  const bundle = res.body as Bundle | undefined;
+  if (res.status !== 200 || bundle?.resourceType !== 'Bundle') throw new RetryableError(`GET ${url}: expected a history Bundle, got ${res.status}`);
+  return bundle;
+}
+
+async function applyPage(
+  ctx: SyncContext,
+  policy: ConflictPolicy,
+  versions: RemoteVersion[],
+  checkpoint: CheckpointRow,
+  last: boolean,
+  report: PullReport,
+): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    const steps: RemoteStep[] = [];
+    const assumptions: PendingAssumption[] = [];
+    const conflicts: { type: string; id: string; open: boolean }[] = [];
+    let applied = 0;
+    for (const v of versions) {
+      const held = await ctx.db.remote.get([v.type, v.id]);
+      if (!newer(v, held)) continue;
+      try {
+        const d = await decide(ctx, policy, v);
+        steps.push(...d.steps);
+        assumptions.push(d.assumption);
+        if (d.reconciled) conflicts.push({ type: v.type, id: v.id, open: d.conflict !== undefined });
+        applied++;
+      } catch (e) {
+        if (!(e instanceof InvalidRemoteResource)) throw e;
+        if (attempt === 0) report.invalid.push(e.message);
+      }
+    }
+    try {
+      const results = await applyRemoteSteps(ctx.db, steps, assumptions, ctx.clock().getTime(), {
+        after: async () => {
+          // The resume link is committed with the page; the last page leaves the checkpoint to the caller.
+          if (!last) await ctx.db.checkpoints.put(checkpoint);
+        },
+      });
+      ctx.onCommit(results);
+      report.pulled += applied;
+      report.conflicts.push(...conflicts);
+      return;
+    } catch (e) {
+      if (e instanceof StalePlanError && attempt < 5) continue;
+      throw e;
+    }
+  }
+}

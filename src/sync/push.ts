@@ -1,0 +1,169 @@
+import type { Resource } from 'fhir/r5';
+import { StalePlanError } from '../storage/write.js';
+import { acknowledge, applyRemoteSteps, deadLetter, markSent, pendingChanges } from '../storage/sync-store.js';
+import type { OutboxRow } from '../storage/rows.js';
+import { formatEtag } from '../history/etag.js';
+import { FhirClient, NetworkError, retryAfterMs, versionOf, type RemoteResponse } from './client.js';
+import type { SyncContext } from './context.js';
+import { decide, InvalidRemoteResource } from './decide.js';
+import { AuthorizationError, RetryableError } from './errors.js';
+import { sameContent } from './merge.js';
+import type { ConflictPolicy } from './options.js';
+
+/** What one push pass did. */
+export interface PushReport {
+  pushed: { type: string; id: string; op: string; version?: string }[];
+  conflicts: { type: string; id: string; open: boolean }[];
+  failed: { type: string; id: string; status: number }[];
+}
+
+/** Local references of a resource (`Type/id`), for pushing referenced resources first. */
+function referencesOf(resource: Resource | undefined): string[] {
+  const out: string[] = [];
+  const walk = (v: unknown): void => {
+    if (Array.isArray(v)) v.forEach(walk);
+    else if (v && typeof v === 'object') {
+      for (const [k, x] of Object.entries(v)) {
+        if (k === 'reference' && typeof x === 'string' && /^[A-Z][A-Za-z]+\/[A-Za-z0-9\-.]{1,64}$/.test(x)) out.push(x);
+        else walk(x);
+      }
+    }
+  };
+  walk(resource);
+  return out;
+}
+
+/** Orders a batch so that a resource another one refers to goes first (deletes last, in reverse). */
+async function dependencyOrder(ctx: SyncContext, rows: OutboxRow[]): Promise<OutboxRow[]> {
+  const key = (r: { type: string; id: string }): string => `${r.type}/${r.id}`;
+  const inBatch = new Map(rows.map((r) => [key(r), r]));
+  const refs = new Map<string, string[]>();
+  for (const r of rows) {
+    const cur = await ctx.db.resources.get([r.type, r.id]);
+    refs.set(key(r), referencesOf(cur?.resource).filter((k) => inBatch.has(k) && k !== key(r)));
+  }
+  const ordered: OutboxRow[] = [];
+  const state = new Map<string, 'visiting' | 'done'>();
+  const visit = (k: string): void => {
+    if (state.get(k)) return; // a cycle is broken where it is met
+    state.set(k, 'visiting');
+    for (const dep of refs.get(k) ?? []) visit(dep);
+    state.set(k, 'done');
+    ordered.push(inBatch.get(k)!);
+  };
+  for (const r of rows.filter((x) => x.op !== 'delete')) visit(key(r));
+  const deletes = rows.filter((x) => x.op === 'delete');
+  return [...ordered, ...deletes];
+}
+
+const isRetryable = (status: number): boolean => status === 429 || status >= 500;
+
+/**
+ * Pushes every pending local change once (put mode: client-assigned ids with PUT, idempotent on retry;
+ * updates and deletes carry `If-Match` with the last server version seen). No network call happens inside a
+ * transaction: read the batch, send, then acknowledge in a new transaction.
+ * @see ../../shared/design.md "Sync protocol"
+ */
+export async function pushAll(ctx: SyncContext, client: FhirClient, policy: ConflictPolicy, batchSize: number, report: PushReport): Promise<void> {
+  const seen = new Set<string>();
+  for (;;) {
+    const rows = (await pendingChanges(ctx.db, batchSize)).filter((r) => !seen.has(`${r.type}/${r.id}/${r.seq}`));
+    if (rows.length === 0) return;
+    await markSent(ctx.db, rows, ctx.clock().getTime());
+    for (const row of await dependencyOrder(ctx, rows)) {
+      seen.add(`${row.type}/${row.id}/${row.seq}`);
+      await pushOne(ctx, client, policy, row, report);
+    }
+  }
+}
+
+async function send(client: FhirClient, row: OutboxRow, resource: Resource | undefined): Promise<{ res: RemoteResponse; ifMatch: boolean }> {
+  const ifMatch = row.baseVersion !== undefined && row.op !== 'create';
+  const headers: Record<string, string> = ifMatch ? { 'If-Match': formatEtag(row.baseVersion!) } : {};
+  const path = `${row.type}/${row.id}`;
+  if (row.op === 'delete') return { res: await client.request('DELETE', path, undefined, headers), ifMatch };
+  const body = { ...resource } as Resource;
+  if (body.meta) {
+    const { versionId: _v, lastUpdated: _l, ...meta } = body.meta;
+    if (Object.keys(meta).length > 0) body.meta = meta;
+    else delete body.meta;
+  }
+  return { res: await client.request('PUT', path, body, headers), ifMatch };
+}
+
+async function pushOne(ctx: SyncContext, client: FhirClient, policy: ConflictPolicy, row: OutboxRow, report: PushReport): Promise<void> {
+  const current = await ctx.db.resources.get([row.type, row.id]);
+  const local = current?.deleted === 0 ? current.resource : undefined;
+  let attempt = await trySend(client, row, local);
+  if (attempt.res.status === 401 || attempt.res.status === 403) {
+    client.reauthorize();
+    attempt = await trySend(client, row, local);
+    if (attempt.res.status === 401 || attempt.res.status === 403) throw new AuthorizationError(`${row.type}/${row.id}: the server answered ${attempt.res.status}`);
+  }
+  const { res, ifMatch } = attempt;
+  const lastUpdated = (res.body as Resource | undefined)?.meta?.lastUpdated;
+  if (res.status >= 200 && res.status < 300) {
+    const version = versionOf(res);
+    await acknowledge(ctx.db, row, version, lastUpdated);
+    report.pushed.push({ type: row.type, id: row.id, op: row.op, ...(version ? { version } : {}) });
+    return;
+  }
+  if (row.op === 'delete' && (res.status === 404 || res.status === 410)) {
+    await acknowledge(ctx.db, row, undefined);
+    report.pushed.push({ type: row.type, id: row.id, op: row.op });
+    return;
+  }
+  if (isRetryable(res.status)) throw new RetryableError(`${row.type}/${row.id}: the server answered ${res.status}`, retryAfterMs(res, Date.now()));
+  if ((res.status === 409 || res.status === 412) && ifMatch) {
+    await reconcile(ctx, client, policy, row, local, report);
+    return;
+  }
+  // 400, 405 (advise push: 'post'), 409 without If-Match (e.g. referential integrity), 413, 422 …
+  await deadLetter(ctx.db, row, res.status, res.body, ctx.clock().getTime());
+  report.failed.push({ type: row.type, id: row.id, status: res.status });
+}
+
+async function trySend(client: FhirClient, row: OutboxRow, local: Resource | undefined): Promise<{ res: RemoteResponse; ifMatch: boolean }> {
+  try {
+    return await send(client, row, local);
+  } catch (e) {
+    if (e instanceof NetworkError) throw new RetryableError(e.message);
+    throw e;
+  }
+}
+
+/**
+ * A 409/412 on a version-aware push: read the server's current version; if it already holds what was sent (a
+ * response lost after the server committed), that is an acknowledgement; otherwise the conflict policy decides.
+ */
+async function reconcile(ctx: SyncContext, client: FhirClient, policy: ConflictPolicy, row: OutboxRow, local: Resource | undefined, report: PushReport): Promise<void> {
+  let res: RemoteResponse;
+  try {
+    res = await client.request('GET', `${row.type}/${row.id}`);
+  } catch (e) {
+    if (e instanceof NetworkError) throw new RetryableError(e.message);
+    throw e;
+  }
+  if (isRetryable(res.status)) throw new RetryableError(`${row.type}/${row.id}: the server answered ${res.status}`, retryAfterMs(res, Date.now()));
+  const gone = res.status === 404 || res.status === 410;
+  const remoteResource = gone ? undefined : (res.body as Resource | undefined);
+  const version = versionOf(res) ?? '';
+  if (sameContent(local, remoteResource)) {
+    await acknowledge(ctx.db, row, version || undefined);
+    report.pushed.push({ type: row.type, id: row.id, op: row.op, ...(version ? { version } : {}) });
+    return;
+  }
+  for (let i = 0; i < 3; i++) {
+    try {
+      const decision = await decide(ctx, policy, { type: row.type, id: row.id, version, ...(remoteResource ? { resource: remoteResource } : {}) });
+      const results = await applyRemoteSteps(ctx.db, decision.steps, [decision.assumption], ctx.clock().getTime());
+      ctx.onCommit(results);
+      report.conflicts.push({ type: row.type, id: row.id, open: decision.conflict !== undefined });
+      return;
+    } catch (e) {
+      if (e instanceof StalePlanError) continue;
+      if (e instanceof InvalidRemoteResource) throw new RetryableError(e.message);
+      throw e;
+    }
+  }
+}

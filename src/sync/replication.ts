@@ -1,0 +1,187 @@
+import type { Resource } from 'fhir/r5';
+import { BehaviorSubject, Subject, type Observable, type Subscription } from 'rxjs';
+import type { ConflictRow, DeadLetterRow } from '../storage/rows.js';
+import { liveRead } from '../storage/live.js';
+import { applyRemoteSteps, pendingCount, retryDeadLetter } from '../storage/sync-store.js';
+import { FhirClient } from './client.js';
+import type { SyncContext } from './context.js';
+import { settleSteps } from './decide.js';
+import { AuthorizationError, RetryableError } from './errors.js';
+import type { Conflict, ReplicationOptions } from './options.js';
+import { pullType, type PullReport } from './pull.js';
+import { pushAll, type PushReport } from './push.js';
+
+/** What replication is doing. */
+export type ReplicationState = 'idle' | 'pushing' | 'pulling' | 'offline' | 'error' | 'paused';
+
+/** What one `syncOnce()` did. */
+export interface SyncReport {
+  pushed: PushReport['pushed'];
+  pulled: number;
+  conflicts: { type: string; id: string; open: boolean }[];
+  failed: PushReport['failed'];
+  invalid: string[];
+}
+
+/** Progress of a cycle. */
+export interface SyncProgress {
+  phase: 'push' | 'pull';
+  type?: string;
+  pushed: number;
+  pulled: number;
+}
+
+/** Waits `ms`, or less when stopped. */
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Replication of a store with one remote FHIR R5 server: pushes the outbox, then pulls each resource type's
+ * history since its checkpoint; failures back off exponentially with jitter (honouring `Retry-After`) and
+ * nothing leaves the outbox until the server confirmed it. Observables report state, pending changes,
+ * progress, open conflicts, dead letters and errors.
+ * @see ../../shared/design.md "Sync protocol"
+ */
+export class Replication {
+  readonly state$: BehaviorSubject<ReplicationState> = new BehaviorSubject<ReplicationState>('idle');
+  readonly progress$ = new Subject<SyncProgress>();
+  readonly errors$ = new Subject<Error>();
+  /** Outbox rows waiting to be pushed (not counting open conflicts and dead letters); current value on subscribe. */
+  readonly pending$: Observable<number>;
+  /** Open conflicts; current value on subscribe. */
+  readonly conflicts$: Observable<Conflict[]>;
+  /** Changes the server refused, with its OperationOutcome; current value on subscribe. */
+  readonly deadLetters$: Observable<DeadLetterRow[]>;
+
+  private readonly client: FhirClient;
+  private running: Promise<SyncReport> | undefined;
+  private live: { timer: ReturnType<typeof setInterval>; sub: Subscription; online: () => void; offline: () => void } | undefined;
+
+  constructor(
+    private readonly ctx: SyncContext,
+    private readonly options: ReplicationOptions,
+    localChanges$: Observable<{ origin: string }>,
+  ) {
+    if ((options.push ?? 'put') !== 'put') throw new TypeError(`push mode '${options.push}' is not implemented yet; use 'put'`);
+    this.client = new FhirClient({
+      baseUrl: options.baseUrl,
+      ...(options.fetch ? { fetch: options.fetch } : {}),
+      ...(options.headers ? { headers: options.headers } : {}),
+      ...(options.authorize ? { authorize: options.authorize } : {}),
+    });
+    this.pending$ = liveRead(() => pendingCount(ctx.db));
+    this.conflicts$ = liveRead(() => ctx.db.conflicts.toArray());
+    this.deadLetters$ = liveRead(() => ctx.db.deadLetters.toArray());
+    this.localChanges$ = localChanges$;
+    if (options.live) this.start();
+  }
+
+  private readonly localChanges$: Observable<{ origin: string }>;
+
+  /** Pushes then pulls once; a call while a cycle runs joins that cycle. */
+  syncOnce(): Promise<SyncReport> {
+    this.running ??= this.cycleWithRetry().finally(() => {
+      this.running = undefined;
+    });
+    return this.running;
+  }
+
+  private async cycleWithRetry(): Promise<SyncReport> {
+    const { initialDelay = 500, maxDelay = 30_000, maxAttempts = 5 } = this.options.retry ?? {};
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const report = await this.cycle();
+        this.state$.next('idle');
+        return report;
+      } catch (e) {
+        const err = e as Error;
+        this.errors$.next(err);
+        if (err instanceof AuthorizationError) {
+          this.state$.next('paused');
+          throw err;
+        }
+        if (!(err instanceof RetryableError)) {
+          this.state$.next('error');
+          throw err;
+        }
+        this.state$.next('offline');
+        if (attempt >= maxAttempts) throw err;
+        const backoff = Math.min(maxDelay, initialDelay * 2 ** (attempt - 1));
+        // Full jitter on half the delay keeps many devices from retrying in step.
+        const wait = Math.max(err.retryAfterMs ?? 0, backoff / 2 + (Math.random() * backoff) / 2);
+        await sleep(wait);
+      }
+    }
+  }
+
+  private async cycle(): Promise<SyncReport> {
+    const policy = this.options.conflicts ?? 'merge';
+    const batch = this.options.batchSize ?? 100;
+    const push: PushReport = { pushed: [], conflicts: [], failed: [] };
+    this.state$.next('pushing');
+    this.progress$.next({ phase: 'push', pushed: 0, pulled: 0 });
+    await pushAll(this.ctx, this.client, policy, batch, push);
+    const pull: PullReport = { pulled: 0, conflicts: [], invalid: [] };
+    this.state$.next('pulling');
+    for (const type of this.options.resourceTypes ?? ['ImagingSelection']) {
+      this.progress$.next({ phase: 'pull', type, pushed: push.pushed.length, pulled: pull.pulled });
+      await pullType(this.ctx, this.client, policy, type, { baseUrl: this.options.baseUrl, batchSize: batch, marginMs: this.options.checkpointMarginMs ?? 1000 }, pull);
+    }
+    // Changes made while pulling (or merges the pull produced) go out in the same cycle.
+    await pushAll(this.ctx, this.client, policy, batch, push);
+    return { pushed: push.pushed, pulled: pull.pulled, conflicts: [...push.conflicts, ...pull.conflicts], failed: push.failed, invalid: pull.invalid };
+  }
+
+  /** Settles an open conflict with the resource to keep (`null` deletes it); it is pushed next. */
+  async resolve(conflict: ConflictRow, resource: Resource | null): Promise<void> {
+    const db = this.ctx.db;
+    const steps = settleSteps(
+      this.ctx,
+      { type: conflict.type, id: conflict.resourceId, version: conflict.remoteVersion, ...(conflict.remote ? { resource: conflict.remote } : {}) },
+      resource ?? undefined,
+    );
+    const row = await db.outbox.get([conflict.type, conflict.resourceId]);
+    const results = await applyRemoteSteps(db, steps, [{ type: conflict.type, id: conflict.resourceId, seq: row?.seq }], this.ctx.clock().getTime(), {
+      before: async () => {
+        // The change is no longer held: the resolution is what gets pushed.
+        await db.outbox.where('[type+id]').equals([conflict.type, conflict.resourceId]).modify((r) => {
+          delete r.hold;
+        });
+        if (conflict.id !== undefined) await db.conflicts.delete(conflict.id);
+      },
+    });
+    this.ctx.onCommit(results);
+  }
+
+  /** Puts a dead letter back in the queue (after the app fixed what the server refused, or to try again). */
+  retry(letter: Pick<DeadLetterRow, 'type' | 'id'>): Promise<void> {
+    return retryDeadLetter(this.ctx.db, letter.type, letter.id);
+  }
+
+  /** Syncs on local changes, when the platform comes online, and on an interval. */
+  start(): void {
+    if (this.live) return;
+    const kick = (): void => {
+      this.syncOnce().catch(() => undefined);
+    };
+    const sub = this.localChanges$.subscribe((c) => {
+      if (c.origin === 'local') kick();
+    });
+    const timer = setInterval(kick, this.options.interval ?? 30_000);
+    const online = (): void => kick();
+    const offline = (): void => this.state$.next('offline');
+    globalThis.addEventListener?.('online', online);
+    globalThis.addEventListener?.('offline', offline);
+    this.live = { timer, sub, online, offline };
+    kick();
+  }
+
+  /** Ends live sync (a running cycle finishes). */
+  stop(): void {
+    if (!this.live) return;
+    clearInterval(this.live.timer);
+    this.live.sub.unsubscribe();
+    globalThis.removeEventListener?.('online', this.live.online);
+    globalThis.removeEventListener?.('offline', this.live.offline);
+    this.live = undefined;
+  }
+}

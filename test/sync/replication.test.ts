@@ -1,0 +1,162 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ImagingSelection } from 'fhir/r5';
+import { firstValueFrom } from 'rxjs';
+import type { Store } from '../../src/index.js';
+import { openTestStore, selection } from '../helpers.js';
+import { remoteClient, remoteServer } from './remote.js';
+
+let server: { url: string; close: () => Promise<void> };
+let remote: ReturnType<typeof remoteClient>;
+let run = 0;
+beforeAll(async () => {
+  server = await remoteServer();
+  remote = remoteClient(server.url);
+});
+afterAll(() => server.close());
+
+/** Ids unique to one test, so tests (and reruns against a long-lived server) never see each other's data. */
+const uid = (name: string): string => `${name}-${Date.now().toString(36)}-${++run}`;
+const FAST = { retry: { initialDelay: 5, maxDelay: 20, maxAttempts: 2 } };
+
+async function client(): Promise<Store> {
+  return openTestStore({ idGenerator: () => uid('c') });
+}
+
+describe('replication over HTTP', () => {
+  it('offline create, update, patch and delete reach the server', async () => {
+    const store = await client();
+    const [a, b] = [uid('a'), uid('b')];
+    await store.update(selection({ id: a, identifier: [{ system: 'urn:t', value: a }] }));
+    await store.update(selection({ id: b }));
+    await store.update(selection({ id: a, status: 'unknown', identifier: [{ system: 'urn:t', value: a }] }));
+    await store.patch('ImagingSelection', a, [{ op: 'replace', path: '/code/text', value: 'patched offline' }]);
+    await store.delete('ImagingSelection', b);
+    const rep = store.replicate({ baseUrl: server.url, ...FAST });
+    expect(await firstValueFrom(rep.pending$)).toBe(1); // b was created and deleted before it was ever sent
+    const report = await rep.syncOnce();
+    expect(report.pushed.map((p) => `${p.op} ${p.id}`)).toEqual([`create ${a}`]);
+    const onServer = await remote.read<ImagingSelection>(`ImagingSelection/${a}`);
+    expect(onServer?.status).toBe('unknown');
+    expect(onServer?.code.text).toBe('patched offline');
+    expect((await remote.call('GET', `ImagingSelection/${b}`)).status).toBe(404);
+    // Later edits go as updates with If-Match.
+    await store.delete('ImagingSelection', a);
+    await rep.syncOnce();
+    expect([404, 410]).toContain((await remote.call('GET', `ImagingSelection/${a}`)).status);
+    expect(await firstValueFrom(rep.pending$)).toBe(0);
+    store.close();
+  });
+
+  it('server-side updates and deletes reach the client', async () => {
+    const [x, y] = [uid('x'), uid('y')];
+    await remote.put(selection({ id: x, status: 'available' }));
+    await remote.put(selection({ id: y }));
+    const store = await client();
+    const rep = store.replicate({ baseUrl: server.url, ...FAST });
+    await rep.syncOnce();
+    expect((await store.read<ImagingSelection>('ImagingSelection', x)).status).toBe('available');
+    await remote.put(selection({ id: x, status: 'entered-in-error' }));
+    await remote.del(`ImagingSelection/${y}`);
+    const report = await rep.syncOnce();
+    expect(report.pulled).toBeGreaterThanOrEqual(2);
+    expect((await store.read<ImagingSelection>('ImagingSelection', x)).status).toBe('entered-in-error');
+    expect((await store.handle({ method: 'GET', url: `ImagingSelection/${y}` })).status).toBe(410);
+    // Pulled writes never re-enter the outbox.
+    expect(await store.database.outbox.count()).toBe(0);
+    store.close();
+  });
+
+  it('a second fresh client converges to the same search results', async () => {
+    const tag = uid('tag');
+    const first = await client();
+    for (let i = 0; i < 5; i++) await first.update(selection({ id: uid('s'), meta: { tag: [{ system: 'urn:conv', code: tag }] } }));
+    await first.replicate({ baseUrl: server.url, ...FAST }).syncOnce();
+    const second = await client();
+    await second.replicate({ baseUrl: server.url, ...FAST }).syncOnce();
+    const ids = async (s: Store) => ((await s.search('ImagingSelection', { _tag: `urn:conv|${tag}` })).entry ?? []).map((e) => e.resource!.id).sort();
+    expect(await ids(second)).toEqual(await ids(first));
+    expect(await ids(second)).toHaveLength(5);
+    expect(await remote.ids(`ImagingSelection?_tag=urn:conv|${tag}`)).toEqual(await ids(first));
+    first.close();
+    second.close();
+  });
+
+  it('non-overlapping concurrent edits merge; both survive', async () => {
+    const id = uid('m');
+    await remote.put(selection({ id, status: 'available', code: { text: 'original' } }));
+    const store = await client();
+    const rep = store.replicate({ baseUrl: server.url, ...FAST });
+    await rep.syncOnce();
+    await store.update({ ...(await store.read<ImagingSelection>('ImagingSelection', id)), code: { text: 'changed on the device' } });
+    await remote.put(selection({ id, status: 'unknown', code: { text: 'original' } }));
+    const report = await rep.syncOnce();
+    expect(report.conflicts).toEqual([{ type: 'ImagingSelection', id, open: false }]);
+    const merged = await remote.read<ImagingSelection>(`ImagingSelection/${id}`);
+    expect(merged?.status).toBe('unknown');
+    expect(merged?.code.text).toBe('changed on the device');
+    const local = await store.read<ImagingSelection>('ImagingSelection', id);
+    expect([local.status, local.code.text]).toEqual(['unknown', 'changed on the device']);
+    store.close();
+  });
+
+  it('overlapping edits become an open conflict with both sides kept, until resolved', async () => {
+    const id = uid('c');
+    await remote.put(selection({ id, code: { text: 'original' } }));
+    const store = await client();
+    const rep = store.replicate({ baseUrl: server.url, ...FAST });
+    await rep.syncOnce();
+    await store.update({ ...(await store.read<ImagingSelection>('ImagingSelection', id)), code: { text: 'device' } });
+    await remote.put(selection({ id, code: { text: 'server' } }));
+    const report = await rep.syncOnce();
+    expect(report.conflicts).toEqual([{ type: 'ImagingSelection', id, open: true }]);
+    const [conflict] = await firstValueFrom(rep.conflicts$);
+    expect(conflict?.elements).toEqual(['code']);
+    expect((conflict?.local as ImagingSelection).code.text).toBe('device');
+    expect((conflict?.remote as ImagingSelection).code.text).toBe('server');
+    expect(await firstValueFrom(rep.pending$)).toBe(0); // held by the conflict
+    expect((await remote.read<ImagingSelection>(`ImagingSelection/${id}`))?.code.text).toBe('server');
+    await rep.resolve(conflict!, { ...(conflict!.local as ImagingSelection), code: { text: 'device and server' } });
+    await rep.syncOnce();
+    expect((await remote.read<ImagingSelection>(`ImagingSelection/${id}`))?.code.text).toBe('device and server');
+    expect(await firstValueFrom(rep.conflicts$)).toEqual([]);
+    // Nothing was lost: the server's version stays readable in local history.
+    const history = await store.history('ImagingSelection', id);
+    expect((history.entry ?? []).map((e) => (e.resource as ImagingSelection | undefined)?.code.text)).toContain('server');
+    store.close();
+  });
+
+  it('a change the server refuses (422) is dead-lettered and the rest still syncs', async () => {
+    const [bad, good] = [uid('bad'), uid('good')];
+    const store = await client();
+    await store.update(selection({ id: bad }));
+    await store.update(selection({ id: good }));
+    // Everything goes to the real server except the refused resource, answered as a stricter server would.
+    const refusing: typeof fetch = async (input, init) => {
+      if (String(input).endsWith(`/ImagingSelection/${bad}`) && init?.method === 'PUT') {
+        return new Response(JSON.stringify({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'processing', diagnostics: 'profile violation' }] }), { status: 422, headers: { 'Content-Type': 'application/fhir+json' } });
+      }
+      return fetch(input, init);
+    };
+    const rep = store.replicate({ baseUrl: server.url, fetch: refusing, ...FAST });
+    const report = await rep.syncOnce();
+    expect(report.failed).toEqual([{ type: 'ImagingSelection', id: bad, status: 422 }]);
+    expect(report.pushed.map((p) => p.id)).toEqual([good]);
+    const [letter] = await firstValueFrom(rep.deadLetters$);
+    expect(letter).toMatchObject({ type: 'ImagingSelection', id: bad, status: 422 });
+    expect(await firstValueFrom(rep.pending$)).toBe(0);
+    store.close();
+  });
+
+  it('an unreachable server loses nothing: syncOnce gives up, pending$ counts, it syncs later', async () => {
+    const store = await client();
+    const id = uid('off');
+    await store.update(selection({ id }));
+    const offline = store.replicate({ baseUrl: 'http://127.0.0.1:9/fhir', ...FAST });
+    await expect(offline.syncOnce()).rejects.toThrow();
+    expect(offline.state$.value).toBe('offline');
+    expect(await firstValueFrom(offline.pending$)).toBe(1);
+    await store.replicate({ baseUrl: server.url, ...FAST }).syncOnce();
+    expect(await remote.read(`ImagingSelection/${id}`)).toBeDefined();
+    store.close();
+  });
+});
