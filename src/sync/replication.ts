@@ -113,7 +113,21 @@ export class Replication {
     }
   }
 
+  /**
+   * Runs a cycle under a Web Lock named after the database, so one tab of an origin replicates at a time
+   * (https://developer.mozilla.org/docs/Web/API/Web_Locks_API); where there are no Web Locks (Node), it just runs.
+   */
   private async cycle(): Promise<SyncReport> {
+    const locks = (globalThis as { navigator?: { locks?: LockManager } }).navigator?.locks;
+    if (!locks) return this.unlockedCycle();
+    const result = await locks.request(`fhir-offline-store:${this.ctx.db.name}`, { ifAvailable: true }, async (lock) =>
+      lock ? this.unlockedCycle() : undefined,
+    );
+    // Another tab holds the lock: it replicates for this database.
+    return result ?? { pushed: [], pulled: 0, conflicts: [], failed: [], invalid: [] };
+  }
+
+  private async unlockedCycle(): Promise<SyncReport> {
     const policy = this.options.conflicts ?? 'merge';
     const batch = this.options.batchSize ?? 100;
     const push: PushReport = { pushed: [], conflicts: [], failed: [] };
