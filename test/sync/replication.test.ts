@@ -115,7 +115,8 @@ describe('replication over HTTP', () => {
     expect((conflict?.remote as ImagingSelection).code.text).toBe('server');
     expect(await firstValueFrom(rep.pending$)).toBe(0); // held by the conflict
     expect((await remote.read<ImagingSelection>(`ImagingSelection/${id}`))?.code.text).toBe('server');
-    await rep.resolve(conflict!, { ...(conflict!.local as ImagingSelection), code: { text: 'device and server' } });
+    const resolution: ImagingSelection = { ...(conflict!.local as ImagingSelection), code: { text: 'device and server' } };
+    await rep.resolve(conflict!, resolution);
     await rep.syncOnce();
     expect((await remote.read<ImagingSelection>(`ImagingSelection/${id}`))?.code.text).toBe('device and server');
     expect(await firstValueFrom(rep.conflicts$)).toEqual([]);
