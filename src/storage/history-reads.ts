@@ -103,3 +103,13 @@ function page(rows: HistoryRow[], count: number, total: number): HistoryPage {
   if (rows.length > count && last) result.next = { ts: last.ts, seq: last.seq ?? 0 };
   return result;
 }
+
+/**
+ * Reads a history page and stamps it in one read transaction, so that no write can commit in between: every
+ * version older than the stamp is on the page (or on a later page of it), and every version not on it is
+ * newer. Replication relies on this when it uses the first page's `Bundle.meta.lastUpdated` as the server's
+ * clock for the next `_since`.
+ */
+export function queryHistoryStamped(db: StoreDatabase, q: HistoryQuery, stamp: () => string): Promise<{ page: HistoryPage; stamp: string }> {
+  return db.transaction('r', [db.history, db.resources], async () => ({ page: await queryHistory(db, q), stamp: stamp() }));
+}

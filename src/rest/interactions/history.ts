@@ -2,7 +2,7 @@ import type { BundleEntry, BundleLink } from 'fhir/r5';
 import { badRequest, notFound } from '../../errors/fhir-error.js';
 import { formatEtag } from '../../history/etag.js';
 import { decodeHistoryCursor, encodeHistoryCursor } from '../../history/cursor.js';
-import { queryHistory, type HistoryQuery } from '../../storage/history-reads.js';
+import { queryHistoryStamped, type HistoryQuery } from '../../storage/history-reads.js';
 import { fullUrl, resultBundle, link } from '../../model/bundle.js';
 import { DEFAULT_COUNT, MAX_COUNT } from '../../search/query.js';
 import { parseDateRange } from '../../search/date-range.js';
@@ -65,7 +65,7 @@ export async function history(
   if (scope.type !== undefined && scope.id !== undefined && !(await ctx.db.resources.get([scope.type, scope.id]))) {
     throw notFound(`${scope.type}/${scope.id} has no history`);
   }
-  const page = await queryHistory(ctx.db, q);
+  const { page, stamp } = await queryHistoryStamped(ctx.db, q, () => ctx.clock().toISOString());
   const path = scope.type === undefined ? '_history' : scope.id === undefined ? `${scope.type}/_history` : `${scope.type}/${scope.id}/_history`;
   const qs = (extra: [string, string][]): string => {
     const all = [...applied, ...extra];
@@ -75,7 +75,7 @@ export async function history(
   if (page.next) links.push(link('next', qs([['_page', encodeHistoryCursor(page.next)]])));
   const bundle = resultBundle('history', {
     id: newId(ctx),
-    lastUpdated: ctx.clock().toISOString(),
+    lastUpdated: stamp,
     total: page.total,
     links,
     entries: page.rows.map((r) => historyEntry(ctx.baseUrl, r)),

@@ -1,0 +1,254 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
+import { operationOutcome, type IssueInput } from '../errors/fhir-error.js';
+import type { FhirResponse } from '../rest/http.js';
+import { openStore, type Store } from '../store.js';
+import type { Clock } from '../util/clock.js';
+import { BodyTooLargeError, readBody } from './body.js';
+import { monotonicClock } from './clock.js';
+import { corsHeaders, preflightHeaders } from './cors.js';
+import { RequestGate } from './gate.js';
+import { loadDataFile } from './load-data.js';
+import { absoluteOnBase, isHistoryTarget, linksOnBase, normaliseBasePath, relativeTarget } from './target.js';
+
+/** Options of `startServer`. Every one has a default. */
+export interface ServerOptions {
+  /** TCP port; 0 (the default) picks a free one. */
+  port?: number;
+  /** Interface to listen on. Default `127.0.0.1`. */
+  host?: string;
+  /** Path of the FHIR base. Default `/fhir`. */
+  basePath?: string;
+  /**
+   * The store to serve. Default: a new in-memory store (fake-indexeddb, its own factory) with `outbox: false`,
+   * the server's URL as `baseUrl` and a monotonic clock. A store passed in is used as it is and not closed.
+   */
+  store?: Store;
+  /** Largest request body accepted; larger ones get 413. Default 10 MiB. */
+  maxBodyBytes?: number;
+  /** Clock of the store the server opens, made monotonic. Default the system clock. Ignored with `store`. */
+  clock?: Clock;
+  /** An NDJSON or JSON (Bundle or resource) file loaded before the server answers its first request. */
+  data?: string;
+  /** Receives one line per request (`GET /fhir/metadata 200 3ms`) and per problem. Default: silent. */
+  log?: (line: string) => void;
+}
+
+/** A running server. */
+export interface RunningServer {
+  /** The FHIR base URL, e.g. `http://127.0.0.1:54321/fhir`. */
+  url: string;
+  port: number;
+  store: Store;
+  /** Resources loaded from `data` (0 without). */
+  loaded: number;
+  /** Stops accepting connections, lets requests in flight finish (briefly), closes the store it opened. */
+  close(): Promise<void>;
+}
+
+const MiB = 1024 * 1024;
+const FHIR_JSON = 'application/fhir+json; charset=utf-8';
+/** How long `close()` lets requests in flight finish before cutting their connections. */
+const CLOSE_GRACE_MS = 2000;
+/** How long the rest of a too-large body is discarded before its connection is cut. */
+const DISCARD_GRACE_MS = 1000;
+
+/**
+ * Starts a FHIR R5 server over HTTP that answers exactly what `store.handle` answers
+ * (https://hl7.org/fhir/R5/http.html), with CORS, a body size limit and `application/fhir+json`.
+ * It listens first, so that a port of 0 becomes a real one, then opens the store with the real base URL
+ * (fullUrls and absolute references are made from it); requests that arrive meanwhile wait for the store.
+ * @example
+ * const server = await startServer({ port: 0 });
+ * await fetch(`${server.url}/metadata`);
+ * await server.close();
+ */
+export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
+  const host = options.host ?? '127.0.0.1';
+  const basePath = normaliseBasePath(options.basePath ?? '/fhir');
+  const maxBodyBytes = options.maxBodyBytes ?? 10 * MiB;
+  const log = options.log ?? (() => {});
+  const gate = new RequestGate();
+  const inFlight = new Set<Promise<void>>();
+
+  let resolveReady!: (store: Store) => void;
+  let rejectReady!: (e: unknown) => void;
+  const ready = new Promise<Store>((resolve, reject) => {
+    resolveReady = resolve;
+    rejectReady = reject;
+  });
+  ready.catch(() => {}); // a failed start is reported by startServer; waiting requests answer 503
+
+  let baseUrl = '';
+  const server = createServer((req, res) => {
+    const done = serve(req, res, { basePath, maxBodyBytes, baseUrl: () => baseUrl, ready, gate, log });
+    inFlight.add(done);
+    void done.finally(() => inFlight.delete(done));
+  });
+
+  const port = await listen(server, options.port ?? 0, host);
+  baseUrl = `http://${urlHost(host)}:${port}${basePath}`;
+  const ownStore = options.store === undefined;
+  let store: Store | undefined;
+  let loaded = 0;
+  try {
+    store =
+      options.store ??
+      (await openStore({
+        name: `fhir-offline-store-server-${randomUUID()}`,
+        // A factory of its own: several servers in one process never share a database.
+        indexedDB: new IDBFactory(),
+        IDBKeyRange: IDBKeyRange as typeof globalThis.IDBKeyRange,
+        outbox: false,
+        baseUrl,
+        clock: monotonicClock(options.clock),
+      }));
+    if (options.data !== undefined) loaded = await loadDataFile(store, options.data);
+  } catch (e) {
+    rejectReady(e);
+    await closeServer(server, inFlight);
+    if (ownStore) store?.close();
+    throw e;
+  }
+  resolveReady(store);
+
+  let closing: Promise<void> | undefined;
+  const served = store;
+  return {
+    url: baseUrl,
+    port,
+    store: served,
+    loaded,
+    close: () =>
+      (closing ??= (async () => {
+        await closeServer(server, inFlight);
+        if (ownStore) served.close();
+      })()),
+  };
+}
+
+function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+/** The host as it appears in a URL; a wildcard address is reached on loopback. */
+function urlHost(host: string): string {
+  if (host === '0.0.0.0') return '127.0.0.1';
+  if (host === '::') return '[::1]';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+/** Stops listening, closes idle keep-alive connections now and busy ones after a grace period. */
+async function closeServer(server: Server, inFlight: Set<Promise<void>>): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  const force = setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS);
+  force.unref();
+  await closed;
+  clearTimeout(force);
+  // Handlers whose connection was cut may still be inside the store: let them finish (briefly) before it closes.
+  let wait: NodeJS.Timeout | undefined;
+  await Promise.race([Promise.allSettled([...inFlight]), new Promise((resolve) => (wait = setTimeout(resolve, CLOSE_GRACE_MS)))]);
+  clearTimeout(wait);
+}
+
+interface ServeContext {
+  basePath: string;
+  maxBodyBytes: number;
+  baseUrl: () => string;
+  ready: Promise<Store>;
+  gate: RequestGate;
+  log: (line: string) => void;
+}
+
+/** Answers one HTTP request. Never rejects. */
+async function serve(req: IncomingMessage, res: ServerResponse, ctx: ServeContext): Promise<void> {
+  const started = performance.now();
+  const method = (req.method ?? 'GET').toUpperCase();
+  const rawUrl = req.url ?? '/';
+  const cors = corsHeaders(req.headers);
+  const finish = (response: FhirResponse, extra: Record<string, string> = {}): void => {
+    send(res, response, { ...cors, ...extra }, method === 'HEAD', ctx.baseUrl(), /[?&]_pretty=true(?:&|$)/.test(rawUrl));
+    ctx.log(`${method} ${rawUrl} ${response.status} ${Math.round(performance.now() - started)}ms`);
+  };
+  try {
+    if (method === 'OPTIONS') {
+      req.resume(); // a preflight has no body worth reading
+      return finish({ status: 204, headers: preflightHeaders(req.headers) });
+    }
+    const url = relativeTarget(rawUrl, ctx.basePath);
+    if (url === undefined) {
+      req.resume();
+      return finish(failure(404, { code: 'not-found', diagnostics: `No FHIR base at '${rawUrl.split('?')[0]}'; the base is '${ctx.baseUrl()}'` }));
+    }
+    let body: string;
+    try {
+      body = await readBody(req, ctx.maxBodyBytes);
+    } catch (e) {
+      if (!(e instanceof BodyTooLargeError)) throw e;
+      res.once('finish', () => discardThenDrop(req));
+      return finish(failure(413, { code: 'too-costly', diagnostics: e.message }));
+    }
+    let store: Store;
+    try {
+      store = await ctx.ready;
+    } catch {
+      return finish(failure(503, { code: 'transient', diagnostics: 'The server failed to start' }));
+    }
+    const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : v]));
+    const response = await ctx.gate.run(isHistoryTarget(url), () =>
+      store.handle({ method, url, headers, ...(body !== '' ? { body } : {}) }),
+    );
+    finish(response);
+  } catch (e) {
+    ctx.log(`${method} ${rawUrl} failed: ${(e as Error).stack ?? String(e)}`);
+    if (res.headersSent) res.destroy();
+    else finish(failure(500, { code: 'exception', diagnostics: `Internal error: ${(e as Error).message}` }));
+  }
+}
+
+/**
+ * After a 413, the rest of the body is thrown away unread for a short while, then the connection is cut.
+ * Why not cut at once: closing a socket with unread data sends a TCP reset, and a client still sending
+ * (a chunked upload) would see "connection reset" instead of the 413 already sent.
+ */
+function discardThenDrop(req: IncomingMessage): void {
+  if (req.complete) return;
+  const drop = setTimeout(() => req.destroy(), DISCARD_GRACE_MS);
+  drop.unref();
+  req.once('end', () => clearTimeout(drop));
+  req.once('close', () => clearTimeout(drop));
+  req.resume();
+}
+
+function failure(status: number, issue: IssueInput): FhirResponse {
+  return { status, headers: { 'Content-Type': FHIR_JSON }, body: operationOutcome([issue]) };
+}
+
+/** Writes a store answer as HTTP: its status and headers, and its body as FHIR JSON (none for HEAD). */
+function send(res: ServerResponse, response: FhirResponse, extra: Record<string, string>, head: boolean, baseUrl: string, pretty: boolean): void {
+  const headers: Record<string, string> = { ...response.headers, ...extra };
+  for (const name of ['Location', 'Content-Location']) {
+    const key = Object.keys(headers).find((k) => k.toLowerCase() === name.toLowerCase());
+    if (key !== undefined && baseUrl !== '') headers[key] = absoluteOnBase(headers[key]!, baseUrl);
+  }
+  if (response.body === undefined) {
+    res.writeHead(response.status, headers);
+    res.end();
+    return;
+  }
+  const payload = JSON.stringify(baseUrl === '' ? response.body : linksOnBase(response.body, baseUrl), null, pretty ? 2 : undefined);
+  for (const k of Object.keys(headers)) if (k.toLowerCase() === 'content-type') delete headers[k];
+  headers['Content-Type'] = FHIR_JSON;
+  headers['Content-Length'] = String(Buffer.byteLength(payload));
+  res.writeHead(response.status, headers);
+  res.end(head ? undefined : payload);
+}

@@ -1,0 +1,76 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { CapabilityStatement, Patient } from 'fhir/r5';
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+
+// The built bin: `npm test` builds dist/ first (scripts/run-tests.mjs); run `npm run build` before vitest alone.
+const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
+const children: ChildProcess[] = [];
+let tmp: string;
+
+beforeAll(() => {
+  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build first`);
+  tmp = mkdtempSync(join(tmpdir(), 'fhir-cli-test-'));
+});
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+afterEach(() => {
+  for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+});
+
+function run(args: string[]): { child: ChildProcess; stdout: () => string; stderr: () => string; exit: Promise<number | null> } {
+  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, stdout: () => out, stderr: () => err, exit };
+}
+
+async function waitFor<T>(get: () => T | undefined, what: string, timeoutMs = 15_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = get();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+it('is an executable node script', () => {
+  expect(readFileSync(CLI, 'utf8').split('\n')[0]).toBe('#!/usr/bin/env node');
+});
+
+it('serves FHIR on a free port with --data loaded, and exits 0 on SIGTERM', async () => {
+  const data = join(tmp, 'patients.ndjson');
+  writeFileSync(data, `${JSON.stringify({ resourceType: 'Patient', id: 'cli', name: [{ family: 'Cli' }] })}\n`);
+  const proc = run(['serve', '--port', '0', '--data', data]);
+  const url = await waitFor(() => /FHIR R5 server listening at (http:\/\/127\.0\.0\.1:\d+\/fhir)\n/.exec(proc.stdout())?.[1], `the listening line (stderr: ${proc.stderr()})`);
+  expect(proc.stdout()).toContain(`Loaded 1 resources from ${data}`);
+  const meta = await fetch(`${url}/metadata`, { signal: AbortSignal.timeout(10_000) });
+  expect(meta.status).toBe(200);
+  expect(((await meta.json()) as CapabilityStatement).resourceType).toBe('CapabilityStatement');
+  const patient = (await (await fetch(`${url}/Patient/cli`)).json()) as Patient;
+  expect(patient.name?.[0]?.family).toBe('Cli');
+  proc.child.kill('SIGTERM');
+  expect(await proc.exit).toBe(0);
+});
+
+it('prints the usage: exit 0 for --help, 2 for an unknown command', async () => {
+  const help = run(['--help']);
+  expect(await help.exit).toBe(0);
+  expect(help.stdout()).toMatch(/Usage: fhir-offline-store serve/);
+  const bogus = run(['bogus']);
+  expect(await bogus.exit).toBe(2);
+  expect(bogus.stderr()).toMatch(/Unknown command 'bogus'[\s\S]*Usage:/);
+});
+
+it('exits 1 when it cannot start', async () => {
+  const proc = run(['serve', '--port', '0', '--data', join(tmp, 'missing.ndjson')]);
+  expect(await proc.exit).toBe(1);
+  expect(proc.stderr()).toMatch(/ENOENT/);
+});
