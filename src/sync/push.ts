@@ -64,17 +64,85 @@ const isRetryable = (status: number): boolean => status === 429 || status >= 500
  * transaction: read the batch, send, then acknowledge in a new transaction.
  * @see ../../shared/design.md "Sync protocol"
  */
-export async function pushAll(ctx: SyncContext, client: FhirClient, policy: ConflictPolicy, batchSize: number, report: PushReport): Promise<void> {
+export async function pushAll(
+  ctx: SyncContext,
+  client: FhirClient,
+  policy: ConflictPolicy,
+  batchSize: number,
+  report: PushReport,
+  mode: 'put' | 'transaction' = 'put',
+): Promise<void> {
   const seen = new Set<string>();
   for (;;) {
     const rows = (await pendingChanges(ctx.db, batchSize)).filter((r) => !seen.has(`${r.type}/${r.id}/${r.seq}`));
     if (rows.length === 0) return;
     await markSent(ctx.db, rows, ctx.clock().getTime());
-    for (const row of await dependencyOrder(ctx, rows)) {
-      seen.add(`${row.type}/${row.id}/${row.seq}`);
+    const ordered = await dependencyOrder(ctx, rows);
+    for (const row of ordered) seen.add(`${row.type}/${row.id}/${row.seq}`);
+    if (mode === 'transaction') await pushTransaction(ctx, client, policy, ordered, report);
+    else for (const row of ordered) await pushOne(ctx, client, policy, row, report);
+  }
+}
+
+/**
+ * Transaction mode: one transaction Bundle per batch, each entry's outcome mapped back to its outbox row.
+ * A 413 halves the batch; a refused transaction (it is all or nothing) is retried entry by entry, so the
+ * one entry at fault is the only one dead-lettered or reconciled.
+ * @see https://hl7.org/fhir/R5/http.html#transaction
+ */
+async function pushTransaction(ctx: SyncContext, client: FhirClient, policy: ConflictPolicy, rows: OutboxRow[], report: PushReport): Promise<void> {
+  if (rows.length === 0) return;
+  const entries = [];
+  for (const row of rows) {
+    const current = await ctx.db.resources.get([row.type, row.id]);
+    const local = current?.deleted === 0 ? current.resource : undefined;
+    const ifMatch = row.baseVersion !== undefined && row.op !== 'create';
+    entries.push({
+      ...(row.op !== 'delete' && local ? { resource: withoutServerMeta(local) } : {}),
+      request: { method: row.op === 'delete' ? 'DELETE' : 'PUT', url: `${row.type}/${row.id}`, ...(ifMatch ? { ifMatch: formatEtag(row.baseVersion!) } : {}) },
+    });
+  }
+  let res: RemoteResponse;
+  try {
+    res = await client.request('POST', '', { resourceType: 'Bundle', type: 'transaction', entry: entries });
+  } catch (e) {
+    if (e instanceof NetworkError) throw new RetryableError(e.message);
+    throw e;
+  }
+  if (res.status === 413 && rows.length > 1) {
+    const half = Math.ceil(rows.length / 2);
+    await pushTransaction(ctx, client, policy, rows.slice(0, half), report);
+    await pushTransaction(ctx, client, policy, rows.slice(half), report);
+    return;
+  }
+  if (isRetryable(res.status)) throw new RetryableError(`transaction: the server answered ${res.status}`, retryAfterMs(res, Date.now()));
+  const answered = (res.body as { entry?: { response?: { status?: string; etag?: string; lastModified?: string } }[] } | undefined)?.entry;
+  if (res.status !== 200 || !answered || answered.length !== rows.length) {
+    for (const row of rows) await pushOne(ctx, client, policy, row, report);
+    return;
+  }
+  for (const [i, row] of rows.entries()) {
+    const r = answered[i]?.response;
+    const status = Number(r?.status?.split(' ')[0]);
+    const version = r?.etag ? /^(?:W\/)?"?([^"]+)"?$/.exec(r.etag)?.[1] : undefined;
+    if ((status >= 200 && status < 300) || (row.op === 'delete' && (status === 404 || status === 410))) {
+      await acknowledge(ctx.db, row, status >= 300 ? undefined : version, r?.lastModified);
+      report.pushed.push({ type: row.type, id: row.id, op: row.op, ...(version ? { version } : {}) });
+    } else {
       await pushOne(ctx, client, policy, row, report);
     }
   }
+}
+
+/** The resource as sent: `meta.versionId` and `meta.lastUpdated` are the server's to set. */
+function withoutServerMeta(resource: Resource): Resource {
+  const body = { ...resource } as Resource;
+  if (body.meta) {
+    const { versionId: _v, lastUpdated: _l, ...meta } = body.meta;
+    if (Object.keys(meta).length > 0) body.meta = meta;
+    else delete body.meta;
+  }
+  return body;
 }
 
 async function send(client: FhirClient, row: OutboxRow, resource: Resource | undefined): Promise<{ res: RemoteResponse; ifMatch: boolean }> {
@@ -82,13 +150,7 @@ async function send(client: FhirClient, row: OutboxRow, resource: Resource | und
   const headers: Record<string, string> = ifMatch ? { 'If-Match': formatEtag(row.baseVersion!) } : {};
   const path = `${row.type}/${row.id}`;
   if (row.op === 'delete') return { res: await client.request('DELETE', path, undefined, headers), ifMatch };
-  const body = { ...resource } as Resource;
-  if (body.meta) {
-    const { versionId: _v, lastUpdated: _l, ...meta } = body.meta;
-    if (Object.keys(meta).length > 0) body.meta = meta;
-    else delete body.meta;
-  }
-  return { res: await client.request('PUT', path, body, headers), ifMatch };
+  return { res: await client.request('PUT', path, resource ? withoutServerMeta(resource) : undefined, headers), ifMatch };
 }
 
 async function pushOne(ctx: SyncContext, client: FhirClient, policy: ConflictPolicy, row: OutboxRow, report: PushReport): Promise<void> {

@@ -61,7 +61,7 @@ export class Replication {
     private readonly options: ReplicationOptions,
     localChanges$: Observable<{ origin: string }>,
   ) {
-    if ((options.push ?? 'put') !== 'put') throw new TypeError(`push mode '${options.push}' is not implemented yet; use 'put'`);
+    if (options.push === 'post') throw new TypeError("push mode 'post' is not implemented yet; use 'put' or 'transaction'");
     this.client = new FhirClient({
       baseUrl: options.baseUrl,
       ...(options.fetch ? { fetch: options.fetch } : {}),
@@ -133,7 +133,8 @@ export class Replication {
     const push: PushReport = { pushed: [], conflicts: [], failed: [] };
     this.state$.next('pushing');
     this.progress$.next({ phase: 'push', pushed: 0, pulled: 0 });
-    await pushAll(this.ctx, this.client, policy, batch, push);
+    const mode = this.options.push === 'transaction' ? 'transaction' : 'put';
+    await pushAll(this.ctx, this.client, policy, batch, push, mode);
     const pull: PullReport = { pulled: 0, conflicts: [], invalid: [] };
     this.state$.next('pulling');
     for (const type of this.options.resourceTypes ?? ['ImagingSelection']) {
@@ -141,7 +142,7 @@ export class Replication {
       await pullType(this.ctx, this.client, policy, type, { baseUrl: this.options.baseUrl, batchSize: batch, marginMs: this.options.checkpointMarginMs ?? 1000 }, pull);
     }
     // Changes made while pulling (or merges the pull produced) go out in the same cycle.
-    await pushAll(this.ctx, this.client, policy, batch, push);
+    await pushAll(this.ctx, this.client, policy, batch, push, mode);
     return { pushed: push.pushed, pulled: pull.pulled, conflicts: [...push.conflicts, ...pull.conflicts], failed: push.failed, invalid: pull.invalid };
   }
 

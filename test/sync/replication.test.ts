@@ -161,3 +161,28 @@ describe('replication over HTTP', () => {
     store.close();
   });
 });
+
+describe('transaction push mode', () => {
+  it('pushes a batch as one transaction Bundle, referenced resources first, and maps each entry back', async () => {
+    const store = await client();
+    const [pat, sel, gone] = [uid('p'), uid('s'), uid('g')];
+    await store.update(selection({ id: gone }));
+    const rep = store.replicate({ baseUrl: server.url, push: 'transaction', ...FAST });
+    await rep.syncOnce();
+    await store.update(selection({ id: sel, subject: { reference: `Patient/${pat}` } }));
+    await store.update({ resourceType: 'Patient', id: pat });
+    await store.delete('ImagingSelection', gone);
+    let posts = 0;
+    const counting: typeof fetch = async (input, init) => {
+      if (init?.method === 'POST') posts++;
+      return fetch(input, init);
+    };
+    const report = await store.replicate({ baseUrl: server.url, push: 'transaction', fetch: counting, ...FAST }).syncOnce();
+    expect(posts).toBe(1);
+    expect(report.pushed.map((p) => `${p.op} ${p.id}`).sort()).toEqual([`create ${pat}`, `create ${sel}`, `delete ${gone}`].sort());
+    expect((await remote.read<ImagingSelection>(`ImagingSelection/${sel}`))?.subject?.reference).toBe(`Patient/${pat}`);
+    expect([404, 410]).toContain((await remote.call('GET', `ImagingSelection/${gone}`)).status);
+    expect(await firstValueFrom(rep.pending$)).toBe(0);
+    store.close();
+  });
+});
