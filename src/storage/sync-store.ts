@@ -124,6 +124,18 @@ export async function acknowledge(db: StoreDatabase, row: OutboxRow, version: st
   });
 }
 
+/**
+ * Records that the server holds `localVersion`'s content as `version` (a push whose answer was lost): it becomes
+ * the base of the change still pending, which goes next with `If-Match` on it.
+ */
+export async function adoptVersion(db: StoreDatabase, row: OutboxRow, version: string, localVersion: number, deleted: boolean): Promise<void> {
+  await db.transaction('rw', [db.outbox, db.remote], async () => {
+    await db.remote.put({ type: row.type, id: row.id, version, localVersion, deleted });
+    const cur = await db.outbox.get([row.type, row.id]);
+    if (cur) await db.outbox.update([row.type, row.id], { baseVersion: version, op: cur.op === 'create' && !deleted ? 'update' : cur.op });
+  });
+}
+
 /** Parks a change the server refused, with its answer; the queue moves on. */
 export async function deadLetter(db: StoreDatabase, row: OutboxRow, status: number, outcome: unknown, now: number): Promise<void> {
   await db.transaction('rw', [db.outbox, db.deadLetters], async () => {

@@ -2,10 +2,10 @@ import type { Bundle, BundleEntry, Resource } from 'fhir/r5';
 import { StalePlanError } from '../storage/write.js';
 import { applyRemoteSteps, type PendingAssumption, type RemoteStep } from '../storage/sync-store.js';
 import type { CheckpointRow, RemoteVersionRow } from '../storage/rows.js';
-import { FhirClient, NetworkError, retryAfterMs } from './client.js';
+import { FhirClient, NetworkError, retryAfterMs, type RemoteResponse } from './client.js';
 import type { SyncContext } from './context.js';
 import { decide, InvalidRemoteResource, type RemoteVersion } from './decide.js';
-import { RetryableError } from './errors.js';
+import { AuthorizationError, RetryableError } from './errors.js';
 import type { ConflictPolicy } from './options.js';
 
 /** What one pull pass did. */
@@ -70,20 +70,30 @@ export async function pullType(
   }
   const since = upper ? new Date(Date.parse(upper) - options.marginMs).toISOString() : cp.since;
   await ctx.db.checkpoints.put({ key, ...(since ? { since } : {}) });
+  // A pass resumed from an interrupted one ends where that one began: catch up with what changed since.
+  if (cp.next !== undefined) await pullType(ctx, client, policy, type, options, report);
 }
 
 async function getPage(client: FhirClient, url: string): Promise<Bundle> {
-  let res;
-  try {
-    res = await client.request('GET', url);
-  } catch (e) {
-    if (e instanceof NetworkError) throw new RetryableError(e.message);
-    throw e;
+  let res = await fetchPage(client, url);
+  if (res.status === 401 || res.status === 403) {
+    client.reauthorize();
+    res = await fetchPage(client, url);
+    if (res.status === 401 || res.status === 403) throw new AuthorizationError(`GET ${url}: the server answered ${res.status}`);
   }
   if (res.status === 429 || res.status >= 500) throw new RetryableError(`GET ${url}: ${res.status}`, retryAfterMs(res, Date.now()));
   const bundle = res.body as Bundle | undefined;
   if (res.status !== 200 || bundle?.resourceType !== 'Bundle') throw new RetryableError(`GET ${url}: expected a history Bundle, got ${res.status}`);
   return bundle;
+}
+
+async function fetchPage(client: FhirClient, url: string): Promise<RemoteResponse> {
+  try {
+    return await client.request('GET', url);
+  } catch (e) {
+    if (e instanceof NetworkError) throw new RetryableError(e.message);
+    throw e;
+  }
 }
 
 async function applyPage(

@@ -1,6 +1,6 @@
 import type { Resource } from 'fhir/r5';
 import { StalePlanError } from '../storage/write.js';
-import { acknowledge, applyRemoteSteps, deadLetter, markSent, pendingChanges } from '../storage/sync-store.js';
+import { acknowledge, adoptVersion, applyRemoteSteps, deadLetter, markSent, pendingChanges } from '../storage/sync-store.js';
 import type { OutboxRow } from '../storage/rows.js';
 import { formatEtag } from '../history/etag.js';
 import { FhirClient, NetworkError, retryAfterMs, versionOf, type RemoteResponse } from './client.js';
@@ -15,6 +15,21 @@ export interface PushReport {
   pushed: { type: string; id: string; op: string; version?: string }[];
   conflicts: { type: string; id: string; open: boolean }[];
   failed: { type: string; id: string; status: number }[];
+}
+
+/**
+ * When the server holds the content of one of this device's own versions newer than the confirmed base (its
+ * push landed but the answer was lost), that server version becomes the base: no conflict, and the newer
+ * local edits are pushed on top of it.
+ */
+async function adoptLandedVersion(ctx: SyncContext, row: OutboxRow, version: string, remote: Resource | undefined): Promise<boolean> {
+  const held = await ctx.db.remote.get([row.type, row.id]);
+  const since = (held?.localVersion ?? 0) + 1;
+  const mine = await ctx.db.history.where('[type+id+versionId]').between([row.type, row.id, since], [row.type, row.id, Infinity], true, true).toArray();
+  const landed = mine.reverse().find((v) => sameContent(v.resource, remote));
+  if (!landed) return false;
+  await adoptVersion(ctx.db, row, version, landed.versionId, remote === undefined);
+  return true;
 }
 
 /** Local references of a resource (`Type/id`), for pushing referenced resources first. */
@@ -199,15 +214,22 @@ async function trySend(client: FhirClient, row: OutboxRow, local: Resource | und
  * response lost after the server committed), that is an acknowledgement; otherwise the conflict policy decides.
  */
 async function reconcile(ctx: SyncContext, client: FhirClient, policy: ConflictPolicy, row: OutboxRow, local: Resource | undefined, report: PushReport): Promise<void> {
-  let res: RemoteResponse;
-  try {
-    res = await client.request('GET', `${row.type}/${row.id}`);
-  } catch (e) {
-    if (e instanceof NetworkError) throw new RetryableError(e.message);
-    throw e;
+  const get = async (): Promise<RemoteResponse> => {
+    try {
+      return await client.request('GET', `${row.type}/${row.id}`);
+    } catch (e) {
+      if (e instanceof NetworkError) throw new RetryableError(e.message);
+      throw e;
+    }
+  };
+  let res = await get();
+  if (res.status === 401 || res.status === 403) {
+    client.reauthorize();
+    res = await get();
+    if (res.status === 401 || res.status === 403) throw new AuthorizationError(`GET ${row.type}/${row.id}: the server answered ${res.status}`);
   }
-  if (isRetryable(res.status)) throw new RetryableError(`${row.type}/${row.id}: the server answered ${res.status}`, retryAfterMs(res, Date.now()));
   const gone = res.status === 404 || res.status === 410;
+  if (res.status !== 200 && !gone) throw new RetryableError(`GET ${row.type}/${row.id}: the server answered ${res.status}`, retryAfterMs(res, Date.now()));
   const remoteResource = gone ? undefined : (res.body as Resource | undefined);
   const version = versionOf(res) ?? '';
   if (sameContent(local, remoteResource)) {
@@ -215,6 +237,8 @@ async function reconcile(ctx: SyncContext, client: FhirClient, policy: ConflictP
     report.pushed.push({ type: row.type, id: row.id, op: row.op, ...(version ? { version } : {}) });
     return;
   }
+  // A version this device sent whose answer was lost, with newer local edits on top: adopt it as the base.
+  if (version && (await adoptLandedVersion(ctx, row, version, remoteResource))) return;
   for (let i = 0; i < 3; i++) {
     try {
       const decision = await decide(ctx, policy, { type: row.type, id: row.id, version, ...(remoteResource ? { resource: remoteResource } : {}) });
