@@ -6,6 +6,7 @@
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import type { Bundle, ImagingSelection, OperationOutcome } from 'fhir/r5';
 import { openStore, type FhirRequest } from '../src/index.js';
+import { startServer } from '../src/server/index.js';
 
 const examplesDir = new URL('../../shared/fhir/examples/', import.meta.url);
 
@@ -124,4 +125,21 @@ console.log(`  ${all.total} versions in all; next page: ${all.link?.find((l) => 
 
 const pending = await store.database.outbox.count();
 console.log(`\n${pending} resources have local changes waiting in the outbox for replication.`);
+
+// 8. Replicate with a FHIR R5 server: the package's own, started here on a free port (any R5 server works).
+const server = await startServer({ port: 0 });
+console.log(`\nReplicate with the FHIR R5 server at ${server.url}`);
+const replication = store.replicate({ baseUrl: server.url });
+const first = await replication.syncOnce();
+console.log(`  pushed ${first.pushed.length} changes, pulled ${first.pulled}, conflicts ${first.conflicts.length}, refused ${first.failed.length}`);
+const onServer = await fetch(`${server.url}/ImagingSelection?_summary=count`).then((r) => r.json() as Promise<Bundle>);
+console.log(`  the server now holds ${onServer.total} ImagingSelections`);
+
+// 9. A change made on the server reaches the device; one made on the device reaches the server.
+const serverSide = { ...basic, status: 'entered-in-error' as const };
+await fetch(`${server.url}/ImagingSelection/${basic.id}`, { method: 'PUT', headers: { 'Content-Type': 'application/fhir+json' }, body: JSON.stringify(serverSide) });
+const second = await replication.syncOnce();
+const local = await store.read<ImagingSelection>('ImagingSelection', basic.id!);
+console.log(`  pulled ${second.pulled} change from the server: ${basic.id} is now '${local.status}' on the device`);
+await server.close();
 store.close();
