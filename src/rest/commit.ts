@@ -1,5 +1,6 @@
 import { conflict } from '../errors/fhir-error.js';
-import { applyWrite, StalePlanError, type WriteResult, type WriteSpec } from '../storage/write.js';
+import { applyWrites } from '../storage/write-batch.js';
+import { StalePlanError, type WriteResult, type WriteSpec } from '../storage/write.js';
 import type { EngineContext } from './context.js';
 
 /**
@@ -27,8 +28,7 @@ export async function commitPlanned<T>(ctx: EngineContext, plan: () => Promise<P
       const out = await ctx.db.transaction('rw', ctx.db.writeTables, async () => {
         if (planned.verify) await planned.verify();
         const now = ctx.clock().getTime();
-        const results: WriteResult[] = [];
-        for (const spec of planned.writes) results.push(await applyWrite(ctx.db, spec, now, ctx.outbox));
+        const results: WriteResult[] = await applyWrites(ctx.db, planned.writes, now, ctx.outbox);
         const value = planned.after ? await planned.after(results) : (undefined as T);
         return { results, value };
       });

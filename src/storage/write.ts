@@ -143,7 +143,7 @@ export async function applyWrite(
   };
 }
 
-function checkPreconditions(spec: WriteSpec, current: ResourceRow | undefined, live: boolean): void {
+export function checkPreconditions(spec: WriteSpec, current: ResourceRow | undefined, live: boolean): void {
   if (spec.kind === 'post' && current !== undefined) {
     throw new StalePlanError(`${spec.type}/${spec.id} already exists`);
   }
@@ -164,7 +164,7 @@ function checkPreconditions(spec: WriteSpec, current: ResourceRow | undefined, l
 }
 
 /** Server-managed meta: the store sets versionId and lastUpdated and ignores what the client sent. */
-function stampMeta(resource: Resource, id: string, versionId: number, lastUpdated: string): Resource {
+export function stampMeta(resource: Resource, id: string, versionId: number, lastUpdated: string): Resource {
   return { ...resource, id, meta: { ...resource.meta, versionId: String(versionId), lastUpdated } } as Resource;
 }
 

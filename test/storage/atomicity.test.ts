@@ -50,3 +50,43 @@ it.each(['textStats', 'outbox', 'history'])('an error while writing %s leaves no
   // The store still works afterwards.
   expect((await store.handle({ method: 'PUT', url: 'ImagingSelection/a', body: selection({ id: 'a', status: 'unknown' }) })).status).toBe(200);
 });
+
+it.each(['textStats', 'outbox', 'history', 'resources'])('a transaction Bundle failing while writing %s in bulk leaves nothing half-written', async (table) => {
+  store = await openTestStore();
+  await store.update(selection({ id: 'a' }));
+  const before = await snapshot(store);
+  await failNextWriteTo(store, table);
+  const res = await store.handle({
+    method: 'POST',
+    url: '',
+    body: {
+      resourceType: 'Bundle',
+      type: 'transaction',
+      entry: [
+        { resource: selection({ id: 'a', status: 'unknown' }), request: { method: 'PUT', url: 'ImagingSelection/a' } },
+        { resource: selection({ id: 'b' }), request: { method: 'PUT', url: 'ImagingSelection/b' } },
+        { resource: selection(), request: { method: 'POST', url: 'ImagingSelection' } },
+      ],
+    },
+  });
+  expect(res.status).toBe(500);
+  expect(await snapshot(store)).toEqual(before);
+});
+
+it('a bulk write keeps one outbox row per resource pointing at its latest history row', async () => {
+  store = await openTestStore();
+  await store.handle({
+    method: 'POST',
+    url: '',
+    body: {
+      resourceType: 'Bundle',
+      type: 'transaction',
+      entry: ['x', 'y', 'z'].map((id) => ({ resource: selection({ id }), request: { method: 'PUT', url: `ImagingSelection/${id}` } })),
+    },
+  });
+  const outbox = await store.database.outbox.toArray();
+  const history = await store.database.history.toArray();
+  expect(outbox.map((r) => [r.id, r.op, r.localVersion])).toEqual([['x', 'create', 1], ['y', 'create', 1], ['z', 'create', 1]]);
+  for (const r of outbox) expect(history.find((h) => h.seq === r.seq)?.id).toBe(r.id);
+  expect(await store.database.textStats.get(['ImagingSelection', '_content'])).toMatchObject({ docs: 3 });
+});
