@@ -8,5 +8,7 @@ import { from, type Observable } from 'rxjs';
  * @see https://dexie.org/docs/liveQuery()
  */
 export function liveRead<T>(read: () => Promise<T>): Observable<T> {
-  return from(liveQuery(read));
+  // Dexie keeps a live query's context across awaits only when the query function itself is `async`; a plain
+  // function returning a promise confuses its tracking with other live queries of the database.
+  return from(liveQuery(async () => read()));
 }

@@ -21,6 +21,8 @@ export interface SyncReport {
   conflicts: { type: string; id: string; open: boolean }[];
   failed: PushReport['failed'];
   invalid: string[];
+  /** True when another tab held the replication lock, so this call did nothing. */
+  skipped?: boolean;
 }
 
 /** Progress of a cycle. */
@@ -31,7 +33,10 @@ export interface SyncProgress {
   pulled: number;
 }
 
-/** Waits `ms`, or less when stopped. */
+/** How soon a live tab tries again after another tab held the replication lock. */
+const LOCK_RETRY_MS = 500;
+
+/** Waits `ms`. */
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /**
@@ -124,7 +129,7 @@ export class Replication {
       lock ? this.unlockedCycle() : undefined,
     );
     // Another tab holds the lock: it replicates for this database.
-    return result ?? { pushed: [], pulled: 0, conflicts: [], failed: [], invalid: [] };
+    return result ?? { pushed: [], pulled: 0, conflicts: [], failed: [], invalid: [], skipped: true };
   }
 
   private async unlockedCycle(): Promise<SyncReport> {
@@ -176,7 +181,12 @@ export class Replication {
   start(): void {
     if (this.live) return;
     const kick = (): void => {
-      this.syncOnce().catch(() => undefined);
+      this.syncOnce()
+        .then((report) => {
+          // Another tab was replicating: try again shortly, so a change made meanwhile does not wait an interval.
+          if (report.skipped && this.live) setTimeout(kick, LOCK_RETRY_MS);
+        })
+        .catch(() => undefined);
     };
     const sub = this.localChanges$.subscribe((c) => {
       if (c.origin === 'local') kick();

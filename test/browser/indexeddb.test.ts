@@ -2,24 +2,11 @@
  * The built library (dist/index.js) in real Chromium against real IndexedDB: writes, history, and the data
  * surviving a page reload (a new store instance on the same database). `npm test` builds dist/ first.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { build, type Plugin } from 'esbuild';
 import type { Bundle, ImagingSelection } from 'fhir/r5';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bundlePage, collectErrors, DIST, HAVE_CHROMIUM, launchChromium, loadExample, requireChromium, servePage, type Browser, type PageServer } from './harness.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const HAVE_CHROMIUM = existsSync(CHROMIUM);
-const IN_CI = !!process.env.CI && process.env.CI !== 'false' && process.env.CI !== '0';
-const REPO = fileURLToPath(new URL('../../', import.meta.url));
-const DIST = join(REPO, 'dist', 'index.js');
-// shared/ sits beside the repository, here and in CI.
-const EXAMPLES = new URL('../../../shared/fhir/examples/', import.meta.url);
 const DB_NAME = 'browser-test';
 
 interface FhirRequest {
@@ -53,73 +40,12 @@ window.fhirReady = openStore({ name: ${JSON.stringify(DB_NAME)} }).then((store) 
 });
 `;
 
-/**
- * dist/ reaches fake-indexeddb only through a dynamic import for Node without IndexedDB. In the browser it
- * must never run: replace it with a module that throws if it is ever evaluated.
- */
-const stubFakeIndexedDb: Plugin = {
-  name: 'stub-fake-indexeddb',
-  setup(b) {
-    b.onResolve({ filter: /^fake-indexeddb(\/.*)?$/ }, (args) => ({ path: args.path, namespace: 'stub' }));
-    b.onLoad({ filter: /.*/, namespace: 'stub' }, () => ({
-      contents: 'throw new Error("fake-indexeddb was loaded in the browser: the store did not find window.indexedDB");',
-      loader: 'js',
-    }));
-  },
-};
-
-async function bundlePage(): Promise<string> {
-  const result = await build({
-    stdin: { contents: ENTRY, resolveDir: REPO, sourcefile: 'page-entry.js', loader: 'js' },
-    bundle: true,
-    format: 'esm',
-    platform: 'browser',
-    target: 'es2022',
-    write: false,
-    logLevel: 'silent',
-    plugins: [stubFakeIndexedDb],
-  });
-  const out = result.outputFiles[0];
-  if (!out) throw new Error('esbuild produced no output');
-  return out.text;
-}
-
-function serve(script: string): Promise<Server> {
-  const html = '<!doctype html><meta charset="utf-8"><title>fhir-offline-store</title><script type="module" src="/app.js"></script>';
-  const server = createServer((req, res) => {
-    const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
-    if (path === '/') res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' }).end(html);
-    else if (path === '/app.js') res.writeHead(200, { 'Content-Type': 'text/javascript; charset=utf-8' }).end(script);
-    else res.writeHead(404).end();
-  });
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve(server));
-  });
-}
-
-function loadExample(file: string): ImagingSelection {
-  return JSON.parse(readFileSync(new URL(file, EXAMPLES), 'utf8')) as ImagingSelection;
-}
-
-if (!HAVE_CHROMIUM) {
-  if (IN_CI) {
-    describe('browser: IndexedDB in Chromium', () => {
-      it('needs chromium in CI', () => {
-        throw new Error(`chromium not installed at ${CHROMIUM} (CI is set, so this fails instead of skipping): apt-get install chromium`);
-      });
-    });
-  } else {
-    console.warn(`[test/browser] skipped: chromium not installed: apt-get install chromium (expected at ${CHROMIUM})`);
-  }
-}
+requireChromium('browser: IndexedDB in Chromium');
 
 describe.skipIf(!HAVE_CHROMIUM)('browser: the built library on real IndexedDB in Chromium', () => {
-  let server: Server | undefined;
-  let context: BrowserContext | undefined;
-  let userDataDir: string | undefined;
+  let pageServer: PageServer | undefined;
+  let browser: Browser | undefined;
   let page: Page;
-  let origin: string;
   const pageErrors: string[] = [];
 
   // Read in beforeAll, not at collection, so a skipped run needs neither shared/ nor a browser.
@@ -145,32 +71,19 @@ describe.skipIf(!HAVE_CHROMIUM)('browser: the built library on real IndexedDB in
     basicUrl = `ImagingSelection/${basic.id}`;
     const { id: _serverAssigns, ...rest } = loadExample('ImagingSelection-example-2d-image-region-selection.json');
     posted = rest;
-    if (!existsSync(DIST)) throw new Error(`${DIST} is missing: run \`npm run build\` (\`npm test\` does it first)`);
-    const script = await bundlePage();
-    server = await serve(script);
-    origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    // A persistent context on a fresh profile: IndexedDB lives on disk as in a real browser.
-    userDataDir = mkdtempSync(join(tmpdir(), 'fhir-store-chromium-'));
-    context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      timeout: 15_000,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic', '--no-first-run'],
-    });
-    page = context.pages()[0] ?? (await context.newPage());
+    const script = await bundlePage(ENTRY);
+    pageServer = await servePage(script);
+    browser = await launchChromium();
+    page = browser.context.pages()[0] ?? (await browser.context.newPage());
     page.setDefaultTimeout(10_000);
-    page.on('pageerror', (e) => pageErrors.push(e.message));
-    page.on('console', (m) => {
-      if (m.type() === 'error') pageErrors.push(m.text());
-    });
-    await page.goto(`${origin}/`);
+    collectErrors(page, pageErrors);
+    await page.goto(`${pageServer.origin}/`);
     await ready();
   }, 30_000);
 
   afterAll(async () => {
-    await context?.close().catch(() => {});
-    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-    if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
+    await browser?.close();
+    await pageServer?.close();
   });
 
   it('PUT creates an official example with its id (201, version 1)', async () => {

@@ -74,3 +74,17 @@ async function waitFor(cond: () => boolean, ms = 3000): Promise<void> {
     await new Promise((r) => setTimeout(r, 10));
   }
 }
+
+it('watch keeps updating while other live queries (pending$) are subscribed', async () => {
+  const store = await open(new IDBFactory(), 'a');
+  const emissions: string[][] = [];
+  store.watch('ImagingSelection', { status: 'unknown' }).subscribe((b) => emissions.push(ids(b)));
+  await store.update(selection({ id: 'a', status: 'unknown' }));
+  await waitFor(() => emissions.at(-1)?.length === 1);
+  const sub = store.replicate({ baseUrl: 'http://127.0.0.1:9/fhir' }).pending$.subscribe(() => {});
+  await store.update(selection({ id: 'b', status: 'unknown' }));
+  await waitFor(() => emissions.at(-1)?.length === 2);
+  await store.update(selection({ id: 'b', status: 'available' }));
+  await waitFor(() => emissions.at(-1)?.length === 1 && emissions.at(-1)?.[0] === 'a');
+  sub.unsubscribe();
+});

@@ -1,0 +1,152 @@
+/**
+ * What the Chromium tests share: the built library bundled into a page script with esbuild, a local HTTP
+ * server for the page, a headless Chromium on a fresh profile (Debian's /usr/bin/chromium; never a
+ * downloaded browser), and the rule for a missing browser (skip with a warning; fail when CI is set).
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build, type Plugin } from 'esbuild';
+import type { ImagingSelection } from 'fhir/r5';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { describe, it } from 'vitest';
+
+export const CHROMIUM = '/usr/bin/chromium';
+export const HAVE_CHROMIUM = existsSync(CHROMIUM);
+export const IN_CI = !!process.env.CI && process.env.CI !== 'false' && process.env.CI !== '0';
+export const REPO = fileURLToPath(new URL('../../', import.meta.url));
+export const DIST = join(REPO, 'dist', 'index.js');
+// shared/ sits beside the repository, here and in CI.
+const EXAMPLES = new URL('../../../shared/fhir/examples/', import.meta.url);
+
+/**
+ * Without Chromium: a failing test when CI is set (so a CI image without the browser is noticed), else a
+ * warning. Call at collection time, then wrap the suite in `describe.skipIf(!HAVE_CHROMIUM)`.
+ */
+export function requireChromium(suite: string): void {
+  if (HAVE_CHROMIUM) return;
+  if (IN_CI) {
+    describe(suite, () => {
+      it('needs chromium in CI', () => {
+        throw new Error(`chromium not installed at ${CHROMIUM} (CI is set, so this fails instead of skipping): apt-get install chromium`);
+      });
+    });
+  } else {
+    console.warn(`[test/browser] skipped: chromium not installed: apt-get install chromium (expected at ${CHROMIUM})`);
+  }
+}
+
+/** An official ImagingSelection example from shared/fhir/examples. */
+export function loadExample(file: string): ImagingSelection {
+  return JSON.parse(readFileSync(new URL(file, EXAMPLES), 'utf8')) as ImagingSelection;
+}
+
+/**
+ * dist/ reaches fake-indexeddb only through a dynamic import for Node without IndexedDB. In the browser it
+ * must never run: replace it with a module that throws if it is ever evaluated.
+ */
+const stubFakeIndexedDb: Plugin = {
+  name: 'stub-fake-indexeddb',
+  setup(b) {
+    b.onResolve({ filter: /^fake-indexeddb(\/.*)?$/ }, (args) => ({ path: args.path, namespace: 'stub' }));
+    b.onLoad({ filter: /.*/, namespace: 'stub' }, () => ({
+      contents: 'throw new Error("fake-indexeddb was loaded in the browser: the store did not find window.indexedDB");',
+      loader: 'js',
+    }));
+  },
+};
+
+/**
+ * Bundles a page script (ESM source; it may import `DIST`, the built library) for the browser. Fails with a
+ * clear message when dist/ has not been built.
+ */
+export async function bundlePage(entry: string): Promise<string> {
+  if (!existsSync(DIST)) throw new Error(`${DIST} is missing: run \`npm run build\` (\`npm test\` does it first)`);
+  const result = await build({
+    stdin: { contents: entry, resolveDir: REPO, sourcefile: 'page-entry.js', loader: 'js' },
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    write: false,
+    logLevel: 'silent',
+    plugins: [stubFakeIndexedDb],
+  });
+  const out = result.outputFiles[0];
+  if (!out) throw new Error('esbuild produced no output');
+  return out.text;
+}
+
+/** A page server on 127.0.0.1 (a free port): `/` loads `/app.js` as a module. */
+export interface PageServer {
+  server: Server;
+  origin: string;
+  close(): Promise<void>;
+}
+
+export function servePage(script: string): Promise<PageServer> {
+  const html = '<!doctype html><meta charset="utf-8"><title>fhir-offline-store</title><script type="module" src="/app.js"></script>';
+  const server = createServer((req, res) => {
+    const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
+    if (path === '/') res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' }).end(html);
+    else if (path === '/app.js') res.writeHead(200, { 'Content-Type': 'text/javascript; charset=utf-8' }).end(script);
+    // No icon, and no 404 for it in the console (the tests count console errors).
+    else if (path === '/favicon.ico') res.writeHead(204).end();
+    else res.writeHead(404).end();
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () =>
+      resolve({
+        server,
+        origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+        close: () =>
+          new Promise<void>((done) => {
+            server.close(() => done());
+            server.closeAllConnections();
+          }),
+      }),
+    );
+  });
+}
+
+/** Headless Chromium with a persistent context on a fresh profile: IndexedDB lives on disk as in a real browser. */
+export interface Browser {
+  context: BrowserContext;
+  close(): Promise<void>;
+}
+
+export async function launchChromium(): Promise<Browser> {
+  const userDataDir = mkdtempSync(join(tmpdir(), 'fhir-store-chromium-'));
+  let context: BrowserContext;
+  try {
+    context = await chromium.launchPersistentContext(userDataDir, {
+      executablePath: CHROMIUM,
+      headless: true,
+      timeout: 15_000,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic', '--no-first-run'],
+    });
+  } catch (e) {
+    rmSync(userDataDir, { recursive: true, force: true });
+    throw e;
+  }
+  return {
+    context,
+    close: async () => {
+      await context.close().catch(() => {});
+      rmSync(userDataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Collects a page's uncaught errors and console errors into `into`. */
+export function collectErrors(page: Page, into: string[], label = ''): void {
+  const prefix = label ? `[${label}] ` : '';
+  page.on('pageerror', (e) => into.push(`${prefix}${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error') into.push(`${prefix}${m.text()}`);
+  });
+}
