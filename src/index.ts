@@ -11,3 +11,4 @@ export type { StoreDatabase } from './storage/schema.js';
 export { Replication } from './sync/replication.js';
 export type { ReplicationState, SyncReport, SyncProgress } from './sync/replication.js';
 export type { Conflict, ConflictPolicy, ReplicationOptions } from './sync/options.js';
+export { AuthorizationError, RetryableError } from './sync/errors.js';

@@ -18,7 +18,9 @@ export type RemoteStep =
   /** Write a local version on top (a merge or a kept local edit): it is pushed next, based on `version`. */
   | { kind: 'local'; type: string; id: string; version: string; prepared?: PreparedResource }
   /** Keep both sides for the user: the local change waits until the conflict is resolved. */
-  | { kind: 'conflict'; conflict: ConflictRow };
+  | { kind: 'conflict'; conflict: ConflictRow }
+  /** A newer server version of a resource with an open conflict: the conflict now compares with it. */
+  | { kind: 'refresh-conflict'; type: string; id: string; version: string; remote?: Resource };
 
 /** The outbox state a plan assumed for a resource: a change made meanwhile means plan again. */
 export interface PendingAssumption {
@@ -54,6 +56,14 @@ export async function applyRemoteSteps(
         await db.outbox.update([step.conflict.type, step.conflict.resourceId], { hold: 'conflict' });
         continue;
       }
+      if (step.kind === 'refresh-conflict') {
+        await db.conflicts.where('[type+resourceId]').equals([step.type, step.id]).modify((c) => {
+          c.remoteVersion = step.version;
+          if (step.remote) c.remote = step.remote;
+          else delete c.remote;
+        });
+        continue;
+      }
       const r = await applyWrite(
         db,
         {
@@ -72,7 +82,10 @@ export async function applyRemoteSteps(
         const remote: RemoteVersionRow = { type: step.type, id: step.id, version: step.version, localVersion: cur?.versionId ?? 0, deleted: !step.prepared };
         if (step.lastUpdated) remote.lastUpdated = step.lastUpdated;
         await db.remote.put(remote);
-        if (step.dropPending) await db.outbox.delete([step.type, step.id]);
+        if (step.dropPending) {
+          await db.outbox.delete([step.type, step.id]);
+          await db.deadLetters.delete([step.type, step.id]);
+        }
       } else {
         // The local version goes to the server based on the version just received.
         await db.outbox.update([step.type, step.id], { baseVersion: step.version, op: step.prepared ? 'update' : 'delete' });

@@ -81,11 +81,11 @@ export async function decide(ctx: SyncContext, policy: ConflictPolicy, remote: R
     const p = prepared(ctx, resource ? ({ ...resource, id: remote.id } as Resource) : undefined);
     return { kind: 'local', type: remote.type, id: remote.id, version: remote.version, ...(p ? { prepared: p } : {}) };
   };
-  if (!pending || pending.hold === 'conflict') {
-    // An open conflict already keeps both sides; a newer server version simply updates what it compares with.
-    if (pending?.hold === 'conflict') return { steps: [], assumption };
-    return { steps: [remoteStep(false)], assumption };
+  if (pending?.hold === 'conflict') {
+    // An open conflict already keeps both sides; a newer server version updates what it compares with.
+    return { steps: [{ kind: 'refresh-conflict', type: remote.type, id: remote.id, version: remote.version, ...(remote.resource ? { remote: remote.resource } : {}) }], assumption };
   }
+  if (!pending) return { steps: [remoteStep(false)], assumption };
 
   const current = await db.resources.get([remote.type, remote.id]);
   const local = current?.deleted === 0 ? current.resource : undefined;

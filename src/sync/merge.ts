@@ -1,7 +1,24 @@
 import type { Resource } from 'fhir/r5';
 
 /** Elements the comparison of two versions leaves out: the server manages them. */
-const SERVER_MANAGED = new Set(['meta', 'id', 'resourceType']);
+const SERVER_MANAGED = new Set(['id', 'resourceType']);
+/** Parts of `meta` a server sets: tags, security labels and profiles stay content. */
+const SERVER_META = new Set(['versionId', 'lastUpdated', 'source']);
+
+/** A version's content: without id and resourceType, and `meta` without what the server sets. */
+function contentOf(r: Resource): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(r)) {
+    if (SERVER_MANAGED.has(k)) continue;
+    if (k === 'meta' && v && typeof v === 'object') {
+      const meta = Object.fromEntries(Object.entries(v as object).filter(([mk]) => !SERVER_META.has(mk)));
+      if (Object.keys(meta).length > 0) out[k] = meta;
+      continue;
+    }
+    out[k] = v;
+  }
+  return out;
+}
 
 /** Deep equality of JSON values (key order ignored). */
 export function jsonEqual(a: unknown, b: unknown): boolean {
@@ -18,15 +35,10 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
   return ka.every((k) => jsonEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
 }
 
-/** Whether two versions hold the same content, ignoring `meta` (versionId, lastUpdated, source differ by server). */
+/** Whether two versions hold the same content, ignoring what the server sets (meta.versionId, lastUpdated, source). */
 export function sameContent(a: Resource | undefined, b: Resource | undefined): boolean {
   if (a === undefined || b === undefined) return a === b;
-  const strip = (r: Resource): Record<string, unknown> => {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(r)) if (!SERVER_MANAGED.has(k)) out[k] = v;
-    return out;
-  };
-  return jsonEqual(strip(a), strip(b));
+  return jsonEqual(contentOf(a), contentOf(b));
 }
 
 /** The outcome of a three-way merge: the merged resource (undefined: deleted), or the elements in conflict. */
@@ -35,8 +47,8 @@ export type MergeResult = { ok: true; resource: Resource | undefined } | { ok: f
 /**
  * Three-way merge of a local and a remote version against their common base, element by element at the top
  * level (arrays taken whole): an element only one side changed takes that side's value; one both changed
- * alike is kept; one both changed differently is a conflict. `meta` is left out of the comparison and taken
- * from the remote side. A deletion on either side merges only if the other side did not change anything.
+ * alike is kept; one both changed differently is a conflict. `meta` is one element like the others, without the
+ * parts a server sets (`versionId`, `lastUpdated`, `source`), so a tag added on either side survives. A deletion on either side merges only if the other side did not change anything.
  * @see ../../shared/design.md "Conflicts"
  */
 export function mergeThreeWay(base: Resource | undefined, local: Resource | undefined, remote: Resource | undefined): MergeResult {
@@ -46,13 +58,12 @@ export function mergeThreeWay(base: Resource | undefined, local: Resource | unde
     if (kept === undefined || (base !== undefined && sameContent(kept, base))) return { ok: true, resource: undefined };
     return { ok: false, elements: ['(deleted on one side, changed on the other)'] };
   }
-  const keys = new Set([...Object.keys(base ?? {}), ...Object.keys(local), ...Object.keys(remote)].filter((k) => !SERVER_MANAGED.has(k)));
+  const b = base ? contentOf(base) : {};
+  const l = contentOf(local);
+  const r = contentOf(remote);
+  const keys = new Set([...Object.keys(b), ...Object.keys(l), ...Object.keys(r)]);
   const out: Record<string, unknown> = { resourceType: remote.resourceType, id: remote.id };
-  if (remote.meta) out['meta'] = remote.meta;
   const conflicts: string[] = [];
-  const b = (base ?? {}) as Record<string, unknown>;
-  const l = local as unknown as Record<string, unknown>;
-  const r = remote as unknown as Record<string, unknown>;
   for (const k of [...keys].sort()) {
     const localChanged = !jsonEqual(l[k], b[k]);
     const remoteChanged = !jsonEqual(r[k], b[k]);

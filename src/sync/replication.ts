@@ -36,8 +36,16 @@ export interface SyncProgress {
 /** How soon a live tab tries again after another tab held the replication lock. */
 const LOCK_RETRY_MS = 500;
 
-/** Waits `ms`. */
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+/** Waits `ms`, or until `signal` aborts (then rejects). */
+const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
+  new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(new Error('replication stopped'));
+    const t = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => {
+      clearTimeout(t);
+      reject(new Error('replication stopped'));
+    }, { once: true });
+  });
 
 /**
  * Replication of a store with one remote FHIR R5 server: pushes the outbox, then pulls each resource type's
@@ -59,6 +67,8 @@ export class Replication {
 
   private readonly client: FhirClient;
   private running: Promise<SyncReport> | undefined;
+  /** Aborted by `stop()`: ends a backoff wait at once. */
+  private stopping = new AbortController();
   private live: { timer: ReturnType<typeof setInterval>; sub: Subscription; online: () => void; offline: () => void } | undefined;
 
   constructor(
@@ -84,6 +94,8 @@ export class Replication {
 
   /** Pushes then pulls once; a call while a cycle runs joins that cycle. */
   syncOnce(): Promise<SyncReport> {
+    // A stop() ends the waits of the cycles before it, not of a cycle asked for afterwards.
+    if (this.running === undefined && this.stopping.signal.aborted) this.stopping = new AbortController();
     this.running ??= this.cycleWithRetry().finally(() => {
       this.running = undefined;
     });
@@ -113,7 +125,12 @@ export class Replication {
         const backoff = Math.min(maxDelay, initialDelay * 2 ** (attempt - 1));
         // Full jitter on half the delay keeps many devices from retrying in step.
         const wait = Math.max(err.retryAfterMs ?? 0, backoff / 2 + (Math.random() * backoff) / 2);
-        await sleep(wait);
+        try {
+          await sleep(wait, this.stopping.signal);
+        } catch {
+          this.state$.next('idle');
+          throw err;
+        }
       }
     }
   }
@@ -180,6 +197,7 @@ export class Replication {
   /** Syncs on local changes, when the platform comes online, and on an interval. */
   start(): void {
     if (this.live) return;
+    this.stopping = new AbortController();
     const kick = (): void => {
       this.syncOnce()
         .then((report) => {
@@ -200,8 +218,9 @@ export class Replication {
     kick();
   }
 
-  /** Ends live sync (a running cycle finishes). */
+  /** Ends live sync: a running request finishes, a backoff wait ends at once. */
   stop(): void {
+    this.stopping.abort();
     if (!this.live) return;
     clearInterval(this.live.timer);
     this.live.sub.unsubscribe();

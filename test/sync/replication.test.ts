@@ -186,3 +186,54 @@ describe('transaction push mode', () => {
     store.close();
   });
 });
+
+describe('found while documenting sync', () => {
+  it('a local edit of meta.tag merges with a server edit of status: both survive', async () => {
+    const id = uid('meta');
+    await remote.put(selection({ id }));
+    const store = await client();
+    const rep = store.replicate({ baseUrl: server.url, ...FAST });
+    await rep.syncOnce();
+    const cur = await store.read<ImagingSelection>('ImagingSelection', id);
+    await store.update({ ...cur, meta: { ...cur.meta, tag: [{ system: 'urn:t', code: 'reviewed' }] } });
+    await remote.put(selection({ id, status: 'unknown' }));
+    await rep.syncOnce();
+    const merged = await remote.read<ImagingSelection>(`ImagingSelection/${id}`);
+    expect(merged?.status).toBe('unknown');
+    expect(merged?.meta?.tag).toEqual([{ system: 'urn:t', code: 'reviewed' }]);
+    store.close();
+  });
+
+  it('an open conflict follows newer server versions', async () => {
+    const id = uid('rc');
+    await remote.put(selection({ id, code: { text: 'v1' } }));
+    const store = await client();
+    const rep = store.replicate({ baseUrl: server.url, ...FAST });
+    await rep.syncOnce();
+    await store.update({ ...(await store.read<ImagingSelection>('ImagingSelection', id)), code: { text: 'device' } });
+    await remote.put(selection({ id, code: { text: 'server 2' } }));
+    await rep.syncOnce();
+    await remote.put(selection({ id, code: { text: 'server 3' } }));
+    await rep.syncOnce();
+    const [conflict] = await firstValueFrom(rep.conflicts$);
+    expect((conflict?.remote as ImagingSelection).code.text).toBe('server 3');
+    await rep.resolve(conflict!, conflict!.local as ImagingSelection);
+    const report = await rep.syncOnce();
+    expect(report.conflicts.filter((c) => c.open)).toEqual([]);
+    expect((await remote.read<ImagingSelection>(`ImagingSelection/${id}`))?.code.text).toBe('device');
+    store.close();
+  });
+
+  it('stop() ends a backoff wait at once', async () => {
+    const store = await client();
+    await store.update(selection({ id: uid('stop') }));
+    const rep = store.replicate({ baseUrl: 'http://127.0.0.1:9/fhir', retry: { initialDelay: 10_000, maxDelay: 10_000, maxAttempts: 5 } });
+    const started = Date.now();
+    const done = rep.syncOnce().catch((e: Error) => e);
+    await new Promise((r) => setTimeout(r, 100));
+    rep.stop();
+    expect(await done).toBeInstanceOf(Error);
+    expect(Date.now() - started).toBeLessThan(3000);
+    store.close();
+  });
+});
