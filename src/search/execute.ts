@@ -32,6 +32,10 @@ const MAX_INCLUDE_DEPTH = 4;
  */
 export async function executeSearch(query: SearchQuery, ctx: ExecuteContext): Promise<SearchResult> {
   const wantScore = query.sort.some((k) => k.code === '_score');
+  if (query.clauses.length === 0 && !ctx.scan && query.types.length === 1 && query.summary !== 'count') {
+    const fast = await pageInIndexOrder(query.types[0]!, query, ctx);
+    if (fast) return fast;
+  }
   let all: Ranked[] = [];
   // Without criteria only the sort keys decide the page: order index keys, then load just the page's rows.
   const light = query.clauses.length === 0 && !ctx.scan;
@@ -64,6 +68,58 @@ export async function executeSearch(query: SearchQuery, ctx: ExecuteContext): Pr
   if (end < ranked.length && last) result.next = encodeCursor({ dir: 'a', at: last.at });
   if (start > 0 && first) result.previous = encodeCursor({ dir: 'b', at: first.at });
   if (query.include.length > 0) result.included = await includes(result.matches.map((m) => m.row), query.include, ctx);
+  return result;
+}
+
+/**
+ * A page of a search without criteria sorted by one key whose index order is its sort order (`_id`,
+ * `_lastUpdated`, a date or a string parameter): the ids come in order from one bulk read of index keys, the
+ * page is cut from that list at the cursor's resource, and only its rows are loaded. Undefined when the sort
+ * (or a cursor whose resource is gone) needs the general path.
+ */
+async function pageInIndexOrder(type: string, query: SearchQuery, ctx: ExecuteContext): Promise<SearchResult | undefined> {
+  if (query.sort.length > 1) return undefined;
+  const k = query.sort[0];
+  const descending = k?.descending ?? false;
+  const live = await ctx.source.allIds(type);
+  let ordered: string[];
+  if (k === undefined || k.code === '_id') ordered = [...live];
+  else if (k.code === '_lastUpdated') ordered = await ctx.source.idsInKeyOrder(type, '_lastUpdated', { lower: '', upper: END });
+  else if (k.param?.type === 'date') {
+    ordered = await ctx.source.idsInKeyOrder(type, k.code, { lower: -Infinity, upper: Infinity, ...(descending ? { on: 'high' as const } : {}) });
+  } else if (k.param?.type === 'string') ordered = await ctx.source.idsInKeyOrder(type, k.code, { lower: key.string(''), upper: key.string(END) });
+  else return undefined;
+  if (descending) ordered.reverse();
+  // A resource's first place is its least key ascending, its greatest descending; those without come last.
+  const seen = new Set<string>();
+  const ids: string[] = [];
+  for (const id of ordered) if (!seen.has(id)) seen.add(id), ids.push(id);
+  const missing = live.filter((id) => !seen.has(id));
+  ids.push(...(descending ? missing.reverse() : missing));
+
+  let start = 0;
+  let end = ids.length;
+  if (query.page !== undefined) {
+    const cursor = decodeCursor(query.page);
+    const at = cursor.at.type === type ? ids.indexOf(cursor.at.id) : -1;
+    if (at < 0) return undefined;
+    if (cursor.dir === 'a') start = at + 1;
+    else {
+      end = at;
+      start = Math.max(0, end - query.count);
+    }
+  }
+  end = Math.min(end, start + query.count);
+  const rows = await ctx.source.byIds(type, ids.slice(start, end));
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  const page = ids.slice(start, end).flatMap((id) => (byId.has(id) ? [{ row: byId.get(id)! }] : []));
+  const result: SearchResult = { matches: page, included: [] };
+  if (query.total !== 'none') result.total = ids.length;
+  const first = page[0];
+  const last = page[page.length - 1];
+  if (end < ids.length && last) result.next = encodeCursor({ dir: 'a', at: positionOf(last, query.sort) });
+  if (start > 0 && first) result.previous = encodeCursor({ dir: 'b', at: positionOf(first, query.sort) });
+  if (query.include.length > 0) result.included = await includes(page.map((m) => m.row), query.include, ctx);
   return result;
 }
 

@@ -83,7 +83,9 @@ export function comparePositions(a: Position, b: Position, keys: SortKey[]): num
     const c = compare(va, vb);
     if (c !== 0) return keys[i]!.descending ? -c : c;
   }
-  return a.type < b.type ? -1 : a.type > b.type ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+  // Ties follow the direction of the first sort key, as an index walked backwards gives them.
+  const tie = a.type < b.type ? -1 : a.type > b.type ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+  return keys[0]?.descending ? -tie : tie;
 }
 
 /** A keyset cursor: continue after (`a`) or before (`b`) a position. Opaque to clients. */

@@ -49,6 +49,11 @@ export interface SearchSource {
   count(type: string, param: string, range: KeyRange): Promise<number>;
   /** Resource ids with an index entry of `param` in the range (keys only). */
   ids(type: string, param: string, range: KeyRange): Promise<string[]>;
+  /**
+   * Resource ids in the order of their index keys in the range (by key, then by id), one per index entry: a
+   * bulk key read, no cursor walk. `'_lastUpdated'` orders live resources by `meta.lastUpdated`.
+   */
+  idsInKeyOrder(type: string, param: string, range: KeyRange): Promise<string[]>;
   /** The index keys themselves in the range, for filters on keys (e.g. `:contains`). */
   keys(type: string, param: string, range: KeyRange): Promise<{ value: string | number; id: string }[]>;
   /** Live resources whose `meta.lastUpdated` lies in `[low, high]` ms. */

@@ -58,6 +58,16 @@ export class DexieSearchSource implements SearchSource {
     return [...new Set(pks.map((pk) => pk[1]))];
   }
 
+  async idsInKeyOrder(type: string, param: string, r: KeyRange): Promise<string[]> {
+    if (param === '_lastUpdated') {
+      const live = new Set(await this.allIds(type));
+      const pks = await this.db.resources.where('[type+ts]').between([type, -Infinity], [type, Infinity], true, true).primaryKeys();
+      return pks.map((pk) => pk[1]).filter((id) => live.has(id));
+    }
+    // getAllKeys on an index answers primary keys in index order.
+    return (await this.range(type, param, r).primaryKeys()).map((pk) => pk[1]);
+  }
+
   async keys(type: string, param: string, r: KeyRange): Promise<{ value: string | number; id: string }[]> {
     const prefix = keyPrefix(type, param);
     const out: { value: string | number; id: string }[] = [];
