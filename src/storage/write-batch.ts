@@ -1,6 +1,6 @@
 import type { HistoryMethod, HistoryRow, OutboxRow, RemoteVersionRow, ResourceRow, TextStatsRow } from './rows.js';
 import type { StoreDatabase } from './schema.js';
-import { applyWrite, checkPreconditions, indexedRow, squash, stampMeta, type WriteResult, type WriteSpec } from './write.js';
+import { checkPreconditions, indexedRow, squash, stampMeta, type WriteResult, type WriteSpec } from './write.js';
 
 type Key = [string, string];
 const keyOf = (type: string, id: string): string => `${type}\u0000${id}`;
@@ -8,13 +8,12 @@ const keyOf = (type: string, id: string): string => `${type}\u0000${id}`;
 /**
  * Applies several writes inside an open read-write transaction with a handful of bulk calls instead of a few
  * calls per resource: one `bulkGet` per table to read, the versions, preconditions and outbox squashing settled
- * in memory in order (so a resource written twice sees its first write), then one bulk write per table. Same
- * semantics as `applyWrite` one by one; for a transaction Bundle of 1,000 resources it is ~10 Dexie calls
- * instead of ~10,000, and Dexie's change tracking records whole tables instead of every index key.
+ * in memory in order (so a resource written twice sees its first write), then one bulk write per table. For a
+ * transaction Bundle of 1,000 resources it is ~10 Dexie calls instead of ~10,000, and Dexie's change tracking
+ * records whole tables instead of every index key. A single write goes the same way.
  */
 export async function applyWrites(db: StoreDatabase, specs: WriteSpec[], now: number, outboxEnabled: boolean): Promise<WriteResult[]> {
   if (specs.length === 0) return [];
-  if (specs.length === 1) return [await applyWrite(db, specs[0]!, now, outboxEnabled)];
 
   const keys = [...new Map(specs.map((s) => [keyOf(s.type, s.id), [s.type, s.id] as Key])).values()];
   const resources = new Map<string, ResourceRow | undefined>();

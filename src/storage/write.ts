@@ -2,6 +2,7 @@ import type { Resource } from 'fhir/r5';
 import { preconditionFailed } from '../errors/fhir-error.js';
 import type { StoreDatabase } from './schema.js';
 import { rowIndexKeys } from './index-keys.js';
+import { applyWrites } from './write-batch.js';
 import type { HistoryMethod, IndexEntry, OutboxOp, OutboxRow, ResourceRow, RowText } from './rows.js';
 
 /**
@@ -69,78 +70,12 @@ export interface CommittedChange {
 }
 
 /**
- * Applies one write inside an open read-write transaction over `db.writeTables`: the current row, the
- * history row, the index rows and the outbox row together. Awaits nothing but Dexie.
+ * Applies one write inside an open read-write transaction over `db.writeTables`: the current row (with its
+ * index keys), the history row, the text statistics and the outbox row together. Awaits nothing but Dexie.
  */
-export async function applyWrite(
-  db: StoreDatabase,
-  spec: WriteSpec,
-  now: number,
-  outboxEnabled: boolean,
-): Promise<WriteResult> {
-  const current = await db.resources.get([spec.type, spec.id]);
-  const live = current !== undefined && current.deleted === 0;
-  checkPreconditions(spec, current, live);
-
-  if (spec.kind === 'delete' && !live) {
-    return {
-      type: spec.type,
-      id: spec.id,
-      versionId: current?.versionId ?? 0,
-      ts: current?.ts ?? now,
-      lastUpdated: new Date(current?.ts ?? now).toISOString(),
-      created: false,
-      noop: true,
-      op: 'delete',
-      origin: spec.origin ?? 'local',
-    };
-  }
-
-  const versionId = (current?.versionId ?? 0) + 1;
-  // Keep each resource's versions in time order even if the device clock steps back.
-  const ts = Math.max(now, (current?.ts ?? -Infinity) + 1);
-  const lastUpdated = new Date(ts).toISOString();
-  const resource =
-    spec.kind === 'delete' || spec.resource === undefined
-      ? undefined
-      : stampMeta(spec.resource, spec.id, versionId, lastUpdated);
-  const index = spec.kind === 'delete' ? [] : (spec.index ?? []);
-  const text = spec.kind === 'delete' ? undefined : spec.text;
-
-  const row = indexedRow({ type: spec.type, id: spec.id, versionId, ts, deleted: resource ? 0 : 1, index }, text);
-  if (resource) row.resource = resource;
-  await db.resources.put(row);
-
-  const method: HistoryMethod = spec.method ?? (spec.kind === 'post' ? 'POST' : spec.kind === 'put' ? 'PUT' : 'DELETE');
-  const seq = await db.history.add({
-    type: spec.type,
-    id: spec.id,
-    versionId,
-    ts,
-    method,
-    status: !live && spec.kind !== 'delete' ? 201 : 200,
-    ...(resource ? { resource } : {}),
-  });
-
-  await updateTextStats(db, spec.type, current?.text, text);
-
-  if (outboxEnabled && (spec.origin ?? 'local') === 'local') {
-    await recordOutbox(db, spec, seq, versionId, now);
-  }
-
-  const created = !live && spec.kind !== 'delete';
-  return {
-    type: spec.type,
-    id: spec.id,
-    versionId,
-    ts,
-    lastUpdated,
-    resource,
-    created,
-    noop: false,
-    op: spec.kind === 'delete' ? 'delete' : created ? 'create' : 'update',
-    origin: spec.origin ?? 'local',
-  };
+export async function applyWrite(db: StoreDatabase, spec: WriteSpec, now: number, outboxEnabled: boolean): Promise<WriteResult> {
+  const [result] = await applyWrites(db, [spec], now, outboxEnabled);
+  return result!;
 }
 
 export function checkPreconditions(spec: WriteSpec, current: ResourceRow | undefined, live: boolean): void {
@@ -191,43 +126,6 @@ export async function updateTextStats(db: StoreDatabase, type: string, before: R
     stats.length += (next?.length ?? 0) - (old?.length ?? 0);
     await db.textStats.put(stats);
   }
-}
-
-/**
- * Squashes this change into the resource's single outbox row (design.md, "Sync protocol"): a create stays a
- * create through later updates; a create deleted before it was ever sent leaves nothing to send.
- */
-async function recordOutbox(
-  db: StoreDatabase,
-  spec: WriteSpec,
-  seq: number,
-  localVersion: number,
-  now: number,
-): Promise<void> {
-  const pending = await db.outbox.get([spec.type, spec.id]);
-  const remote = await db.remote.get([spec.type, spec.id]);
-  // The server knows the resource when it confirmed a version of it that was not a deletion.
-  const serverKnows = remote !== undefined && !remote.deleted;
-  const op = squash(pending, spec.kind, !serverKnows);
-  if (op === undefined) {
-    await db.outbox.delete([spec.type, spec.id]);
-    return;
-  }
-  const baseVersion = pending?.baseVersion ?? (serverKnows ? remote.version : undefined);
-  const row: OutboxRow = {
-    type: spec.type,
-    id: spec.id,
-    op,
-    seq,
-    localVersion,
-    firstChangedAt: pending?.firstChangedAt ?? now,
-    ...(baseVersion !== undefined ? { baseVersion } : {}),
-    ...(pending?.sentAt !== undefined ? { sentAt: pending.sentAt } : {}),
-    // An open conflict keeps holding the change; a new edit retries a dead letter.
-    ...(pending?.hold === 'conflict' ? { hold: 'conflict' as const } : {}),
-  };
-  if (pending?.hold === 'dead') await db.deadLetters.delete([spec.type, spec.id]);
-  await db.outbox.put(row);
 }
 
 /**
