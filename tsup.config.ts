@@ -2,7 +2,8 @@ import { defineConfig } from 'tsup';
 
 export default defineConfig([
   {
-    entry: { index: 'src/index.ts' },
+    // `server` is the Node-only subpath `fhir-offline-store/server`; the main entry stays browser-safe.
+    entry: { index: 'src/index.ts', server: 'src/server/index.ts' },
     format: ['esm', 'cjs'],
     dts: true,
     sourcemap: true,
