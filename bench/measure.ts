@@ -9,6 +9,13 @@ import { performance } from 'node:perf_hooks';
 
 export const now = (): number => performance.now();
 
+const gc = (globalThis as { gc?: (o?: { type: 'minor' | 'major' }) => void }).gc;
+/**
+ * A scavenge before each timed run (with --expose-gc), so that no run pays for garbage another one left in the
+ * young generation: queries of a few ms are otherwise dominated by whose turn the GC lands on.
+ */
+const settle = (): void => gc?.({ type: 'minor' });
+
 export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
@@ -16,23 +23,72 @@ export function median(xs: number[]): number {
 }
 
 /**
- * Times `fn`: one warm-up run, then at least `minRuns` runs and more until `maxRuns` or `budgetMs` of
- * measured time. Returns the median and every run.
+ * Times `fn`: a warm-up run (unless `warmMs` gives the time of one already made), then at least `minRuns` runs
+ * and more until `maxRuns` or `budgetMs` of measured time. A run slower than a second cuts the runs to three;
+ * a warm-up slower than `singleAboveMs` is taken as the only run (a query that slow is reported, not refined).
  */
-export async function timeRuns(fn: () => Promise<unknown>, opts: { minRuns?: number; maxRuns?: number; budgetMs?: number } = {}): Promise<{ median: number; runs: number[] }> {
-  const { minRuns = 5, maxRuns = 15, budgetMs = 5_000 } = opts;
-  await fn();
+export async function timeRuns(
+  fn: () => Promise<unknown>,
+  opts: { minRuns?: number; maxRuns?: number; budgetMs?: number; warmMs?: number; singleAboveMs?: number } = {},
+): Promise<{ median: number; runs: number[] }> {
+  const { maxRuns = 15, budgetMs = 5_000, singleAboveMs = 20_000 } = opts;
+  let { minRuns = 5 } = opts;
+  let warm = opts.warmMs;
+  if (warm === undefined) {
+    const w = now();
+    await fn();
+    warm = now() - w;
+  }
+  if (warm > singleAboveMs) return { median: warm, runs: [warm] };
+  if (warm > 1_000) minRuns = Math.min(minRuns, 3);
   const runs: number[] = [];
   let spent = 0;
   while (runs.length < minRuns || (runs.length < maxRuns && spent < budgetMs)) {
+    settle();
     const t = now();
     await fn();
     const d = now() - t;
     runs.push(d);
     spent += d;
-    if (runs.length >= minRuns && spent > budgetMs * 4) break; // a very slow query: do not run it forever
+    if (runs.length >= minRuns && spent > budgetMs * 4) break;
   }
   return { median: median(runs), runs };
+}
+
+/**
+ * Times two functions alternately (a, b, a, b, …) so that both see the same machine noise (other processes,
+ * GC pressure): one warm-up each (a's may be given as `warmMs`), then runs until both have `minRuns` and either
+ * `maxRuns` or `budgetMs` of measured time. An `a` slower than `singleAboveMs` is measured once (its warm-up).
+ */
+export async function timePair(
+  a: () => Promise<unknown>,
+  b: () => Promise<unknown>,
+  opts: { minRuns?: number; maxRuns?: number; budgetMs?: number; warmMs?: number; singleAboveMs?: number } = {},
+): Promise<{ a: { median: number; runs: number[] }; b: { median: number; runs: number[] } }> {
+  const { maxRuns = 15, budgetMs = 6_000, singleAboveMs = 20_000 } = opts;
+  let { minRuns = 7 } = opts;
+  const time = async (f: () => Promise<unknown>): Promise<number> => {
+    settle();
+    const t = now();
+    await f();
+    return now() - t;
+  };
+  const warmA = opts.warmMs ?? (await time(a));
+  await time(b);
+  if (warmA > singleAboveMs) return { a: { median: warmA, runs: [warmA] }, b: await timeRuns(b, { warmMs: 0 }) };
+  if (warmA > 1_000) minRuns = Math.min(minRuns, 3);
+  const ra: number[] = [];
+  const rb: number[] = [];
+  let spent = 0;
+  while (ra.length < minRuns || (ra.length < maxRuns && spent < budgetMs)) {
+    const x = await time(a);
+    const y = await time(b);
+    ra.push(x);
+    rb.push(y);
+    spent += x + y;
+    if (ra.length >= minRuns && spent > budgetMs * 4) break;
+  }
+  return { a: { median: median(ra), runs: ra }, b: { median: median(rb), runs: rb } };
 }
 
 /** Samples rss and heapUsed every `everyMs`, keeping the maxima. */

@@ -34,11 +34,23 @@ export interface QueryResult {
   selective: boolean;
   readsEverything: boolean;
   target?: number;
+  /** A suggested fix, measured with raw Dexie on the same rows. */
+  fix?: { label: string; ms: number; rows: number };
+}
+
+export interface ChunkTimes {
+  first: number;
+  median: number;
+  last: number;
 }
 
 export interface BenchResult {
   date: string;
   commit: string;
+  /** `default`, or `no-observability`: Dexie's Observability middleware removed from both databases (BENCH_NO_OBSERVABILITY=1). */
+  variant: 'default' | 'no-observability';
+  /** Storage layout measured (bench/layout.ts); absent in results from before the field existed: index tables. */
+  layout?: string;
   machine: { cpus: number; cpuModel: string; memGiB: number; node: string; platform: string };
   versions: { dexie: string; fakeIndexedDb: string };
   scale: number;
@@ -50,13 +62,22 @@ export interface BenchResult {
   tableRows: Record<string, number>;
   writes: WriteResult[];
   queries: QueryResult[];
+  /** Queries left out of this run (BENCH_SKIP). */
+  skipped?: string[];
   peakRssBytes: number;
   peakHeapBytes: number;
+  /** Heap retained by the store alone after loading (baseline deleted, after GC), when run with --expose-gc. */
+  storeHeapBytes?: number;
+  /** Heap after GC with the store and the baseline database both loaded. */
+  bothHeapBytes?: number;
   wallSeconds: number;
-  chunkMsMedian: number;
-  chunkMsFirst: number;
-  chunkMsLast: number;
+  /** Median over the Bundles of store time / raw time for the same rows. */
+  chunkRatioMedian?: number;
+  chunkMs: { store: ChunkTimes; raw: ChunkTimes };
 }
+
+const title = (r: BenchResult): string =>
+  `${n(r.selections)} ImagingSelections (scale ${r.scale}), commit ${r.commit}${r.variant === 'no-observability' ? ", experiment: without Dexie's Observability middleware" : ''}`;
 
 const n = (x: number): string => x.toLocaleString('en');
 const ms = (x: number): string => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
@@ -66,12 +87,12 @@ const verdict = (r: number, target: number): string => (r <= target ? `met (≤ 
 
 function section(r: BenchResult): string {
   const lines: string[] = [];
-  lines.push(`## ${n(r.selections)} ImagingSelections (scale ${r.scale})`);
+  lines.push(`## ${title(r)}`);
   lines.push('');
   lines.push(
     `Run ${r.date.slice(0, 16).replace('T', ' ')} UTC at commit ${r.commit}; ${r.machine.cpus} × ${r.machine.cpuModel}, ${r.machine.memGiB} GiB, node ${r.machine.node}, ` +
       `${r.machine.platform}; dexie ${r.versions.dexie}, fake-indexeddb ${r.versions.fakeIndexedDb}. ` +
-      `${n(r.selections)} ImagingSelections over ${n(r.patients)} Patients, transaction Bundles of ${n(r.chunk)}, ${n(r.sample)} written one by one; whole run ${n(Math.round(r.wallSeconds))} s.`,
+      `Storage layout: ${r.layout ?? 'index tables (searchIndex, postings)'}. ${n(r.selections)} ImagingSelections over ${n(r.patients)} Patients, transaction Bundles of ${n(r.chunk)}, ${n(r.sample)} written one by one; whole run ${n(Math.round(r.wallSeconds))} s.`,
   );
   lines.push('');
   lines.push('### Writes (per resource, indexing included)');
@@ -86,7 +107,8 @@ function section(r: BenchResult): string {
   lines.push(
     `Rows per ImagingSelection: ${Object.entries(r.rowsPerSelection)
       .map(([k, v]) => `${k} ${v.toFixed(1)}`)
-      .join(', ')}. Bulk chunk time: first ${ms(r.chunkMsFirst)} ms, median ${ms(r.chunkMsMedian)} ms, last ${ms(r.chunkMsLast)} ms. ` +
+      .join(', ')} (+ text statistics). ${r.chunkRatioMedian !== undefined ? `Median per-Bundle ratio store/raw: ${r.chunkRatioMedian.toFixed(2)}x. ` : ''}Time per Bundle of ${n(r.chunk)}, store / raw: first ${ms(r.chunkMs.store.first)} / ${ms(r.chunkMs.raw.first)} ms, ` +
+      `median ${ms(r.chunkMs.store.median)} / ${ms(r.chunkMs.raw.median)} ms, last ${ms(r.chunkMs.store.last)} / ${ms(r.chunkMs.raw.last)} ms. ` +
       `Table sizes after loading: ${Object.entries(r.tableRows)
         .map(([k, v]) => `${k} ${n(v)}`)
         .join(', ')}.`,
@@ -103,8 +125,20 @@ function section(r: BenchResult): string {
       `| ${q.name}<br>\`${q.query}\` | ${ms(q.storeMs)} | ${ms(q.rawMs)} | ${ratio.toFixed(2)}x | ${n(q.matched)} (${((q.matched / q.tableRows) * 100).toFixed(2)}%) | ${n(q.rowsRead)} of ${n(q.tableRows)} | ${n(q.keysRead)} | ${q.selective ? 'yes' : 'no'} | ${all} | ${q.target ? verdict(ratio, q.target) : ''} |`,
     );
   }
+  if (r.skipped?.length) {
+    lines.push('');
+    lines.push(`Not run at this scale (BENCH_SKIP): ${r.skipped.join('; ')}.`);
+  }
+  for (const q of r.queries.filter((x) => x.fix)) {
+    lines.push('');
+    lines.push(`Suggested fix for “${q.name}”, measured with raw Dexie on the same rows: ${q.fix!.label}: ${ms(q.fix!.ms)} ms (${n(q.fix!.rows)} rows).`);
+  }
   lines.push('');
-  lines.push(`Peak memory (sampled every 200 ms, store and baseline databases both in memory): rss ${mib(r.peakRssBytes)}, heapUsed ${mib(r.peakHeapBytes)}.`);
+  lines.push(
+    `Peak memory (sampled every 200 ms, store and baseline databases both in memory): rss ${mib(r.peakRssBytes)}, heapUsed ${mib(r.peakHeapBytes)}.` +
+      (r.bothHeapBytes !== undefined ? ` Heap after GC with both databases: ${mib(r.bothHeapBytes)}.` : '') +
+      (r.storeHeapBytes !== undefined ? ` Heap retained by the store alone after loading (baseline database deleted, after GC): ${mib(r.storeHeapBytes)}.` : ''),
+  );
   lines.push('');
   return lines.join('\n');
 }
@@ -116,7 +150,7 @@ function targets(r: BenchResult): string {
   const tokenRatio = token.storeMs / token.rawMs;
   const bulkRatio = bulk.storeMs / bulk.rawMs;
   return [
-    `| target (scale ${r.scale}, ${n(r.selections)}) | measured | verdict |`,
+    `| target (${title(r)}) | measured | verdict |`,
     '|---|---|---|',
     `| token search returning ~50 rows within 2x raw \`where().equals()\` | ${ms(token.storeMs)} ms vs ${ms(token.rawMs)} ms = ${tokenRatio.toFixed(2)}x | ${tokenRatio <= 2 ? 'met' : '**missed**'} |`,
     `| bulk load (transaction Bundle) within 1.5x raw Dexie writing the same rows | ${us(bulk.storeMs, bulk.count)} µs vs ${us(bulk.rawMs, bulk.count)} µs per resource = ${bulkRatio.toFixed(2)}x | ${bulkRatio <= 1.5 ? 'met' : '**missed**'} |`,
@@ -125,7 +159,9 @@ function targets(r: BenchResult): string {
   ].join('\n');
 }
 
-export function renderDocs(results: BenchResult[]): string {
+export function renderDocs(all: BenchResult[]): string {
+  // Largest scale first; the default variant before experiments.
+  const results = [...all].sort((a, b) => b.scale - a.scale || (a.variant === 'default' ? -1 : 1));
   const analysisFile = new URL('./analysis.md', import.meta.url);
   const analysis = existsSync(analysisFile) ? readFileSync(analysisFile, 'utf8').trim() : '';
   const out: string[] = [];
@@ -144,13 +180,17 @@ export function renderDocs(results: BenchResult[]): string {
   out.push('## How to run');
   out.push('');
   out.push('```sh');
-  out.push('npm run bench                   # 100,000 ImagingSelections over 5,000 Patients');
-  out.push('BENCH_SCALE=0.1 npm run bench   # 10,000 over 500, about a minute');
+  out.push('npm run bench                              # scale 0.1: 10,000 ImagingSelections over 500 Patients, ~4.5 min, ~2 GB heap');
+  out.push('BENCH_SCALE=1 BENCH_SKIP=sort npm run bench   # 100,000 over 5,000 without the two _sort pages: ~18 min, ~10 GB heap');
+  out.push('BENCH_NO_OBSERVABILITY=1 npm run bench     # experiment: without Dexie\'s Observability middleware');
+  out.push('node --import tsx bench/render-docs.ts    # rebuild this page from the saved results');
   out.push('```');
   out.push('');
   out.push(
     'Other knobs: `BENCH_CHUNK` (resources per transaction Bundle, default 1000), `BENCH_SAMPLE` (resources written ' +
-      'one by one, default 2% of the selections, 200…2,000), `BENCH_DOCS=0` (do not rewrite this page). Each run saves ' +
+      'one by one, default 2% of the selections, 200…2,000), `BENCH_SKIP` (leave out queries by a word of their name), ' +
+      '`BENCH_COMMIT` (name the code measured when it is not a git checkout), `BENCH_DOCS=0` (do not rewrite this page). ' +
+      'The full 100,000 run with the `_sort` pages does not finish in reasonable time at present (see below). Each run saves ' +
       '`bench/results/scale-<scale>.json` and rebuilds this page from every saved scale. The data generator ' +
       '(`bench/generate.ts`) is seeded: ~2.2 KB ImagingSelections with 3 instances, a unique DICOM UID identifier and an ' +
       'accession number shared by exactly 50 selections, one of 20 DICOM codes, `issued` uniform over 2023–2024, ' +
