@@ -180,8 +180,8 @@ export function renderDocs(all: BenchResult[]): string {
   out.push('## How to run');
   out.push('');
   out.push('```sh');
-  out.push('npm run bench                              # scale 0.1: 10,000 ImagingSelections over 500 Patients, ~4.5 min, ~2 GB heap');
-  out.push('BENCH_SCALE=1 BENCH_SKIP=sort npm run bench   # 100,000 over 5,000 without the two _sort pages: ~18 min, ~10 GB heap');
+  out.push('npm run bench                              # scale 1: 100,000 ImagingSelections over 5,000 Patients, ~13 min, ~10 GB heap');
+  out.push('BENCH_SCALE=0.1 npm run bench              # 10,000 over 500: ~1 min, ~2 GB heap');
   out.push('BENCH_NO_OBSERVABILITY=1 npm run bench     # experiment: without Dexie\'s Observability middleware');
   out.push('node --import tsx bench/render-docs.ts    # rebuild this page from the saved results');
   out.push('```');

@@ -3,7 +3,7 @@
  * writes and searches beside a raw-Dexie baseline that writes and reads the same rows in the same run.
  *
  * Environment:
- * - `BENCH_SCALE` (default 0.1): 1 = 100,000 ImagingSelections over 5,000 Patients; 0.1 = 10,000 over 500, about
+ * - `BENCH_SCALE` (default 1): 1 = 100,000 ImagingSelections over 5,000 Patients; 0.1 = 10,000 over 500, about
  *   4.5 minutes on a 2-core machine, 3.5 of them in the two `_sort` pages, which are quadratic in fake-indexeddb at
  *   present (docs/benchmarks.md). `BENCH_SCALE=1 BENCH_SKIP=sort` takes about 18 minutes and a 10 GB heap.
  * - `BENCH_NO_OBSERVABILITY=1`: experiment, Dexie's Observability middleware removed from both databases.
@@ -32,7 +32,7 @@ import { countReads, fmtMiB, fmtMs, MemorySampler, median, now, ratio, ReadCount
 import { renderDocs, type BenchResult, type QueryResult, type WriteResult } from './report.js';
 
 const IS = 'ImagingSelection';
-const SCALE = Number(process.env.BENCH_SCALE ?? '0.1');
+const SCALE = Number(process.env.BENCH_SCALE ?? '1');
 if (!(SCALE > 0)) throw new Error(`BENCH_SCALE must be a positive number, got ${process.env.BENCH_SCALE}`);
 const N = Math.round(100_000 * SCALE);
 const P = Math.max(20, Math.round(5_000 * SCALE));
