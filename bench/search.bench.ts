@@ -3,9 +3,9 @@
  * writes and searches beside a raw-Dexie baseline that writes and reads the same rows in the same run.
  *
  * Environment:
- * - `BENCH_SCALE` (default 1): 1 = 100,000 ImagingSelections over 5,000 Patients; 0.1 = 10,000 over 500, about
- *   4.5 minutes on a 2-core machine, 3.5 of them in the two `_sort` pages, which are quadratic in fake-indexeddb at
- *   present (docs/benchmarks.md). `BENCH_SCALE=1 BENCH_SKIP=sort` takes about 18 minutes and a 10 GB heap.
+ * - `BENCH_SCALE` (default 1): 1 = 100,000 ImagingSelections over 5,000 Patients, about 13 minutes and a 10 GB
+ *   heap on a 2-core machine (the store's and the baseline's databases are both in memory); 0.1 = 10,000 over 500,
+ *   about a minute.
  * - `BENCH_NO_OBSERVABILITY=1`: experiment, Dexie's Observability middleware removed from both databases.
  * - `BENCH_SKIP=sort`: leave out the queries whose name contains one of these words (comma-separated).
  * - `BENCH_CHUNK` (default 1000): resources per transaction Bundle (and per raw transaction).
