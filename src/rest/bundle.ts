@@ -170,17 +170,7 @@ async function planTransaction(outer: EngineContext, entries: BundleEntry[], pre
   }
   for (const req of requests) if (req.body !== undefined && req.contentType === 'application/fhir+json') req.body = rewriteReferences(req.body, links);
 
-  // 3. A resource may be touched once per transaction.
-  const identities = new Map<string, number>();
-  for (const [i, req] of requests.entries()) {
-    if (req.method === 'GET' || req.method === 'HEAD') continue;
-    const identity = req.method === 'POST' ? links.get(entries[i]!.fullUrl ?? '') ?? `#${i}` : req.path.slice(0, 2).join('/') + (req.hasQuery ? `?${req.query.map((q) => q.join('=')).join('&')}` : '');
-    const other = identities.get(identity);
-    if (other !== undefined) throw badRequest(`Bundle.entry[${other}] and Bundle.entry[${i}] both change ${identity}`, [`Bundle.entry[${i}]`]);
-    identities.set(identity, i);
-  }
-
-  // 4. Plan the writes in the R5 processing order; reads run inside the transaction, after the writes.
+  // 3. Plan the writes in the R5 processing order; reads run inside the transaction, after the writes.
   const order = requests.map((_, i) => i).sort((a, b) => (ORDER[requests[a]!.method] ?? 9) - (ORDER[requests[b]!.method] ?? 9) || a - b);
   const plans: { index: number; planned: Planned<Outcome> }[] = [];
   const reads: { index: number; route: Extract<Route, { kind: 'read' }> }[] = [];
