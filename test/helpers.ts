@@ -22,6 +22,19 @@ export function example(id: string): ImagingSelection {
   return structuredClone(found);
 }
 
+/** Freezes a value and everything in it, so a test proves its input was not mutated. */
+export function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object') {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/** An official example by file name suffix (e.g. `2d-image-region-selection`), deep-frozen. */
+export const frozenExample = (name: string): ImagingSelection =>
+  deepFreeze(JSON.parse(readFileSync(new URL(`ImagingSelection-example-${name}.json`, EXAMPLES_DIR), 'utf8')) as ImagingSelection);
+
 /** A store on its own fresh in-memory IndexedDB, with a stepping clock and sequential ids. */
 export function openTestStore(options: StoreOptions = {}): Promise<Store> {
   return openStore({

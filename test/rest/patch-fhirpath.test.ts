@@ -1,24 +1,13 @@
-import { readFileSync } from 'node:fs';
 import type { ImagingSelection, Parameters, ParametersParameter, Resource } from 'fhir/r5';
 import { describe, expect, it } from 'vitest';
+import { deepFreeze, frozenExample } from '../helpers.js';
 import { FhirError } from '../../src/errors/fhir-error.js';
 import { applyFhirPathPatch, isFhirPathPatch } from '../../src/rest/patch/index.js';
 
 // ---------------------------------------------------------------------------------------------------------
 // Fixtures: the official R5 ImagingSelection examples, deep-frozen so any mutation of an input throws.
 
-const example = (name: string): ImagingSelection =>
-  deepFreeze(
-    JSON.parse(readFileSync(new URL(`../../../shared/fhir/examples/ImagingSelection-example-${name}.json`, import.meta.url), 'utf8')),
-  );
-
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object') {
-    for (const v of Object.values(value)) deepFreeze(v);
-    Object.freeze(value);
-  }
-  return value;
-}
+const example = frozenExample;
 
 /** 2D region: one identifier (urn:dicom:uid), one instance with imageRegion2D[0].coordinate (8 decimals). */
 const region2d = example('2d-image-region-selection');

@@ -1,22 +1,11 @@
-import { readFileSync } from 'node:fs';
 import type { ImagingSelection, Resource } from 'fhir/r5';
 import { describe, expect, it } from 'vitest';
+import { deepFreeze, frozenExample } from '../helpers.js';
 import { FhirError } from '../../src/errors/fhir-error.js';
 import { applyJsonPatch } from '../../src/rest/patch/index.js';
 
 // Official R5 examples, deep-frozen so that any mutation of an input throws.
-const example = (name: string): ImagingSelection =>
-  deepFreeze(
-    JSON.parse(readFileSync(new URL(`../../../shared/fhir/examples/ImagingSelection-example-${name}.json`, import.meta.url), 'utf8')),
-  );
-
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object') {
-    for (const v of Object.values(value)) deepFreeze(v);
-    Object.freeze(value);
-  }
-  return value;
-}
+const example = frozenExample;
 
 /** One identifier, one instance with imageRegion2D. */
 const region2d = example('2d-image-region-selection');
