@@ -50,6 +50,8 @@ export type SearchParams = string | [string, string][] | Record<string, string |
 export interface StoreChange {
   type: string;
   id: string;
+  /** Set when a local id was replaced by the id a server assigned (`push: 'post'`): the resource is now `id`. */
+  previousId?: string;
   versionId: number;
   op: OutboxOp;
   /** `local` for a write of this store's app, `remote` for one pulled from a server. */
@@ -147,6 +149,8 @@ class FhirStore implements Store {
         if (failure) return { error: failure.issues.map((i) => `${i.expression.join(', ')}: ${i.diagnostics}`).join('; ') };
         return { resource, ...indexResource(resource, this.ctx.registry, { baseUrl: this.ctx.baseUrl, timeZone: this.ctx.timeZone }) };
       },
+      referenceParameters: (type) => [...this.ctx.registry.forType(type).values()].filter((p) => p.type === 'reference').map((p) => p.code),
+      baseUrl: this.ctx.baseUrl,
       onCommit: this.ctx.onCommit,
     };
     return new Replication(sync, options, this.changes$);
@@ -315,7 +319,7 @@ export async function openStore(options: StoreOptions = {}): Promise<Store> {
     terminology,
     whenIndexed: () => indexing.idle(),
     onCommit: (results: WriteResult[]) => {
-      for (const r of results) changes.next({ type: r.type, id: r.id, versionId: r.versionId, op: r.op, origin: r.origin });
+      for (const r of results) changes.next({ type: r.type, id: r.id, versionId: r.versionId, op: r.op, origin: r.origin, ...(r.previousId ? { previousId: r.previousId } : {}) });
     },
   };
   return new FhirStore(db, ctx, indexing, changes);

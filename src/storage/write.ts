@@ -46,6 +46,8 @@ export interface WriteSpec {
 export interface WriteResult {
   type: string;
   id: string;
+  /** Set when the resource was renamed to this id (a local id replaced by the one a server assigned). */
+  previousId?: string;
   versionId: number;
   ts: number;
   lastUpdated: string;
@@ -64,6 +66,7 @@ export interface WriteResult {
 export interface CommittedChange {
   type: string;
   id: string;
+  previousId?: string;
   versionId: number;
   op: OutboxOp;
   origin: ChangeOrigin;

@@ -10,6 +10,10 @@ export interface SyncContext {
   clock: Clock;
   /** Validates and indexes a resource received from the server; undefined (and reported) when invalid. */
   prepare: (resource: Resource) => PreparedResource | { error: string };
+  /** Codes of the reference search parameters of a type (to find what refers to a resource by index). */
+  referenceParameters: (type: string) => Iterable<string>;
+  /** The store's own base URL: absolute references on it are local references. */
+  baseUrl?: string;
   /** Tells observers (`changes$`, `watch`) what a transaction committed. */
   onCommit: (results: WriteResult[]) => void;
 }

@@ -25,7 +25,10 @@ export interface ReplicationOptions {
   headers?: Record<string, string>;
   /** Headers that authorise a request (bearer tokens); kept in memory only, asked again after a 401/403. */
   authorize?: () => Promise<Record<string, string>>;
-  /** `put` (client ids, idempotent; the default) or `transaction` (one transaction Bundle per batch). `post` is not implemented yet. */
+  /**
+   * `put` (client ids, idempotent; the default), `post` (the server assigns the ids of creates: the local
+   * resource takes it, and references to it are rewritten) or `transaction` (one transaction Bundle per batch).
+   */
   push?: 'put' | 'post' | 'transaction';
   /** Changes per push batch and entries per pulled page (default 100). */
   batchSize?: number;

@@ -8,11 +8,13 @@ import type { SyncContext } from './context.js';
 import { decide, InvalidRemoteResource } from './decide.js';
 import { AuthorizationError, RetryableError } from './errors.js';
 import { sameContent } from './merge.js';
+import { adoptServerId, carriesLocalIdentifier, idFromLocation, localIdentifierQuery, withLocalIdentifier } from './server-ids.js';
 import type { ConflictPolicy } from './options.js';
 
 /** What one push pass did. */
 export interface PushReport {
-  pushed: { type: string; id: string; op: string; version?: string }[];
+  /** `localId`: the id the resource had before the server assigned `id` (`push: 'post'`). */
+  pushed: { type: string; id: string; localId?: string; op: string; version?: string }[];
   conflicts: { type: string; id: string; open: boolean }[];
   failed: { type: string; id: string; status: number }[];
 }
@@ -85,7 +87,7 @@ export async function pushAll(
   policy: ConflictPolicy,
   batchSize: number,
   report: PushReport,
-  mode: 'put' | 'transaction' = 'put',
+  mode: PushMode = 'put',
 ): Promise<void> {
   const seen = new Set<string>();
   for (;;) {
@@ -95,7 +97,7 @@ export async function pushAll(
     const ordered = await dependencyOrder(ctx, rows);
     for (const row of ordered) seen.add(`${row.type}/${row.id}/${row.seq}`);
     if (mode === 'transaction') await pushTransaction(ctx, client, policy, ordered, report);
-    else for (const row of ordered) await pushOne(ctx, client, policy, row, report);
+    else for (const row of ordered) await pushOne(ctx, client, policy, row, report, mode);
   }
 }
 
@@ -133,7 +135,7 @@ async function pushTransaction(ctx: SyncContext, client: FhirClient, policy: Con
   if (isRetryable(res.status)) throw new RetryableError(`transaction: the server answered ${res.status}`, retryAfterMs(res, Date.now()));
   const answered = (res.body as { entry?: { response?: { status?: string; etag?: string; lastModified?: string } }[] } | undefined)?.entry;
   if (res.status !== 200 || !answered || answered.length !== rows.length) {
-    for (const row of rows) await pushOne(ctx, client, policy, row, report);
+    for (const row of rows) await pushOne(ctx, client, policy, row, report, 'transaction');
     return;
   }
   for (const [i, row] of rows.entries()) {
@@ -144,7 +146,7 @@ async function pushTransaction(ctx: SyncContext, client: FhirClient, policy: Con
       await acknowledge(ctx.db, row, status >= 300 ? undefined : version, r?.lastModified);
       report.pushed.push({ type: row.type, id: row.id, op: row.op, ...(version ? { version } : {}) });
     } else {
-      await pushOne(ctx, client, policy, row, report);
+      await pushOne(ctx, client, policy, row, report, 'transaction');
     }
   }
 }
@@ -160,27 +162,65 @@ function withoutServerMeta(resource: Resource): Resource {
   return body;
 }
 
-async function send(client: FhirClient, row: OutboxRow, resource: Resource | undefined): Promise<{ res: RemoteResponse; ifMatch: boolean }> {
-  const ifMatch = row.baseVersion !== undefined && row.op !== 'create';
-  const headers: Record<string, string> = ifMatch ? { 'If-Match': formatEtag(row.baseVersion!) } : {};
-  const path = `${row.type}/${row.id}`;
-  if (row.op === 'delete') return { res: await client.request('DELETE', path, undefined, headers), ifMatch };
-  return { res: await client.request('PUT', path, resource ? withoutServerMeta(resource) : undefined, headers), ifMatch };
+/** How a push sends one outbox row: `put` (and `transaction`'s fallback) by client id, `post` lets the server name creates. */
+export type PushMode = 'put' | 'post' | 'transaction';
+
+interface PlannedRequest {
+  method: 'PUT' | 'POST' | 'DELETE';
+  path: string;
+  body?: Resource;
+  headers: Record<string, string>;
+  /** True when the request carried `If-Match`: a 409/412 then means a conflict. */
+  ifMatch: boolean;
 }
 
-async function pushOne(ctx: SyncContext, client: FhirClient, policy: ConflictPolicy, row: OutboxRow, report: PushReport): Promise<void> {
-  const current = await ctx.db.resources.get([row.type, row.id]);
-  const local = current?.deleted === 0 ? current.resource : undefined;
-  let attempt = await trySend(client, row, local);
-  if (attempt.res.status === 401 || attempt.res.status === 403) {
-    client.reauthorize();
-    attempt = await trySend(client, row, local);
-    if (attempt.res.status === 401 || attempt.res.status === 403) throw new AuthorizationError(`${row.type}/${row.id}: the server answered ${attempt.res.status}`);
+/**
+ * The request that replays one outbox row. In `post` mode a create is a POST carrying the identifier of its
+ * local id with `If-None-Exist` on it (a retry finds what a lost answer created), and the delete of a create
+ * the server may hold under an unknown id is a conditional delete on that identifier.
+ * @see https://hl7.org/fhir/R5/http.html#ccreate
+ */
+function requestFor(row: OutboxRow, local: Resource | undefined, mode: PushMode): PlannedRequest {
+  const ifMatch = row.baseVersion !== undefined && row.op !== 'create';
+  const headers: Record<string, string> = ifMatch ? { 'If-Match': formatEtag(row.baseVersion!) } : {};
+  if (mode === 'post' && row.op === 'create' && local) {
+    const { id: _id, ...body } = withLocalIdentifier(withoutServerMeta(local), row.id) as Resource & { id?: string };
+    if (carriesLocalIdentifier(row.type)) headers['If-None-Exist'] = localIdentifierQuery(row.id);
+    return { method: 'POST', path: row.type, body: body as Resource, headers, ifMatch: false };
   }
-  const { res, ifMatch } = attempt;
+  if (mode === 'post' && row.op === 'delete' && row.baseVersion === undefined && carriesLocalIdentifier(row.type)) {
+    return { method: 'DELETE', path: `${row.type}?${localIdentifierQuery(row.id)}`, headers, ifMatch: false };
+  }
+  const path = `${row.type}/${row.id}`;
+  if (row.op === 'delete') return { method: 'DELETE', path, headers, ifMatch };
+  return { method: 'PUT', path, ...(local ? { body: withoutServerMeta(local) } : {}), headers, ifMatch };
+}
+
+async function pushOne(ctx: SyncContext, client: FhirClient, policy: ConflictPolicy, sent: OutboxRow, report: PushReport, mode: PushMode): Promise<void> {
+  // The row and the content are read together, so the sequence number acknowledged is that of what was sent.
+  const [row, current] = await ctx.db.transaction('r', [ctx.db.outbox, ctx.db.resources], () =>
+    Promise.all([ctx.db.outbox.get([sent.type, sent.id]), ctx.db.resources.get([sent.type, sent.id])]),
+  );
+  if (!row || row.hold !== undefined) return; // acknowledged meanwhile, or now held by a conflict
+  const local = current?.deleted === 0 ? current.resource : undefined;
+  const request = requestFor(row, local, mode);
+  let res = await trySend(client, request);
+  if (res.status === 401 || res.status === 403) {
+    client.reauthorize();
+    res = await trySend(client, request);
+    if (res.status === 401 || res.status === 403) throw new AuthorizationError(`${row.type}/${row.id}: the server answered ${res.status}`);
+  }
   const lastUpdated = (res.body as Resource | undefined)?.meta?.lastUpdated;
-  if (res.status >= 200 && res.status < 300) {
+  if (res.status >= 200 && res.status < 300 && request.method === 'POST') {
+    const serverId = idFromLocation(res.headers.get('location') ?? res.headers.get('content-location'), row.type) ?? (res.body as Resource | undefined)?.id;
+    if (!serverId) throw new RetryableError(`POST ${row.type}: the server answered ${res.status} without naming the new resource`);
     const version = versionOf(res);
+    await adoptServerId(ctx, row, serverId, version, lastUpdated);
+    report.pushed.push({ type: row.type, id: serverId, localId: row.id, op: row.op, ...(version ? { version } : {}) });
+    return;
+  }
+  if (res.status >= 200 && res.status < 300) {
+    const version = request.method === 'DELETE' && request.path.includes('?') ? undefined : versionOf(res);
     await acknowledge(ctx.db, row, version, lastUpdated);
     report.pushed.push({ type: row.type, id: row.id, op: row.op, ...(version ? { version } : {}) });
     return;
@@ -191,18 +231,18 @@ async function pushOne(ctx: SyncContext, client: FhirClient, policy: ConflictPol
     return;
   }
   if (isRetryable(res.status)) throw new RetryableError(`${row.type}/${row.id}: the server answered ${res.status}`, retryAfterMs(res, Date.now()));
-  if ((res.status === 409 || res.status === 412) && ifMatch) {
+  if ((res.status === 409 || res.status === 412) && request.ifMatch) {
     await reconcile(ctx, client, policy, row, local, report);
     return;
   }
-  // 400, 405 (advise push: 'post'), 409 without If-Match (e.g. referential integrity), 413, 422 …
+  // 400, 405 (advise push: 'post'), 409 without If-Match (e.g. referential integrity), 412 (If-None-Exist matched several), 422 …
   await deadLetter(ctx.db, row, res.status, res.body, ctx.clock().getTime());
   report.failed.push({ type: row.type, id: row.id, status: res.status });
 }
 
-async function trySend(client: FhirClient, row: OutboxRow, local: Resource | undefined): Promise<{ res: RemoteResponse; ifMatch: boolean }> {
+async function trySend(client: FhirClient, r: PlannedRequest): Promise<RemoteResponse> {
   try {
-    return await send(client, row, local);
+    return await client.request(r.method, r.path, r.body, r.headers);
   } catch (e) {
     if (e instanceof NetworkError) throw new RetryableError(e.message);
     throw e;

@@ -76,7 +76,6 @@ export class Replication {
     private readonly options: ReplicationOptions,
     localChanges$: Observable<{ origin: string }>,
   ) {
-    if (options.push === 'post') throw new TypeError("push mode 'post' is not implemented yet; use 'put' or 'transaction'");
     this.client = new FhirClient({
       baseUrl: options.baseUrl,
       ...(options.fetch ? { fetch: options.fetch } : {}),
@@ -155,7 +154,7 @@ export class Replication {
     const push: PushReport = { pushed: [], conflicts: [], failed: [] };
     this.state$.next('pushing');
     this.progress$.next({ phase: 'push', pushed: 0, pulled: 0 });
-    const mode = this.options.push === 'transaction' ? 'transaction' : 'put';
+    const mode = this.options.push ?? 'put';
     await pushAll(this.ctx, this.client, policy, batch, push, mode);
     const pull: PullReport = { pulled: 0, conflicts: [], invalid: [] };
     this.state$.next('pulling');
