@@ -11,6 +11,7 @@
 import Dexie, { type Table } from 'dexie';
 import type { ResourceRow } from '../src/storage/rows.js';
 import type { StoreDatabase } from '../src/storage/schema.js';
+import { unpackIndex } from '../src/storage/write.js';
 
 type Key = string | number;
 type Row = Record<string, unknown>;
@@ -64,13 +65,14 @@ const tables: Layout = {
     const postings: Row[] = [];
     for (const r of resources) {
       const seen = new Set<string>();
-      for (const e of r.index) {
+      const { index, text } = unpackIndex(r);
+      for (const e of index) {
         const k = `${e.param}\u0000${typeof e.value}${String(e.value)}`;
         if (seen.has(k)) continue;
         seen.add(k);
         searchIndex.push({ type, param: e.param, value: e.value, id: r.id, ...(e.high !== undefined ? { high: e.high } : {}) });
       }
-      for (const field of ['_text', '_content'] as const) for (const [term, tf] of r.text?.[field]?.terms ?? []) postings.push({ type, field, term, id: r.id, tf });
+      for (const field of ['_text', '_content'] as const) for (const [term, tf] of text?.[field]?.terms ?? []) postings.push({ type, field, term, id: r.id, tf });
     }
     return { resources: resources as unknown as Row[], history, searchIndex, outbox, postings, textStats };
   },

@@ -24,6 +24,7 @@ import type { Bundle, BundleEntry, Resource } from 'fhir/r5';
 import { openStore, sequentialIds, steppingClock, type Store } from '../src/index.js';
 import type { ResourceRow } from '../src/storage/rows.js';
 import { StoreDatabase } from '../src/storage/schema.js';
+import { unpackIndex } from '../src/storage/write.js';
 import { key, normaliseText } from '../src/search/index-entry.js';
 import { detectLayout } from './layout.js';
 import { textTerms } from '../src/search/text/index.js';
@@ -229,7 +230,7 @@ interface QuerySpec {
 
 const tokenKey = key.systemCode('http://bench.example.org/accession', accValue);
 const patientRefs = (rows: ResourceRow[]): string[] =>
-  rows.flatMap((r) => r.index.filter((e) => e.param === 'subject' && typeof e.value === 'string' && e.value.startsWith(key.ref('Patient/'))).map((e) => String(e.value).slice(key.ref('Patient/').length)));
+  rows.flatMap((r) => unpackIndex(r).index.filter((e) => e.param === 'subject' && typeof e.value === 'string' && e.value.startsWith(key.ref('Patient/'))).map((e) => String(e.value).slice(key.ref('Patient/').length)));
 
 let nextUrl: string | undefined;
 const queries: QuerySpec[] = [

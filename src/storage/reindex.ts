@@ -2,7 +2,7 @@ import Dexie from 'dexie';
 import type { Resource } from 'fhir/r5';
 import type { IndexEntry, ResourceRow, RowText } from './rows.js';
 import type { StoreDatabase } from './schema.js';
-import { indexedRow, updateTextStats } from './write.js';
+import { indexedRow, unpackIndex, updateTextStats } from './write.js';
 
 /** How many resources one back-fill transaction re-indexes. */
 export const REINDEX_CHUNK = 500;
@@ -33,8 +33,9 @@ export async function reindex(
         for (const c of computed) {
           const cur = await db.resources.get([c.r.type, c.r.id]);
           if (!cur || cur.deleted === 1 || cur.versionId !== c.r.versionId) continue;
-          await updateTextStats(db, cur.type, cur.text, c.text);
-          await db.resources.put(indexedRow({ ...cur, index: c.index }, c.text));
+          await updateTextStats(db, cur.type, unpackIndex(cur).text, c.text);
+          const { packed: _p, ix: _ix, hx: _hx, tx: _tx, ...base } = cur;
+          await db.resources.put(indexedRow(base, c.index, c.text));
         }
       });
       done += computed.length;

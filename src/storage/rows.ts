@@ -16,10 +16,12 @@ export interface ResourceRow {
   ts: number;
   deleted: 0 | 1;
   resource?: Resource;
-  /** The index entries written for this version, kept so the next write can remove exactly these. */
-  index: IndexEntry[];
-  /** Full-text documents written for this version (terms and frequencies), likewise. */
-  text?: RowText;
+  /**
+   * The index entries and full-text documents (terms and frequencies) of this version, as one JSON string
+   * `[index, text]`: the scan path matches with them, and one string clones several times faster than the
+   * object graph it stands for, which every write and every row read pays (see `packIndex`/`unpackIndex`).
+   */
+  packed: string;
   /** Multi-entry index keys derived from `index` and `text` (see `rowIndexKeys`); empty on tombstones. */
   ix?: string[];
   hx?: string[];

@@ -72,6 +72,21 @@ export class StoreDatabase extends Dexie {
       conflicts: '++id, [type+resourceId]',
       deadLetters: '[type+id]',
     });
+    // Version 5: a row's index entries and full-text documents are kept as one JSON string (`packed`), which
+    // clones several times faster than the objects; rows written before are converted in the upgrade.
+    this.version(5)
+      .stores({})
+      .upgrade(async (tx) => {
+        await tx
+          .table('resources')
+          .toCollection()
+          .modify((row: { index?: unknown[]; text?: unknown; packed?: string }) => {
+            if (row.packed !== undefined) return;
+            row.packed = JSON.stringify(row.text !== undefined ? [row.index ?? [], row.text] : [row.index ?? []]);
+            delete row.index;
+            delete row.text;
+          });
+      });
   }
 
   /** Every table a write interaction touches, for one read-write transaction. */

@@ -1,17 +1,13 @@
 import type { CandidateRow, KeyRange, SearchSource } from '../search/source.js';
 import { decodeValue, encodeValue, keyPrefix } from './index-keys.js';
 import type { ResourceRow } from './rows.js';
+import { unpackIndex } from './write.js';
 import type { StoreDatabase } from './schema.js';
 
-const toCandidate = (row: ResourceRow): CandidateRow => ({
-  type: row.type,
-  id: row.id,
-  versionId: row.versionId,
-  ts: row.ts,
-  resource: row.resource!,
-  index: row.index,
-  ...(row.text ? { text: row.text } : {}),
-});
+const toCandidate = (row: ResourceRow): CandidateRow => {
+  const { index, text } = unpackIndex(row);
+  return { type: row.type, id: row.id, versionId: row.versionId, ts: row.ts, resource: row.resource!, index, ...(text ? { text } : {}) };
+};
 
 const isLive = (row: ResourceRow | undefined): row is ResourceRow => row !== undefined && row.deleted === 0;
 

@@ -4,7 +4,7 @@ import { keyPrefix } from './index-keys.js';
 import type { OutboxRow, ResourceRow } from './rows.js';
 import type { StoreDatabase } from './schema.js';
 import type { PreparedResource } from './sync-store.js';
-import { indexedRow, StalePlanError, updateTextStats, type WriteResult } from './write.js';
+import { indexedRow, StalePlanError, unpackIndex, updateTextStats, type WriteResult } from './write.js';
 import { applyWrites } from './write-batch.js';
 
 /** A resource whose references were rewritten to a server id, planned on its current version. */
@@ -59,13 +59,14 @@ export async function assignServerId(db: StoreDatabase, a: ServerIdAssignment, n
     await db.history.bulkPut(history.map((h) => ({ ...h, id: a.serverId, ...(h.resource ? { resource: a.rename(h.resource) } : {}) })));
 
     const moved: ResourceRow = indexedRow(
-      { type, id: a.serverId, versionId: current.versionId, ts: current.ts, deleted: a.renamed ? 0 : 1, index: a.renamed?.index ?? [] },
+      { type, id: a.serverId, versionId: current.versionId, ts: current.ts, deleted: a.renamed ? 0 : 1 },
+      a.renamed?.index ?? [],
       a.renamed?.text,
     );
     if (a.renamed) moved.resource = a.renamed.resource;
     await db.resources.delete([type, localId]);
     await db.resources.put(moved);
-    await updateTextStats(db, type, current.text, moved.text);
+    await updateTextStats(db, type, unpackIndex(current).text, a.renamed?.text);
 
     const pending = await db.outbox.get([type, localId]);
     await db.outbox.delete([type, localId]);

@@ -1,7 +1,8 @@
 import type { Resource } from 'fhir/r5';
 import type { ConflictRow, DeadLetterRow, OutboxRow, RemoteVersionRow, RowText } from './rows.js';
 import type { StoreDatabase } from './schema.js';
-import { applyWrite, StalePlanError, type WriteResult } from './write.js';
+import { applyWrite, StalePlanError, type WriteResult, type WriteSpec } from './write.js';
+import { applyWrites } from './write-batch.js';
 import type { IndexEntry } from '../search/index-entry.js';
 
 /** A resource ready to be written: validated and indexed outside the transaction. */
@@ -45,55 +46,69 @@ export async function applyRemoteSteps(
 ): Promise<WriteResult[]> {
   return db.transaction('rw', syncTables(db), async () => {
     if (hooks.before) await hooks.before();
-    for (const a of assumptions) {
-      const row = await db.outbox.get([a.type, a.id]);
-      if (row?.seq !== a.seq) throw new StalePlanError(`${a.type}/${a.id} changed locally while a server change was applied`);
-    }
+    const pending = await db.outbox.bulkGet(assumptions.map((a) => [a.type, a.id] as [string, string]));
+    assumptions.forEach((a, i) => {
+      if (pending[i]?.seq !== a.seq) throw new StalePlanError(`${a.type}/${a.id} changed locally while a server change was applied`);
+    });
     const results: WriteResult[] = [];
+    // Consecutive server versions are written with one bulk write (a pulled page is mostly that).
+    let run: Extract<RemoteStep, { kind: 'remote' }>[] = [];
+    const flush = async (): Promise<void> => {
+      if (run.length === 0) return;
+      const written = await applyWrites(db, run.map((step) => writeSpec(step, 'remote')), now, true);
+      results.push(...written);
+      await db.remote.bulkPut(
+        run.map((step, i): RemoteVersionRow => ({
+          type: step.type,
+          id: step.id,
+          version: step.version,
+          localVersion: written[i]!.versionId,
+          deleted: !step.prepared,
+          ...(step.lastUpdated ? { lastUpdated: step.lastUpdated } : {}),
+        })),
+      );
+      const dropped = run.filter((step) => step.dropPending).map((step) => [step.type, step.id] as [string, string]);
+      if (dropped.length > 0) {
+        await db.outbox.bulkDelete(dropped);
+        await db.deadLetters.bulkDelete(dropped);
+      }
+      run = [];
+    };
     for (const step of steps) {
+      if (step.kind === 'remote') {
+        run.push(step);
+        continue;
+      }
+      await flush();
       if (step.kind === 'conflict') {
         await db.conflicts.add(step.conflict);
         await db.outbox.update([step.conflict.type, step.conflict.resourceId], { hold: 'conflict' });
-        continue;
-      }
-      if (step.kind === 'refresh-conflict') {
+      } else if (step.kind === 'refresh-conflict') {
         await db.conflicts.where('[type+resourceId]').equals([step.type, step.id]).modify((c) => {
           c.remoteVersion = step.version;
           if (step.remote) c.remote = step.remote;
           else delete c.remote;
         });
-        continue;
-      }
-      const r = await applyWrite(
-        db,
-        {
-          type: step.type,
-          id: step.id,
-          kind: step.prepared ? 'put' : 'delete',
-          origin: step.kind === 'remote' ? 'remote' : 'local',
-          ...(step.prepared ? { resource: step.prepared.resource, index: step.prepared.index, text: step.prepared.text } : {}),
-        },
-        now,
-        true,
-      );
-      results.push(r);
-      if (step.kind === 'remote') {
-        const cur = await db.resources.get([step.type, step.id]);
-        const remote: RemoteVersionRow = { type: step.type, id: step.id, version: step.version, localVersion: cur?.versionId ?? 0, deleted: !step.prepared };
-        if (step.lastUpdated) remote.lastUpdated = step.lastUpdated;
-        await db.remote.put(remote);
-        if (step.dropPending) {
-          await db.outbox.delete([step.type, step.id]);
-          await db.deadLetters.delete([step.type, step.id]);
-        }
       } else {
+        results.push(await applyWrite(db, writeSpec(step, 'local'), now, true));
         // The local version goes to the server based on the version just received.
         await db.outbox.update([step.type, step.id], { baseVersion: step.version, op: step.prepared ? 'update' : 'delete' });
       }
     }
+    await flush();
     if (hooks.after) await hooks.after();
     return results.filter((r) => !r.noop);
   });
+}
+
+function writeSpec(step: { type: string; id: string; prepared?: PreparedResource }, origin: 'local' | 'remote'): WriteSpec {
+  return {
+    type: step.type,
+    id: step.id,
+    kind: step.prepared ? 'put' : 'delete',
+    origin,
+    ...(step.prepared ? { resource: step.prepared.resource, index: step.prepared.index, text: step.prepared.text } : {}),
+  };
 }
 
 /** Outbox rows to push, oldest change first, skipping those held by a conflict or a dead letter. */

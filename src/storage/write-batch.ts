@@ -1,6 +1,6 @@
 import type { HistoryMethod, HistoryRow, OutboxRow, RemoteVersionRow, ResourceRow, TextStatsRow } from './rows.js';
 import type { StoreDatabase } from './schema.js';
-import { checkPreconditions, indexedRow, squash, stampMeta, type WriteResult, type WriteSpec } from './write.js';
+import { checkPreconditions, indexedRow, squash, stampMeta, unpackIndex, type WriteResult, type WriteSpec } from './write.js';
 
 type Key = [string, string];
 const keyOf = (type: string, id: string): string => `${type}\u0000${id}`;
@@ -48,7 +48,7 @@ export async function applyWrites(db: StoreDatabase, specs: WriteSpec[], now: nu
     const lastUpdated = new Date(ts).toISOString();
     const resource = spec.kind === 'delete' || spec.resource === undefined ? undefined : stampMeta(spec.resource, spec.id, versionId, lastUpdated);
     const text = spec.kind === 'delete' ? undefined : spec.text;
-    const row = indexedRow({ type: spec.type, id: spec.id, versionId, ts, deleted: resource ? 0 : 1, index: spec.kind === 'delete' ? [] : (spec.index ?? []) }, text);
+    const row = indexedRow({ type: spec.type, id: spec.id, versionId, ts, deleted: resource ? 0 : 1 }, spec.kind === 'delete' ? [] : (spec.index ?? []), text);
     if (resource) row.resource = resource;
     resources.set(k, row);
     written.set(k, row);
@@ -56,8 +56,9 @@ export async function applyWrites(db: StoreDatabase, specs: WriteSpec[], now: nu
     const method: HistoryMethod = spec.method ?? (spec.kind === 'post' ? 'POST' : spec.kind === 'put' ? 'PUT' : 'DELETE');
     history.push({ type: spec.type, id: spec.id, versionId, ts, method, status: !live && spec.kind !== 'delete' ? 201 : 200, ...(resource ? { resource } : {}) });
 
+    const before = current ? unpackIndex(current).text : undefined;
     for (const field of ['_text', '_content'] as const) {
-      const old = current?.text?.[field];
+      const old = before?.[field];
       const next = text?.[field];
       if (!old && !next) continue;
       const sk = `${spec.type}\u0000${field}`;

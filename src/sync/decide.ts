@@ -40,20 +40,29 @@ function prepared(ctx: SyncContext, resource: Resource | undefined): PreparedRes
  * server version is written first, so it stays readable in local history, and the kept content on top.
  */
 export function settleSteps(ctx: SyncContext, remote: RemoteVersion, keep: Resource | undefined): RemoteStep[] {
+  const dropPending = sameContent(keep, remote.resource);
+  const remoteStep = serverVersionStep(ctx, remote, dropPending);
+  if (dropPending) return [remoteStep];
+  const k = prepared(ctx, keep ? ({ ...keep, id: remote.id } as Resource) : undefined);
+  return [remoteStep, { kind: 'local', type: remote.type, id: remote.id, version: remote.version, ...(k ? { prepared: k } : {}) }];
+}
+
+/** Writing a server version as it is (a remote-origin version, remembered as the base). */
+function serverVersionStep(ctx: SyncContext, remote: RemoteVersion, dropPending: boolean): RemoteStep {
   const p = prepared(ctx, remote.resource);
-  const remoteStep: RemoteStep = {
+  return {
     kind: 'remote',
     type: remote.type,
     id: remote.id,
     version: remote.version,
     ...(remote.lastUpdated ? { lastUpdated: remote.lastUpdated } : {}),
     ...(p ? { prepared: p } : {}),
-    dropPending: sameContent(keep, remote.resource),
+    dropPending,
   };
-  if (remoteStep.dropPending) return [remoteStep];
-  const k = prepared(ctx, keep ? ({ ...keep, id: remote.id } as Resource) : undefined);
-  return [remoteStep, { kind: 'local', type: remote.type, id: remote.id, version: remote.version, ...(k ? { prepared: k } : {}) }];
 }
+
+/** The step of a server version for a resource with no local change pending: written as it is. */
+export const remoteStep = (ctx: SyncContext, remote: RemoteVersion): RemoteStep => serverVersionStep(ctx, remote, false);
 
 /**
  * Decides how a server version is applied locally. Without a pending local change it is simply written (as a
@@ -65,18 +74,7 @@ export async function decide(ctx: SyncContext, policy: ConflictPolicy, remote: R
   const { db } = ctx;
   const pending = await db.outbox.get([remote.type, remote.id]);
   const assumption: PendingAssumption = { type: remote.type, id: remote.id, seq: pending?.seq };
-  const remoteStep = (dropPending: boolean): RemoteStep => {
-    const p = prepared(ctx, remote.resource);
-    return {
-      kind: 'remote',
-      type: remote.type,
-      id: remote.id,
-      version: remote.version,
-      ...(remote.lastUpdated ? { lastUpdated: remote.lastUpdated } : {}),
-      ...(p ? { prepared: p } : {}),
-      dropPending,
-    };
-  };
+  const remoteStep = (dropPending: boolean): RemoteStep => serverVersionStep(ctx, remote, dropPending);
   const localStep = (resource: Resource | undefined): RemoteStep => {
     const p = prepared(ctx, resource ? ({ ...resource, id: remote.id } as Resource) : undefined);
     return { kind: 'local', type: remote.type, id: remote.id, version: remote.version, ...(p ? { prepared: p } : {}) };

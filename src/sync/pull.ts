@@ -4,7 +4,7 @@ import { applyRemoteSteps, type PendingAssumption, type RemoteStep } from '../st
 import type { CheckpointRow, RemoteVersionRow } from '../storage/rows.js';
 import { FhirClient, NetworkError, retryAfterMs, type RemoteResponse } from './client.js';
 import type { SyncContext } from './context.js';
-import { decide, InvalidRemoteResource, type RemoteVersion } from './decide.js';
+import { decide, InvalidRemoteResource, remoteStep, type RemoteVersion } from './decide.js';
 import { AuthorizationError, RetryableError } from './errors.js';
 import type { ConflictPolicy } from './options.js';
 
@@ -109,10 +109,19 @@ async function applyPage(
     const assumptions: PendingAssumption[] = [];
     const conflicts: { type: string; id: string; open: boolean }[] = [];
     let applied = 0;
-    for (const v of versions) {
-      const held = await ctx.db.remote.get([v.type, v.id]);
-      if (!newer(v, held)) continue;
+    // What is held and pending for the whole page, read at once: most entries need nothing else.
+    const keys = versions.map((v) => [v.type, v.id] as [string, string]);
+    const [held, pending] = await ctx.db.transaction('r', [ctx.db.remote, ctx.db.outbox], () => Promise.all([ctx.db.remote.bulkGet(keys), ctx.db.outbox.bulkGet(keys)]));
+    for (const [i, v] of versions.entries()) {
+      if (!newer(v, held[i])) continue;
       try {
+        if (pending[i] === undefined) {
+          // No local change waits: the server version is simply written.
+          steps.push(remoteStep(ctx, v));
+          assumptions.push({ type: v.type, id: v.id, seq: undefined });
+          applied++;
+          continue;
+        }
         const d = await decide(ctx, policy, v);
         steps.push(...d.steps);
         assumptions.push(d.assumption);
