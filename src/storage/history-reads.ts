@@ -18,7 +18,8 @@ export interface HistoryQuery {
 /** A page of history, newest first. */
 export interface HistoryPage {
   rows: HistoryRow[];
-  total: number;
+  /** Versions on all pages; counted for the first page only (a range count reads the whole range). */
+  total?: number;
   next?: { ts: number; seq: number };
 }
 
@@ -43,6 +44,7 @@ export async function queryHistory(db: StoreDatabase, q: HistoryQuery): Promise<
       ? db.history.where('[type+ts+seq]').between([q.type, since, Dexie.minKey], [q.type, ...upper], true, false)
       : db.history.where('[ts+seq]').between([since, Dexie.minKey], upper, true, false);
   const rows = await collection.reverse().limit(q.count + 1).toArray();
+  if (q.after !== undefined) return page(rows, q.count, undefined);
   const totalRange =
     q.type !== undefined
       ? db.history.where('[type+ts+seq]').between([q.type, since, Dexie.minKey], [q.type, Infinity, Dexie.maxKey])
@@ -96,10 +98,10 @@ function pageInMemory(rows: HistoryRow[], q: HistoryQuery): HistoryPage {
   return page(rest.slice(0, q.count + 1), q.count, rows.length);
 }
 
-function page(rows: HistoryRow[], count: number, total: number): HistoryPage {
+function page(rows: HistoryRow[], count: number, total: number | undefined): HistoryPage {
   const shown = rows.slice(0, count);
   const last = shown[shown.length - 1];
-  const result: HistoryPage = { rows: shown, total };
+  const result: HistoryPage = { rows: shown, ...(total !== undefined ? { total } : {}) };
   if (rows.length > count && last) result.next = { ts: last.ts, seq: last.seq ?? 0 };
   return result;
 }

@@ -76,7 +76,7 @@ export async function history(
   const bundle = resultBundle('history', {
     id: newId(ctx),
     lastUpdated: stamp,
-    total: page.total,
+    ...(page.total !== undefined ? { total: page.total } : {}),
     links,
     entries: page.rows.map((r) => historyEntry(ctx.baseUrl, r)),
   });
