@@ -61,6 +61,9 @@ describe('history', () => {
     const second = res.body as Bundle;
     expect(versions(second)).toEqual(['PUT ImagingSelection/a W/"2"', 'PUT ImagingSelection/a W/"1"']);
     expect(second.link?.find((l) => l.relation === 'next')).toBeUndefined();
+    // total is counted for the first page only.
+    expect(first.total).toBe(5);
+    expect(second.total).toBeUndefined();
   });
 
   it('_since keeps versions at or after the instant', async () => {
