@@ -1,20 +1,35 @@
 #!/usr/bin/env node
-// `npm test`: build dist/ (the browser test runs the built library), run vitest with the console reporter
-// and a JSON report, then end with one summary line `N passed, N failed[, N skipped]`.
-// Extra arguments go to vitest: `npm test -- test/rest`.
+// `npm test`: build dist/ (the browser test runs the built library), run vitest with the console reporter and a
+// JSON report, then the interoperability suite against HAPI FHIR R5 (fhir-test-server/, started and stopped
+// here) when a JDK is present, and end with one summary line `N passed, N failed[, N skipped]`.
+//
+//   npm test                     everything: the main run, then the interop suite (skipped without java and mvn;
+//                                CI=true makes a missing JDK a failure)
+//   npm test -- test/rest        the main run on these vitest arguments only, no interop suite
+//   npm run test:interop         the interop suite only (node scripts/run-tests.mjs --interop)
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { hasJdk, startHapi, stopHapi } from './hapi-server.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const vitestArgs = process.argv.slice(2);
+const argv = process.argv.slice(2);
+const interopOnly = argv[0] === '--interop';
+const vitestArgs = interopOnly ? argv.slice(1) : argv;
+const isCI = process.env.CI === 'true' || process.env.CI === '1';
+
+/**
+ * The suites that run against HAPI: the replication suites, unchanged, with FHIR_BASE_URL pointing at it, and the
+ * differential search suite (HAPI_BASE_URL).
+ */
+const INTEROP_FILES = ['test/sync/replication.test.ts', 'test/sync/post-mode.test.ts', 'test/sync/faults.test.ts', 'test/interop/'];
 
 /** Runs a command in the repo root with the console attached; returns its exit code (signals count as failure). */
-function run(cmd, args) {
-  const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', env: process.env });
+function run(cmd, args, env = process.env) {
+  const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', env });
   if (r.error) {
     console.error(`could not run ${cmd}: ${r.error.message}`);
     return 1;
@@ -30,6 +45,78 @@ function npm(args) {
     : run(process.platform === 'win32' ? 'npm.cmd' : 'npm', args);
 }
 
+const require = createRequire(import.meta.url);
+const vitestPkg = require.resolve('vitest/package.json', { paths: [root] });
+const vitestBin = join(dirname(vitestPkg), JSON.parse(readFileSync(vitestPkg, 'utf8')).bin.vitest);
+
+/** One vitest run with a JSON report: its counts (a file that failed outside any test counts as one failure). */
+function vitest(args, env = process.env) {
+  const tmp = mkdtempSync(join(tmpdir(), 'fhir-store-vitest-'));
+  const jsonFile = join(tmp, 'results.json');
+  let code;
+  let report;
+  try {
+    code = run(process.execPath, [vitestBin, 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${jsonFile}`, ...args], env);
+    if (existsSync(jsonFile)) {
+      try {
+        report = JSON.parse(readFileSync(jsonFile, 'utf8'));
+      } catch (e) {
+        console.error(`unreadable vitest JSON report: ${e.message}`);
+      }
+    }
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+  const counts = { passed: 0, failed: 0, skipped: 0 };
+  if (report) {
+    counts.passed = report.numPassedTests ?? 0;
+    counts.skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
+    counts.failed = report.numFailedTests ?? 0;
+    for (const file of report.testResults ?? []) {
+      const hasFailedTest = (file.assertionResults ?? []).some((t) => t.status === 'failed');
+      if (file.status === 'failed' && !hasFailedTest) {
+        counts.failed += 1;
+        console.error(`failed outside any test: ${file.name}: ${file.message || 'a suite or hook failed (see above)'}`);
+      }
+    }
+    if (counts.failed === 0 && (report.numFailedTestSuites ?? 0) > 0) counts.failed = report.numFailedTestSuites;
+  } else {
+    console.error('vitest wrote no JSON report');
+  }
+  // Vitest failed with nothing counted (no report, no test files, an unhandled error): still a failure.
+  if (code !== 0 && counts.failed === 0) {
+    console.error(`vitest exited with code ${code}`);
+    counts.failed = 1;
+  }
+  return counts;
+}
+
+/** The interop suite: HAPI built (if needed) and started on a free port, the suites run against it, HAPI stopped. */
+async function interop(extraArgs) {
+  if (!(await hasJdk())) {
+    const why = 'interop suite against HAPI FHIR skipped: no JDK (java and mvn are needed to build and run fhir-test-server/)';
+    if (isCI) {
+      console.error(`${why}; CI always runs it`);
+      return { passed: 0, failed: 1, skipped: 0 };
+    }
+    console.log(why);
+    return { passed: 0, failed: 0, skipped: 0 };
+  }
+  let hapi;
+  try {
+    hapi = await startHapi();
+  } catch (e) {
+    console.error(`could not start HAPI FHIR: ${e.message}`);
+    return { passed: 0, failed: 1, skipped: 0 };
+  }
+  try {
+    console.log(`interop suite against HAPI FHIR R5 at ${hapi.url}`);
+    return vitest([...INTEROP_FILES, ...extraArgs], { ...process.env, FHIR_BASE_URL: hapi.url, HAPI_BASE_URL: hapi.url });
+  } finally {
+    await stopHapi();
+  }
+}
+
 const buildCode = npm(['run', 'build']);
 if (buildCode !== 0) {
   console.error(`npm run build failed (exit ${buildCode}); tests not run`);
@@ -37,52 +124,14 @@ if (buildCode !== 0) {
   process.exit(buildCode);
 }
 
-const require = createRequire(import.meta.url);
-const vitestPkg = require.resolve('vitest/package.json', { paths: [root] });
-const vitestBin = join(dirname(vitestPkg), JSON.parse(readFileSync(vitestPkg, 'utf8')).bin.vitest);
+const total = { passed: 0, failed: 0, skipped: 0 };
+const add = (c) => {
+  total.passed += c.passed;
+  total.failed += c.failed;
+  total.skipped += c.skipped;
+};
+if (!interopOnly) add(vitest(vitestArgs));
+if (interopOnly || vitestArgs.length === 0) add(await interop(interopOnly ? vitestArgs : []));
 
-const tmp = mkdtempSync(join(tmpdir(), 'fhir-store-vitest-'));
-const jsonFile = join(tmp, 'results.json');
-let vitestCode;
-let report;
-try {
-  vitestCode = run(process.execPath, [vitestBin, 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${jsonFile}`, ...vitestArgs]);
-  if (existsSync(jsonFile)) {
-    try {
-      report = JSON.parse(readFileSync(jsonFile, 'utf8'));
-    } catch (e) {
-      console.error(`unreadable vitest JSON report: ${e.message}`);
-    }
-  }
-} finally {
-  rmSync(tmp, { recursive: true, force: true });
-}
-
-let passed = 0;
-let failed = 0;
-let skipped = 0;
-if (report) {
-  passed = report.numPassedTests ?? 0;
-  skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
-  failed = report.numFailedTests ?? 0;
-  // A file that failed on its own (import error, failing beforeAll/afterAll) has no failed test in it:
-  // count each such file as one failure so it is not hidden behind "0 failed".
-  for (const file of report.testResults ?? []) {
-    const hasFailedTest = (file.assertionResults ?? []).some((t) => t.status === 'failed');
-    if (file.status === 'failed' && !hasFailedTest) {
-      failed += 1;
-      console.error(`failed outside any test: ${file.name}: ${file.message || 'a suite or hook failed (see above)'}`);
-    }
-  }
-  if (failed === 0 && (report.numFailedTestSuites ?? 0) > 0) failed = report.numFailedTestSuites;
-} else {
-  console.error('vitest wrote no JSON report');
-}
-// Vitest failed with nothing counted (no report, no test files, an unhandled error): still a failure.
-if (vitestCode !== 0 && failed === 0) {
-  console.error(`vitest exited with code ${vitestCode}`);
-  failed = 1;
-}
-
-console.log(`${passed} passed, ${failed} failed${skipped > 0 ? `, ${skipped} skipped` : ''}`);
-process.exit(failed > 0 ? (vitestCode || 1) : 0);
+console.log(`${total.passed} passed, ${total.failed} failed${total.skipped > 0 ? `, ${total.skipped} skipped` : ''}`);
+process.exit(total.failed > 0 ? 1 : 0);
