@@ -142,6 +142,8 @@ export async function startProxy(targetBase: string): Promise<FaultProxy> {
     const headers: Record<string, string | string[]> = {};
     for (const [k, v] of Object.entries(req.headers)) if (v !== undefined && !HOP_BY_HOP.has(k)) headers[k] = v;
     headers['host'] = target.host;
+    // Answers are rewritten as text: ask for them uncompressed (HAPI gzips when the client accepts it).
+    delete headers['accept-encoding'];
     const upstream = (secure ? httpsRequest : httpRequest)({
       protocol: target.protocol,
       hostname: target.hostname,
