@@ -54,19 +54,23 @@ export async function pullType(
 ): Promise<void> {
   const key = `${options.baseUrl}|${type}`;
   const cp: CheckpointRow = (await ctx.db.checkpoints.get(key)) ?? { key };
-  let url: string | undefined = cp.next ?? `${type}/_history?_count=${options.batchSize}${cp.since ? `&_since=${encodeURIComponent(cp.since)}` : ''}`;
+  const url = cp.next ?? `${type}/_history?_count=${options.batchSize}${cp.since ? `&_since=${encodeURIComponent(cp.since)}` : ''}`;
   let upper = cp.next ? cp.upper : undefined;
-  while (url !== undefined) {
-    const bundle = await getPage(client, url);
+  let page: Promise<Bundle> | undefined = getPage(client, url);
+  while (page !== undefined) {
+    const bundle: Bundle = await page;
     upper ??= bundle.meta?.lastUpdated;
     const next = bundle.link?.find((l) => l.relation === 'next')?.url;
+    // The next page is fetched while this one is written: the server's time and the local write overlap. A
+    // failure of that request surfaces when it is awaited, after this page (and its resume link) committed.
+    page = next !== undefined ? getPage(client, next) : undefined;
+    page?.catch(() => undefined);
     const latest = new Map<string, RemoteVersion>();
     for (const e of bundle.entry ?? []) {
       const v = versionOfEntry(type, e);
       if (v && !latest.has(`${v.type}/${v.id}`)) latest.set(`${v.type}/${v.id}`, v); // newest first: the first one wins
     }
     await applyPage(ctx, policy, [...latest.values()], { ...cp, ...(upper ? { upper } : {}), ...(next ? { next } : {}) }, next === undefined, report);
-    url = next;
   }
   const since = upper ? new Date(Date.parse(upper) - options.marginMs).toISOString() : cp.since;
   await ctx.db.checkpoints.put({ key, ...(since ? { since } : {}) });
