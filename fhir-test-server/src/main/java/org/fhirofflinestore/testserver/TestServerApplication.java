@@ -91,18 +91,18 @@ public class TestServerApplication {
 	/**
 	 * The storage rules the tests depend on; each line says which behaviour it buys.
 	 *
-	 * @param theHSearchSearchParams {@code fhir-test-server.hsearch-search-params}: also index ordinary
-	 *     search parameters in Lucene, so that token {@code :text} matches {@code CodeableConcept.text}
+	 * @param theHSearchSearchParams {@code fhir-test-server.hsearch-search-params} (default false, as in HAPI
+	 *     JPA): also index ordinary search parameters in Lucene, so that token {@code :text} matches {@code CodeableConcept.text}
 	 *     even next to codings (from SQL it matches {@code Coding.display}, and the text only of a
 	 *     concept without codings). HAPI then answers any search that Lucene can serve from Lucene, and
 	 *     {@code $reindex} refreshes only the SQL indexes, so resources written before a SearchParameter
-	 *     change keep their old Lucene entries. Pass {@code --fhir-test-server.hsearch-search-params=false}
-	 *     to serve every search from SQL ({@code _text}/{@code _content} keep working).
+	 *     change keep their old Lucene entries. With false every search is served from SQL
+	 *     ({@code _text}/{@code _content} keep working).
 	 */
 	@Bean
 	public JpaStorageSettings storageSettings(
 			JpaProperties theJpaProperties,
-			@Value("${fhir-test-server.hsearch-search-params:true}") boolean theHSearchSearchParams) {
+			@Value("${fhir-test-server.hsearch-search-params:false}") boolean theHSearchSearchParams) {
 		JpaStorageSettings s = new JpaStorageSettings();
 		// A search must see the write that preceded it: no reuse of cached result sets.
 		s.setReuseCachedSearchResultsForMillis(null);
