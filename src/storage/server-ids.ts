@@ -3,6 +3,7 @@ import { key } from '../search/index-entry.js';
 import { keyPrefix } from './index-keys.js';
 import type { OutboxRow, ResourceRow } from './rows.js';
 import type { StoreDatabase } from './schema.js';
+import { DexieSearchSource } from './search-source.js';
 import type { PreparedResource } from './sync-store.js';
 import { indexedRow, StalePlanError, unpackIndex, updateTextStats, type WriteResult } from './write.js';
 import { applyWrites } from './write-batch.js';
@@ -116,7 +117,7 @@ export async function referringResources(
   referenceParameters: (type: string) => Iterable<string>,
   target: string,
 ): Promise<[string, string][]> {
-  const types = new Set((await db.resources.orderBy('[type+deleted]').uniqueKeys()).map((k) => (k as unknown as [string, number])[0]));
+  const types = await new DexieSearchSource(db).types();
   const keys: string[] = [];
   for (const type of types) for (const code of referenceParameters(type)) keys.push(keyPrefix(type, code) + key.ref(target));
   if (keys.length === 0) return [];
