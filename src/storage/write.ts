@@ -62,16 +62,6 @@ export interface WriteResult {
   origin: ChangeOrigin;
 }
 
-/** A committed change, as observers see it. */
-export interface CommittedChange {
-  type: string;
-  id: string;
-  previousId?: string;
-  versionId: number;
-  op: OutboxOp;
-  origin: ChangeOrigin;
-}
-
 /**
  * Applies one write inside an open read-write transaction over `db.writeTables`: the current row (with its
  * index keys), the history row, the text statistics and the outbox row together. Awaits nothing but Dexie.
