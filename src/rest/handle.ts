@@ -2,7 +2,7 @@ import { toFhirError } from '../errors/fhir-error.js';
 import { processBundle } from './bundle.js';
 import { commitPlanned } from './commit.js';
 import type { EngineContext } from './context.js';
-import { parsePrefer, parseRequest, type FhirRequest, type FhirResponse, type ParsedRequest, type Preferences } from './http.js';
+import { assertRequestShape, parsePrefer, parseRequest, type FhirRequest, type FhirResponse, type ParsedRequest, type Preferences } from './http.js';
 import { toResponse, type Outcome } from './outcome.js';
 import { route } from './router.js';
 
@@ -22,8 +22,10 @@ export async function execute(ctx: EngineContext, req: ParsedRequest, prefer: Pr
  */
 export async function handle(ctx: EngineContext, request: FhirRequest): Promise<FhirResponse> {
   let prefer: Preferences = {};
-  const head = request.method.toUpperCase() === 'HEAD';
+  let head = false;
   try {
+    assertRequestShape(request);
+    head = request.method.toUpperCase() === 'HEAD';
     const req = parseRequest(request, ctx.baseUrl);
     prefer = parsePrefer(req.headers.get('prefer'));
     const outcome = await execute(ctx, req, prefer);

@@ -30,6 +30,38 @@ export interface ParsedRequest {
   contentType?: string;
 }
 
+/**
+ * Checks that a value handed to `store.handle` is a request at all (JavaScript callers and JSON from a wire can
+ * pass anything): an object with a string `method` and `url`, headers as an object of strings. A 400 otherwise.
+ * @see https://hl7.org/fhir/R5/http.html#general
+ */
+export function assertRequestShape(value: unknown): asserts value is FhirRequest {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw badRequest(`A request must be an object with a method and a url; got ${describe(value)}`);
+  }
+  const r = value as Record<string, unknown>;
+  if (typeof r.method !== 'string' || r.method.trim() === '') {
+    throw badRequest(`The request method must be a non-empty string; got ${describe(r.method)}`);
+  }
+  if (typeof r.url !== 'string') throw badRequest(`The request url must be a string; got ${describe(r.url)}`);
+  const headers = r.headers;
+  if (headers !== undefined && (headers === null || typeof headers !== 'object' || Array.isArray(headers))) {
+    throw badRequest(`The request headers must be an object of name/value strings; got ${describe(headers)}`);
+  }
+  for (const [name, v] of Object.entries((headers ?? {}) as Record<string, unknown>)) {
+    if (v !== undefined && typeof v !== 'string' && typeof v !== 'number') {
+      throw badRequest(`The value of request header '${name}' must be a string; got ${describe(v)}`);
+    }
+  }
+}
+
+/** A short description of a value for an error message (its type, never its whole content). */
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'string' ? 'an empty string' : typeof value;
+}
+
 const JSON_TYPES = /^application\/(?:fhir\+json|json|json-patch\+json|[a-z0-9.+-]*\+json)$/;
 const FORM_TYPE = 'application/x-www-form-urlencoded';
 
