@@ -12,3 +12,4 @@ export { Replication } from './sync/replication.js';
 export type { ReplicationState, SyncReport, SyncProgress } from './sync/replication.js';
 export type { Conflict, ConflictPolicy, ReplicationOptions } from './sync/options.js';
 export { AuthorizationError, RetryableError } from './sync/errors.js';
+export { ReplicationOptionsError } from './sync/options-check.js';

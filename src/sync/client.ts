@@ -2,17 +2,46 @@ import type { Resource } from 'fhir/r5';
 
 /** The answer of the remote server. */
 export interface RemoteResponse {
+  /** The request this answers, for error messages: its method and absolute URL. */
+  request: { method: string; url: string };
   status: number;
   headers: Headers;
   body?: unknown;
 }
 
-/** A request that never reached an answer (network down, connection cut). */
+/**
+ * A request that never reached an answer (network down, connection refused, connection cut). The message names
+ * the method, the absolute URL and the cause (e.g. `ECONNREFUSED`); `cause` keeps the original error.
+ */
 export class NetworkError extends Error {
-  constructor(message: string) {
-    super(message);
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
     this.name = 'NetworkError';
   }
+}
+
+/**
+ * Why a `fetch` failed, in words a person can act on. Node's fetch (undici) says only `fetch failed` and puts
+ * the system error (`ECONNREFUSED`, `ENOTFOUND`, …) in `cause`, sometimes as an AggregateError of one per address.
+ */
+export function describeFetchFailure(e: unknown): string {
+  const parts: string[] = [];
+  const seen = new Set<unknown>();
+  const visit = (x: unknown): void => {
+    if (x === null || x === undefined || seen.has(x) || parts.length >= 4) return;
+    seen.add(x);
+    if (x instanceof Error) {
+      const code = (x as { code?: unknown }).code;
+      const text = typeof code === 'string' && !x.message.includes(code) ? `${code}: ${x.message}` : x.message;
+      if (text && !parts.includes(text)) parts.push(text);
+      if (x instanceof AggregateError) for (const inner of x.errors) visit(inner);
+      visit((x as { cause?: unknown }).cause);
+    } else {
+      parts.push(String(x));
+    }
+  };
+  visit(e);
+  return parts.join(': ') || 'unknown network failure';
 }
 
 /** What the client needs: where the server is, how to reach it, and how to authenticate. */
@@ -51,8 +80,9 @@ export class FhirClient {
     if (this.options.authorize && this.auth === undefined) this.auth = await this.options.authorize();
     const doFetch = this.options.fetch ?? globalThis.fetch;
     let res: Response;
+    const url = this.url(pathOrUrl);
     try {
-      res = await doFetch(this.url(pathOrUrl), {
+      res = await doFetch(url, {
         method,
         headers: {
           Accept: 'application/fhir+json',
@@ -64,18 +94,21 @@ export class FhirClient {
         ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
       });
     } catch (e) {
-      throw new NetworkError(`${method} ${pathOrUrl}: ${(e as Error).message}`);
+      throw new NetworkError(`${method} ${url} failed: ${describeFetchFailure(e)}`, { cause: e });
     }
     let parsed: unknown;
     try {
       const text = await res.text();
       parsed = text === '' ? undefined : (JSON.parse(text) as unknown);
     } catch (e) {
-      if (res.ok) throw new NetworkError(`${method} ${pathOrUrl}: the answer was cut or is not JSON (${(e as Error).message})`);
+      if (res.ok) throw new NetworkError(`${method} ${url}: the answer was cut or is not JSON (${(e as Error).message})`, { cause: e });
     }
-    return { status: res.status, headers: res.headers, ...(parsed !== undefined ? { body: parsed } : {}) };
+    return { request: { method, url }, status: res.status, headers: res.headers, ...(parsed !== undefined ? { body: parsed } : {}) };
   }
 }
+
+/** `PUT http://host/fhir/Type/id answered 503`: what an error about an answer says first. */
+export const describeAnswer = (res: RemoteResponse): string => `${res.request.method} ${res.request.url} answered ${res.status}`;
 
 /** The version an answer names: from `ETag: W/"n"`, else the body's `meta.versionId`. */
 export function versionOf(res: RemoteResponse): string | undefined {

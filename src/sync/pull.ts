@@ -2,7 +2,7 @@ import type { Bundle, BundleEntry, Resource } from 'fhir/r5';
 import { StalePlanError } from '../storage/write.js';
 import { applyRemoteSteps, type PendingAssumption, type RemoteStep } from '../storage/sync-store.js';
 import type { CheckpointRow, RemoteVersionRow } from '../storage/rows.js';
-import { FhirClient, NetworkError, retryAfterMs, type RemoteResponse } from './client.js';
+import { describeAnswer, FhirClient, NetworkError, retryAfterMs, type RemoteResponse } from './client.js';
 import type { SyncContext } from './context.js';
 import { decide, InvalidRemoteResource, remoteStep, type RemoteVersion } from './decide.js';
 import { AuthorizationError, RetryableError } from './errors.js';
@@ -83,11 +83,11 @@ async function getPage(client: FhirClient, url: string): Promise<Bundle> {
   if (res.status === 401 || res.status === 403) {
     client.reauthorize();
     res = await fetchPage(client, url);
-    if (res.status === 401 || res.status === 403) throw new AuthorizationError(`GET ${url}: the server answered ${res.status}`);
+    if (res.status === 401 || res.status === 403) throw new AuthorizationError(describeAnswer(res));
   }
-  if (res.status === 429 || res.status >= 500) throw new RetryableError(`GET ${url}: ${res.status}`, retryAfterMs(res, Date.now()));
+  if (res.status === 429 || res.status >= 500) throw new RetryableError(describeAnswer(res), retryAfterMs(res, Date.now()));
   const bundle = res.body as Bundle | undefined;
-  if (res.status !== 200 || bundle?.resourceType !== 'Bundle') throw new RetryableError(`GET ${url}: expected a history Bundle, got ${res.status}`);
+  if (res.status !== 200 || bundle?.resourceType !== 'Bundle') throw new RetryableError(`${describeAnswer(res)}: expected a history Bundle`);
   return bundle;
 }
 

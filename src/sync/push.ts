@@ -3,7 +3,7 @@ import { StalePlanError } from '../storage/write.js';
 import { acknowledge, adoptVersion, applyRemoteSteps, deadLetter, markSent, pendingChanges } from '../storage/sync-store.js';
 import type { OutboxRow } from '../storage/rows.js';
 import { formatEtag } from '../history/etag.js';
-import { FhirClient, NetworkError, retryAfterMs, versionOf, type RemoteResponse } from './client.js';
+import { describeAnswer, FhirClient, NetworkError, retryAfterMs, versionOf, type RemoteResponse } from './client.js';
 import type { SyncContext } from './context.js';
 import { decide, InvalidRemoteResource } from './decide.js';
 import { AuthorizationError, RetryableError } from './errors.js';
@@ -132,7 +132,7 @@ async function pushTransaction(ctx: SyncContext, client: FhirClient, policy: Con
     await pushTransaction(ctx, client, policy, rows.slice(half), report);
     return;
   }
-  if (isRetryable(res.status)) throw new RetryableError(`transaction: the server answered ${res.status}`, retryAfterMs(res, Date.now()));
+  if (isRetryable(res.status)) throw new RetryableError(`transaction: ${describeAnswer(res)}`, retryAfterMs(res, Date.now()));
   const answered = (res.body as { entry?: { response?: { status?: string; etag?: string; lastModified?: string } }[] } | undefined)?.entry;
   if (res.status !== 200 || !answered || answered.length !== rows.length) {
     for (const row of rows) await pushOne(ctx, client, policy, row, report, 'transaction');
@@ -208,12 +208,12 @@ async function pushOne(ctx: SyncContext, client: FhirClient, policy: ConflictPol
   if (res.status === 401 || res.status === 403) {
     client.reauthorize();
     res = await trySend(client, request);
-    if (res.status === 401 || res.status === 403) throw new AuthorizationError(`${row.type}/${row.id}: the server answered ${res.status}`);
+    if (res.status === 401 || res.status === 403) throw new AuthorizationError(describeAnswer(res));
   }
   const lastUpdated = (res.body as Resource | undefined)?.meta?.lastUpdated;
   if (res.status >= 200 && res.status < 300 && request.method === 'POST') {
     const serverId = idFromLocation(res.headers.get('location') ?? res.headers.get('content-location'), row.type) ?? (res.body as Resource | undefined)?.id;
-    if (!serverId) throw new RetryableError(`POST ${row.type}: the server answered ${res.status} without naming the new resource`);
+    if (!serverId) throw new RetryableError(`${describeAnswer(res)} without naming the new resource (no Location, Content-Location or id)`);
     const version = versionOf(res);
     await adoptServerId(ctx, row, serverId, version, lastUpdated);
     report.pushed.push({ type: row.type, id: serverId, localId: row.id, op: row.op, ...(version ? { version } : {}) });
@@ -230,7 +230,7 @@ async function pushOne(ctx: SyncContext, client: FhirClient, policy: ConflictPol
     report.pushed.push({ type: row.type, id: row.id, op: row.op });
     return;
   }
-  if (isRetryable(res.status)) throw new RetryableError(`${row.type}/${row.id}: the server answered ${res.status}`, retryAfterMs(res, Date.now()));
+  if (isRetryable(res.status)) throw new RetryableError(describeAnswer(res), retryAfterMs(res, Date.now()));
   if ((res.status === 409 || res.status === 412) && request.ifMatch) {
     await reconcile(ctx, client, policy, row, local, report);
     return;
@@ -266,10 +266,10 @@ async function reconcile(ctx: SyncContext, client: FhirClient, policy: ConflictP
   if (res.status === 401 || res.status === 403) {
     client.reauthorize();
     res = await get();
-    if (res.status === 401 || res.status === 403) throw new AuthorizationError(`GET ${row.type}/${row.id}: the server answered ${res.status}`);
+    if (res.status === 401 || res.status === 403) throw new AuthorizationError(describeAnswer(res));
   }
   const gone = res.status === 404 || res.status === 410;
-  if (res.status !== 200 && !gone) throw new RetryableError(`GET ${row.type}/${row.id}: the server answered ${res.status}`, retryAfterMs(res, Date.now()));
+  if (res.status !== 200 && !gone) throw new RetryableError(describeAnswer(res), retryAfterMs(res, Date.now()));
   const remoteResource = gone ? undefined : (res.body as Resource | undefined);
   const version = versionOf(res) ?? '';
   if (sameContent(local, remoteResource)) {

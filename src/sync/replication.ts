@@ -2,6 +2,7 @@ import type { Resource } from 'fhir/r5';
 import { BehaviorSubject, Subject, type Observable, type Subscription } from 'rxjs';
 import type { ConflictRow, DeadLetterRow } from '../storage/rows.js';
 import { liveRead } from '../storage/live.js';
+import { checkReplicationOptions } from './options-check.js';
 import { applyRemoteSteps, pendingCount, retryDeadLetter } from '../storage/sync-store.js';
 import { FhirClient } from './client.js';
 import type { SyncContext } from './context.js';
@@ -76,6 +77,7 @@ export class Replication {
     private readonly options: ReplicationOptions,
     localChanges$: Observable<{ origin: string }>,
   ) {
+    checkReplicationOptions(options);
     this.client = new FhirClient({
       baseUrl: options.baseUrl,
       ...(options.fetch ? { fetch: options.fetch } : {}),
