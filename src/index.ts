@@ -8,6 +8,8 @@ export type { Clock } from './util/clock.js';
 export { sequentialIds, uuidIdGenerator } from './util/id.js';
 export type { IdGenerator } from './util/id.js';
 export type { StoreDatabase } from './storage/schema.js';
+export { PersistenceError } from './storage/indexeddb-resolve.js';
+export type { PersistenceMode } from './storage/indexeddb-resolve.js';
 export { Replication } from './sync/replication.js';
 export type { ReplicationState, SyncReport, SyncProgress } from './sync/replication.js';
 export type { Conflict, ConflictPolicy, ReplicationOptions } from './sync/options.js';

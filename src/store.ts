@@ -18,7 +18,8 @@ import { Replication } from './sync/replication.js';
 import type { ReplicationOptions } from './sync/options.js';
 import type { SyncContext } from './sync/context.js';
 import { parseQuery } from './rest/http.js';
-import { StoreDatabase, type IndexedDbDeps } from './storage/schema.js';
+import { StoreDatabase } from './storage/schema.js';
+import { resolveIndexedDb, type PersistenceMode } from './storage/indexeddb-resolve.js';
 import { DexieSearchSource } from './storage/search-source.js';
 import { systemClock, type Clock } from './util/clock.js';
 import { uuidIdGenerator, type IdGenerator } from './util/id.js';
@@ -27,7 +28,11 @@ import { uuidIdGenerator, type IdGenerator } from './util/id.js';
 export interface StoreOptions {
   /** IndexedDB database name (one database per store). Default `fhir-offline-store`. */
   name?: string;
-  /** The IndexedDB factory; default the platform's, or fake-indexeddb in Node where there is none. */
+  /**
+   * The IndexedDB factory; default the platform's (`globalThis.indexedDB`). Where there is none (Node), an
+   * in-memory one (fake-indexeddb) with a warning: see `persistence`. Only this store's Dexie instance uses it;
+   * Dexie's globals are left alone.
+   */
   indexedDB?: IDBFactory;
   /** The `IDBKeyRange` that belongs to `indexedDB`. */
   IDBKeyRange?: typeof IDBKeyRange;
@@ -41,6 +46,12 @@ export interface StoreOptions {
   outbox?: boolean;
   /** Absolute base URL used in `fullUrl`s and accepted on request URLs. Default `http://localhost/fhir`. */
   baseUrl?: string;
+  /**
+   * `'required'`: refuse to open (a `PersistenceError`) when the only storage is in memory, as on Node without
+   * an `indexedDB` passed in. `'optional'`: memory-only storage is fine, open without a warning. Unset: fall back
+   * to memory with one `console.warn` per process, since a restart would lose the unsent outbox.
+   */
+  persistence?: PersistenceMode;
 }
 
 /** A search's parameters: a query string, name/value pairs, or a record (an array value repeats the name: AND). */
@@ -105,19 +116,11 @@ export interface Store {
    * the search once per resource.
    */
   watch(type: string, query?: SearchParams): Observable<Bundle>;
+  /** True when the store keeps its data in memory only (no IndexedDB was found or passed in): lost on exit. */
+  readonly inMemory: boolean;
   /** The underlying Dexie database, for inspection. Write only through the store. */
   readonly database: StoreDatabase;
   close(): void;
-}
-
-async function resolveIndexedDb(options: StoreOptions): Promise<IndexedDbDeps> {
-  if (options.indexedDB && options.IDBKeyRange) return { indexedDB: options.indexedDB, IDBKeyRange: options.IDBKeyRange };
-  if (options.indexedDB || options.IDBKeyRange) throw new TypeError('Pass indexedDB and IDBKeyRange together');
-  const g = globalThis as { indexedDB?: IDBFactory; IDBKeyRange?: typeof IDBKeyRange };
-  if (g.indexedDB && g.IDBKeyRange) return { indexedDB: g.indexedDB, IDBKeyRange: g.IDBKeyRange };
-  // Node has no IndexedDB: fall back to fake-indexeddb, an in-memory implementation of the same API.
-  const fake = await import('fake-indexeddb');
-  return { indexedDB: fake.indexedDB, IDBKeyRange: fake.IDBKeyRange };
 }
 
 function queryString(params: SearchParams | undefined): string {
@@ -135,6 +138,7 @@ const WATCH_THROTTLE_MS = 100;
 class FhirStore implements Store {
   constructor(
     readonly database: StoreDatabase,
+    readonly inMemory: boolean,
     private readonly ctx: EngineContext,
     private readonly indexing: Indexing,
     private readonly changes: Subject<StoreChange>,
@@ -166,7 +170,7 @@ class FhirStore implements Store {
     const ctx: EngineContext = { ...this.ctx, whenIndexed: () => Promise.resolve() };
     const read = async (): Promise<Bundle> => (await searchInteraction(ctx, type, params)).resource as Bundle;
     return from(this.indexing.idle()).pipe(
-      switchMap(() => liveRead(read)),
+      switchMap(() => liveRead(read, this.database.name)),
       throttleTime(WATCH_THROTTLE_MS, asyncScheduler, { leading: true, trailing: true }),
     );
   }
@@ -289,7 +293,7 @@ async function saveSetting(db: StoreDatabase, key: string, value: unknown, same:
 export async function openStore(options: StoreOptions = {}): Promise<Store> {
   const timeZone = options.timeZone ?? 'UTC';
   assertTimeZone(timeZone);
-  const deps = await resolveIndexedDb(options);
+  const { source: storage, ...deps } = await resolveIndexedDb(options);
   const db = new StoreDatabase(options.name ?? 'fhir-offline-store', deps);
   await db.open();
   const registry = new SearchRegistry();
@@ -322,5 +326,5 @@ export async function openStore(options: StoreOptions = {}): Promise<Store> {
       for (const r of results) changes.next({ type: r.type, id: r.id, versionId: r.versionId, op: r.op, origin: r.origin, ...(r.previousId ? { previousId: r.previousId } : {}) });
     },
   };
-  return new FhirStore(db, ctx, indexing, changes);
+  return new FhirStore(db, storage === 'in-memory', ctx, indexing, changes);
 }

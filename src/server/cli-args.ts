@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 
 export const USAGE = `Usage: fhir-offline-store serve [options]
+       fhir-offline-store --version | --help
 
 Runs a FHIR R5 server (https://hl7.org/fhir/R5/http.html) over an in-memory fhir-offline-store.
 
@@ -11,7 +12,8 @@ Options:
   --data FILE          load an NDJSON file or a JSON Bundle/resource at start
   --max-body-bytes N   largest request body accepted (default 10485760)
   --log                print one line per request on stderr
-  -h, --help           show this help`;
+  -h, --help           show this help
+  -v, --version        print the version of fhir-offline-store`;
 
 /** The server's options as the command line gives them. */
 export interface ServeArgs {
@@ -24,7 +26,7 @@ export interface ServeArgs {
 }
 
 /** What the command line asks for; `usage` is a mistake (exit 2), `help` a request for the usage (exit 0). */
-export type Command = { kind: 'serve'; args: ServeArgs } | { kind: 'help' } | { kind: 'usage'; error: string };
+export type Command = { kind: 'serve'; args: ServeArgs } | { kind: 'help' } | { kind: 'version' } | { kind: 'usage'; error: string };
 
 const DEFAULT_PORT = 8080;
 
@@ -44,6 +46,7 @@ export function parseCommand(argv: string[]): Command {
         'max-body-bytes': { type: 'string' },
         log: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'v' },
       },
     });
   } catch (e) {
@@ -51,6 +54,7 @@ export function parseCommand(argv: string[]): Command {
   }
   const { values, positionals } = parsed;
   if (values.help || positionals[0] === 'help') return { kind: 'help' };
+  if (values.version || positionals[0] === 'version') return { kind: 'version' };
   if (positionals.length === 0) return { kind: 'usage', error: 'No command given' };
   if (positionals[0] !== 'serve') return { kind: 'usage', error: `Unknown command '${positionals[0]}'` };
   if (positionals.length > 1) return { kind: 'usage', error: `Unexpected argument '${positionals[1]}'` };

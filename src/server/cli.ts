@@ -6,10 +6,18 @@
 import { parseCommand, USAGE } from './cli-args.js';
 import { startServer, type RunningServer } from './http-server.js';
 
+declare const __PACKAGE_VERSION__: string | undefined;
+/** package.json's version, put in by the build (tsup `define`); `0.0.0-dev` when run from source. */
+const PACKAGE_VERSION = typeof __PACKAGE_VERSION__ === 'string' ? __PACKAGE_VERSION__ : '0.0.0-dev';
+
 async function main(argv: string[]): Promise<void> {
   const command = parseCommand(argv);
   if (command.kind === 'help') {
     console.log(USAGE);
+    return;
+  }
+  if (command.kind === 'version') {
+    console.log(PACKAGE_VERSION);
     return;
   }
   if (command.kind === 'usage') {

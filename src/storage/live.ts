@@ -1,14 +1,51 @@
-import { liveQuery } from 'dexie';
-import { from, type Observable } from 'rxjs';
+import Dexie, { liveQuery, type ObservabilitySet } from 'dexie';
+import { from, Observable } from 'rxjs';
 
 /**
  * Re-runs `read` whenever a committed write (in this tab or another tab of the same origin) touches what it
  * read, and emits each result: Dexie's liveQuery, as an rxjs Observable. `read` must await nothing but
  * IndexedDB, so Dexie can see which ranges it read.
+ *
+ * Dexie's liveQuery runs only where a global IndexedDB exists (`Dexie.dependencies`), and this store never
+ * sets Dexie's globals for the app. Where there is none (Node, with an injected or in-memory IndexedDB), the
+ * read re-runs after every committed write to `databaseName` (any database when not given), coarser but never
+ * stale: the same writes in this process fire Dexie's `storagemutated` event.
  * @see https://dexie.org/docs/liveQuery()
  */
-export function liveRead<T>(read: () => Promise<T>): Observable<T> {
+export function liveRead<T>(read: () => Promise<T>, databaseName?: string): Observable<T> {
   // Dexie keeps a live query's context across awaits only when the query function itself is `async`; a plain
   // function returning a promise confuses its tracking with other live queries of the database.
-  return from(liveQuery(async () => read()));
+  if (Dexie.dependencies.indexedDB) return from(liveQuery(async () => read()));
+  return rerunOnCommit(read, databaseName === undefined ? 'idb://' : `idb://${databaseName}/`);
+}
+
+function rerunOnCommit<T>(read: () => Promise<T>, partPrefix: string): Observable<T> {
+  return new Observable<T>((subscriber) => {
+    let running = false;
+    let again = false;
+    const run = async (): Promise<void> => {
+      if (running) {
+        again = true; // one more read after the current one, however many commits came meanwhile
+        return;
+      }
+      running = true;
+      try {
+        do {
+          again = false;
+          const value = await read();
+          if (!subscriber.closed) subscriber.next(value);
+        } while (again && !subscriber.closed);
+      } catch (e) {
+        subscriber.error(e);
+      } finally {
+        running = false;
+      }
+    };
+    const onCommit = (parts: ObservabilitySet): void => {
+      if (Object.keys(parts).some((part) => part.startsWith(partPrefix))) void run();
+    };
+    Dexie.on.storagemutated.subscribe(onCommit);
+    void run();
+    return () => Dexie.on.storagemutated.unsubscribe(onCommit);
+  });
 }

@@ -25,13 +25,8 @@ export class StoreDatabase extends Dexie {
   deadLetters!: Table<DeadLetterRow, [string, string]>;
 
   constructor(name: string, deps: IndexedDbDeps) {
+    // Only this instance gets the implementation: Dexie's globals (`Dexie.dependencies`) belong to the app.
     super(name, { indexedDB: deps.indexedDB, IDBKeyRange: deps.IDBKeyRange });
-    // Dexie's liveQuery runs only when a global IndexedDB is known (`Dexie.dependencies`); in Node the store's
-    // factory is injected, so make it known there too. A browser already has one and keeps it.
-    if (!Dexie.dependencies.indexedDB) {
-      Dexie.dependencies.indexedDB = deps.indexedDB;
-      Dexie.dependencies.IDBKeyRange = deps.IDBKeyRange;
-    }
     this.version(1).stores({
       // current state incl. tombstones; [type+ts] serves _lastUpdated and type-wide scans in time order
       resources: '[type+id], [type+ts]',

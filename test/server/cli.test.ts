@@ -74,3 +74,12 @@ it('exits 1 when it cannot start', async () => {
   expect(await proc.exit).toBe(1);
   expect(proc.stderr()).toMatch(/ENOENT/);
 });
+
+it('prints the version of the package it was built from: exit 0 for --version and -v', async () => {
+  const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  for (const flag of ['--version', '-v']) {
+    const proc = run([flag]);
+    expect(await proc.exit).toBe(0);
+    expect(proc.stdout()).toBe(`${version}\n`);
+  }
+});
