@@ -21,7 +21,8 @@ function loadExamples(): ImagingSelection[] {
     .map((f) => JSON.parse(readFileSync(new URL(f, examplesDir), 'utf8')) as ImagingSelection);
 }
 
-const store = await openStore({ name: 'demo' });
+// Node has no IndexedDB: the demo knowingly keeps its store in memory (an app on disk passes `indexedDB`).
+const store = await openStore({ name: 'demo', persistence: 'optional' });
 
 async function show(title: string, req: FhirRequest): Promise<unknown> {
   const res = await store.handle(req);
