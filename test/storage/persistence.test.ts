@@ -1,4 +1,5 @@
 import Dexie from 'dexie';
+import type { Patient } from 'fhir/r5';
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
 import { afterEach, beforeEach, expect, it, vi, type MockInstance } from 'vitest';
 import { openStore, PersistenceError, type Store } from '../../src/index.js';
@@ -53,7 +54,7 @@ it("persistence: 'required' refuses to open on memory-only storage", async () =>
 it("persistence: 'required' opens on an IndexedDB passed in", async () => {
   const store = await open({ name: name(), persistence: 'required', indexedDB: new IDBFactory(), IDBKeyRange });
   expect(store.inMemory).toBe(false);
-  expect((await store.create({ resourceType: 'Patient' })).id).toBeDefined();
+  expect((await store.create<Patient>({ resourceType: 'Patient' })).id).toBeDefined();
 });
 
 it("an unknown persistence mode is a TypeError", async () => {
