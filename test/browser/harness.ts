@@ -18,7 +18,8 @@ export const CHROMIUM = '/usr/bin/chromium';
 export const HAVE_CHROMIUM = existsSync(CHROMIUM);
 export const IN_CI = !!process.env.CI && process.env.CI !== 'false' && process.env.CI !== '0';
 export const REPO = fileURLToPath(new URL('../../', import.meta.url));
-export const DIST = join(REPO, 'dist', 'index.js');
+/** The build that the package's `browser` export condition of `.` names: what a bundler gives a web app. */
+export const DIST = join(REPO, 'dist', 'browser', 'index.js');
 // shared/ sits beside the repository, here and in CI.
 const EXAMPLES = new URL('../../../shared/fhir/examples/', import.meta.url);
 
@@ -45,16 +46,14 @@ export function loadExample(file: string): ImagingSelection {
 }
 
 /**
- * dist/ reaches fake-indexeddb only through a dynamic import for Node without IndexedDB. In the browser it
- * must never run: replace it with a module that throws if it is ever evaluated.
+ * The browser build must not reach fake-indexeddb (Node's in-memory fallback) at all, not even as a lazy chunk:
+ * any import of it fails the bundle.
  */
-const stubFakeIndexedDb: Plugin = {
-  name: 'stub-fake-indexeddb',
+const forbidFakeIndexedDb: Plugin = {
+  name: 'forbid-fake-indexeddb',
   setup(b) {
-    b.onResolve({ filter: /^fake-indexeddb(\/.*)?$/ }, (args) => ({ path: args.path, namespace: 'stub' }));
-    b.onLoad({ filter: /.*/, namespace: 'stub' }, () => ({
-      contents: 'throw new Error("fake-indexeddb was loaded in the browser: the store did not find window.indexedDB");',
-      loader: 'js',
+    b.onResolve({ filter: /^fake-indexeddb(\/.*)?$/ }, (args) => ({
+      errors: [{ text: `the browser build imports ${args.path} (from ${args.importer})` }],
     }));
   },
 };
@@ -73,7 +72,7 @@ export async function bundlePage(entry: string): Promise<string> {
     target: 'es2022',
     write: false,
     logLevel: 'silent',
-    plugins: [stubFakeIndexedDb],
+    plugins: [forbidFakeIndexedDb],
   });
   const out = result.outputFiles[0];
   if (!out) throw new Error('esbuild produced no output');
