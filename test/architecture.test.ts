@@ -3,7 +3,7 @@ import { join, relative, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
 
-/** design.md, "Layers (imports point down only)": top to bottom. */
+/** docs/architecture.md, "Layers (imports point down only)": top to bottom. */
 const LAYERS = ['index', 'server', 'store', 'rest', 'sync', 'history', 'storage', 'search', 'errors', 'model', 'util'] as const;
 const SRC = resolve(dirname(fileURLToPath(import.meta.url)), '../src');
 

@@ -19,8 +19,8 @@ export const HAVE_CHROMIUM = existsSync(CHROMIUM);
 export const IN_CI = !!process.env.CI && process.env.CI !== 'false' && process.env.CI !== '0';
 export const REPO = fileURLToPath(new URL('../../', import.meta.url));
 export const DIST = join(REPO, 'dist', 'index.js');
-// shared/ sits beside the repository, here and in CI.
-const EXAMPLES = new URL('../../../shared/fhir/examples/', import.meta.url);
+// The official examples are kept in the repository, data/hl7-fhir-r5/examples/.
+const EXAMPLES = new URL('../../data/hl7-fhir-r5/examples/', import.meta.url);
 
 /**
  * Without Chromium: a failing test when CI is set (so a CI image without the browser is noticed), else a
@@ -39,7 +39,7 @@ export function requireChromium(suite: string): void {
   }
 }
 
-/** An official ImagingSelection example from shared/fhir/examples. */
+/** An official ImagingSelection example from data/hl7-fhir-r5/examples. */
 export function loadExample(file: string): ImagingSelection {
   return JSON.parse(readFileSync(new URL(file, EXAMPLES), 'utf8')) as ImagingSelection;
 }
