@@ -40,3 +40,13 @@ it('imports point down the layers only; rest and sync never import each other; o
   }
   expect(violations).toEqual([]);
 });
+
+it('docs/architecture.md lists every layer of src/, top to bottom in the order this test enforces', () => {
+  const doc = readFileSync(resolve(SRC, '../docs/architecture.md'), 'utf8');
+  const block = /## Layers \(imports point down only\)\n```\n([\s\S]*?)```/.exec(doc)?.[1];
+  expect(block, 'docs/architecture.md has a "Layers" section with a code block').toBeDefined();
+  const listed = [...block!.matchAll(/^src\/(\w+)/gm)].map((m) => m[1]);
+  expect(listed).toEqual([...LAYERS]);
+  const onDisk = readdirSync(SRC).map((f) => f.replace(/\.ts$/, '')).sort();
+  expect(onDisk).toEqual([...LAYERS].sort());
+});
