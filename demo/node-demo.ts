@@ -8,11 +8,11 @@ import type { Bundle, ImagingSelection, OperationOutcome } from 'fhir/r5';
 import { openStore, type FhirRequest } from '../src/index.js';
 import { startServer } from '../src/server/index.js';
 
-const examplesDir = new URL('../../shared/fhir/examples/', import.meta.url);
+const examplesDir = new URL('../data/hl7-fhir-r5/examples/', import.meta.url);
 
 function loadExamples(): ImagingSelection[] {
   if (!existsSync(examplesDir)) {
-    console.error(`The official examples are expected in ${examplesDir.pathname} (shared/ beside the repository).`);
+    console.error(`The official examples are expected in ${examplesDir.pathname} (data/hl7-fhir-r5/examples/ in this repository).`);
     process.exit(1);
   }
   return readdirSync(examplesDir)

@@ -3,7 +3,7 @@ import { join, relative, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
 
-/** design.md, "Layers (imports point down only)": top to bottom. */
+/** docs/architecture.md, "Layers (imports point down only)": top to bottom. */
 const LAYERS = ['index', 'server', 'store', 'rest', 'sync', 'history', 'storage', 'search', 'errors', 'model', 'util'] as const;
 const SRC = resolve(dirname(fileURLToPath(import.meta.url)), '../src');
 
@@ -39,4 +39,14 @@ it('imports point down the layers only; rest and sync never import each other; o
     }
   }
   expect(violations).toEqual([]);
+});
+
+it('docs/architecture.md lists every layer of src/, top to bottom in the order this test enforces', () => {
+  const doc = readFileSync(resolve(SRC, '../docs/architecture.md'), 'utf8');
+  const block = /## Layers \(imports point down only\)\n```\n([\s\S]*?)```/.exec(doc)?.[1];
+  expect(block, 'docs/architecture.md has a "Layers" section with a code block').toBeDefined();
+  const listed = [...block!.matchAll(/^src\/(\w+)/gm)].map((m) => m[1]);
+  expect(listed).toEqual([...LAYERS]);
+  const onDisk = readdirSync(SRC).map((f) => f.replace(/\.ts$/, '')).sort();
+  expect(onDisk).toEqual([...LAYERS].sort());
 });

@@ -3,9 +3,9 @@ import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
 import type { ImagingSelection } from 'fhir/r5';
 import { openStore, sequentialIds, steppingClock, type Store, type StoreOptions } from '../src/index.js';
 
-/** shared/ sits beside the repository (in CI too). */
-export const SHARED = new URL('../../shared/', import.meta.url);
-export const EXAMPLES_DIR = new URL('fhir/examples/', SHARED);
+/** The HL7 FHIR R5 content kept in the repository (CC0, see its README). */
+export const R5_DATA = new URL('../data/hl7-fhir-r5/', import.meta.url);
+export const EXAMPLES_DIR = new URL('examples/', R5_DATA);
 
 /** The 7 official R5 ImagingSelection examples, by file name. */
 export function loadExamples(): ImagingSelection[] {

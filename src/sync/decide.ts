@@ -68,7 +68,7 @@ export const remoteStep = (ctx: SyncContext, remote: RemoteVersion): RemoteStep 
  * Decides how a server version is applied locally. Without a pending local change it is simply written (as a
  * remote-origin version). With one, the conflict policy decides; whatever it discards stays in local history,
  * because the server version is always written as a version of its own before any local resolution on top.
- * @see ../../shared/design.md "Conflicts"
+ * @see docs/architecture.md "Sync protocol" (conflicts)
  */
 export async function decide(ctx: SyncContext, policy: ConflictPolicy, remote: RemoteVersion): Promise<Decision> {
   const { db } = ctx;

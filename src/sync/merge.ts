@@ -49,7 +49,7 @@ export type MergeResult = { ok: true; resource: Resource | undefined } | { ok: f
  * level (arrays taken whole): an element only one side changed takes that side's value; one both changed
  * alike is kept; one both changed differently is a conflict. `meta` is one element like the others, without the
  * parts a server sets (`versionId`, `lastUpdated`, `source`), so a tag added on either side survives. A deletion on either side merges only if the other side did not change anything.
- * @see ../../shared/design.md "Conflicts"
+ * @see docs/architecture.md "Sync protocol" (conflicts)
  */
 export function mergeThreeWay(base: Resource | undefined, local: Resource | undefined, remote: Resource | undefined): MergeResult {
   if (local === undefined || remote === undefined) {

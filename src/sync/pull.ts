@@ -42,7 +42,7 @@ function versionOfEntry(type: string, e: BundleEntry): RemoteVersion | undefined
  * each page is committed in one transaction together with the link to resume from; the checkpoint moves to
  * `upper` minus a margin only after the last page. Re-applying an entry is harmless: entries not newer than
  * what is held are skipped.
- * @see ../../shared/design.md "Sync protocol"
+ * @see docs/architecture.md "Sync protocol"
  */
 export async function pullType(
   ctx: SyncContext,

@@ -79,7 +79,7 @@ const isRetryable = (status: number): boolean => status === 429 || status >= 500
  * Pushes every pending local change once (put mode: client-assigned ids with PUT, idempotent on retry;
  * updates and deletes carry `If-Match` with the last server version seen). No network call happens inside a
  * transaction: read the batch, send, then acknowledge in a new transaction.
- * @see ../../shared/design.md "Sync protocol"
+ * @see docs/architecture.md "Sync protocol"
  */
 export async function pushAll(
   ctx: SyncContext,

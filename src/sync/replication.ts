@@ -53,7 +53,7 @@ const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
  * history since its checkpoint; failures back off exponentially with jitter (honouring `Retry-After`) and
  * nothing leaves the outbox until the server confirmed it. Observables report state, pending changes,
  * progress, open conflicts, dead letters and errors.
- * @see ../../shared/design.md "Sync protocol"
+ * @see docs/architecture.md "Sync protocol"
  */
 export class Replication {
   readonly state$: BehaviorSubject<ReplicationState> = new BehaviorSubject<ReplicationState>('idle');

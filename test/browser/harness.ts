@@ -20,8 +20,8 @@ export const IN_CI = !!process.env.CI && process.env.CI !== 'false' && process.e
 export const REPO = fileURLToPath(new URL('../../', import.meta.url));
 /** The build that the package's `browser` export condition of `.` names: what a bundler gives a web app. */
 export const DIST = join(REPO, 'dist', 'browser', 'index.js');
-// shared/ sits beside the repository, here and in CI.
-const EXAMPLES = new URL('../../../shared/fhir/examples/', import.meta.url);
+// The official examples are kept in the repository, data/hl7-fhir-r5/examples/.
+const EXAMPLES = new URL('../../data/hl7-fhir-r5/examples/', import.meta.url);
 
 /**
  * Without Chromium: a failing test when CI is set (so a CI image without the browser is noticed), else a
@@ -40,7 +40,7 @@ export function requireChromium(suite: string): void {
   }
 }
 
-/** An official ImagingSelection example from shared/fhir/examples. */
+/** An official ImagingSelection example from data/hl7-fhir-r5/examples. */
 export function loadExample(file: string): ImagingSelection {
   return JSON.parse(readFileSync(new URL(file, EXAMPLES), 'utf8')) as ImagingSelection;
 }

@@ -48,7 +48,7 @@ describe.skipIf(!HAVE_CHROMIUM)('browser: the built library on real IndexedDB in
   let page: Page;
   const pageErrors: string[] = [];
 
-  // Read in beforeAll, not at collection, so a skipped run needs neither shared/ nor a browser.
+  // Read in beforeAll, not at collection, so a skipped run needs neither the examples nor a browser.
   let basic: ImagingSelection;
   let posted: ImagingSelection;
   let basicUrl: string;

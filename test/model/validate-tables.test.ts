@@ -49,7 +49,7 @@ import { PRIMITIVE_TYPES, checkPrimitive } from '../../src/model/validate/primit
 import { REQUIRED_VALUE_SETS } from '../../src/model/validate/required-bindings.js';
 import { compiledStructure } from '../../src/model/validate/structures.js';
 
-const DEFINITIONS_DIR = new URL('../../../shared/fhir/definitions/', import.meta.url);
+const DEFINITIONS_DIR = new URL('../../data/hl7-fhir-r5/definitions/', import.meta.url);
 const readDefinition = <T>(file: string): T => JSON.parse(readFileSync(new URL(file, DEFINITIONS_DIR), 'utf8')) as T;
 
 interface SnapshotElement {

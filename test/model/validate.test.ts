@@ -5,8 +5,8 @@ import { FhirError } from '../../src/errors/fhir-error.js';
 import { checkResource, type ValidationIssue } from '../../src/model/validate/index.js';
 import { validateResource } from '../../src/rest/validation.js';
 
-// shared/ sits beside the repository (../shared from its root), in CI as here.
-const EXAMPLES_DIR = new URL('../../../shared/fhir/examples/', import.meta.url);
+// The official examples are kept in the repository, data/hl7-fhir-r5/examples/.
+const EXAMPLES_DIR = new URL('../../data/hl7-fhir-r5/examples/', import.meta.url);
 
 // Test data is raw JSON: mutations reach anywhere, so it is typed loosely on purpose.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

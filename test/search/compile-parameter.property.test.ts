@@ -12,7 +12,7 @@ import type { PathExtractor } from '../../src/search/simple-path.js';
  * comparison covers navigation and typing; the filter itself has its own table in compile-parameter.test.ts.
  */
 
-const EXAMPLES_DIR = new URL('../../../shared/fhir/examples/', import.meta.url);
+const EXAMPLES_DIR = new URL('../../data/hl7-fhir-r5/examples/', import.meta.url);
 const examples = readdirSync(EXAMPLES_DIR)
   .filter((f) => f.endsWith('.json'))
   .map((f) => JSON.parse(readFileSync(new URL(f, EXAMPLES_DIR), 'utf8')) as Resource);

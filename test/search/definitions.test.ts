@@ -11,8 +11,8 @@ import {
   builtInParametersFor,
 } from '../../src/search/definitions/index.js';
 
-const SHARED = new URL('../../../shared/fhir/', import.meta.url);
-const EXAMPLES_DIR = new URL('examples/', SHARED);
+const R5_DATA = new URL('../../data/hl7-fhir-r5/', import.meta.url);
+const EXAMPLES_DIR = new URL('examples/', R5_DATA);
 const examples = new Map<string, Resource>(
   readdirSync(EXAMPLES_DIR)
     .filter((f) => f.endsWith('.json'))
@@ -53,7 +53,7 @@ const EXPECTED: { id: string; identifier: string; subject: string; code: string;
 
 describe('built-in SearchParameters as data', () => {
   it('keeps the 27 R5 ImagingSelection/common entries exactly as published', () => {
-    const bundle = JSON.parse(readFileSync(new URL('searchparameters/r5-searchparameters-imagingselection-and-common.json', SHARED), 'utf8')) as {
+    const bundle = JSON.parse(readFileSync(new URL('searchparameters/r5-searchparameters-imagingselection-and-common.json', R5_DATA), 'utf8')) as {
       entry: { resource: unknown }[];
     };
     expect(R5_IMAGING_SELECTION_SEARCH_PARAMETERS).toEqual(bundle.entry.map((e) => e.resource));

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { isKnownElement, selectElements } from '../../src/search/result/index.js';
 
 const EXAMPLE = JSON.parse(
-  readFileSync(new URL('../../../shared/fhir/examples/ImagingSelection-example-2d-image-region-selection.json', import.meta.url), 'utf8'),
+  readFileSync(new URL('../../data/hl7-fhir-r5/examples/ImagingSelection-example-2d-image-region-selection.json', import.meta.url), 'utf8'),
 ) as ImagingSelection;
 
 const HTEST = { system: 'http://terminology.hl7.org/CodeSystem/v3-ActReason', code: 'HTEST', display: 'test health data' };

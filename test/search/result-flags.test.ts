@@ -17,10 +17,10 @@ interface SnapshotElement {
 }
 
 const SD = JSON.parse(
-  readFileSync(new URL('../../../shared/fhir/definitions/StructureDefinition-ImagingSelection.json', import.meta.url), 'utf8'),
+  readFileSync(new URL('../../data/hl7-fhir-r5/definitions/StructureDefinition-ImagingSelection.json', import.meta.url), 'utf8'),
 ) as { snapshot: { element: SnapshotElement[] } };
 const EXAMPLE = JSON.parse(
-  readFileSync(new URL('../../../shared/fhir/examples/ImagingSelection-example-2d-image-region-selection.json', import.meta.url), 'utf8'),
+  readFileSync(new URL('../../data/hl7-fhir-r5/examples/ImagingSelection-example-2d-image-region-selection.json', import.meta.url), 'utf8'),
 ) as ImagingSelection;
 
 /** Snapshot rows below the root, keyed by path relative to the resource (`instance.uid`). */

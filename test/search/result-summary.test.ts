@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { summarize, type SummaryMode } from '../../src/search/result/index.js';
 
 const EXAMPLE = JSON.parse(
-  readFileSync(new URL('../../../shared/fhir/examples/ImagingSelection-example-2d-image-region-selection.json', import.meta.url), 'utf8'),
+  readFileSync(new URL('../../data/hl7-fhir-r5/examples/ImagingSelection-example-2d-image-region-selection.json', import.meta.url), 'utf8'),
 ) as ImagingSelection;
 /** The example's generated narrative, passed through unchanged where `text` is kept. */
 const NARRATIVE = EXAMPLE.text!;

@@ -4,10 +4,10 @@ import { defaultTerminology } from '../../src/search/terminology/index.js';
 import { PRELOADED_DEFINITIONS } from '../../src/search/terminology/preloaded/index.js';
 
 /** The shipped definitions the embedded copies are generated from (scripts/gen-terminology.mjs). */
-const DEFINITIONS = new URL('../../../shared/fhir/definitions/', import.meta.url);
+const DEFINITIONS = new URL('../../data/hl7-fhir-r5/definitions/', import.meta.url);
 const shipped = readdirSync(DEFINITIONS).filter((f) => /^(CodeSystem|ValueSet)-.+\.json$/.test(f)).sort();
 
-describe('embedded copies of shared/fhir/definitions', () => {
+describe('embedded copies of data/hl7-fhir-r5/definitions', () => {
   it('embeds exactly the shipped CodeSystem and ValueSet files', () => {
     expect(shipped).toHaveLength(6);
     expect(Object.keys(PRELOADED_DEFINITIONS).sort()).toEqual(shipped);

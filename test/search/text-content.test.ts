@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { contentText, textTerms } from '../../src/search/text/index.js';
 
 const example = (name: string): unknown =>
-  JSON.parse(readFileSync(new URL(`../../../shared/fhir/examples/ImagingSelection-example-${name}.json`, import.meta.url), 'utf8'));
+  JSON.parse(readFileSync(new URL(`../../data/hl7-fhir-r5/examples/ImagingSelection-example-${name}.json`, import.meta.url), 'utf8'));
 
 describe('contentText of the DICOM SR example', () => {
   const lines = contentText(example('dicom-sr-selection')).split('\n');

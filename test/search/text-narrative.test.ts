@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { narrativeText, textTerms } from '../../src/search/text/index.js';
 
 const example = (name: string): unknown =>
-  JSON.parse(readFileSync(new URL(`../../../shared/fhir/examples/ImagingSelection-example-${name}.json`, import.meta.url), 'utf8'));
+  JSON.parse(readFileSync(new URL(`../../data/hl7-fhir-r5/examples/ImagingSelection-example-${name}.json`, import.meta.url), 'utf8'));
 
 const div = (inner: string): unknown => ({ resourceType: 'ImagingSelection', text: { status: 'generated', div: `<div xmlns="http://www.w3.org/1999/xhtml">${inner}</div>` } });
 

@@ -50,7 +50,7 @@ describe('textTerms agrees with lunr run the usual way', () => {
     for (const term of pipeline.run(lunr.tokenizer(text)).map(String)) if (term !== '') counts.set(term, (counts.get(term) ?? 0) + 1);
     return [...counts];
   };
-  const dir = new URL('../../../shared/fhir/examples/', import.meta.url);
+  const dir = new URL('../../data/hl7-fhir-r5/examples/', import.meta.url);
   const examples = readdirSync(dir).filter((f) => f.endsWith('.json'));
 
   it.each(examples)('%s', (file) => {

@@ -4,7 +4,7 @@ import type { FlagTable } from './flag-table.js';
 const PREFIX = 'ImagingSelection.';
 
 /**
- * ImagingSelection's own elements, exact from the R5 StructureDefinition (shared/fhir/definitions/
+ * ImagingSelection's own elements, exact from the R5 StructureDefinition (data/hl7-fhir-r5/definitions/
  * StructureDefinition-ImagingSelection.json; a test proves the Σ and ?! lists equal to its snapshot).
  * Mandatory elements come from the validator's element table (min), which has no Σ/?! flags.
  * @see https://hl7.org/fhir/R5/imagingselection.html#resource
