@@ -132,6 +132,10 @@ function queryString(params: SearchParams | undefined): string {
   return pairs.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&');
 }
 
+/** Two searchset Bundles with the same content: each run has its own Bundle `id` and `meta.lastUpdated`. */
+const sameSearchResult = (a: Bundle, b: Bundle): boolean =>
+  JSON.stringify({ ...a, id: undefined, meta: undefined }) === JSON.stringify({ ...b, id: undefined, meta: undefined });
+
 /** How often `watch` re-runs a search at most while changes keep coming. */
 const WATCH_THROTTLE_MS = 100;
 
@@ -170,7 +174,7 @@ class FhirStore implements Store {
     const ctx: EngineContext = { ...this.ctx, whenIndexed: () => Promise.resolve() };
     const read = async (): Promise<Bundle> => (await searchInteraction(ctx, type, params)).resource as Bundle;
     return from(this.indexing.idle()).pipe(
-      switchMap(() => liveRead(read, this.database.name)),
+      switchMap(() => liveRead(read, { databaseName: this.database.name, same: sameSearchResult })),
       throttleTime(WATCH_THROTTLE_MS, asyncScheduler, { leading: true, trailing: true }),
     );
   }

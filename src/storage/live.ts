@@ -1,5 +1,5 @@
 import Dexie, { liveQuery, type ObservabilitySet } from 'dexie';
-import { from, Observable } from 'rxjs';
+import { distinctUntilChanged, from, Observable } from 'rxjs';
 
 /**
  * Re-runs `read` whenever a committed write (in this tab or another tab of the same origin) touches what it
@@ -9,15 +9,23 @@ import { from, Observable } from 'rxjs';
  * Dexie's liveQuery runs only where a global IndexedDB exists (`Dexie.dependencies`), and this store never
  * sets Dexie's globals for the app. Where there is none (Node, with an injected or in-memory IndexedDB), the
  * read re-runs after every committed write to `databaseName` (any database when not given), coarser but never
- * stale: the same writes in this process fire Dexie's `storagemutated` event.
+ * stale: the same writes in this process fire Dexie's `storagemutated` event. Either way a result equal to
+ * the one before (by `same`, structural by default) is not emitted again.
  * @see https://dexie.org/docs/liveQuery()
  */
-export function liveRead<T>(read: () => Promise<T>, databaseName?: string): Observable<T> {
+export function liveRead<T>(read: () => Promise<T>, options: { databaseName?: string; same?: (a: T, b: T) => boolean } = {}): Observable<T> {
+  const { databaseName, same = sameJson } = options;
   // Dexie keeps a live query's context across awaits only when the query function itself is `async`; a plain
   // function returning a promise confuses its tracking with other live queries of the database.
-  if (Dexie.dependencies.indexedDB) return from(liveQuery(async () => read()));
-  return rerunOnCommit(read, databaseName === undefined ? 'idb://' : `idb://${databaseName}/`);
+  const results = Dexie.dependencies.indexedDB
+    ? from(liveQuery(async () => read()))
+    : rerunOnCommit(read, databaseName === undefined ? 'idb://' : `idb://${databaseName}/`);
+  // A re-run after a write that touched the same table but not this result is no news.
+  return results.pipe(distinctUntilChanged(same));
 }
+
+/** Structural equality of two results (plain data read from IndexedDB). */
+const sameJson = (a: unknown, b: unknown): boolean => a === b || JSON.stringify(a) === JSON.stringify(b);
 
 function rerunOnCommit<T>(read: () => Promise<T>, partPrefix: string): Observable<T> {
   return new Observable<T>((subscriber) => {

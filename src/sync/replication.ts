@@ -84,9 +84,9 @@ export class Replication {
       ...(options.headers ? { headers: options.headers } : {}),
       ...(options.authorize ? { authorize: options.authorize } : {}),
     });
-    this.pending$ = liveRead(() => pendingCount(ctx.db));
-    this.conflicts$ = liveRead(() => ctx.db.conflicts.toArray());
-    this.deadLetters$ = liveRead(() => ctx.db.deadLetters.toArray());
+    this.pending$ = liveRead(() => pendingCount(ctx.db), { databaseName: ctx.db.name });
+    this.conflicts$ = liveRead(() => ctx.db.conflicts.toArray(), { databaseName: ctx.db.name });
+    this.deadLetters$ = liveRead(() => ctx.db.deadLetters.toArray(), { databaseName: ctx.db.name });
     this.localChanges$ = localChanges$;
     if (options.live) this.start();
   }
