@@ -224,7 +224,7 @@ export function renderDocs(all: BenchResult[], sync: SyncBenchResult | undefined
       'tables and indexes (`StoreDatabase`, no middleware, no logic), written with the very rows the store wrote, and ' +
       'read through the same kind of index. Speed is never asserted in tests; ratios against the same-run baseline ' +
       'are what to compare, since these machines are noisy. The absolute numbers are fake-indexeddb’s, not a browser’s ' +
-      '(see design.md, "Performance facts", for Chromium).',
+      '(see architecture.md, "Chromium IndexedDB on disk: the cost model", for Chromium).',
   );
   out.push('');
   out.push('## How to run');

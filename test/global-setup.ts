@@ -12,8 +12,13 @@ import { fileURLToPath } from 'node:url';
 const ROOT = resolve(fileURLToPath(import.meta.url), '../..');
 /** The files the build reads: when one is newer than dist/, the build is stale. */
 const SOURCES = ['src', 'package.json', 'tsup.config.ts', 'tsconfig.json'];
-/** The outputs every consumer of dist/ needs. */
-const OUTPUTS = ['dist/index.js', 'dist/index.d.ts', 'dist/server.js', 'dist/server.d.ts'];
+/** Every file the package's `exports` (and `bin`) point to in dist/: what a consumer of the build needs. */
+export function builtOutputs(root: string): string[] {
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { exports?: unknown; bin?: unknown };
+  const leaves = (v: unknown): string[] =>
+    typeof v === 'string' ? [v] : v && typeof v === 'object' ? Object.values(v).flatMap(leaves) : [];
+  return [...new Set([...leaves(pkg.exports), ...leaves(pkg.bin)].map((p) => p.replace(/^\.\//, '')).filter((p) => p.startsWith('dist/')))];
+}
 
 function newestMtime(path: string): number {
   const stat = statSync(path);
@@ -23,9 +28,11 @@ function newestMtime(path: string): number {
 
 /** Why dist/ must be built, or undefined when it is current. */
 export function staleReason(root: string): string | undefined {
-  const missing = OUTPUTS.find((f) => !existsSync(join(root, f)));
+  const outputs = builtOutputs(root);
+  if (outputs.length === 0) return 'package.json exports nothing from dist/';
+  const missing = outputs.find((f) => !existsSync(join(root, f)));
   if (missing) return `${missing} is missing`;
-  const built = Math.min(...OUTPUTS.map((f) => statSync(join(root, f)).mtimeMs));
+  const built = Math.min(...outputs.map((f) => statSync(join(root, f)).mtimeMs));
   const newer = SOURCES.find((s) => existsSync(join(root, s)) && newestMtime(join(root, s)) > built);
   return newer ? `${newer} changed after the last build` : undefined;
 }

@@ -3,7 +3,7 @@ import { compareOutput, extractSamples } from './extract.js';
 
 const page = [
   '# Page',
-  '',
+  '<!-- sample: browser -->',
   '```ts',
   "console.log('a');",
   '```',
@@ -32,10 +32,10 @@ const page = [
 describe('extractSamples', () => {
   it('finds ts blocks, their Prints: block, no-run fragments and indented samples; skips other languages', () => {
     const samples = extractSamples('docs/x.md', page);
-    expect(samples.map((s) => [s.line, s.index, s.mode, s.code, s.expected])).toEqual([
-      [3, 1, 'run', "console.log('a');", { text: 'a', line: 10 }],
-      [13, 2, 'typecheck', 'const options: { name: string } = { name: "x" };', undefined],
-      [23, 3, 'run', "console.log('b');", undefined],
+    expect(samples.map((s) => [s.line, s.index, s.mode, s.code, s.expected, s.browser])).toEqual([
+      [3, 1, 'run', "console.log('a');", { text: 'a', line: 10 }, true],
+      [13, 2, 'typecheck', 'const options: { name: string } = { name: "x" };', undefined, false],
+      [23, 3, 'run', "console.log('b');", undefined, false],
     ]);
   });
 
@@ -44,6 +44,7 @@ describe('extractSamples', () => {
     expect(() => extractSamples('a.md', '```ts skip\nx\n```')).toThrow('a.md:1: unknown sample flag skip');
     expect(() => extractSamples('a.md', '```ts no-run\nx\n```\nPrints:\n```text\ny\n```')).toThrow('a.md:1: a no-run sample cannot show');
     expect(() => extractSamples('a.md', '```ts\nx\n')).toThrow('a.md:1: code fence is never closed');
+    expect(() => extractSamples('a.md', '<!-- sample: browser -->\n```ts no-run\nx\n```')).toThrow('a.md:2: a browser sample must run');
   });
 });
 

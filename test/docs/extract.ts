@@ -5,6 +5,8 @@
  * - a ```ts block is a sample; it is run with the built package and its output compared when a paragraph
  *   `Prints:` (or `Prints (…):`) and then a ```text block follow it;
  * - a ```ts no-run block (a fragment: types, an options object) is only typechecked;
+ * - a sample right after the line `<!-- sample: browser -->` is also bundled and run in Chromium, against its
+ *   IndexedDB, and compared there too;
  * - in the expected output `<name>` (lower case, e.g. `<id>`, `<port>`, `<n>`) stands for any text without
  *   spaces, and a UUID for any UUID (the same UUID in the doc must be the same UUID in the output).
  */
@@ -22,6 +24,8 @@ export interface DocSample {
   code: string;
   /** The ```text block after `Prints:`, when the page shows the output. */
   expected?: { text: string; line: number };
+  /** Marked `<!-- sample: browser -->`: written for a browser page, so also run in Chromium. */
+  browser: boolean;
 }
 
 const TS_FENCE = /^(\s*)```\s*(ts|typescript|tsx|mts)\b(.*)$/;
@@ -47,7 +51,10 @@ export function extractSamples(file: string, markdown: string): DocSample[] {
       if (unknown.length > 0) throw new Error(`${file}:${i + 1}: unknown sample flag ${unknown.join(' ')} (only \`no-run\`)`);
       const indent = fence[1]!.length;
       const code = lines.slice(i + 1, end).map((l) => l.slice(Math.min(indent, l.length - l.trimStart().length))).join('\n');
-      const sample: DocSample = { file, line: i + 1, index: samples.length + 1, mode: flags.includes('no-run') ? 'typecheck' : 'run', code };
+      const browser = /^\s*<!--\s*sample:\s*browser\s*-->\s*$/.test(lines[i - 1] ?? '');
+      const mode = flags.includes('no-run') ? 'typecheck' : 'run';
+      if (browser && mode === 'typecheck') throw new Error(`${file}:${i + 1}: a browser sample must run`);
+      const sample: DocSample = { file, line: i + 1, index: samples.length + 1, mode, code, browser };
       const expected = printsAfter(file, lines, end);
       if (expected) {
         if (sample.mode === 'typecheck') throw new Error(`${file}:${i + 1}: a no-run sample cannot show what it prints`);

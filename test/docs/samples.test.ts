@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { builtOutputs } from '../global-setup.js';
 import { compareOutput, extractSamples, type DocSample } from './extract.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -36,7 +37,7 @@ const counts = { run: 0, compared: 0, typecheckOnly: 0, typechecked: 0 };
 
 /** A temporary app folder: package.json, node_modules links, tsconfig.json and one file per sample. */
 function prepare(): string {
-  const missing = ['dist/index.js', 'dist/index.d.ts', 'dist/server.js'].filter((f) => !existsSync(join(ROOT, f)));
+  const missing = builtOutputs(ROOT).filter((f) => !existsSync(join(ROOT, f)));
   if (missing.length > 0) throw new Error(`${missing.join(', ')} missing: the doc samples run the built package; run \`npm run build\` (vitest's global setup builds it)`);
   const app = mkdtempSync(join(tmpdir(), 'fhir-doc-samples-'));
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'doc-samples', private: true, type: 'module' }));

@@ -1851,7 +1851,7 @@ export const R5_IMAGING_SELECTION_SEARCH_PARAMETERS: SearchParameter[] = asSearc
 ]);
 
 /**
- * Project erratum (design.md, "Known quirks"): R5 defines ImagingSelection's `code` through clinical-code,
+ * Project erratum (docs/architecture.md, "Known quirks of the standard"): R5 defines ImagingSelection's `code` through clinical-code,
  * whose ImagingSelection branch is `ImagingSelection.status`, a mistake in the published bundle (the
  * description in the same bundle says "The imaging selection status", and `status` has its own parameter).
  * This store searches `ImagingSelection.code` instead. It is a separate SearchParameter, with its own URL,

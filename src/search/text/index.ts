@@ -1,7 +1,7 @@
 /**
  * Full-text search for `_text` (the narrative) and `_content` (the whole resource): lunr's term pipeline,
  * a small boolean query language, and BM25 ranking. Pure functions: storage keeps the postings
- * (term, resource, frequency) and calls these (design.md, "Full text").
+ * (term, resource, frequency) and calls these (docs/architecture.md, "Storage and the write path": full text).
  * @see https://hl7.org/fhir/R5/search.html#text
  * @see https://hl7.org/fhir/R5/search.html#content
  * @module

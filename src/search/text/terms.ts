@@ -1,7 +1,7 @@
 /**
  * Terms of free text for `_text` / `_content`, made by lunr's own pipeline so that documents and queries
  * agree on tokens, stop words and stems. Only the pure term making is used: a built `lunr.Index` is
- * immutable and in-memory, so postings are kept by storage instead (design.md, "Full text").
+ * immutable and in-memory, so postings are kept by storage instead (docs/architecture.md, "Storage and the write path": full text).
  * @see https://hl7.org/fhir/R5/search.html#text
  * @module
  */
