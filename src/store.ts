@@ -172,7 +172,7 @@ class FhirStore implements Store {
   }
 
   async registerSearchParameter(sp: SearchParameter): Promise<void> {
-    const compiled = this.ctx.registry.register(sp);
+    const compiled = await this.ctx.registry.register(sp);
     await this.indexing.track(async () => {
       await saveSetting(this.database, 'searchParameters', sp, (x) => (x as SearchParameter).url === sp.url && sp.url !== undefined);
       await reindex(this.database, this.indexing.compute, [...new Set(compiled.map((p) => p.resourceType))]);
@@ -295,7 +295,7 @@ export async function openStore(options: StoreOptions = {}): Promise<Store> {
   const registry = new SearchRegistry();
   const terminology: TerminologyRegistry = defaultTerminology();
   const baseUrl = (options.baseUrl ?? 'http://localhost/fhir').replace(/\/+$/, '');
-  for (const sp of ((await db.settings.get('searchParameters'))?.value as SearchParameter[] | undefined) ?? []) registry.register(sp);
+  for (const sp of ((await db.settings.get('searchParameters'))?.value as SearchParameter[] | undefined) ?? []) await registry.register(sp);
   for (const t of ((await db.settings.get('terminology'))?.value as (ValueSet | CodeSystem)[] | undefined) ?? []) terminology.register(t);
   const indexing = new Indexing((resource) => indexResource(resource, registry, { baseUrl, timeZone }));
   // A database indexed by an older format (or migrated from schema 1) is re-indexed before the first search.
