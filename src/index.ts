@@ -1,4 +1,4 @@
-export { openStore } from './store.js';
+export { openStore, replicate } from './store.js';
 export type { Store, StoreChange, StoreOptions, SearchParams, WriteOptions } from './store.js';
 export type { FhirRequest, FhirResponse } from './rest/http.js';
 export { FhirError, operationOutcome } from './errors/fhir-error.js';
@@ -8,7 +8,6 @@ export type { Clock } from './util/clock.js';
 export { sequentialIds, uuidIdGenerator } from './util/id.js';
 export type { IdGenerator } from './util/id.js';
 export type { StoreDatabase } from './storage/schema.js';
-export { Replication } from './sync/replication.js';
-export type { ReplicationState, SyncReport, SyncProgress } from './sync/replication.js';
+export type { Replication, ReplicationState, SyncReport, SyncProgress } from './sync/replication-api.js';
 export type { Conflict, ConflictPolicy, ReplicationOptions } from './sync/options.js';
 export { AuthorizationError, RetryableError } from './sync/errors.js';

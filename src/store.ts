@@ -14,7 +14,9 @@ import type { ChangeOrigin, WriteResult } from './storage/write.js';
 import type { OutboxOp } from './storage/rows.js';
 import { search as searchInteraction } from './rest/interactions/search.js';
 import { checkResource } from './model/validate/index.js';
-import { Replication } from './sync/replication.js';
+import { lazyReplication } from './sync/lazy-replication.js';
+import { ReplicationEngine } from './sync/replication.js';
+import type { Replication } from './sync/replication-api.js';
 import type { ReplicationOptions } from './sync/options.js';
 import type { SyncContext } from './sync/context.js';
 import { parseQuery } from './rest/http.js';
@@ -94,7 +96,8 @@ export interface Store {
   registerTerminology(resource: ValueSet | CodeSystem): Promise<void>;
   /**
    * Replicates this store with a remote FHIR R5 server: pushes the outbox, pulls `[type]/_history?_since=`,
-   * settles conflicts by the chosen policy. See docs/sync.md.
+   * settles conflicts by the chosen policy. See docs/sync.md. The sync code is loaded on first use (a
+   * dynamic import); `replicate(store, options)` does the same with the code bundled up front.
    */
   replicate(options: ReplicationOptions): Replication;
   /** Every change this store commits, local or remote, after its transaction committed. */
@@ -141,7 +144,15 @@ class FhirStore implements Store {
   ) {}
 
   replicate(options: ReplicationOptions): Replication {
-    const sync: SyncContext = {
+    const sync = this.syncContext();
+    const changes$ = this.changes$;
+    // A dynamic import: an app that never replicates does not load src/sync/ (see docs/bundle-size.md).
+    return lazyReplication(() => import('./sync/replication.js').then((m) => new m.ReplicationEngine(sync, options, changes$)));
+  }
+
+  /** What replication needs from this store. */
+  syncContext(): SyncContext {
+    return {
       db: this.database,
       clock: this.ctx.clock,
       prepare: (resource) => {
@@ -153,7 +164,6 @@ class FhirStore implements Store {
       baseUrl: this.ctx.baseUrl,
       onCommit: this.ctx.onCommit,
     };
-    return new Replication(sync, options, this.changes$);
   }
 
   get changes$(): Observable<StoreChange> {
@@ -256,6 +266,20 @@ class FhirStore implements Store {
     this.changes.complete();
     this.database.close();
   }
+}
+
+/**
+ * Replicates `store` with a remote FHIR R5 server, as `store.replicate(options)` does, but with the sync code
+ * imported statically: import this function and the bundler includes replication; an app that does not
+ * import it leaves it out. See docs/sync.md.
+ * @example
+ * const rep = replicate(store, { baseUrl: 'https://fhir.example.org/r5' });
+ * await rep.syncOnce();
+ * @see https://hl7.org/fhir/R5/http.html#history
+ */
+export function replicate(store: Store, options: ReplicationOptions): Replication {
+  if (!(store instanceof FhirStore)) throw new TypeError('replicate(store, options) takes a store opened by openStore');
+  return new ReplicationEngine(store.syncContext(), options, store.changes$);
 }
 
 /** Background re-indexing: searches wait until the index is complete. */
