@@ -1,4 +1,5 @@
-export { openStore, replicate } from './store.js';
+export { openStore } from './store.js';
+export { replicate } from './replicate.js';
 export type { Store, StoreChange, StoreOptions, SearchParams, WriteOptions } from './store.js';
 export type { FhirRequest, FhirResponse } from './rest/http.js';
 export { FhirError, operationOutcome } from './errors/fhir-error.js';

@@ -15,7 +15,6 @@ import type { OutboxOp } from './storage/rows.js';
 import { search as searchInteraction } from './rest/interactions/search.js';
 import { checkResource } from './model/validate/index.js';
 import { lazyReplication } from './sync/lazy-replication.js';
-import { ReplicationEngine } from './sync/replication.js';
 import type { Replication } from './sync/replication-api.js';
 import type { ReplicationOptions } from './sync/options.js';
 import type { SyncContext } from './sync/context.js';
@@ -269,17 +268,12 @@ class FhirStore implements Store {
 }
 
 /**
- * Replicates `store` with a remote FHIR R5 server, as `store.replicate(options)` does, but with the sync code
- * imported statically: import this function and the bundler includes replication; an app that does not
- * import it leaves it out. See docs/sync.md.
- * @example
- * const rep = replicate(store, { baseUrl: 'https://fhir.example.org/r5' });
- * await rep.syncOnce();
- * @see https://hl7.org/fhir/R5/http.html#history
+ * What replication needs from a store opened by {@link openStore} (for `replicate(store, options)`).
+ * @throws TypeError for any other object.
  */
-export function replicate(store: Store, options: ReplicationOptions): Replication {
+export function syncContextOf(store: Store): SyncContext {
   if (!(store instanceof FhirStore)) throw new TypeError('replicate(store, options) takes a store opened by openStore');
-  return new ReplicationEngine(store.syncContext(), options, store.changes$);
+  return store.syncContext();
 }
 
 /** Background re-indexing: searches wait until the index is complete. */
