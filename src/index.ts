@@ -1,4 +1,5 @@
 export { openStore } from './store.js';
+export { replicate } from './replicate.js';
 export type { Store, StoreChange, StoreOptions, SearchParams, WriteOptions } from './store.js';
 export type { FhirRequest, FhirResponse } from './rest/http.js';
 export { FhirError, operationOutcome } from './errors/fhir-error.js';
@@ -10,8 +11,7 @@ export type { IdGenerator } from './util/id.js';
 export type { StoreDatabase } from './storage/schema.js';
 export { PersistenceError } from './storage/indexeddb-resolve.js';
 export type { PersistenceMode } from './storage/indexeddb-resolve.js';
-export { Replication } from './sync/replication.js';
-export type { ReplicationState, SyncReport, SyncProgress } from './sync/replication.js';
+export type { Replication, ReplicationState, SyncReport, SyncProgress } from './sync/replication-api.js';
 export type { Conflict, ConflictPolicy, ReplicationOptions } from './sync/options.js';
 export { AuthorizationError, RetryableError } from './sync/errors.js';
 export { ReplicationOptionsError } from './sync/options-check.js';

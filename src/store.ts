@@ -14,11 +14,13 @@ import type { ChangeOrigin, WriteResult } from './storage/write.js';
 import type { OutboxOp } from './storage/rows.js';
 import { search as searchInteraction } from './rest/interactions/search.js';
 import { checkResource } from './model/validate/index.js';
-import { Replication } from './sync/replication.js';
+import { lazyReplication } from './sync/lazy-replication.js';
+import type { Replication } from './sync/replication-api.js';
 import type { ReplicationOptions } from './sync/options.js';
 import type { SyncContext } from './sync/context.js';
 import { parseQuery } from './rest/http.js';
 import { StoreDatabase } from './storage/schema.js';
+import { checkReplicationOptions } from './sync/options-check.js';
 import { resolveIndexedDb, type PersistenceMode } from './storage/indexeddb-resolve.js';
 import { DexieSearchSource } from './storage/search-source.js';
 import { systemClock, type Clock } from './util/clock.js';
@@ -105,7 +107,8 @@ export interface Store {
   registerTerminology(resource: ValueSet | CodeSystem): Promise<void>;
   /**
    * Replicates this store with a remote FHIR R5 server: pushes the outbox, pulls `[type]/_history?_since=`,
-   * settles conflicts by the chosen policy. See docs/sync.md.
+   * settles conflicts by the chosen policy. See docs/sync.md. The sync code is loaded on first use (a
+   * dynamic import); `replicate(store, options)` does the same with the code bundled up front.
    */
   replicate(options: ReplicationOptions): Replication;
   /** Every change this store commits, local or remote, after its transaction committed. */
@@ -149,7 +152,17 @@ class FhirStore implements Store {
   ) {}
 
   replicate(options: ReplicationOptions): Replication {
-    const sync: SyncContext = {
+    // Checked now, not when the sync code has loaded: a wrong baseUrl throws where the call is.
+    checkReplicationOptions(options);
+    const sync = this.syncContext();
+    const changes$ = this.changes$;
+    // A dynamic import: an app that never replicates does not load src/sync/ (see docs/bundle-size.md).
+    return lazyReplication(() => import('./sync/replication.js').then((m) => new m.ReplicationEngine(sync, options, changes$)));
+  }
+
+  /** What replication needs from this store. */
+  syncContext(): SyncContext {
+    return {
       db: this.database,
       clock: this.ctx.clock,
       prepare: (resource) => {
@@ -161,7 +174,6 @@ class FhirStore implements Store {
       baseUrl: this.ctx.baseUrl,
       onCommit: this.ctx.onCommit,
     };
-    return new Replication(sync, options, this.changes$);
   }
 
   get changes$(): Observable<StoreChange> {
@@ -180,7 +192,7 @@ class FhirStore implements Store {
   }
 
   async registerSearchParameter(sp: SearchParameter): Promise<void> {
-    const compiled = this.ctx.registry.register(sp);
+    const compiled = await this.ctx.registry.register(sp);
     await this.indexing.track(async () => {
       await saveSetting(this.database, 'searchParameters', sp, (x) => (x as SearchParameter).url === sp.url && sp.url !== undefined);
       await reindex(this.database, this.indexing.compute, [...new Set(compiled.map((p) => p.resourceType))]);
@@ -266,6 +278,15 @@ class FhirStore implements Store {
   }
 }
 
+/**
+ * What replication needs from a store opened by {@link openStore} (for `replicate(store, options)`).
+ * @throws TypeError for any other object.
+ */
+export function syncContextOf(store: Store): SyncContext {
+  if (!(store instanceof FhirStore)) throw new TypeError('replicate(store, options) takes a store opened by openStore');
+  return store.syncContext();
+}
+
 /** Background re-indexing: searches wait until the index is complete. */
 class Indexing {
   private pending: Promise<unknown> = Promise.resolve();
@@ -303,7 +324,7 @@ export async function openStore(options: StoreOptions = {}): Promise<Store> {
   const registry = new SearchRegistry();
   const terminology: TerminologyRegistry = defaultTerminology();
   const baseUrl = (options.baseUrl ?? 'http://localhost/fhir').replace(/\/+$/, '');
-  for (const sp of ((await db.settings.get('searchParameters'))?.value as SearchParameter[] | undefined) ?? []) registry.register(sp);
+  for (const sp of ((await db.settings.get('searchParameters'))?.value as SearchParameter[] | undefined) ?? []) await registry.register(sp);
   for (const t of ((await db.settings.get('terminology'))?.value as (ValueSet | CodeSystem)[] | undefined) ?? []) terminology.register(t);
   const indexing = new Indexing((resource) => indexResource(resource, registry, { baseUrl, timeZone }));
   // A database indexed by an older format (or migrated from schema 1) is re-indexed before the first search.

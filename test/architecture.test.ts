@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
 
 /** docs/architecture.md, "Layers (imports point down only)": top to bottom. */
-const LAYERS = ['index', 'server', 'store', 'rest', 'sync', 'history', 'storage', 'search', 'errors', 'model', 'util'] as const;
+const LAYERS = ['index', 'replicate', 'server', 'store', 'rest', 'sync', 'history', 'storage', 'search', 'errors', 'model', 'util'] as const;
 const SRC = resolve(dirname(fileURLToPath(import.meta.url)), '../src');
 
 function files(dir: string): string[] {

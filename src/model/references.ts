@@ -1,6 +1,4 @@
-import r5 from 'fhirpath/fhir-context/r5';
-
-const model = r5 as unknown as { path2Type: Record<string, string>; choiceTypePaths: Record<string, string[]> };
+import { elementsOf, elementType } from './r5-model.js';
 
 /** Element types whose values are links a transaction rewrites; canonical is deliberately not among them. */
 const LINK_TYPES = new Set(['uri', 'url', 'oid', 'uuid']);
@@ -19,37 +17,19 @@ export function rewriteReferences<T>(value: T, map: ReadonlyMap<string, string>)
   return rewrite(value, map, typeof type === 'string' ? type : undefined) as T;
 }
 
-let choiceIndex: Map<string, [name: string, types: string[]][]> | undefined;
-
-/** The choice elements of a type or backbone path, indexed once. */
-function choicesOf(owner: string): [string, string[]][] {
-  if (!choiceIndex) {
-    choiceIndex = new Map();
-    for (const [base, types] of Object.entries(model.choiceTypePaths)) {
-      const dot = base.lastIndexOf('.');
-      const list = choiceIndex.get(base.slice(0, dot)) ?? [];
-      list.push([base.slice(dot + 1), types]);
-      choiceIndex.set(base.slice(0, dot), list);
-    }
-  }
-  return choiceIndex.get(owner) ?? [];
-}
-
 /** The R5 type of `key` inside an element of type (or backbone path) `owner`; undefined when unknown. */
 function childType(owner: string | undefined, key: string): { type: string; path: string } | undefined {
   if (owner === undefined) return undefined;
-  const direct = model.path2Type[`${owner}.${key}`];
+  const direct = elementType(`${owner}.${key}`);
   if (direct !== undefined) {
     const path = `${owner}.${key}`;
     return direct === 'BackboneElement' || direct === 'Element' ? { type: direct, path } : { type: direct, path: direct };
   }
   // A choice element: `valueUri` is `value` of type `Uri`.
-  for (const [name, types] of choicesOf(owner)) {
-    const suffix = key.startsWith(name) ? key.slice(name.length) : undefined;
-    if (suffix && types.includes(suffix)) {
-      const t = suffix.charAt(0).toLowerCase() + suffix.slice(1);
-      return { type: t, path: suffix };
-    }
+  for (const { name, choice } of elementsOf(owner).values()) {
+    const suffix = choice && key.startsWith(name) ? key.slice(name.length) : undefined;
+    const t = suffix ? choice?.find((c) => c.charAt(0).toUpperCase() + c.slice(1) === suffix) : undefined;
+    if (t !== undefined) return { type: t.charAt(0).toLowerCase() + t.slice(1), path: suffix! };
   }
   return undefined;
 }

@@ -1,11 +1,9 @@
-import fhirpath, { type Model, type UserInvocationTable } from 'fhirpath';
-import r5model from 'fhirpath/fhir-context/r5';
+import type { UserInvocationTable } from 'fhirpath';
 import type { Resource, SearchParameter } from 'fhir/r5';
+import { loadedFhirPath } from '../model/fhirpath-engine.js';
 import { R5_RESOURCE_TYPES } from '../model/resource-types.js';
 import type { CompiledSearchParameter, SearchParamType, TypedValue } from './definition.js';
 import { compileSimplePaths, fhirTypeName, isTypeOf, parseSimplePath, referencePointsTo, type PathExtractor } from './simple-path.js';
-
-const model: Model = r5model;
 
 /**
  * How a compiled parameter reads its values: the property walker, fhirpath.js, or not at all (engine-handled).
@@ -177,6 +175,7 @@ function toTypedValue(item: unknown): TypedValue | undefined {
   if (item === null || item === undefined) return undefined;
   if (typeof item === 'object') {
     // FP_DateTime, FP_Quantity, FP_Decimal…: System type from fhirpath.js, value as plain JS.
+    const { fhirpath } = loadedFhirPath();
     const [systemType] = fhirpath.types([item]) as string[];
     const [value] = fhirpath.resolveInternalTypes([item]) as unknown[];
     return { type: fhirTypeName(systemType ?? 'System.String'), value };
@@ -186,13 +185,15 @@ function toTypedValue(item: unknown): TypedValue | undefined {
 
 /**
  * Compiles `expression` with fhirpath.js against the R5 model, synchronous, with `resolve() is T` replaced by
- * the offline Reference test. Parsing happens now (a syntax error throws a TypeError); the evaluator is built
+ * the offline Reference test. The engine must be loaded (`loadFhirPath()`; the search registry's `register` does
+ * it when {@link needsFhirPath} says so). Parsing happens now (a syntax error throws a TypeError); the evaluator is built
  * on first use, since fhirpath.js compilation costs about half a millisecond.
  * Exported for the property test that holds the fast path to fhirpath.js semantics.
  * @see https://hl7.org/fhir/R5/fhirpath.html
  */
 export function compileWithFhirPath(expression: string, label = expression): PathExtractor {
   const rewritten = withoutResolve(expression);
+  const { fhirpath, model } = loadedFhirPath();
   try {
     fhirpath.parse(rewritten);
   } catch (e) {
@@ -230,6 +231,13 @@ interface Plan {
 
 /** Chooses the fast walker when every branch is a plain path the model can type, else fhirpath.js. */
 function plan(sp: SearchParameter, resourceType: string): Plan {
+  const p = planWithoutFhirPath(sp, resourceType);
+  if (p.strategy !== 'fhirpath') return p;
+  return { ...p, extract: compileWithFhirPath(p.expression!, `${sp.url} (${resourceType}): ${p.expression!}`) };
+}
+
+/** {@link plan}, except that a plan needing fhirpath.js is returned with strategy `fhirpath` and no extractor. */
+function planWithoutFhirPath(sp: SearchParameter, resourceType: string): Plan {
   const label = `${sp.url} (${resourceType})`;
   if (sp.expression === undefined || sp.expression.trim() === '') {
     if (sp.type !== 'special' && !ENGINE_HANDLED_CODES.has(sp.code)) {
@@ -248,7 +256,24 @@ function plan(sp: SearchParameter, resourceType: string): Plan {
     const fast = compileSimplePaths(resourceType, parsed);
     if (fast !== undefined) return { expression, strategy: 'simple-path', extract: fast };
   }
-  return { expression, strategy: 'fhirpath', extract: compileWithFhirPath(expression, `${label}: ${expression}`) };
+  return { expression, strategy: 'fhirpath', extract: NONE };
+}
+
+/**
+ * Whether compiling `sp` (for every type it applies to) needs fhirpath.js: some applicable expression is not
+ * a plain path the compiled walker can read. Built-in parameters never do. False when `sp` cannot be
+ * compiled at all (compiling it reports why). Await `loadFhirPath()` before compiling when it is true.
+ */
+export function needsFhirPath(sp: SearchParameter): boolean {
+  const types = new Set(basesOf(sp).flatMap((b) => (b === 'Resource' || b === 'DomainResource' ? concreteTypes(b) : [b])));
+  for (const t of types) {
+    try {
+      if (searchParameterAppliesTo(sp, t) && planWithoutFhirPath(sp, t).strategy === 'fhirpath') return true;
+    } catch {
+      // Not compilable for this type: compileSearchParameter reports it.
+    }
+  }
+  return false;
 }
 
 /**

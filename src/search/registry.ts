@@ -1,6 +1,7 @@
 import type { SearchParameter } from 'fhir/r5';
 import { badRequest } from '../errors/fhir-error.js';
-import { compileForAllBases } from './compile-parameter.js';
+import { loadFhirPath } from '../model/fhirpath-engine.js';
+import { compileForAllBases, needsFhirPath } from './compile-parameter.js';
 import type { CompiledSearchParameter, SearchParamType } from './definition.js';
 import { builtInParametersFor } from './definitions/index.js';
 
@@ -42,15 +43,18 @@ export class SearchRegistry {
 
   /**
    * Adds a SearchParameter (400 when it is not a usable one). Returns what was compiled, one per base type,
-   * so the caller can back-fill the index of existing resources.
+   * so the caller can back-fill the index of existing resources. Loads fhirpath.js first when the expression
+   * is not a plain path the compiled walker reads (so evaluation never waits for it later, inside a
+   * transaction); call it outside any transaction.
    */
-  register(sp: SearchParameter): CompiledSearchParameter[] {
+  async register(sp: SearchParameter): Promise<CompiledSearchParameter[]> {
     if (sp?.resourceType !== 'SearchParameter') throw badRequest('registerSearchParameter takes a SearchParameter resource');
     if (!sp.code || !/^[A-Za-z][A-Za-z0-9_\-.]*$/.test(sp.code)) throw badRequest(`SearchParameter.code '${String(sp.code)}' is not a valid code`, ['SearchParameter.code']);
     if (!INDEXED_TYPES.has(sp.type)) {
       throw badRequest(`SearchParameter type '${sp.type}' is not supported (supported: ${[...INDEXED_TYPES].join(', ')})`, ['SearchParameter.type']);
     }
     if (!sp.expression) throw badRequest('A SearchParameter needs an expression', ['SearchParameter.expression']);
+    if (needsFhirPath(sp)) await loadFhirPath();
     let compiled: CompiledSearchParameter[];
     try {
       compiled = compileForAllBases(sp);

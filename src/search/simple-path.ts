@@ -1,18 +1,15 @@
 /**
  * The fast path for SearchParameter expressions: plain FHIRPath paths (`ImagingSelection.bodySite.concept`),
  * optionally narrowed by `ofType(T)` / `as T` and by `where(resolve() is T)`, compiled once against the R5
- * model into a property walker. Each value's FHIR type is known at compile time from the model's `path2Type`
- * (and `choiceTypePaths` for `[x]` elements), so no FHIRPath runs per resource.
+ * model into a property walker. Each value's FHIR type is known at compile time from the R5 model table
+ * (`src/model/r5-model.ts`, choice types for `[x]` elements), so no FHIRPath runs per resource.
  * @see https://hl7.org/fhir/R5/fhirpath.html
  * @see https://hl7.org/fhir/R5/searchparameter.html
  * @packageDocumentation
  */
-import type { Model } from 'fhirpath';
-import r5model from 'fhirpath/fhir-context/r5';
 import type { Resource } from 'fhir/r5';
+import { choiceTypes, definedElsewhere, elementType, isKnownType as modelKnowsType, typeLineage } from '../model/r5-model.js';
 import type { TypedValue } from './definition.js';
-
-const model: Model = r5model;
 
 /**
  * One step of a plain path: a child element, a type filter (`ofType`/`as`), or a reference-target filter.
@@ -81,17 +78,13 @@ export function fhirTypeName(raw: string, isResourceId = false): string {
 }
 
 /** `type` itself then its ancestors (`Age` → `Quantity` → `DataType` → `Element` → `Base`). */
-function lineage(type: string): string[] {
-  const out: string[] = [];
-  for (let t: string | undefined = type; t !== undefined && out.length < 16; t = model.type2Parent[t]) out.push(t);
-  return out;
-}
+const lineage = typeLineage;
 
 /**
  * Whether the model knows `type` as a FHIR type (data type or resource).
  * @see https://hl7.org/fhir/R5/types.html
  */
-export const isKnownType = (type: string): boolean => type in model.type2Parent;
+export const isKnownType = (type: string): boolean => modelKnowsType(type);
 
 /**
  * `ofType(T)`/`is T` on the model's types: the same type or a specialization (`code` is a `string`, `Age` a
@@ -132,20 +125,20 @@ function childReads(declaredAt: string, name: string): ChildRead[] | undefined {
   const prefixes = declaredAt.includes('.') ? [declaredAt] : lineage(declaredAt);
   for (const prefix of prefixes) {
     const path = `${prefix}.${name}`;
-    const type = model.path2Type[path];
+    const type = elementType(path);
     if (type !== undefined) {
       if (isResourceType(type)) return undefined;
       const isResourceId = name === 'id' && isResourceType(prefix);
       return [{ key: name, type: fhirTypeName(type, isResourceId), next: nextDeclaration(path, type) }];
     }
-    const choices = model.choiceTypePaths[path];
+    const choices = choiceTypes(path);
     if (choices !== undefined) {
       const reads: ChildRead[] = [];
-      for (const suffix of choices) {
-        const choicePath = `${prefix}.${name}${upperFirst(suffix)}`;
-        const choiceType = model.path2Type[choicePath];
+      for (const choice of choices) {
+        const choicePath = `${prefix}.${name}${upperFirst(choice)}`;
+        const choiceType = elementType(choicePath);
         if (choiceType === undefined || isResourceType(choiceType)) return undefined;
-        reads.push({ key: `${name}${upperFirst(suffix)}`, type: fhirTypeName(choiceType), next: nextDeclaration(choicePath, choiceType) });
+        reads.push({ key: `${name}${upperFirst(choice)}`, type: fhirTypeName(choiceType), next: nextDeclaration(choicePath, choiceType) });
       }
       return reads;
     }
@@ -156,7 +149,7 @@ function childReads(declaredAt: string, name: string): ChildRead[] | undefined {
 /** Children of a backbone element are declared under its path (or the path it reuses); others under the type. */
 function nextDeclaration(path: string, type: string): string {
   if (type !== 'BackboneElement' && type !== 'Element') return type;
-  return model.pathsDefinedElsewhere[path] ?? path;
+  return definedElsewhere(path) ?? path;
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -9,30 +9,9 @@ import type { SyncContext } from './context.js';
 import { settleSteps } from './decide.js';
 import { AuthorizationError, RetryableError } from './errors.js';
 import type { Conflict, ReplicationOptions } from './options.js';
+import type { Replication, ReplicationState, SyncProgress, SyncReport } from './replication-api.js';
 import { pullType, type PullReport } from './pull.js';
 import { pushAll, type PushReport } from './push.js';
-
-/** What replication is doing. */
-export type ReplicationState = 'idle' | 'pushing' | 'pulling' | 'offline' | 'error' | 'paused';
-
-/** What one `syncOnce()` did. */
-export interface SyncReport {
-  pushed: PushReport['pushed'];
-  pulled: number;
-  conflicts: { type: string; id: string; open: boolean }[];
-  failed: PushReport['failed'];
-  invalid: string[];
-  /** True when another tab held the replication lock, so this call did nothing. */
-  skipped?: boolean;
-}
-
-/** Progress of a cycle. */
-export interface SyncProgress {
-  phase: 'push' | 'pull';
-  type?: string;
-  pushed: number;
-  pulled: number;
-}
 
 /** How soon a live tab tries again after another tab held the replication lock. */
 const LOCK_RETRY_MS = 500;
@@ -49,16 +28,19 @@ const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
   });
 
 /**
- * Replication of a store with one remote FHIR R5 server: pushes the outbox, then pulls each resource type's
- * history since its checkpoint; failures back off exponentially with jitter (honouring `Retry-After`) and
- * nothing leaves the outbox until the server confirmed it. Observables report state, pending changes,
- * progress, open conflicts, dead letters and errors.
+ * The {@link Replication} of a store with one remote FHIR R5 server: pushes the outbox, then pulls each
+ * resource type's history since its checkpoint; failures back off exponentially with jitter (honouring
+ * `Retry-After`) and nothing leaves the outbox until the server confirmed it. Internal: the app sees the
+ * `Replication` interface, whose streams it cannot emit on.
  * @see docs/architecture.md "Sync protocol"
  */
-export class Replication {
-  readonly state$: BehaviorSubject<ReplicationState> = new BehaviorSubject<ReplicationState>('idle');
-  readonly progress$ = new Subject<SyncProgress>();
-  readonly errors$ = new Subject<Error>();
+export class ReplicationEngine implements Replication {
+  private readonly stateSubject = new BehaviorSubject<ReplicationState>('idle');
+  private readonly progress = new Subject<SyncProgress>();
+  private readonly errors = new Subject<Error>();
+  readonly state$: Observable<ReplicationState> = this.stateSubject.asObservable();
+  readonly progress$: Observable<SyncProgress> = this.progress.asObservable();
+  readonly errors$: Observable<Error> = this.errors.asObservable();
   /** Outbox rows waiting to be pushed (not counting open conflicts and dead letters); current value on subscribe. */
   readonly pending$: Observable<number>;
   /** Open conflicts; current value on subscribe. */
@@ -93,6 +75,10 @@ export class Replication {
 
   private readonly localChanges$: Observable<{ origin: string }>;
 
+  get state(): ReplicationState {
+    return this.stateSubject.value;
+  }
+
   /** Pushes then pulls once; a call while a cycle runs joins that cycle. */
   syncOnce(): Promise<SyncReport> {
     // A stop() ends the waits of the cycles before it, not of a cycle asked for afterwards.
@@ -108,20 +94,20 @@ export class Replication {
     for (let attempt = 1; ; attempt++) {
       try {
         const report = await this.cycle();
-        this.state$.next('idle');
+        this.stateSubject.next('idle');
         return report;
       } catch (e) {
         const err = e as Error;
-        this.errors$.next(err);
+        this.errors.next(err);
         if (err instanceof AuthorizationError) {
-          this.state$.next('paused');
+          this.stateSubject.next('paused');
           throw err;
         }
         if (!(err instanceof RetryableError)) {
-          this.state$.next('error');
+          this.stateSubject.next('error');
           throw err;
         }
-        this.state$.next('offline');
+        this.stateSubject.next('offline');
         if (attempt >= maxAttempts) throw err;
         const backoff = Math.min(maxDelay, initialDelay * 2 ** (attempt - 1));
         // Full jitter on half the delay keeps many devices from retrying in step.
@@ -129,7 +115,7 @@ export class Replication {
         try {
           await sleep(wait, this.stopping.signal);
         } catch {
-          this.state$.next('idle');
+          this.stateSubject.next('idle');
           throw err;
         }
       }
@@ -154,14 +140,14 @@ export class Replication {
     const policy = this.options.conflicts ?? 'merge';
     const batch = this.options.batchSize ?? 100;
     const push: PushReport = { pushed: [], conflicts: [], failed: [] };
-    this.state$.next('pushing');
-    this.progress$.next({ phase: 'push', pushed: 0, pulled: 0 });
+    this.stateSubject.next('pushing');
+    this.progress.next({ phase: 'push', pushed: 0, pulled: 0 });
     const mode = this.options.push ?? 'put';
     await pushAll(this.ctx, this.client, policy, batch, push, mode);
     const pull: PullReport = { pulled: 0, conflicts: [], invalid: [] };
-    this.state$.next('pulling');
+    this.stateSubject.next('pulling');
     for (const type of this.options.resourceTypes ?? ['ImagingSelection']) {
-      this.progress$.next({ phase: 'pull', type, pushed: push.pushed.length, pulled: pull.pulled });
+      this.progress.next({ phase: 'pull', type, pushed: push.pushed.length, pulled: pull.pulled });
       await pullType(this.ctx, this.client, policy, type, { baseUrl: this.options.baseUrl, batchSize: batch, marginMs: this.options.checkpointMarginMs ?? 1000 }, pull);
     }
     // Changes made while pulling (or merges the pull produced) go out in the same cycle.
@@ -212,7 +198,7 @@ export class Replication {
     });
     const timer = setInterval(kick, this.options.interval ?? 30_000);
     const online = (): void => kick();
-    const offline = (): void => this.state$.next('offline');
+    const offline = (): void => this.stateSubject.next('offline');
     globalThis.addEventListener?.('online', online);
     globalThis.addEventListener?.('offline', offline);
     this.live = { timer, sub, online, offline };

@@ -1,12 +1,10 @@
 import type { Identifier, Resource } from 'fhir/r5';
-import r5model from 'fhirpath/fhir-context/r5';
+import { isRepeating } from '../model/r5-model.js';
 import { rewriteReferences } from '../model/references.js';
 import type { OutboxRow } from '../storage/rows.js';
 import { assignServerId, referringResources, type RewrittenReferrer } from '../storage/server-ids.js';
 import { StalePlanError } from '../storage/write.js';
 import type { SyncContext } from './context.js';
-
-const repeating = (r5model as unknown as { path2Repeating: Record<string, boolean> }).path2Repeating;
 
 /** The identifier system of a URI (RFC 3986), under which a local id is kept as `urn:uuid:<id>`. */
 export const LOCAL_ID_SYSTEM = 'urn:ietf:rfc:3986';
@@ -18,7 +16,7 @@ export const localIdentifier = (localId: string): Identifier => ({ system: LOCAL
 export const localIdentifierQuery = (localId: string): string => `identifier=${encodeURIComponent(`${LOCAL_ID_SYSTEM}|urn:uuid:${localId}`)}`;
 
 /** Whether resources of `type` have a repeating `identifier` element (most do; Bundle's is single, Binary has none). */
-export const carriesLocalIdentifier = (type: string): boolean => repeating[`${type}.identifier`] === true;
+export const carriesLocalIdentifier = (type: string): boolean => isRepeating(`${type}.identifier`);
 
 /**
  * The resource with the identifier of its local id added (once). The server keeps it, so a retried POST

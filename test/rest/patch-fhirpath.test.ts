@@ -1,8 +1,12 @@
 import type { ImagingSelection, Parameters, ParametersParameter, Resource } from 'fhir/r5';
 import { describe, expect, it } from 'vitest';
+import { loadFhirPath } from '../../src/model/fhirpath-engine.js';
 import { deepFreeze, frozenExample } from '../helpers.js';
 import { FhirError } from '../../src/errors/fhir-error.js';
 import { applyFhirPathPatch, isFhirPathPatch } from '../../src/rest/patch/index.js';
+
+// The engine-backed functions are called directly here: load fhirpath.js as the store does before it calls them.
+await loadFhirPath();
 
 // ---------------------------------------------------------------------------------------------------------
 // Fixtures: the official R5 ImagingSelection examples, deep-frozen so any mutation of an input throws.

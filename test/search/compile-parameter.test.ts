@@ -1,5 +1,6 @@
 import type { Resource, SearchParameter } from 'fhir/r5';
 import { describe, expect, it } from 'vitest';
+import { loadFhirPath } from '../../src/model/fhirpath-engine.js';
 import { R5_RESOURCE_TYPES } from '../../src/model/resource-types.js';
 import {
   branchesFor,
@@ -11,6 +12,9 @@ import {
 } from '../../src/search/compile-parameter.js';
 import { R5_IMAGING_SELECTION_SEARCH_PARAMETERS } from '../../src/search/definitions/index.js';
 import { compileSimplePaths, parseSimplePath, referencePointsTo } from '../../src/search/simple-path.js';
+
+// The engine-backed functions are called directly here: load fhirpath.js as the store does before it calls them.
+await loadFhirPath();
 
 const published = (id: string): SearchParameter => R5_IMAGING_SELECTION_SEARCH_PARAMETERS.find((sp) => sp.id === id)!;
 

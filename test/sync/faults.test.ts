@@ -78,7 +78,7 @@ describe('replication through faults', () => {
     proxy.rules.push(() => 'refuse');
     const rep = store.replicate({ baseUrl: proxy.url, ...FAST });
     await expect(rep.syncOnce()).rejects.toBeInstanceOf(RetryableError);
-    expect(rep.state$.value).toBe('offline');
+    expect(rep.state).toBe('offline');
     expect(await pending(rep)).toBe(1);
     expect(proxy.log.map((e) => `${e.method} ${e.path} ${e.action}`)).toEqual(Array(3).fill(`PUT ${IS}/${id} refuse`)); // one try per attempt
     expect((await remote.call('GET', `${IS}/${id}`)).status).toBe(404);
@@ -87,7 +87,7 @@ describe('replication through faults', () => {
     proxy.rules.length = 0; // the network is back
     const report = await rep.syncOnce();
     expect(report.pushed).toMatchObject([{ type: IS, id, op: 'create' }]);
-    expect(rep.state$.value).toBe('idle');
+    expect(rep.state).toBe('idle');
     expect(await pending(rep)).toBe(0);
     expect(await remote.read(`${IS}/${id}`)).toMatchObject({ id, status: 'available' });
   });
@@ -268,7 +268,7 @@ describe('replication through faults', () => {
 
     proxy.rules.push(when({ method: 'PUT' }, { status: 500, body: outcome('exception') }));
     await expect(rep.syncOnce()).rejects.toBeInstanceOf(RetryableError);
-    expect(rep.state$.value).toBe('offline');
+    expect(rep.state).toBe('offline');
     expect(await pending(rep)).toBe(3);
     expect((await store.database.outbox.toArray()).map(({ sentAt: _s, ...r }) => r)).toEqual(outboxBefore);
     expect(proxy.count('PUT')).toBe(3); // the first change, once per attempt; the queue stops at a retryable failure
@@ -331,7 +331,7 @@ describe('replication through faults', () => {
       const auth = tokens(undefined);
       const rep = store.replicate({ baseUrl: proxy.url, authorize: auth.authorize, ...FAST });
       await expect(rep.syncOnce()).rejects.toBeInstanceOf(AuthorizationError);
-      expect(rep.state$.value).toBe('paused');
+      expect(rep.state).toBe('paused');
       expect(auth.issued).toEqual(['token-1', 'token-2']);
       expect(proxy.count()).toBe(2); // no backoff retries with credentials the server refused
       expect(await pending(rep)).toBe(1);
@@ -359,7 +359,7 @@ describe('replication through faults', () => {
       const auth = tokens(undefined);
       const rep = store.replicate({ baseUrl: proxy.url, authorize: auth.authorize, ...FAST });
       await expect(rep.syncOnce()).rejects.toBeInstanceOf(AuthorizationError);
-      expect(rep.state$.value).toBe('paused');
+      expect(rep.state).toBe('paused');
       expect(auth.issued).toEqual(['token-1', 'token-2']);
     });
   });

@@ -154,7 +154,7 @@ describe('replication over HTTP', () => {
     await store.update(selection({ id }));
     const offline = store.replicate({ baseUrl: 'http://127.0.0.1:9/fhir', ...FAST });
     await expect(offline.syncOnce()).rejects.toThrow();
-    expect(offline.state$.value).toBe('offline');
+    expect(offline.state).toBe('offline');
     expect(await firstValueFrom(offline.pending$)).toBe(1);
     await store.replicate({ baseUrl: server.url, ...FAST }).syncOnce();
     expect(await remote.read(`ImagingSelection/${id}`)).toBeDefined();

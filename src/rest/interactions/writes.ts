@@ -10,6 +10,7 @@ import { loadLive, requireBodyType, requireId, requireObject } from '../guards.j
 import { parseQuery } from '../http.js';
 import type { Outcome } from '../outcome.js';
 import { applyFhirPathPatch, applyJsonPatch, isFhirPathPatch } from '../patch/index.js';
+import { loadFhirPath } from '../../model/fhirpath-engine.js';
 import { conditionalMatches } from '../search-runner.js';
 import { validateResource } from '../validation.js';
 
@@ -176,6 +177,8 @@ export async function planPatch(
   if (ifMatch !== undefined && ifMatch !== current.versionId) {
     throw preconditionFailed(`If-Match ${cond.ifMatch} does not match the current version W/"${current.versionId}" of ${type}/${id}`);
   }
+  // FHIRPath Patch evaluates with fhirpath.js, loaded on first use: here, before any transaction opens.
+  if (isFhirPathPatch(patch)) await loadFhirPath();
   const patched = applyPatch(current.resource, patch, contentType);
   if (patched.resourceType !== type || patched.id !== id) {
     throw unprocessable('A patch may not change the resourceType or id', [`${type}.id`]);

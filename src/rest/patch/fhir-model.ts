@@ -1,12 +1,10 @@
-import type { Model } from 'fhirpath';
-import r5model from 'fhirpath/fhir-context/r5';
+import { choiceTypes, definedElsewhere, elementType, isKnownType, isRepeating, isTypeOrSubtype as modelIsTypeOrSubtype, parentType } from '../../model/r5-model.js';
 
-/**
- * The R5 model shipped with fhirpath.js: element types, cardinality (`path2Repeating`), choice elements,
- * type inheritance. FHIRPath Patch needs it to know whether a new child repeats, what key a choice value
- * takes, and whether a value's type fits its element.
+/*
+ * The R5 model (src/model/r5-model.ts, the facts of fhirpath.js's model): element types, cardinality, choice
+ * elements, type inheritance. FHIRPath Patch needs it to know whether a new child repeats, what key a choice
+ * value takes, and whether a value's type fits its element.
  */
-export const model: Model = r5model;
 
 /** What the R5 model says about one child element. */
 export interface ElementInfo {
@@ -33,22 +31,24 @@ export const upperFirst = (s: string): string => s.charAt(0).toUpperCase() + s.s
  */
 function declaringPrefixes(parentPath: string): string[] {
   const out = [parentPath];
-  let t: string | undefined = parentPath in model.type2Parent ? parentPath : model.path2Type[parentPath];
+  let t: string | undefined = isKnownType(parentPath) ? parentPath : elementType(parentPath);
   for (let guard = 0; t && guard < 20; guard++) {
     out.push(t);
-    t = model.type2Parent[t];
+    t = parentType(t);
   }
   return out;
 }
 
 function elementAt(full: string): ElementInfo | undefined {
-  const path = model.pathsDefinedElsewhere[full] ?? full;
-  const choiceTypes = model.choiceTypePaths[path];
-  if (choiceTypes) return { known: true, repeating: false, choiceTypes };
-  const type = model.path2Type[path];
-  const repeating = model.path2Repeating[path] === true;
+  const path = definedElsewhere(full) ?? full;
+  const choices = choiceTypes(path)?.map(upperFirst);
+  if (choices) return { known: true, repeating: false, choiceTypes: choices };
+  const type = elementType(path);
+  const repeating = isRepeating(path);
   if (type === undefined && !repeating) return undefined;
-  return { known: true, repeating, type, nodePath: model.path2TypeWithoutElements[path] ?? path };
+  // fhirpath.js names a node by its type, except backbone elements, which keep their path.
+  const nodePath = type === undefined || type === 'Element' || type === 'BackboneElement' ? path : type;
+  return { known: true, repeating, type, nodePath };
 }
 
 /**
@@ -88,19 +88,14 @@ export function choiceName(parentPath: string | null | undefined, key: string): 
 
 /** True when the model knows `path` as an element path or a type (so its children can be checked). */
 export const isKnownPath = (path: string | null | undefined): boolean =>
-  !!path && (path in model.type2Parent || path in model.path2Type);
+  !!path && (isKnownType(path) || elementType(path) !== undefined);
 
 /** FHIR primitive types are lower-case (`string`, `decimal`); FHIRPath system types are `System.*`. */
 export const isPrimitiveType = (type: string): boolean => type.startsWith('System.') || /^[a-z]/.test(type);
 
 /** True when `type` is `ancestor` or derives from it (`Age` → `Quantity`, `ImagingSelection` → `Resource`). */
 export function isTypeOrSubtype(type: string, ancestor: string): boolean {
-  let t: string | undefined = type;
-  for (let guard = 0; t && guard < 20; guard++) {
-    if (t === ancestor) return true;
-    t = model.type2Parent[t];
-  }
-  return false;
+  return modelIsTypeOrSubtype(type, ancestor);
 }
 
 /**
@@ -108,4 +103,4 @@ export function isTypeOrSubtype(type: string, ancestor: string): boolean {
  * `CodeableConcept` → `CodeableConcept`), or `undefined` when Parameters does not allow that type.
  */
 export const parameterValueType = (suffix: string): string | undefined =>
-  model.path2Type[`Parameters.parameter.value${suffix}`];
+  elementType(`Parameters.parameter.value${suffix}`);

@@ -1,5 +1,4 @@
-import fhirpath from 'fhirpath';
-import { model } from './fhir-model.js';
+import { loadedFhirPath } from '../../model/fhirpath-engine.js';
 import { isForbiddenKey } from './forbidden-keys.js';
 
 /**
@@ -52,7 +51,8 @@ const CACHE_LIMIT = 256;
 const cache = new Map<string, Compiled>();
 
 /**
- * Parses and compiles `expression` against the R5 model (synchronous mode), refusing any identifier or
+ * Parses and compiles `expression` against the R5 model (synchronous mode) with fhirpath.js, which the caller
+ * has loaded (`loadFhirPath()`, awaited before the write is planned), refusing any identifier or
  * external constant that names `__proto__`, `constructor` or `prototype`: fhirpath.js reads members with
  * `obj[name]`, so such a name would hand the patch engine `Object.prototype` to write into.
  * @throws PathSyntaxError
@@ -64,6 +64,7 @@ export function compilePath(expression: string): Compiled {
     cache.set(expression, hit);
     return hit;
   }
+  const { fhirpath, model } = loadedFhirPath();
   let ast: AstNode;
   try {
     ast = fhirpath.parse(expression) as AstNode;

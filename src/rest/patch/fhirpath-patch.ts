@@ -15,7 +15,7 @@ import type { JsonObject } from './locate.js';
  *   added twice, a value of the wrong type, or a change of `resourceType` or `id`.
  *
  * The input is never mutated; the result shares nothing with the input or the patch. The caller still
- * validates the result as a resource.
+ * validates the result as a resource, and has loaded fhirpath.js first (`await loadFhirPath()`).
  * @see https://hl7.org/fhir/R5/fhirpatch.html
  * @see https://hl7.org/fhir/R5/http.html#patch
  */

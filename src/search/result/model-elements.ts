@@ -1,46 +1,29 @@
-import type { Model } from 'fhirpath';
-import r5model from 'fhirpath/fhir-context/r5';
+import { definedElsewhereEntries, elementsOf } from '../../model/r5-model.js';
 import { R5_RESOURCE_TYPES } from '../../model/resource-types.js';
 
 /*
- * Element names of the R5 model shipped with fhirpath.js, as `_elements` and `_summary` need them: one
- * name per element, choice elements without `[x]` and without their type suffix (`Observation.value`, not
+ * Element names of the R5 model (src/model/r5-model.ts), as `_elements` and `_summary` need them: one name
+ * per element, choice elements without `[x]` and without their type suffix (`Observation.value`, not
  * `valueQuantity`). The model only knows names and types, not the Σ/?!/min flags (see `flag-table.ts`).
  * @see https://hl7.org/fhir/R5/formats.html#choice
  */
-const model: Model = r5model;
 
-/** Parent path → its child element names (`Patient` → {id, name, deceased, …}). Built once, lazily. */
-let childNames: Map<string, Set<string>> | undefined;
-/** Full path of a type-suffixed choice key → its element name (`Patient.deceasedBoolean` → `deceased`). */
-let choiceKeys: Map<string, string> | undefined;
+/** Parent path → its contentReference child names (`BodyStructure` → {excludedStructure}). Built once, lazily. */
+let elsewhereNames: Map<string, Set<string>> | undefined;
+/** Parent path → its child element names, choices first then the rest, as fhirpath's model lists them. */
+const childNames = new Map<string, ReadonlySet<string>>();
 
-const splitLast = (path: string): [string, string] => {
-  const dot = path.lastIndexOf('.');
-  return [path.slice(0, dot), path.slice(dot + 1)];
-};
-
-function addChild(parent: string, name: string): void {
-  let names = childNames!.get(parent);
-  if (!names) childNames!.set(parent, (names = new Set()));
-  names.add(name);
-}
-
-function build(): void {
-  childNames = new Map();
-  choiceKeys = new Map();
-  // path2Type lists choice elements once per type (`Patient.deceasedBoolean`); fold them back to the base.
-  for (const [path, types] of Object.entries(model.choiceTypePaths)) {
-    const [parent, base] = splitLast(path);
-    addChild(parent, base);
-    for (const suffix of types) choiceKeys.set(`${path}${suffix}`, base);
+function elsewhereChildren(parent: string): ReadonlySet<string> | undefined {
+  if (!elsewhereNames) {
+    elsewhereNames = new Map();
+    for (const path of definedElsewhereEntries().keys()) {
+      const dot = path.lastIndexOf('.');
+      const names = elsewhereNames.get(path.slice(0, dot)) ?? new Set<string>();
+      names.add(path.slice(dot + 1));
+      elsewhereNames.set(path.slice(0, dot), names);
+    }
   }
-  // pathsDefinedElsewhere holds contentReference elements (`BodyStructure.excludedStructure`).
-  for (const path of [...Object.keys(model.path2Type), ...Object.keys(model.pathsDefinedElsewhere)]) {
-    if (!path.includes('.') || choiceKeys.has(path)) continue;
-    const [parent, name] = splitLast(path);
-    addChild(parent, name);
-  }
+  return elsewhereNames.get(parent);
 }
 
 /**
@@ -48,8 +31,14 @@ function build(): void {
  * `ImagingSelection.instance`); empty when the model does not know the path.
  */
 export function childElements(parentPath: string): ReadonlySet<string> {
-  if (!childNames) build();
-  return childNames!.get(parentPath) ?? new Set();
+  let names = childNames.get(parentPath);
+  if (names === undefined) {
+    const elements = [...elementsOf(parentPath).values()];
+    const set = new Set<string>([...elements.filter((e) => e.choice).map((e) => e.name), ...elements.filter((e) => !e.choice).map((e) => e.name)]);
+    for (const name of elsewhereChildren(parentPath) ?? []) set.add(name);
+    childNames.set(parentPath, (names = set));
+  }
+  return names;
 }
 
 /**
@@ -58,10 +47,13 @@ export function childElements(parentPath: string): ReadonlySet<string> {
  * @see https://hl7.org/fhir/R5/json.html#primitive
  */
 export function elementOfKey(parentPath: string, key: string): string | undefined {
-  if (!choiceKeys) build();
   const name = key.startsWith('_') ? key.slice(1) : key;
   if (childElements(parentPath).has(name)) return name;
-  return choiceKeys!.get(`${parentPath}.${name}`);
+  // A choice key: its element name plus a type with the first letter upper-cased (`valueQuantity`).
+  for (const e of elementsOf(parentPath).values()) {
+    if (e.choice && name.startsWith(e.name) && e.choice.some((t) => e.name + t.charAt(0).toUpperCase() + t.slice(1) === name)) return e.name;
+  }
+  return undefined;
 }
 
 /**

@@ -1,0 +1,102 @@
+import type { ImagingSelection } from 'fhir/r5';
+import { EMPTY, firstValueFrom, of } from 'rxjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { replicate, type Replication, type ReplicationState } from '../../src/index.js';
+import { lazyReplication } from '../../src/sync/lazy-replication.js';
+import { openTestStore, selection } from '../helpers.js';
+import { remoteClient, remoteServer } from './remote.js';
+
+let server: { url: string; close: () => Promise<void> };
+let remote: ReturnType<typeof remoteClient>;
+let run = 0;
+beforeAll(async () => {
+  server = await remoteServer();
+  remote = remoteClient(server.url);
+});
+afterAll(() => server.close());
+
+const uid = (name: string): string => `${name}-${Date.now().toString(36)}-${++run}`;
+const FAST = { retry: { initialDelay: 5, maxDelay: 20, maxAttempts: 2 } };
+
+describe('replicate(store, options), the tree-shakable form of store.replicate', () => {
+  it('pushes and pulls as store.replicate does', async () => {
+    const store = await openTestStore({ idGenerator: () => uid('c') });
+    const [mine, theirs] = [uid('mine'), uid('theirs')];
+    await store.update(selection({ id: mine }));
+    await remote.put(selection({ id: theirs, status: 'available' }));
+    const rep = replicate(store, { baseUrl: server.url, ...FAST });
+    expect(rep.state).toBe('idle');
+    expect(await firstValueFrom(rep.pending$)).toBe(1);
+    const states: ReplicationState[] = [];
+    const sub = rep.state$.subscribe((s) => states.push(s));
+    const report = await rep.syncOnce();
+    sub.unsubscribe();
+    expect(report.pushed.map((p) => p.id)).toEqual([mine]);
+    expect(report.pulled).toBeGreaterThanOrEqual(1);
+    expect(states).toEqual(['idle', 'pushing', 'pulling', 'idle']);
+    expect((await remote.read<ImagingSelection>(`ImagingSelection/${mine}`))?.id).toBe(mine);
+    expect((await store.read<ImagingSelection>('ImagingSelection', theirs)).status).toBe('available');
+    store.close();
+  });
+
+  it('refuses a store it did not open', () => {
+    const fake = {} as Parameters<typeof replicate>[0];
+    expect(() => replicate(fake, { baseUrl: server.url })).toThrow(TypeError);
+  });
+
+  it("store.replicate's streams are read-only Observables, not Subjects", async () => {
+    const store = await openTestStore();
+    for (const rep of [store.replicate({ baseUrl: server.url }), replicate(store, { baseUrl: server.url })]) {
+      for (const s of [rep.state$, rep.progress$, rep.errors$]) expect('next' in s).toBe(false);
+    }
+    store.close();
+  });
+});
+
+describe('lazyReplication: calls before the load run in order once it has', () => {
+  /** A replication that records the calls it receives. */
+  function recorder(log: string[]): Replication {
+    return {
+      state$: of<ReplicationState>('pushing'),
+      state: 'pushing',
+      progress$: EMPTY,
+      errors$: EMPTY,
+      pending$: of(0),
+      conflicts$: of([]),
+      deadLetters$: of([]),
+      syncOnce: async () => {
+        log.push('syncOnce');
+        return { pushed: [], pulled: 0, conflicts: [], failed: [], invalid: [] };
+      },
+      resolve: async () => undefined,
+      retry: async () => undefined,
+      start: () => void log.push('start'),
+      stop: () => void log.push('stop'),
+    };
+  }
+
+  it('queues start, syncOnce and stop and forwards state', async () => {
+    const log: string[] = [];
+    let release!: (r: Replication) => void;
+    const lazy = lazyReplication(() => new Promise<Replication>((resolve) => (release = resolve)));
+    lazy.start();
+    const report = lazy.syncOnce();
+    lazy.stop();
+    expect(lazy.state).toBe('idle');
+    expect(log).toEqual([]);
+    release(recorder(log));
+    await report;
+    expect(log).toEqual(['start', 'syncOnce', 'stop']);
+    expect(lazy.state).toBe('pushing');
+    expect(await firstValueFrom(lazy.state$)).toBe('pushing');
+    lazy.stop(); // loaded: runs at once
+    expect(log).toEqual(['start', 'syncOnce', 'stop', 'stop']);
+  });
+
+  it('a failed load rejects the calls and errors the streams', async () => {
+    const lazy = lazyReplication(() => Promise.reject(new Error('chunk failed')));
+    lazy.start();
+    await expect(lazy.syncOnce()).rejects.toThrow('chunk failed');
+    await expect(firstValueFrom(lazy.state$)).rejects.toThrow('chunk failed');
+  });
+});
