@@ -187,7 +187,8 @@ export class ReplicationEngine implements Replication {
       this.syncOnce()
         .then((report) => {
           // Another tab was replicating: try again shortly, so a change made meanwhile does not wait an interval.
-          if (report.skipped && this.live) setTimeout(kick, LOCK_RETRY_MS);
+          // The retry is skipped when stop() came in the meantime: a stopped replication starts no cycle.
+          if (report.skipped && this.live) setTimeout(() => this.live && kick(), LOCK_RETRY_MS);
         })
         .catch(() => undefined);
     };
