@@ -73,6 +73,7 @@ export class ReplicationEngine implements Replication {
 
   private readonly localChanges$: Observable<{ origin: string }>;
 
+  /** The current state (what `state$` emitted last). */
   get state(): ReplicationState {
     return this.stateSubject.value;
   }
