@@ -75,6 +75,7 @@ export class ReplicationEngine implements Replication {
 
   private readonly localChanges$: Observable<{ origin: string }>;
 
+  /** The current state (what `state$` emitted last). */
   get state(): ReplicationState {
     return this.stateSubject.value;
   }
@@ -189,7 +190,8 @@ export class ReplicationEngine implements Replication {
       this.syncOnce()
         .then((report) => {
           // Another tab was replicating: try again shortly, so a change made meanwhile does not wait an interval.
-          if (report.skipped && this.live) setTimeout(kick, LOCK_RETRY_MS);
+          // The retry is skipped when stop() came in the meantime: a stopped replication starts no cycle.
+          if (report.skipped && this.live) setTimeout(() => this.live && kick(), LOCK_RETRY_MS);
         })
         .catch(() => undefined);
     };
