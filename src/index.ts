@@ -7,7 +7,7 @@ export { steppingClock, systemClock } from './util/clock.js';
 export type { Clock } from './util/clock.js';
 export { sequentialIds, uuidIdGenerator } from './util/id.js';
 export type { IdGenerator } from './util/id.js';
-export type { StoreDatabase } from './storage/schema.js';
+export type { IncludedBy, ResourceOf, ResourceType } from './model/typed-resources.js';
 export { Replication } from './sync/replication.js';
 export type { ReplicationState, SyncReport, SyncProgress } from './sync/replication.js';
 export type { Conflict, ConflictPolicy, ReplicationOptions } from './sync/options.js';
