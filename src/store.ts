@@ -325,8 +325,10 @@ export function storeDatabase(store: Store): StoreDatabase {
 /**
  * Opens (creating or migrating as needed) a store.
  * @example
+ * ```ts
  * const store = await openStore({ name: 'imaging' });
  * const res = await store.handle({ method: 'GET', url: 'ImagingSelection?identifier=urn:dicom:uid|1.2.3' });
+ * ```
  */
 export async function openStore(options: StoreOptions = {}): Promise<Store> {
   const timeZone = options.timeZone ?? 'UTC';

@@ -15,9 +15,6 @@ export type ResourceType = FhirResource['resourceType'];
  */
 export type ResourceOf<K extends ResourceType> = Extract<FhirResource, { resourceType: K }>;
 
-/** A search parameter name that adds resources of other types to a result (`_include`, `_revinclude:iterate`, …). */
-type IncludeName = `_include${string}` | `_revinclude${string}`;
-
 /**
  * What a search with parameters `P` may add beside its matches: every resource type when `P` may ask for
  * `_include` or `_revinclude`, nothing when its type shows it cannot (a string literal or an object literal
@@ -28,13 +25,13 @@ type IncludeName = `_include${string}` | `_revinclude${string}`;
 export type IncludedBy<P> = P extends string
   ? string extends P
     ? FhirResource
-    : P extends `${string}${IncludeName}${string}`
+    : P extends `${string}_include${string}` | `${string}_revinclude${string}`
       ? FhirResource
       : never
   : P extends readonly unknown[]
     ? FhirResource
     : string extends keyof P
       ? FhirResource
-      : Extract<keyof P, IncludeName> extends never
+      : Extract<keyof P, `_include${string}` | `_revinclude${string}`> extends never
         ? never
         : FhirResource;

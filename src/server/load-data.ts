@@ -7,7 +7,9 @@ export type DataFile = { kind: 'resources'; entries: DataEntry[] } | { kind: 'bu
 
 /** One resource to store, with the `urn:` fullUrl that other entries may reference it by. */
 export interface DataEntry {
+  /** The resource. */
   resource: Resource;
+  /** The `urn:uuid:` or `urn:oid:` name other entries' references use for it. */
   fullUrl?: string;
 }
 

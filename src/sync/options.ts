@@ -42,7 +42,9 @@ export interface ReplicationOptions {
   baseUrl: string;
   /** Resource types to pull (default `['ImagingSelection']`); every local change is pushed whatever its type. */
   resourceTypes?: string[];
+  /** The `fetch` to call the server with. Default the global `fetch`. */
   fetch?: typeof fetch;
+  /** Headers sent with every request to the server. */
   headers?: Record<string, string>;
   /** Headers that authorise a request (bearer tokens); kept in memory only, asked again after a 401/403. */
   authorize?: () => Promise<Record<string, string>>;
@@ -53,6 +55,7 @@ export interface ReplicationOptions {
   push?: 'put' | 'post' | 'transaction';
   /** Changes per push batch and entries per pulled page (default 100). */
   batchSize?: number;
+  /** How conflicts are settled (default `merge`). */
   conflicts?: ConflictPolicy;
   /** Backoff of failed cycles, in ms; `syncOnce()` gives up after `maxAttempts` and keeps everything queued. */
   retry?: { initialDelay?: number; maxDelay?: number; maxAttempts?: number };

@@ -16,10 +16,15 @@ export type ReplicationState = 'idle' | 'pushing' | 'pulling' | 'offline' | 'err
 
 /** What one `syncOnce()` did. */
 export interface SyncReport {
+  /** Local changes the server confirmed (`localId`: the id before the server assigned `id`, with `push: 'post'`). */
   pushed: PushReport['pushed'];
+  /** Resources pulled from the server and stored. */
   pulled: number;
+  /** Conflicts found in this cycle; `open` when no policy settled it (see `conflicts$`). */
   conflicts: { type: string; id: string; open: boolean }[];
+  /** Local changes the server refused, with its status (kept as dead letters). */
   failed: PushReport['failed'];
+  /** Why pulled resources were not stored (they failed R5 validation). */
   invalid: string[];
   /** True when another tab held the replication lock, so this call did nothing. */
   skipped?: boolean;
@@ -27,9 +32,13 @@ export interface SyncReport {
 
 /** Progress of a cycle. */
 export interface SyncProgress {
+  /** The phase the cycle is in. */
   phase: 'push' | 'pull';
+  /** The resource type being pulled. */
   type?: string;
+  /** Changes pushed so far in this cycle. */
   pushed: number;
+  /** Resources pulled so far in this cycle. */
   pulled: number;
 }
 
@@ -55,8 +64,11 @@ const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
  * @see ../../shared/design.md "Sync protocol"
  */
 export class Replication {
+  /** What replication is doing now; current value on subscribe. */
   readonly state$: BehaviorSubject<ReplicationState> = new BehaviorSubject<ReplicationState>('idle');
+  /** Progress of the running cycle. */
   readonly progress$ = new Subject<SyncProgress>();
+  /** Every failure of a cycle; a retryable one is tried again with backoff until `retry.maxAttempts`. */
   readonly errors$ = new Subject<Error>();
   /** Outbox rows waiting to be pushed (not counting open conflicts and dead letters); current value on subscribe. */
   readonly pending$: Observable<number>;
