@@ -13,7 +13,13 @@ export type ResourceType = FhirResource['resourceType'];
  * names gives the union of their resources.
  * @public
  */
-export type ResourceOf<K extends ResourceType> = Extract<FhirResource, { resourceType: K }>;
+export type ResourceOf<K extends ResourceType> = Extract<
+  FhirResource,
+  {
+    /** The resource type name the resource is picked by. */
+    resourceType: K;
+  }
+>;
 
 /**
  * What a search with parameters `P` may add beside its matches: every resource type when `P` may ask for

@@ -58,7 +58,14 @@ export interface ReplicationOptions {
   /** How conflicts are settled (default `merge`). */
   conflicts?: ConflictPolicy;
   /** Backoff of failed cycles, in ms; `syncOnce()` gives up after `maxAttempts` and keeps everything queued. */
-  retry?: { initialDelay?: number; maxDelay?: number; maxAttempts?: number };
+  retry?: {
+    /** Delay before the first retry, ms (default 500); it doubles with each attempt. */
+    initialDelay?: number;
+    /** Longest delay between attempts, ms (default 30 000). */
+    maxDelay?: number;
+    /** Attempts of one `syncOnce()` before it gives up (default 5). */
+    maxAttempts?: number;
+  };
   /** Sync on local changes, on `online` and on an interval (default false). */
   live?: boolean;
   /** Interval of live sync in ms (default 30 s). */

@@ -21,7 +21,14 @@ export interface SyncReport {
   /** Resources pulled from the server and stored. */
   pulled: number;
   /** Conflicts found in this cycle; `open` when no policy settled it (see `conflicts$`). */
-  conflicts: { type: string; id: string; open: boolean }[];
+  conflicts: {
+    /** The resource type. */
+    type: string;
+    /** The resource id. */
+    id: string;
+    /** True when no policy settled it (it waits in `conflicts$`). */
+    open: boolean;
+  }[];
   /** Local changes the server refused, with its status (kept as dead letters). */
   failed: PushReport['failed'];
   /** Why pulled resources were not stored (they failed R5 validation). */
