@@ -22,6 +22,7 @@ import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
 import Dexie from 'dexie';
 import type { Bundle, BundleEntry, Resource } from 'fhir/r5';
 import { openStore, sequentialIds, steppingClock, type Store } from '../src/index.js';
+import { storeDatabase } from '../src/store.js';
 import type { ResourceRow } from '../src/storage/rows.js';
 import { StoreDatabase } from '../src/storage/schema.js';
 import { unpackIndex } from '../src/storage/write.js';
@@ -78,7 +79,7 @@ const store: Store = await openStore({
   clock: steppingClock('2025-06-01T00:00:00.000Z', 1),
   idGenerator: sequentialIds('b'),
 });
-const sdb = store.database;
+const sdb = storeDatabase(store);
 // `let`: dropped before measuring the store's own heap (a deleted fake-indexeddb database is freed only then).
 let raw = new StoreDatabase('bench-raw', { indexedDB: new IDBFactory(), IDBKeyRange });
 if (NO_OBSERVABILITY) {

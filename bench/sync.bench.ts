@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
 import type { Bundle } from 'fhir/r5';
 import { openStore, sequentialIds, steppingClock, type Store } from '../src/index.js';
+import { storeDatabase } from '../src/store.js';
 import { StoreDatabase } from '../src/storage/schema.js';
 import { imagingSelection } from './generate.js';
 import { median, now } from './measure.js';
@@ -67,8 +68,8 @@ const freshStore = (name: string): Promise<Store> =>
  * them) into a fresh database of the same schema, `page` resources per transaction, as a pull commits pages.
  */
 async function rawWriteMs(store: Store, page: number): Promise<number> {
-  const resources = await store.database.resources.toArray();
-  const history = (await store.database.history.toArray()).map(({ seq: _seq, ...h }) => h);
+  const resources = await storeDatabase(store).resources.toArray();
+  const history = (await storeDatabase(store).history.toArray()).map(({ seq: _seq, ...h }) => h);
   const db = new StoreDatabase('raw-baseline', { indexedDB: new IDBFactory(), IDBKeyRange });
   await db.open();
   const t = now();
@@ -130,7 +131,7 @@ try {
     const t = now();
     const report = await store.replicate({ baseUrl: target.url, push: mode, batchSize: 100 }).syncOnce();
     const ms = now() - t;
-    if (report.pushed.length !== N || (await store.database.outbox.count()) !== 0) throw new Error(`pushed ${report.pushed.length} of ${N}`);
+    if (report.pushed.length !== N || (await storeDatabase(store).outbox.count()) !== 0) throw new Error(`pushed ${report.pushed.length} of ${N}`);
     figures.push({ name: `push of ${n(N)} creates, ${mode} mode (batches of 100)`, count: N, ms, perSecond: perSecond(N, ms), rawPerSecond: perSecond(N, raw) });
     log(`  push, ${mode} mode: ${n(perSecond(N, ms))} resources/s (${(ms / 1000).toFixed(1)} s); raw Dexie writes of the same rows: ${n(perSecond(N, raw))} resources/s`);
     store.close();

@@ -5,6 +5,7 @@
  */
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import type { Bundle, ImagingSelection, OperationOutcome } from 'fhir/r5';
+import { firstValueFrom } from 'rxjs';
 import { openStore, type FhirRequest } from '../src/index.js';
 import { startServer } from '../src/server/index.js';
 
@@ -124,13 +125,12 @@ for (const e of hist.entry ?? []) console.log(`  ${e.response?.etag}  ${e.reques
 const all = (await show('Everything the store holds, as system history (first 3)', { method: 'GET', url: '_history?_count=3' })) as Bundle;
 console.log(`  ${all.total} versions in all; next page: ${all.link?.find((l) => l.relation === 'next')?.url}`);
 
-const pending = await store.database.outbox.count();
-console.log(`\n${pending} resources have local changes waiting in the outbox for replication.`);
-
 // 8. Replicate with a FHIR R5 server: the package's own, started here on a free port (any R5 server works).
 const server = await startServer({ port: 0 });
-console.log(`\nReplicate with the FHIR R5 server at ${server.url}`);
 const replication = store.replicate({ baseUrl: server.url });
+const pending = await firstValueFrom(replication.pending$);
+console.log(`\n${pending} resources have local changes waiting in the outbox for replication.`);
+console.log(`\nReplicate with the FHIR R5 server at ${server.url}`);
 const first = await replication.syncOnce();
 console.log(`  pushed ${first.pushed.length} changes, pulled ${first.pulled}, conflicts ${first.conflicts.length}, refused ${first.failed.length}`);
 const onServer = await fetch(`${server.url}/ImagingSelection?_summary=count`).then((r) => r.json() as Promise<Bundle>);

@@ -2,7 +2,6 @@
  * `replicate(store, options)`: replication as a function of its own, so an app that never imports it does not
  * bundle the sync code. Its own module (not store.ts) so that only the package's main entry reaches src/sync/
  * statically: `store.replicate` and the Node server load it on demand.
- * @packageDocumentation
  */
 import { syncContextOf, type Store } from './store.js';
 import type { ReplicationOptions } from './sync/options.js';
@@ -14,8 +13,10 @@ import { ReplicationEngine } from './sync/replication.js';
  * imported statically: import this function and the bundler includes replication; an app that does not import
  * it leaves it out (`store.replicate` loads it on first call instead). See docs/sync.md.
  * @example
+ * ```ts
  * const rep = replicate(store, { baseUrl: 'https://fhir.example.org/r5' });
  * await rep.syncOnce();
+ * ```
  * @throws TypeError when `store` was not opened by `openStore`.
  * @see https://hl7.org/fhir/R5/http.html#history
  */

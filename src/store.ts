@@ -1,4 +1,4 @@
-import type { Bundle, CodeSystem, Parameters, Resource, SearchParameter, ValueSet } from 'fhir/r5';
+import type { Bundle, CodeSystem, FhirResource, Parameters, Resource, SearchParameter, ValueSet } from 'fhir/r5';
 import { Subject, asyncScheduler, from, switchMap, throttleTime, type Observable } from 'rxjs';
 import { FhirError } from './errors/fhir-error.js';
 import type { EngineContext } from './rest/context.js';
@@ -10,12 +10,12 @@ import { defaultTerminology, type TerminologyRegistry } from './search/terminolo
 import { assertTimeZone } from './search/timezone.js';
 import { reindex } from './storage/reindex.js';
 import { liveRead } from './storage/live.js';
-import type { ChangeOrigin, WriteResult } from './storage/write.js';
-import type { OutboxOp } from './storage/rows.js';
+import type { WriteResult } from './storage/write.js';
 import { search as searchInteraction } from './rest/interactions/search.js';
 import { checkResource } from './model/validate/index.js';
 import { lazyReplication } from './sync/lazy-replication.js';
 import type { Replication } from './sync/replication-api.js';
+import type { IncludedBy, ResourceOf, ResourceType } from './model/typed-resources.js';
 import type { ReplicationOptions } from './sync/options.js';
 import type { SyncContext } from './sync/context.js';
 import { parseQuery } from './rest/http.js';
@@ -61,14 +61,18 @@ export type SearchParams = string | [string, string][] | Record<string, string |
 
 /** A committed change, as `store.changes$` reports it. */
 export interface StoreChange {
+  /** The resource type. */
   type: string;
+  /** The resource id. */
   id: string;
   /** Set when a local id was replaced by the id a server assigned (`push: 'post'`): the resource is now `id`. */
   previousId?: string;
+  /** The version the change made current (a deletion's too). */
   versionId: number;
-  op: OutboxOp;
+  /** What the change did to the resource. */
+  op: 'create' | 'update' | 'delete';
   /** `local` for a write of this store's app, `remote` for one pulled from a server. */
-  origin: ChangeOrigin;
+  origin: 'local' | 'remote';
 }
 
 /** Options of version-aware writes. */
@@ -84,17 +88,41 @@ export interface WriteOptions {
 export interface Store {
   /** Answers a FHIR REST request as a FHIR R5 server would (https://hl7.org/fhir/R5/http.html). */
   handle(request: FhirRequest): Promise<FhirResponse>;
-  create<T extends Resource>(resource: T, options?: { ifNoneExist?: string }): Promise<T>;
-  read<T extends Resource = Resource>(type: string, id: string): Promise<T>;
-  vread<T extends Resource = Resource>(type: string, id: string, versionId: string): Promise<T>;
-  update<T extends Resource>(resource: T, options?: WriteOptions): Promise<T>;
-  /** JSON Patch (an array of operations) or FHIRPath Patch (a Parameters resource). */
-  patch<T extends Resource = Resource>(type: string, id: string, patch: unknown[] | Parameters, options?: WriteOptions): Promise<T>;
-  delete(type: string, id: string, options?: WriteOptions): Promise<void>;
-  search(type: string, params?: SearchParams): Promise<Bundle>;
-  /** History of one resource (`type`, `id`), of a type (`type`), or of the whole store (neither). */
-  history(type?: string, id?: string, params?: SearchParams): Promise<Bundle>;
+  /**
+   * create (https://hl7.org/fhir/R5/http.html#create): stores `resource` under a new id and returns it as
+   * stored (with `id` and `meta`). `ifNoneExist` makes it a conditional create (a search; a match is returned
+   * instead of a new resource).
+   */
+  create<T extends FhirResource>(resource: T, options?: { ifNoneExist?: string }): Promise<ResourceOf<T['resourceType']>>;
+  /** read (https://hl7.org/fhir/R5/http.html#read): the current version of `type/id`, typed by `type`. */
+  read<K extends ResourceType>(type: K, id: string): Promise<ResourceOf<K>>;
+  /** read with the resource named as a type argument, `read<ImagingSelection>('ImagingSelection', id)`: `type` must be its `resourceType`. */
+  read<T extends FhirResource>(type: T['resourceType'], id: string): Promise<T>;
+  /** vread (https://hl7.org/fhir/R5/http.html#vread): version `versionId` of `type/id`, typed by `type`. */
+  vread<K extends ResourceType>(type: K, id: string, versionId: string): Promise<ResourceOf<K>>;
+  /** vread with the resource named as a type argument: `type` must be its `resourceType`. */
+  vread<T extends FhirResource>(type: T['resourceType'], id: string, versionId: string): Promise<T>;
+  /** update (https://hl7.org/fhir/R5/http.html#update): writes `resource` at its id (creating it if absent) and returns it as stored. */
+  update<T extends FhirResource>(resource: T, options?: WriteOptions): Promise<ResourceOf<T['resourceType']>>;
+  /** patch (https://hl7.org/fhir/R5/http.html#patch): JSON Patch (an array of operations) or FHIRPath Patch (a Parameters resource). */
+  patch<K extends ResourceType>(type: K, id: string, patch: unknown[] | Parameters, options?: WriteOptions): Promise<ResourceOf<K>>;
+  /** patch with the resource named as a type argument: `type` must be its `resourceType`. */
+  patch<T extends FhirResource>(type: T['resourceType'], id: string, patch: unknown[] | Parameters, options?: WriteOptions): Promise<T>;
+  /** delete (https://hl7.org/fhir/R5/http.html#delete): deleting an absent or deleted resource succeeds too. */
+  delete(type: ResourceType, id: string, options?: WriteOptions): Promise<void>;
+  /**
+   * search (https://hl7.org/fhir/R5/http.html#search): a `searchset` Bundle of the `type` resources that match,
+   * typed by `type`; when `params` may hold `_include` or `_revinclude` its entries may hold any resource type.
+   */
+  search<K extends ResourceType, P extends SearchParams | undefined = undefined>(type: K, params?: P): Promise<Bundle<ResourceOf<K> | IncludedBy<P>>>;
+  /**
+   * History (https://hl7.org/fhir/R5/http.html#history) of one resource (`type`, `id`), of a type (`type`), or of
+   * the whole store (neither), newest first.
+   */
+  history<K extends ResourceType = ResourceType>(type?: K, id?: string, params?: SearchParams): Promise<Bundle<ResourceOf<K>>>;
+  /** batch (https://hl7.org/fhir/R5/http.html#transaction): each entry on its own; the response Bundle has one entry per request. */
   batch(bundle: Bundle): Promise<Bundle>;
+  /** transaction (https://hl7.org/fhir/R5/http.html#transaction): every entry or none. */
   transaction(bundle: Bundle): Promise<Bundle>;
   /**
    * Adds a search parameter (type token, reference, date, string or uri; expression evaluated with FHIRPath
@@ -118,11 +146,10 @@ export interface Store {
    * this tab or another tab of the same origin. Emissions are throttled, so a large pull does not re-run
    * the search once per resource.
    */
-  watch(type: string, query?: SearchParams): Observable<Bundle>;
+  watch<K extends ResourceType, P extends SearchParams | undefined = undefined>(type: K, query?: P): Observable<Bundle<ResourceOf<K> | IncludedBy<P>>>;
   /** True when the store keeps its data in memory only (no IndexedDB was found or passed in): lost on exit. */
   readonly inMemory: boolean;
-  /** The underlying Dexie database, for inspection. Write only through the store. */
-  readonly database: StoreDatabase;
+  /** Closes the database and completes `changes$`. */
   close(): void;
 }
 
@@ -180,11 +207,11 @@ class FhirStore implements Store {
     return this.changes.asObservable();
   }
 
-  watch(type: string, query?: SearchParams): Observable<Bundle> {
+  watch<K extends ResourceType, P extends SearchParams | undefined = undefined>(type: K, query?: P): Observable<Bundle<ResourceOf<K> | IncludedBy<P>>> {
     const params = parseQuery(queryString(query));
     // The live query may await nothing but IndexedDB: back-fills are waited for before it starts.
     const ctx: EngineContext = { ...this.ctx, whenIndexed: () => Promise.resolve() };
-    const read = async (): Promise<Bundle> => (await searchInteraction(ctx, type, params)).resource as Bundle;
+    const read = async (): Promise<Bundle<ResourceOf<K> | IncludedBy<P>>> => (await searchInteraction(ctx, type, params)).resource as Bundle<ResourceOf<K> | IncludedBy<P>>;
     return from(this.indexing.idle()).pipe(
       switchMap(() => liveRead(read, { databaseName: this.database.name, same: sameSearchResult })),
       throttleTime(WATCH_THROTTLE_MS, asyncScheduler, { leading: true, trailing: true }),
@@ -222,46 +249,52 @@ class FhirStore implements Store {
     return res.body as T;
   }
 
-  create<T extends Resource>(resource: T, options: { ifNoneExist?: string } = {}): Promise<T> {
+  create<T extends FhirResource>(resource: T, options: { ifNoneExist?: string } = {}): Promise<ResourceOf<T['resourceType']>> {
     const headers: Record<string, string> = options.ifNoneExist ? { 'If-None-Exist': options.ifNoneExist } : {};
-    return this.call<T>({ method: 'POST', url: resource.resourceType, headers, body: resource });
+    return this.call<ResourceOf<T['resourceType']>>({ method: 'POST', url: resource.resourceType, headers, body: resource });
   }
 
-  read<T extends Resource = Resource>(type: string, id: string): Promise<T> {
-    return this.call<T>({ method: 'GET', url: `${type}/${encodeURIComponent(id)}` });
+  read<K extends ResourceType>(type: K, id: string): Promise<ResourceOf<K>>;
+  read<T extends FhirResource>(type: T['resourceType'], id: string): Promise<T>;
+  read(type: ResourceType, id: string): Promise<FhirResource> {
+    return this.call<FhirResource>({ method: 'GET', url: `${type}/${encodeURIComponent(id)}` });
   }
 
-  vread<T extends Resource = Resource>(type: string, id: string, versionId: string): Promise<T> {
-    return this.call<T>({ method: 'GET', url: `${type}/${encodeURIComponent(id)}/_history/${encodeURIComponent(versionId)}` });
+  vread<K extends ResourceType>(type: K, id: string, versionId: string): Promise<ResourceOf<K>>;
+  vread<T extends FhirResource>(type: T['resourceType'], id: string, versionId: string): Promise<T>;
+  vread(type: ResourceType, id: string, versionId: string): Promise<FhirResource> {
+    return this.call<FhirResource>({ method: 'GET', url: `${type}/${encodeURIComponent(id)}/_history/${encodeURIComponent(versionId)}` });
   }
 
-  update<T extends Resource>(resource: T, options: WriteOptions = {}): Promise<T> {
+  update<T extends FhirResource>(resource: T, options: WriteOptions = {}): Promise<ResourceOf<T['resourceType']>> {
     const headers: Record<string, string> = options.ifMatch ? { 'If-Match': options.ifMatch } : {};
-    return this.call<T>({ method: 'PUT', url: `${resource.resourceType}/${encodeURIComponent(resource.id ?? '')}`, headers, body: resource });
+    return this.call<ResourceOf<T['resourceType']>>({ method: 'PUT', url: `${resource.resourceType}/${encodeURIComponent(resource.id ?? '')}`, headers, body: resource });
   }
 
-  patch<T extends Resource = Resource>(type: string, id: string, patch: unknown[] | Parameters, options: WriteOptions = {}): Promise<T> {
+  patch<K extends ResourceType>(type: K, id: string, patch: unknown[] | Parameters, options?: WriteOptions): Promise<ResourceOf<K>>;
+  patch<T extends FhirResource>(type: T['resourceType'], id: string, patch: unknown[] | Parameters, options?: WriteOptions): Promise<T>;
+  patch(type: ResourceType, id: string, patch: unknown[] | Parameters, options: WriteOptions = {}): Promise<FhirResource> {
     const headers: Record<string, string> = {
       'Content-Type': Array.isArray(patch) ? 'application/json-patch+json' : 'application/fhir+json',
       ...(options.ifMatch ? { 'If-Match': options.ifMatch } : {}),
     };
-    return this.call<T>({ method: 'PATCH', url: `${type}/${encodeURIComponent(id)}`, headers, body: patch });
+    return this.call<FhirResource>({ method: 'PATCH', url: `${type}/${encodeURIComponent(id)}`, headers, body: patch });
   }
 
-  async delete(type: string, id: string, options: WriteOptions = {}): Promise<void> {
+  async delete(type: ResourceType, id: string, options: WriteOptions = {}): Promise<void> {
     const headers: Record<string, string> = options.ifMatch ? { 'If-Match': options.ifMatch } : {};
     await this.call<unknown>({ method: 'DELETE', url: `${type}/${encodeURIComponent(id)}`, headers });
   }
 
-  search(type: string, params?: SearchParams): Promise<Bundle> {
+  search<K extends ResourceType, P extends SearchParams | undefined = undefined>(type: K, params?: P): Promise<Bundle<ResourceOf<K> | IncludedBy<P>>> {
     const qs = queryString(params);
-    return this.call<Bundle>({ method: 'GET', url: qs ? `${type}?${qs}` : type });
+    return this.call<Bundle<ResourceOf<K> | IncludedBy<P>>>({ method: 'GET', url: qs ? `${type}?${qs}` : type });
   }
 
-  history(type?: string, id?: string, params?: SearchParams): Promise<Bundle> {
+  history<K extends ResourceType = ResourceType>(type?: K, id?: string, params?: SearchParams): Promise<Bundle<ResourceOf<K>>> {
     const path = type === undefined ? '_history' : id === undefined ? `${type}/_history` : `${type}/${encodeURIComponent(id)}/_history`;
     const qs = queryString(params);
-    return this.call<Bundle>({ method: 'GET', url: qs ? `${path}?${qs}` : path });
+    return this.call<Bundle<ResourceOf<K>>>({ method: 'GET', url: qs ? `${path}?${qs}` : path });
   }
 
   batch(bundle: Bundle): Promise<Bundle> {
@@ -310,10 +343,21 @@ async function saveSetting(db: StoreDatabase, key: string, value: unknown, same:
 }
 
 /**
+ * The Dexie database under a store that `openStore` opened, for this repository's tests and benchmarks, which
+ * inspect its rows. Deliberately not exported from the package: the tables and rows are not public API.
+ */
+export function storeDatabase(store: Store): StoreDatabase {
+  if (!(store instanceof FhirStore)) throw new TypeError('storeDatabase: not a store opened by openStore');
+  return store.database;
+}
+
+/**
  * Opens (creating or migrating as needed) a store.
  * @example
+ * ```ts
  * const store = await openStore({ name: 'imaging' });
  * const res = await store.handle({ method: 'GET', url: 'ImagingSelection?identifier=urn:dicom:uid|1.2.3' });
+ * ```
  */
 export async function openStore(options: StoreOptions = {}): Promise<Store> {
   const timeZone = options.timeZone ?? 'UTC';

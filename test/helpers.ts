@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
 import type { ImagingSelection } from 'fhir/r5';
 import { openStore, sequentialIds, steppingClock, type Store, type StoreOptions } from '../src/index.js';
+import { storeDatabase } from '../src/store.js';
 
 /** The HL7 FHIR R5 content kept in the repository (CC0, see its README). */
 export const R5_DATA = new URL('../data/hl7-fhir-r5/', import.meta.url);
@@ -49,7 +50,7 @@ export function openTestStore(options: StoreOptions = {}): Promise<Store> {
 
 /** Every row of every table: two equal snapshots mean the store did not change. */
 export async function snapshot(store: Store): Promise<Record<string, unknown[]>> {
-  const db = store.database;
+  const db = storeDatabase(store);
   return {
     resources: await db.resources.toArray(),
     history: await db.history.toArray(),

@@ -5,8 +5,11 @@ export type IssueCode = OperationOutcomeIssue['code'];
 
 /** Details of one problem, as the caller describes it before it becomes an OperationOutcome issue. */
 export interface IssueInput {
+  /** What kind of problem (https://hl7.org/fhir/R5/valueset-issue-type.html). */
   code: IssueCode;
+  /** A human-readable description of the problem. */
   diagnostics: string;
+  /** Default `error`. */
   severity?: OperationOutcomeIssue['severity'];
   /** FHIRPath expressions naming the element(s) at fault, e.g. `ImagingSelection.instance[0].uid`. */
   expression?: string[];
@@ -34,7 +37,9 @@ export function operationOutcome(issues: IssueInput[]): OperationOutcome {
  * @see https://hl7.org/fhir/R5/http.html#2.21.0.4
  */
 export class FhirError extends Error {
+  /** The HTTP status a FHIR server would answer with (400, 404, 409, 410, 412, 415, 422, …). */
   readonly status: number;
+  /** The OperationOutcome that describes the failure. */
   readonly outcome: OperationOutcome;
   /** Extra response headers (e.g. `ETag` on a 410 read of a deleted resource). */
   readonly headers: Record<string, string>;

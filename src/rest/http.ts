@@ -2,7 +2,9 @@ import { badRequest, FhirError } from '../errors/fhir-error.js';
 
 /** A FHIR REST request as `store.handle` takes it. `url` is relative to the FHIR base. */
 export interface FhirRequest {
+  /** The HTTP method: `GET`, `HEAD`, `POST`, `PUT`, `PATCH` or `DELETE`. */
   method: string;
+  /** The request URL relative to the FHIR base (`ImagingSelection/1`, `Patient?name=x`; empty for a Bundle), or absolute on the store's base URL. */
   url: string;
   /** Header names are case-insensitive. */
   headers?: Record<string, string | undefined>;
@@ -12,8 +14,11 @@ export interface FhirRequest {
 
 /** What `store.handle` answers: the status, headers and body a FHIR server would send. */
 export interface FhirResponse {
+  /** The HTTP status code. */
   status: number;
+  /** Response headers (`Location`, `ETag`, `Last-Modified`, `Content-Type`, …). */
   headers: Record<string, string>;
+  /** The parsed JSON body (a resource, a Bundle or an OperationOutcome), absent for 204 and 304. */
   body?: unknown;
 }
 

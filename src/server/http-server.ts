@@ -40,7 +40,9 @@ export interface ServerOptions {
 export interface RunningServer {
   /** The FHIR base URL, e.g. `http://127.0.0.1:54321/fhir`. */
   url: string;
+  /** The TCP port it listens on. */
   port: number;
+  /** The store it serves. */
   store: Store;
   /** Resources loaded from `data` (0 without). */
   loaded: number;
@@ -61,9 +63,11 @@ const DISCARD_GRACE_MS = 1000;
  * It listens first, so that a port of 0 becomes a real one, then opens the store with the real base URL
  * (fullUrls and absolute references are made from it); requests that arrive meanwhile wait for the store.
  * @example
+ * ```ts
  * const server = await startServer({ port: 0 });
  * await fetch(`${server.url}/metadata`);
  * await server.close();
+ * ```
  */
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
   const host = options.host ?? '127.0.0.1';

@@ -1,6 +1,8 @@
 /**
- * The FHIR R5 HTTP server over a store (Node only; not exported from the browser-safe library entry).
+ * `fhir-offline-store/server`: the FHIR R5 HTTP server over a store and the data loader of its `--data` option
+ * (Node only; not exported from the browser-safe library entry).
  * @see https://hl7.org/fhir/R5/http.html
+ * @packageDocumentation
  */
 export { startServer } from './http-server.js';
 export type { RunningServer, ServerOptions } from './http-server.js';

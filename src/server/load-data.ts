@@ -3,11 +3,25 @@ import type { Bundle, BundleEntry, OperationOutcome, Resource } from 'fhir/r5';
 import type { Store } from '../store.js';
 
 /** What a data file holds: resources to store, or a batch/transaction Bundle to post as it is. */
-export type DataFile = { kind: 'resources'; entries: DataEntry[] } | { kind: 'bundle'; bundle: Bundle };
+export type DataFile =
+  | {
+      /** Resources to store: NDJSON lines, a single resource, or the entries of a Bundle of another type. */
+      kind: 'resources';
+      /** The resources, in file order. */
+      entries: DataEntry[];
+    }
+  | {
+      /** A batch or transaction Bundle, processed as one. */
+      kind: 'bundle';
+      /** The Bundle. */
+      bundle: Bundle;
+    };
 
 /** One resource to store, with the `urn:` fullUrl that other entries may reference it by. */
 export interface DataEntry {
+  /** The resource. */
   resource: Resource;
+  /** The `urn:uuid:` or `urn:oid:` name other entries' references use for it. */
   fullUrl?: string;
 }
 

@@ -1,4 +1,4 @@
-import Dexie, { type Table } from 'dexie';
+import { Dexie, type Table } from 'dexie';
 import type { CheckpointRow, ConflictRow, DeadLetterRow, HistoryRow, OutboxRow, RemoteVersionRow, ResourceRow, SettingRow, TextStatsRow } from './rows.js';
 
 /** What `openDatabase` needs to reach an IndexedDB implementation (Dexie's `DexieOptions`). */

@@ -1,8 +1,29 @@
 import type { Resource } from 'fhir/r5';
-import type { ConflictRow } from '../storage/rows.js';
 
-/** An open conflict, as the app sees it. */
-export type Conflict = ConflictRow;
+/**
+ * An open conflict, as the app sees it: a local change and the server's version that no policy settled.
+ * Structurally the stored conflict row, declared here so that the storage rows stay out of the public API.
+ */
+export interface Conflict {
+  /** The conflict's key in this store. */
+  id?: number;
+  /** The resource type. */
+  type: string;
+  /** The resource id. */
+  resourceId: string;
+  /** The local current resource (undefined: deleted locally). */
+  local?: Resource;
+  /** The server's resource (undefined: deleted on the server). */
+  remote?: Resource;
+  /** The server version `remote` is. */
+  remoteVersion: string;
+  /** The common ancestor both sides changed, when known. */
+  base?: Resource;
+  /** Top-level elements both sides changed differently. */
+  elements: string[];
+  /** When the conflict was found, epoch ms. */
+  detectedAt: number;
+}
 
 /**
  * How a conflict between a local change and the server's version is settled: a three-way merge (the default),
@@ -21,7 +42,9 @@ export interface ReplicationOptions {
   baseUrl: string;
   /** Resource types to pull (default `['ImagingSelection']`); every local change is pushed whatever its type. */
   resourceTypes?: string[];
+  /** The `fetch` to call the server with. Default the global `fetch`. */
   fetch?: typeof fetch;
+  /** Headers sent with every request to the server. */
   headers?: Record<string, string>;
   /** Headers that authorise a request (bearer tokens); kept in memory only, asked again after a 401/403. */
   authorize?: () => Promise<Record<string, string>>;
@@ -32,9 +55,17 @@ export interface ReplicationOptions {
   push?: 'put' | 'post' | 'transaction';
   /** Changes per push batch and entries per pulled page (default 100). */
   batchSize?: number;
+  /** How conflicts are settled (default `merge`). */
   conflicts?: ConflictPolicy;
   /** Backoff of failed cycles, in ms; `syncOnce()` gives up after `maxAttempts` and keeps everything queued. */
-  retry?: { initialDelay?: number; maxDelay?: number; maxAttempts?: number };
+  retry?: {
+    /** Delay before the first retry, ms (default 500); it doubles with each attempt. */
+    initialDelay?: number;
+    /** Longest delay between attempts, ms (default 30 000). */
+    maxDelay?: number;
+    /** Attempts of one `syncOnce()` before it gives up (default 5). */
+    maxAttempts?: number;
+  };
   /** Sync on local changes, on `online` and on an interval (default false). */
   live?: boolean;
   /** Interval of live sync in ms (default 30 s). */

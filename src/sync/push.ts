@@ -14,9 +14,27 @@ import type { ConflictPolicy } from './options.js';
 /** What one push pass did. */
 export interface PushReport {
   /** `localId`: the id the resource had before the server assigned `id` (`push: 'post'`). */
-  pushed: { type: string; id: string; localId?: string; op: string; version?: string }[];
+  pushed: {
+    /** The resource type. */
+    type: string;
+    /** The resource id (on the server too). */
+    id: string;
+    /** The id the resource had before the server assigned `id` (`push: 'post'` only). */
+    localId?: string;
+    /** The change pushed: `create`, `update` or `delete`. */
+    op: string;
+    /** The server's `versionId` after the push, when it said. */
+    version?: string;
+  }[];
   conflicts: { type: string; id: string; open: boolean }[];
-  failed: { type: string; id: string; status: number }[];
+  failed: {
+    /** The resource type. */
+    type: string;
+    /** The resource id. */
+    id: string;
+    /** The HTTP status the server refused the change with. */
+    status: number;
+  }[];
 }
 
 /**

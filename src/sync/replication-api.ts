@@ -1,18 +1,52 @@
 import type { Resource } from 'fhir/r5';
 import type { Observable } from 'rxjs';
-import type { DeadLetterRow } from '../storage/rows.js';
 import type { Conflict } from './options.js';
-import type { PushReport } from './push.js';
 
 /** What replication is doing. */
 export type ReplicationState = 'idle' | 'pushing' | 'pulling' | 'offline' | 'error' | 'paused';
 
+/** A local change the server confirmed in a cycle. */
+export interface PushedChange {
+  /** The resource type. */
+  type: string;
+  /** The resource id (on the server too). */
+  id: string;
+  /** The id the resource had before the server assigned `id` (`push: 'post'` only). */
+  localId?: string;
+  /** The change pushed: `create`, `update` or `delete`. */
+  op: string;
+  /** The server's `versionId` after the push, when it said. */
+  version?: string;
+}
+
+/** A local change the server refused in a cycle (it is kept as a dead letter). */
+export interface RefusedChange {
+  /** The resource type. */
+  type: string;
+  /** The resource id. */
+  id: string;
+  /** The HTTP status the server refused the change with. */
+  status: number;
+}
+
 /** What one `syncOnce()` did. */
 export interface SyncReport {
-  pushed: PushReport['pushed'];
+  /** Local changes the server confirmed. */
+  pushed: PushedChange[];
+  /** Resources pulled from the server and stored. */
   pulled: number;
-  conflicts: { type: string; id: string; open: boolean }[];
-  failed: PushReport['failed'];
+  /** Conflicts found in this cycle. */
+  conflicts: {
+    /** The resource type. */
+    type: string;
+    /** The resource id. */
+    id: string;
+    /** True when no policy settled it (it waits in `conflicts$`). */
+    open: boolean;
+  }[];
+  /** Local changes the server refused, with its status (kept as dead letters). */
+  failed: RefusedChange[];
+  /** Why pulled resources were not stored (they failed R5 validation). */
   invalid: string[];
   /** True when another tab held the replication lock, so this call did nothing. */
   skipped?: boolean;
@@ -20,10 +54,30 @@ export interface SyncReport {
 
 /** Progress of a cycle. */
 export interface SyncProgress {
+  /** The phase the cycle is in. */
   phase: 'push' | 'pull';
+  /** The resource type being pulled. */
   type?: string;
+  /** Changes pushed so far in this cycle. */
   pushed: number;
+  /** Resources pulled so far in this cycle. */
   pulled: number;
+}
+
+/** A change the server refused for good (400, 422, …): kept out of the queue until `retry()` puts it back. */
+export interface DeadLetter {
+  /** The resource type. */
+  type: string;
+  /** The resource id. */
+  id: string;
+  /** The change that was refused. */
+  op: 'create' | 'update' | 'delete';
+  /** The HTTP status of the refusal. */
+  status: number;
+  /** The server's answer, usually an OperationOutcome. */
+  outcome?: unknown;
+  /** When it was refused, epoch ms. */
+  at: number;
 }
 
 /**
@@ -48,13 +102,13 @@ export interface Replication {
   /** Open conflicts; current value on subscribe. */
   readonly conflicts$: Observable<Conflict[]>;
   /** Changes the server refused, with its OperationOutcome; current value on subscribe. */
-  readonly deadLetters$: Observable<DeadLetterRow[]>;
+  readonly deadLetters$: Observable<DeadLetter[]>;
   /** Pushes then pulls once; a call while a cycle runs joins that cycle. */
   syncOnce(): Promise<SyncReport>;
   /** Settles an open conflict with the resource to keep (`null` deletes it); it is pushed next. */
   resolve(conflict: Conflict, resource: Resource | null): Promise<void>;
   /** Puts a dead letter back in the queue (after the app fixed what the server refused, or to try again). */
-  retry(letter: Pick<DeadLetterRow, 'type' | 'id'>): Promise<void>;
+  retry(letter: Pick<DeadLetter, 'type' | 'id'>): Promise<void>;
   /** Syncs on local changes, when the platform comes online, and on an interval. */
   start(): void;
   /** Ends live sync: a running request finishes, a backoff wait ends at once. */

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import type { BundleEntry, Resource } from 'fhir/r5';
 import { describe, expect, it } from 'vitest';
 import { FhirError, type Store } from '../../src/index.js';
+import { storeDatabase } from '../../src/store.js';
 import { parseQuery } from '../../src/rest/http.js';
 import { executeSearch, type ExecuteContext } from '../../src/search/execute.js';
 import { parseSearch } from '../../src/search/parse.js';
@@ -52,7 +53,7 @@ async function load(store: Store, data: DataSet): Promise<void> {
 }
 
 async function run(store: Store, q: Query, scan: boolean): Promise<Outcome> {
-  const source = new CountingSource(store.database);
+  const source = new CountingSource(storeDatabase(store));
   const ctx: ExecuteContext = {
     source,
     registry,
@@ -123,7 +124,7 @@ describe('indexed search = full scan + match', () => {
         const store = await openTestStore();
         try {
           await load(store, data);
-          const source = new DexieSearchSource(store.database);
+          const source = new DexieSearchSource(storeDatabase(store));
           const typeCount: Record<string, number> = {};
           for (const t of ['ImagingSelection', 'Patient', 'ImagingStudy', 'Group']) typeCount[t] = await source.typeCount(t);
           expect(typeCount['ImagingSelection']).toBe(data.selections.length - data.deletes.filter((d) => d.startsWith('ImagingSelection/')).length);

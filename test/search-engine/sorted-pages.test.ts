@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Store } from '../../src/index.js';
+import { storeDatabase } from '../../src/store.js';
 import { parseQuery } from '../../src/rest/http.js';
 import { executeSearch } from '../../src/search/execute.js';
 import { parseSearch } from '../../src/search/parse.js';
@@ -32,7 +33,7 @@ it.each([
   ['Patient', '_sort=birthdate'],
 ])('%s?%s pages equal the scan', async (type, qs) => {
   const registry = new SearchRegistry();
-  const ctx = { source: new DexieSearchSource(store.database), registry, terminology: defaultTerminology(), timeZone: 'UTC', now: 0, baseUrl: 'http://localhost/fhir' };
+  const ctx = { source: new DexieSearchSource(storeDatabase(store)), registry, terminology: defaultTerminology(), timeZone: 'UTC', now: 0, baseUrl: 'http://localhost/fhir' };
   const walk = async (scan: boolean): Promise<string[][]> => {
     const pages: string[][] = [];
     let page: string | undefined;

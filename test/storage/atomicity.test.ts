@@ -1,6 +1,7 @@
 import { afterEach, expect, it } from 'vitest';
 import type { DBCore, DBCoreMutateRequest } from 'dexie';
 import type { Store } from '../../src/index.js';
+import { storeDatabase } from '../../src/store.js';
 import { openTestStore, selection, snapshot } from '../helpers.js';
 
 let store: Store;
@@ -9,7 +10,7 @@ afterEach(() => store.close());
 /** Makes the next write to `table` fail inside the transaction, after the other tables were written. */
 async function failNextWriteTo(s: Store, table: string): Promise<void> {
   let armed = true;
-  s.database.use({
+  storeDatabase(s).use({
     stack: 'dbcore',
     name: 'fail-once',
     create: (down: DBCore): DBCore => ({
@@ -31,8 +32,8 @@ async function failNextWriteTo(s: Store, table: string): Promise<void> {
     }),
   });
   // Dexie builds its middleware stack when the database opens.
-  s.database.close();
-  await s.database.open();
+  storeDatabase(s).close();
+  await storeDatabase(s).open();
 }
 
 it.each(['textStats', 'outbox', 'history'])('an error while writing %s leaves nothing half-written', async (table) => {
@@ -84,9 +85,9 @@ it('a bulk write keeps one outbox row per resource pointing at its latest histor
       entry: ['x', 'y', 'z'].map((id) => ({ resource: selection({ id }), request: { method: 'PUT', url: `ImagingSelection/${id}` } })),
     },
   });
-  const outbox = await store.database.outbox.toArray();
-  const history = await store.database.history.toArray();
+  const outbox = await storeDatabase(store).outbox.toArray();
+  const history = await storeDatabase(store).history.toArray();
   expect(outbox.map((r) => [r.id, r.op, r.localVersion])).toEqual([['x', 'create', 1], ['y', 'create', 1], ['z', 'create', 1]]);
   for (const r of outbox) expect(history.find((h) => h.seq === r.seq)?.id).toBe(r.id);
-  expect(await store.database.textStats.get(['ImagingSelection', '_content'])).toMatchObject({ docs: 3 });
+  expect(await storeDatabase(store).textStats.get(['ImagingSelection', '_content'])).toMatchObject({ docs: 3 });
 });

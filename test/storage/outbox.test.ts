@@ -1,11 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Store } from '../../src/index.js';
+import { storeDatabase } from '../../src/store.js';
 import { openTestStore, selection } from '../helpers.js';
 
 let store: Store;
 afterEach(() => store.close());
 
-const outbox = async () => (await store.database.outbox.toArray()).map((r) => ({ id: r.id, op: r.op, localVersion: r.localVersion }));
+const outbox = async () => (await storeDatabase(store).outbox.toArray()).map((r) => ({ id: r.id, op: r.op, localVersion: r.localVersion }));
 
 describe('outbox', () => {
   it('records every local write in one merged row per resource', async () => {
@@ -15,7 +16,7 @@ describe('outbox', () => {
     await store.update(selection({ id: 'a', status: 'unknown' }));
     expect(await outbox()).toEqual([{ id: 'a', op: 'create', localVersion: 2 }]); // create + update = create
     await store.update(selection({ id: 'b' }));
-    await store.database.outbox.update(['ImagingSelection', 'b'], { op: 'update' }); // as if b's create had been confirmed
+    await storeDatabase(store).outbox.update(['ImagingSelection', 'b'], { op: 'update' }); // as if b's create had been confirmed
     await store.update(selection({ id: 'b', status: 'unknown' }));
     await store.delete('ImagingSelection', 'b');
     expect(await outbox()).toEqual([
@@ -30,7 +31,7 @@ describe('outbox', () => {
     await store.delete('ImagingSelection', 'a');
     expect(await outbox()).toEqual([]);
     await store.update(selection({ id: 'b' }));
-    await store.database.outbox.update(['ImagingSelection', 'b'], { sentAt: 1 });
+    await storeDatabase(store).outbox.update(['ImagingSelection', 'b'], { sentAt: 1 });
     await store.delete('ImagingSelection', 'b');
     expect(await outbox()).toEqual([{ id: 'b', op: 'delete', localVersion: 2 }]);
   });
@@ -38,10 +39,10 @@ describe('outbox', () => {
   it('sequence numbers grow with every change, even after rows are removed', async () => {
     store = await openTestStore();
     await store.update(selection({ id: 'a' }));
-    const first = (await store.database.outbox.toArray())[0]!.seq;
-    await store.database.outbox.clear();
+    const first = (await storeDatabase(store).outbox.toArray())[0]!.seq;
+    await storeDatabase(store).outbox.clear();
     await store.update(selection({ id: 'a', status: 'unknown' }));
-    expect((await store.database.outbox.toArray())[0]!.seq).toBeGreaterThan(first);
+    expect((await storeDatabase(store).outbox.toArray())[0]!.seq).toBeGreaterThan(first);
   });
 
   it('is not written when the store is opened with outbox: false', async () => {

@@ -2,6 +2,7 @@ import Dexie from 'dexie';
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
 import { expect, it } from 'vitest';
 import { openStore, sequentialIds, steppingClock } from '../../src/index.js';
+import { storeDatabase } from '../../src/store.js';
 import { unpackIndex } from '../../src/storage/write.js';
 import { selection } from '../helpers.js';
 
@@ -16,8 +17,8 @@ it('a store reopened on the same IndexedDB finds its resources, versions and out
   const second = await openStore(options);
   expect((await second.read('ImagingSelection', 'a')).meta?.versionId).toBe('2');
   expect((await second.vread('ImagingSelection', 'a', '1')).meta?.versionId).toBe('1');
-  expect(await second.database.outbox.count()).toBe(1);
-  expect(second.database.verno).toBe(5);
+  expect(await storeDatabase(second).outbox.count()).toBe(1);
+  expect(storeDatabase(second).verno).toBe(5);
   second.close();
 });
 
@@ -30,11 +31,11 @@ it('a database of schema version 4 (index entries and text as objects on the row
   const maker = await openStore({ name: 'maker', indexedDB: new IDBFactory(), IDBKeyRange, clock: steppingClock(), idGenerator: sequentialIds() });
   await maker.update(selection({ id: 'a', status: 'unknown', text: { status: 'generated', div: '<div xmlns="http://www.w3.org/1999/xhtml">liver lesion</div>' } }));
   await maker.update(selection({ id: 'b' }));
-  const rows = (await maker.database.resources.toArray()).map(({ packed: _p, ...row }) => {
+  const rows = (await storeDatabase(maker).resources.toArray()).map(({ packed: _p, ...row }) => {
     const { index, text } = unpackIndex({ ...row, packed: _p });
     return { ...row, index, ...(text ? { text } : {}) };
   });
-  const otherTables = { history: await maker.database.history.toArray(), textStats: await maker.database.textStats.toArray(), settings: await maker.database.settings.toArray() };
+  const otherTables = { history: await storeDatabase(maker).history.toArray(), textStats: await storeDatabase(maker).textStats.toArray(), settings: await storeDatabase(maker).settings.toArray() };
   maker.close();
 
   const indexedDB = new IDBFactory();
@@ -57,8 +58,8 @@ it('a database of schema version 4 (index entries and text as objects on the row
   v4.close();
 
   const store = await openStore({ name: 'old', indexedDB, IDBKeyRange, clock: steppingClock(), idGenerator: sequentialIds() });
-  expect(store.database.verno).toBe(5);
-  const stored = await store.database.resources.get(['ImagingSelection', 'a']);
+  expect(storeDatabase(store).verno).toBe(5);
+  const stored = await storeDatabase(store).resources.get(['ImagingSelection', 'a']);
   expect(stored).not.toHaveProperty('index');
   expect(unpackIndex(stored!).index.length).toBeGreaterThan(0);
   const ids = async (q: Record<string, string>) => ((await store.search('ImagingSelection', q)).entry ?? []).map((e) => e.resource!.id).sort();

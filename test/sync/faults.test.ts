@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import type { Bundle, ImagingSelection } from 'fhir/r5';
 import { firstValueFrom } from 'rxjs';
 import type { Replication, Store } from '../../src/index.js';
+import { storeDatabase } from '../../src/store.js';
 import { AuthorizationError, RetryableError } from '../../src/sync/errors.js';
 import { openTestStore, selection } from '../helpers.js';
 import { startProxy, when, type FaultProxy, type ProxiedRequest, type ProxyLogEntry } from './proxy.js';
@@ -130,7 +131,7 @@ describe('replication through faults', () => {
     expect(await remote.ids(`${IS}?identifier=urn:fault|${id}`)).toEqual([id]); // no duplicate
     // The device holds the server's current version as its base: the next edit goes with the right If-Match.
     const onServer = await remote.call('GET', `${IS}/${id}`);
-    expect((await store.database.remote.get([IS, id]))?.version).toBe(onServer.body?.meta?.versionId);
+    expect((await storeDatabase(store).remote.get([IS, id]))?.version).toBe(onServer.body?.meta?.versionId);
     await store.update({ ...(await store.read<ImagingSelection>(IS, id)), status: 'unknown' });
     const next = await rep.syncOnce();
     expect(next.conflicts).toEqual([]);
@@ -161,7 +162,7 @@ describe('replication through faults', () => {
     expect(await pending(rep)).toBe(0);
     expect(await serverVersions(id)).toBe(2);
     expect((await remote.read<ImagingSelection>(`${IS}/${id}`))?.code.text).toBe('device');
-    expect((await store.database.remote.get([IS, id]))?.version).toBe('2');
+    expect((await storeDatabase(store).remote.get([IS, id]))?.version).toBe('2');
     // And the next edit is based on version 2.
     await store.update({ ...(await store.read<ImagingSelection>(IS, id)), status: 'unknown' });
     expect((await rep.syncOnce()).conflicts).toEqual([]);
@@ -264,13 +265,13 @@ describe('replication through faults', () => {
     for (const id of ids) await store.update(selection({ id }));
     const rep = store.replicate({ baseUrl: proxy.url, ...FAST });
     expect(await pending(rep)).toBe(3);
-    const outboxBefore = (await store.database.outbox.toArray()).map(({ sentAt: _s, ...r }) => r);
+    const outboxBefore = (await storeDatabase(store).outbox.toArray()).map(({ sentAt: _s, ...r }) => r);
 
     proxy.rules.push(when({ method: 'PUT' }, { status: 500, body: outcome('exception') }));
     await expect(rep.syncOnce()).rejects.toBeInstanceOf(RetryableError);
     expect(rep.state).toBe('offline');
     expect(await pending(rep)).toBe(3);
-    expect((await store.database.outbox.toArray()).map(({ sentAt: _s, ...r }) => r)).toEqual(outboxBefore);
+    expect((await storeDatabase(store).outbox.toArray()).map(({ sentAt: _s, ...r }) => r)).toEqual(outboxBefore);
     expect(proxy.count('PUT')).toBe(3); // the first change, once per attempt; the queue stops at a retryable failure
     expect(await firstValueFrom(rep.deadLetters$)).toEqual([]);
     for (const id of ids) expect((await remote.call('GET', `${IS}/${id}`)).status).toBe(404);
@@ -280,7 +281,7 @@ describe('replication through faults', () => {
     proxy.rules.push(when({ method: 'PUT', path: `${IS}/${ids[1]}` }, { status: 500, body: outcome('exception') }));
     await expect(rep.syncOnce()).rejects.toBeInstanceOf(RetryableError);
     expect(await pending(rep)).toBe(2);
-    expect((await store.database.outbox.toArray()).map((r) => r.id).sort()).toEqual([ids[1], ids[2]].sort());
+    expect((await storeDatabase(store).outbox.toArray()).map((r) => r.id).sort()).toEqual([ids[1], ids[2]].sort());
 
     proxy.rules.length = 0;
     const report = await rep.syncOnce();
@@ -416,7 +417,7 @@ describe('replication through faults', () => {
       expect(await localIds(store, tag)).toEqual(expected);
       expect((await store.read<ImagingSelection>(IS, seeded[0]!.id!)).code.text).toBe('changed after the cut');
       expect((await store.handle({ method: 'GET', url: `${IS}/${seeded[120]!.id}` })).status).toBe(410);
-      expect(await store.database.outbox.count()).toBe(0);
+      expect(await storeDatabase(store).outbox.count()).toBe(0);
       expect((await rep.syncOnce()).pulled).toBe(0);
     });
 

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ImagingSelection } from 'fhir/r5';
 import { firstValueFrom } from 'rxjs';
 import type { Store } from '../../src/index.js';
+import { storeDatabase } from '../../src/store.js';
 import { openTestStore, selection } from '../helpers.js';
 import { remoteClient, remoteServer } from './remote.js';
 
@@ -62,7 +63,7 @@ describe('replication over HTTP', () => {
     expect((await store.read<ImagingSelection>('ImagingSelection', x)).status).toBe('entered-in-error');
     expect((await store.handle({ method: 'GET', url: `ImagingSelection/${y}` })).status).toBe(410);
     // Pulled writes never re-enter the outbox.
-    expect(await store.database.outbox.count()).toBe(0);
+    expect(await storeDatabase(store).outbox.count()).toBe(0);
     store.close();
   });
 
