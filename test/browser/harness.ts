@@ -59,23 +59,24 @@ const forbidFakeIndexedDb: Plugin = {
 };
 
 /**
- * Bundles a page script (ESM source; it may import `DIST`, the built library) for the browser. Fails with a
- * clear message when dist/ has not been built.
+ * Bundles a page script (ESM source; it may import `DIST`, the built library, by path or as `fhir-offline-store`)
+ * for the browser. Fails with a clear message when dist/ has not been built.
  */
-export async function bundlePage(entry: string): Promise<string> {
+export async function bundlePage(entry: string, options: { loader?: 'js' | 'ts'; sourcefile?: string } = {}): Promise<string> {
   if (!existsSync(DIST)) throw new Error(`${DIST} is missing: run \`npm run build\` (\`npm test\` does it first)`);
   const result = await build({
-    stdin: { contents: entry, resolveDir: REPO, sourcefile: 'page-entry.js', loader: 'js' },
+    stdin: { contents: entry, resolveDir: REPO, sourcefile: options.sourcefile ?? 'page-entry.js', loader: options.loader ?? 'js' },
     bundle: true,
     format: 'esm',
     platform: 'browser',
     target: 'es2022',
     write: false,
     logLevel: 'silent',
+    alias: { 'fhir-offline-store': DIST },
     plugins: [forbidFakeIndexedDb],
   });
   const out = result.outputFiles[0];
-  if (!out) throw new Error('esbuild produced no output');
+  if (!out) throw new Error(`esbuild produced no output for ${options.sourcefile ?? 'the page'}`);
   return out.text;
 }
 

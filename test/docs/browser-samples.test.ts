@@ -7,9 +7,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DIST, HAVE_CHROMIUM, launchChromium, requireChromium, servePage, type Browser } from '../browser/harness.js';
+import { bundlePage, HAVE_CHROMIUM, launchChromium, requireChromium, servePage, type Browser } from '../browser/harness.js';
 import { compareOutput, extractSamples, type DocSample } from './extract.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -17,23 +16,8 @@ const PAGES = ['README.md', ...readdirSync(join(ROOT, 'docs')).filter((f) => f.e
 const SAMPLES: DocSample[] = PAGES.flatMap((page) => extractSamples(page, readFileSync(join(ROOT, page), 'utf8'))).filter((s) => s.browser);
 
 /** The sample as a page script: `fhir-offline-store` is dist/; a flag says when its top-level code is done. */
-async function bundle(s: DocSample): Promise<string> {
-  const result = await build({
-    stdin: { contents: `${s.code}\n;(globalThis as { sampleDone?: boolean }).sampleDone = true;\n`, resolveDir: ROOT, sourcefile: `${s.file}:${s.line}.ts`, loader: 'ts' },
-    bundle: true,
-    format: 'esm',
-    platform: 'browser',
-    target: 'es2022',
-    write: false,
-    logLevel: 'silent',
-    alias: { 'fhir-offline-store': DIST },
-    // dist/ imports fake-indexeddb only when there is no IndexedDB, which a browser never lacks.
-    external: ['fake-indexeddb', 'fake-indexeddb/*'],
-  });
-  const out = result.outputFiles[0];
-  if (!out) throw new Error(`${s.file}:${s.line}: esbuild produced no output`);
-  return out.text;
-}
+const bundle = (s: DocSample): Promise<string> =>
+  bundlePage(`${s.code}\n;(globalThis as { sampleDone?: boolean }).sampleDone = true;\n`, { loader: 'ts', sourcefile: `${s.file}:${s.line}.ts` });
 
 requireChromium('doc samples in Chromium');
 
