@@ -1,19 +1,22 @@
 import { readFileSync } from 'node:fs';
+import { sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineConfig, type Options } from 'tsup';
 
 const { version } = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as { version: string };
 
 /** Dependencies that stay imports: peers (the app brings its own Dexie and rxjs instance) and runtime dependencies. */
-const external = ['dexie', 'rxjs', 'fast-json-patch', 'fhirpath', 'lunr'];
+export const external = ['dexie', 'rxjs', 'fast-json-patch', 'fhirpath', 'lunr'];
 
 /** Source maps name the lines of src/ without embedding its text: the tarball stays small (5.3 MB of maps before). */
 const withoutEmbeddedSources: Options['esbuildOptions'] = (options) => {
   options.sourcesContent = false;
 };
 
+type Plugin = NonNullable<Options['esbuildPlugins']>[number];
+
 /** The browser build swaps the in-memory IndexedDB fallback (fake-indexeddb, for Node) for a module without it. */
-const browserFallback: NonNullable<Options['esbuildPlugins']>[number] = {
+export const browserFallback: Plugin = {
   name: 'browser-indexeddb-fallback',
   setup(build) {
     build.onResolve({ filter: /\/indexeddb-fallback\.js$/ }, () => ({
@@ -21,6 +24,27 @@ const browserFallback: NonNullable<Options['esbuildPlugins']>[number] = {
     }));
   },
 };
+
+/**
+ * The browser build's `replicate` is an entry of its own (dist/browser/replicate.js) that dist/browser/index.js
+ * re-exports by a plain `import … from './replicate.js'`: the main entry never reaches the sync engine inside the
+ * build, so the engine lands in files only replicate.js and `store.replicate`'s dynamic import load, never in a
+ * chunk the main entry imports. An app's bundler then drops replicate.js (sideEffects: false) when the app does
+ * not import `replicate`, so the sync code stays out of its initial download under esbuild too, which assigns
+ * whole files, used or not, to the chunks that reach them (docs/bundle-size.md). One build, so every module is
+ * still there once: the store, its errors and classes are shared by both entries.
+ */
+export const replicateEntry: Plugin = {
+  name: 'replicate-entry',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/replicate\.js$/ }, (args) =>
+      args.importer.endsWith(`${sep}src${sep}index.ts`) ? { path: './replicate.js', external: true } : undefined,
+    );
+  },
+};
+
+/** The entries of the browser build (see {@link replicateEntry}). */
+export const browserEntries = { index: 'src/index.ts', replicate: 'src/replicate.ts' };
 
 export default defineConfig([
   {
@@ -37,7 +61,7 @@ export default defineConfig([
   },
   {
     // The `browser` export condition of ".": the same entry without fake-indexeddb (a browser has IndexedDB).
-    entry: { index: 'src/index.ts' },
+    entry: browserEntries,
     outDir: 'dist/browser',
     format: ['esm'],
     platform: 'browser',
@@ -47,7 +71,7 @@ export default defineConfig([
     clean: true,
     target: 'es2022',
     external,
-    esbuildPlugins: [browserFallback],
+    esbuildPlugins: [browserFallback, replicateEntry],
   },
   {
     // The `fhir-offline-store` bin: `node dist/cli.js serve --port N`.

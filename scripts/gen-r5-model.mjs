@@ -17,7 +17,8 @@
  * - PARENTS: `type:parent` pairs (type2Parent).
  * - ELSEWHERE: `path>path` pairs (contentReference elements, pathsDefinedElsewhere).
  *
- * Run: node scripts/gen-r5-model.mjs (after upgrading fhirpath); the test fails when the table is stale.
+ * Run: node scripts/gen-r5-model.mjs (after upgrading fhirpath), or `npm run gen` for every generated table;
+ * the test fails when the table is stale.
  */
 import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';

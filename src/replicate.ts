@@ -1,7 +1,9 @@
 /**
  * `replicate(store, options)`: replication as a function of its own, so an app that never imports it does not
  * bundle the sync code. Its own module (not store.ts) so that only the package's main entry reaches src/sync/
- * statically: `store.replicate` and the Node server load it on demand.
+ * statically: `store.replicate` and the Node server load it on demand. The browser build makes this module an
+ * entry of its own (dist/browser/replicate.js, see tsup.config.ts) so that bundlers which assign whole files to
+ * chunks (esbuild) can leave it and the sync code out of an app that does not import it.
  */
 import { syncContextOf, type Store } from './store.js';
 import type { ReplicationOptions } from './sync/options.js';

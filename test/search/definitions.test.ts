@@ -1,6 +1,9 @@
+import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import type { Resource } from 'fhir/r5';
+import { fileURLToPath } from 'node:url';
+import type { Resource, SearchParameter } from 'fhir/r5';
 import { describe, expect, it } from 'vitest';
+import { compileSearchParameter, searchParameterAppliesTo, type CompiledSearchParameterInfo } from '../../src/search/compile-parameter.js';
 import type { CompiledSearchParameter, TypedValue } from '../../src/search/definition.js';
 import {
   BUILT_IN_SEARCH_PARAMETERS,
@@ -13,6 +16,10 @@ import {
 
 const R5_DATA = new URL('../../data/hl7-fhir-r5/', import.meta.url);
 const EXAMPLES_DIR = new URL('examples/', R5_DATA);
+/** The R5 SearchParameters as published (the Bundle the generated table is built from). */
+const PUBLISHED = (
+  JSON.parse(readFileSync(new URL('searchparameters/r5-searchparameters-imagingselection-and-common.json', R5_DATA), 'utf8')) as { entry: { resource: Record<string, unknown> }[] }
+).entry.map((e) => e.resource);
 const examples = new Map<string, Resource>(
   readdirSync(EXAMPLES_DIR)
     .filter((f) => f.endsWith('.json'))
@@ -52,12 +59,38 @@ const EXPECTED: { id: string; identifier: string; subject: string; code: string;
 ];
 
 describe('built-in SearchParameters as data', () => {
-  it('keeps the 27 R5 ImagingSelection/common entries exactly as published', () => {
-    const bundle = JSON.parse(readFileSync(new URL('searchparameters/r5-searchparameters-imagingselection-and-common.json', R5_DATA), 'utf8')) as {
-      entry: { resource: unknown }[];
-    };
-    expect(R5_IMAGING_SELECTION_SEARCH_PARAMETERS).toEqual(bundle.entry.map((e) => e.resource));
+  it('keeps the 27 R5 ImagingSelection/common entries as published, in their order, with the fields the store reads', () => {
+    const kept = ['resourceType', 'id', 'url', 'name', 'status', 'description', 'code', 'base', 'type', 'expression', 'target'];
+    const trimmed = PUBLISHED.map((sp) => Object.fromEntries(Object.entries(sp).filter(([k]) => kept.includes(k))));
+    expect(R5_IMAGING_SELECTION_SEARCH_PARAMETERS).toEqual(trimmed);
     expect(R5_IMAGING_SELECTION_SEARCH_PARAMETERS).toHaveLength(27);
+    // What is left out is metadata only (the 44 KB verbatim copy carried it into every browser bundle).
+    const dropped = new Set(PUBLISHED.flatMap((sp) => Object.keys(sp).filter((k) => !kept.includes(k))));
+    expect([...dropped].sort()).toEqual(['_base', 'comparator', 'contact', 'date', 'experimental', 'extension', 'jurisdiction', 'processingMode', 'publisher', 'version']);
+  });
+
+  it('is what scripts/gen-r5-search-parameters.mjs generates from data/hl7-fhir-r5/searchparameters (not stale)', () => {
+    const file = fileURLToPath(new URL('../../src/search/definitions/r5-imagingselection.ts', import.meta.url));
+    const generated = execFileSync(process.execPath, [fileURLToPath(new URL('../../scripts/gen-r5-search-parameters.mjs', import.meta.url)), '--stdout'], { encoding: 'utf8' });
+    expect(generated === readFileSync(file, 'utf8'), 'run node scripts/gen-r5-search-parameters.mjs').toBe(true);
+  });
+
+  it('compiles each generated entry as the published one, for every type it applies to', () => {
+    const types = ['ImagingSelection', 'Patient', 'Observation', 'ImagingStudy', 'ServiceRequest', 'Binary', 'Bundle', 'Parameters', 'DiagnosticReport', 'Procedure'];
+    const view = (p: CompiledSearchParameterInfo) => ({ ...p, extract: undefined });
+    let compared = 0;
+    for (const [i, sp] of R5_IMAGING_SELECTION_SEARCH_PARAMETERS.entries()) {
+      const published = PUBLISHED[i] as unknown as SearchParameter;
+      for (const type of types.filter((t) => searchParameterAppliesTo(published, t))) {
+        expect(searchParameterAppliesTo(sp, type)).toBe(true);
+        const [mine, theirs] = [compileSearchParameter(sp, type), compileSearchParameter(published, type)];
+        expect(view(mine), `${sp.id} for ${type}`).toEqual(view(theirs));
+        for (const example of examples.values()) if (example.resourceType === type) expect(mine.extract(example)).toEqual(theirs.extract(example));
+        compared++;
+      }
+      expect(types.filter((t) => searchParameterAppliesTo(sp, t))).toEqual(types.filter((t) => searchParameterAppliesTo(published, t)));
+    }
+    expect(compared).toBeGreaterThan(150);
   });
 
   it('lists every built-in once in BUILT_IN_SEARCH_PARAMETERS, with unique ids', () => {

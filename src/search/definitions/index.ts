@@ -2,16 +2,18 @@ import type { SearchParameter } from 'fhir/r5';
 import { R5_RESOURCE_TYPES } from '../../model/resource-types.js';
 import { compileSearchParameter, searchParameterAppliesTo, type CompiledSearchParameterInfo } from '../compile-parameter.js';
 import type { CompiledSearchParameter } from '../definition.js';
-import { IMAGING_SELECTION_CODE, R5_IMAGING_SELECTION_SEARCH_PARAMETERS } from './r5-imagingselection.js';
+import { IMAGING_SELECTION_CODE } from './imagingselection-code.js';
+import { R5_IMAGING_SELECTION_SEARCH_PARAMETERS } from './r5-imagingselection.js';
 import { R5_TARGET_SEARCH_PARAMETERS, SERVICE_REQUEST_CODE } from './r5-targets.js';
 
-export { IMAGING_SELECTION_CODE, R5_IMAGING_SELECTION_SEARCH_PARAMETERS } from './r5-imagingselection.js';
+export { IMAGING_SELECTION_CODE } from './imagingselection-code.js';
+export { R5_IMAGING_SELECTION_SEARCH_PARAMETERS } from './r5-imagingselection.js';
 export { R5_TARGET_SEARCH_PARAMETERS, SERVICE_REQUEST_CODE } from './r5-targets.js';
 
 /**
- * Every built-in SearchParameter, as data: the R5 ImagingSelection and common parameters (verbatim), the
- * ImagingSelection `code` erratum, the R5 parameters of the resources an ImagingSelection points at, and the
- * ServiceRequest `code` alias. Several entries may define the same code for a type (clinical-code and the
+ * Every built-in SearchParameter, as data: the R5 ImagingSelection and common parameters (generated from the
+ * published R5 data, with the fields the store reads), the ImagingSelection `code` erratum, the R5 parameters
+ * of the resources an ImagingSelection points at, and the ServiceRequest `code` alias. Several entries may define the same code for a type (clinical-code and the
  * erratum); {@link builtInParametersFor} picks one.
  * @see https://hl7.org/fhir/R5/searchparameter-registry.html
  */
