@@ -1,4 +1,4 @@
-import type { Bundle, BundleEntry, BundleLink, Resource } from 'fhir/r5';
+import type { Bundle, BundleEntry, BundleLink } from 'fhir/r5';
 
 /** The absolute, version-independent URL of a resource on this store (bdl-8: no `_history`). */
 export const fullUrl = (baseUrl: string, type: string, id: string): string => `${baseUrl}/${type}/${id}`;
@@ -17,13 +17,6 @@ export function resultBundle(
   if (args.entries.length > 0) bundle.entry = args.entries;
   return bundle;
 }
-
-/** A `match` entry of a searchset. */
-export const matchEntry = (baseUrl: string, resource: Resource): BundleEntry => ({
-  fullUrl: fullUrl(baseUrl, resource.resourceType, resource.id ?? ''),
-  resource,
-  search: { mode: 'match' },
-});
 
 /** A Bundle link. */
 export const link = (relation: BundleLink['relation'], url: string): BundleLink => ({ relation, url });

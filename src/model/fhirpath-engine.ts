@@ -12,7 +12,7 @@ import type fhirpathType from 'fhirpath';
 import type { Model } from 'fhirpath';
 
 /** The loaded engine and the R5 model it evaluates against. */
-export interface FhirPathEngine {
+interface FhirPathEngine {
   readonly fhirpath: typeof fhirpathType;
   readonly model: Model;
 }

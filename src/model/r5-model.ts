@@ -13,7 +13,7 @@
 import { ELSEWHERE, OWNERS, PARENTS, TYPES } from './r5-model-table.js';
 
 /** One element of an owner (a type or backbone element path). */
-export interface ModelElement {
+interface ModelElement {
   /** The element name without `[x]` (`value` for `value[x]`). */
   readonly name: string;
   /** Its type (`code`, `CodeableConcept`, `BackboneElement`, `System.String`…); absent for a choice. */

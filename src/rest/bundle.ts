@@ -12,7 +12,7 @@ import { route, type Route } from './router.js';
 import { conditionalMatches, transactionContext } from './search-runner.js';
 
 /** Runs one request to its outcome (passed in: a batch entry is an ordinary request). */
-export type Execute = (ctx: EngineContext, req: ParsedRequest, prefer: Preferences) => Promise<Outcome>;
+type Execute = (ctx: EngineContext, req: ParsedRequest, prefer: Preferences) => Promise<Outcome>;
 
 const REASONS: Record<number, string> = {
   200: 'OK', 201: 'Created', 204: 'No Content', 304: 'Not Modified', 400: 'Bad Request', 404: 'Not Found',

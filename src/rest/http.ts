@@ -120,7 +120,7 @@ export function parseQuery(query: string): [string, string][] {
 }
 
 /** Parses an `application/x-www-form-urlencoded` body (here `+` is a space, per the form encoding). */
-export function parseForm(body: string): [string, string][] {
+function parseForm(body: string): [string, string][] {
   return [...new URLSearchParams(body)];
 }
 

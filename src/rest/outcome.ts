@@ -19,7 +19,7 @@ export interface Outcome {
 }
 
 /** The HTTP-date form of an ISO instant, for `Last-Modified`. */
-export const httpDate = (iso: string): string => new Date(iso).toUTCString();
+const httpDate = (iso: string): string => new Date(iso).toUTCString();
 
 /**
  * The body a write answers with under `Prefer: return=` (https://hl7.org/fhir/R5/http.html#prefer):

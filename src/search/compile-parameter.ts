@@ -1,5 +1,5 @@
 import type { UserInvocationTable } from 'fhirpath';
-import type { Resource, SearchParameter } from 'fhir/r5';
+import type { SearchParameter } from 'fhir/r5';
 import { loadedFhirPath } from '../model/fhirpath-engine.js';
 import { R5_RESOURCE_TYPES } from '../model/resource-types.js';
 import type { CompiledSearchParameter, SearchParamType, TypedValue } from './definition.js';
@@ -9,7 +9,7 @@ import { compileSimplePaths, fhirTypeName, isTypeOf, parseSimplePath, referenceP
  * How a compiled parameter reads its values: the property walker, fhirpath.js, or not at all (engine-handled).
  * @see https://hl7.org/fhir/R5/searchparameter-definitions.html#SearchParameter.expression
  */
-export type ExtractStrategy = 'simple-path' | 'fhirpath' | 'none';
+type ExtractStrategy = 'simple-path' | 'fhirpath' | 'none';
 
 /**
  * A {@link CompiledSearchParameter} that also says how it extracts (for diagnostics and benchmarks).
@@ -26,7 +26,7 @@ export interface CompiledSearchParameterInfo extends CompiledSearchParameter {
  * @see https://hl7.org/fhir/R5/resource.html#search
  * @see https://hl7.org/fhir/R5/search.html#special
  */
-export const ENGINE_HANDLED_CODES: ReadonlySet<string> = new Set(['_text', '_content', '_has', '_type', '_filter', '_query', '_list', '_in']);
+const ENGINE_HANDLED_CODES: ReadonlySet<string> = new Set(['_text', '_content', '_has', '_type', '_filter', '_query', '_list', '_in']);
 
 const DOMAIN_RESOURCE_TYPES: readonly string[] = [...R5_RESOURCE_TYPES].filter((t) => isTypeOf(t, 'DomainResource'));
 

@@ -24,7 +24,7 @@ export interface DateRange {
 }
 
 /** Options of {@link parseDateRange}. */
-export interface ParseDateOptions {
+interface ParseDateOptions {
   /** IANA zone in which values without an offset are read. Default `'UTC'`. */
   timeZone?: string;
   /**

@@ -62,7 +62,7 @@ export function entriesFor(param: CompiledSearchParameter, resource: Parameters<
  * CodeableReference's concept), Identifier (with `:of-type` keys), code/id/uri/boolean (no system), string
  * (case-insensitive), ContactPoint (value); display texts as `:text` keys.
  */
-export function tokenValueKeys(v: TypedValue): string[] {
+function tokenValueKeys(v: TypedValue): string[] {
   const keys: string[] = [];
   const o = obj(v.value);
   const text = (t: unknown): void => {
@@ -141,7 +141,7 @@ export function localReference(reference: string, baseUrl: string): { typeAndId:
  * references, the bare id, the absolute URL for others, `:identifier` keys for `Reference.identifier`,
  * `:text` keys for `Reference.display`; canonicals by URL and `url|version`.
  */
-export function referenceValueKeys(v: TypedValue, baseUrl: string): string[] {
+function referenceValueKeys(v: TypedValue, baseUrl: string): string[] {
   const keys: string[] = [];
   if (typeof v.value === 'string') {
     // canonical / uri used as a reference target (e.g. _profile)
@@ -173,7 +173,7 @@ export function referenceValueKeys(v: TypedValue, baseUrl: string): string[] {
  * The `[low, high]` range of a date value (https://hl7.org/fhir/R5/search.html#date): date and dateTime at
  * their precision, an instant as a point, a Period with open ends as ±Infinity.
  */
-export function dateValueRange(v: TypedValue, timeZone: string): { low: number; high: number } | undefined {
+function dateValueRange(v: TypedValue, timeZone: string): { low: number; high: number } | undefined {
   if (typeof v.value === 'string') {
     const r = parseDateRange(v.value, { timeZone, instant: false });
     return r ? { low: r.low, high: v.type === 'instant' ? r.low : r.high } : undefined;
@@ -192,7 +192,7 @@ export function dateValueRange(v: TypedValue, timeZone: string): { low: number; 
  * String keys (https://hl7.org/fhir/R5/search.html#string): each string part normalised for starts-with,
  * and as written for `:exact`. HumanName and Address contribute their parts and their text.
  */
-export function stringValueKeys(v: TypedValue): string[] {
+function stringValueKeys(v: TypedValue): string[] {
   const parts: string[] = [];
   const o = obj(v.value);
   if (typeof v.value === 'string') parts.push(v.value);

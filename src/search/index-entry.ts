@@ -81,6 +81,3 @@ export function normaliseText(s: string): string {
     .replace(/\s+/g, ' ')
     .trim();
 }
-
-/** A stable string for diffing and de-duplicating entries. */
-export const entryId = (e: IndexEntry): string => `${e.param}${SEP}${typeof e.value}${SEP}${String(e.value)}${SEP}${e.high ?? ''}`;

@@ -30,7 +30,7 @@ const MODIFIERS: Record<string, ReadonlySet<string>> = {
 const IGNORED = new Set(['_format', '_pretty']);
 
 /** What parsing needs from the store. */
-export interface ParseContext {
+interface ParseContext {
   registry: SearchRegistry;
   handling: Handling;
   /** Whether `name` is an element of `type` (for `_elements`). */

@@ -23,7 +23,6 @@ const NOT_IMPLEMENTED = new Set(['_in', '_list', '_filter', '_query', '_type']);
 export class SearchRegistry {
   private readonly custom = new Map<string, Map<string, CompiledSearchParameter>>();
   private readonly cache = new Map<string, Map<string, CompiledSearchParameter>>();
-  private readonly definitions = new Map<string, SearchParameter>();
 
   /** Every parameter that applies to `type`, by code. */
   forType(type: string): Map<string, CompiledSearchParameter> {
@@ -68,12 +67,6 @@ export class SearchRegistry {
       forType.set(p.code, p);
       this.cache.delete(p.resourceType);
     }
-    this.definitions.set(sp.url ?? `${sp.code}:${sp.base.join(',')}`, sp);
     return compiled;
-  }
-
-  /** The SearchParameter resources registered by the app (to persist them). */
-  registered(): SearchParameter[] {
-    return [...this.definitions.values()];
   }
 }

@@ -15,7 +15,7 @@ import type { TypedValue } from './definition.js';
  * One step of a plain path: a child element, a type filter (`ofType`/`as`), or a reference-target filter.
  * @see https://hl7.org/fhir/R5/fhirpath.html#simple
  */
-export type PathStep =
+type PathStep =
   | { kind: 'member'; name: string }
   | { kind: 'ofType'; type: string }
   | { kind: 'refTo'; targets: readonly string[] };

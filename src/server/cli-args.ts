@@ -16,7 +16,7 @@ Options:
   -v, --version        print the version of fhir-offline-store`;
 
 /** The server's options as the command line gives them. */
-export interface ServeArgs {
+interface ServeArgs {
   port: number;
   host: string;
   basePath: string;
@@ -26,7 +26,7 @@ export interface ServeArgs {
 }
 
 /** What the command line asks for; `usage` is a mistake (exit 2), `help` a request for the usage (exit 0). */
-export type Command = { kind: 'serve'; args: ServeArgs } | { kind: 'help' } | { kind: 'version' } | { kind: 'usage'; error: string };
+type Command = { kind: 'serve'; args: ServeArgs } | { kind: 'help' } | { kind: 'version' } | { kind: 'usage'; error: string };
 
 const DEFAULT_PORT = 8080;
 

@@ -26,7 +26,7 @@ export interface DataEntry {
 }
 
 /** Resources per transaction Bundle when loading: one IndexedDB transaction each, which is what costs. */
-export const DEFAULT_CHUNK = 500;
+const DEFAULT_CHUNK = 500;
 
 const isResource = (x: unknown): x is Resource =>
   typeof x === 'object' && x !== null && !Array.isArray(x) && typeof (x as Resource).resourceType === 'string';

@@ -16,7 +16,7 @@ export interface HistoryQuery {
 }
 
 /** A page of history, newest first. */
-export interface HistoryPage {
+interface HistoryPage {
   rows: HistoryRow[];
   /** Versions on all pages; counted for the first page only (a range count reads the whole range). */
   total?: number;
@@ -33,7 +33,7 @@ const isBefore = (row: HistoryRow, after: { ts: number; seq: number } | undefine
  * `next` link stays right while new versions are written.
  * @see https://hl7.org/fhir/R5/http.html#history
  */
-export async function queryHistory(db: StoreDatabase, q: HistoryQuery): Promise<HistoryPage> {
+async function queryHistory(db: StoreDatabase, q: HistoryQuery): Promise<HistoryPage> {
   if (q.at !== undefined || q.id !== undefined) return pageInMemory(await candidates(db, q), q);
 
   // Type and system history without _at read straight off the [type+ts+seq] / [ts+seq] indexes.

@@ -8,7 +8,7 @@ import { loadInMemoryIndexedDb } from './indexeddb-fallback.js';
 export type PersistenceMode = 'required' | 'optional';
 
 /** Where a store's IndexedDB came from. Only `in-memory` loses its data when the process ends. */
-export type IndexedDbSource = 'injected' | 'platform' | 'in-memory';
+type IndexedDbSource = 'injected' | 'platform' | 'in-memory';
 
 /** A store opened on storage it cannot use: memory-only storage under `persistence: 'required'`, or none at all. */
 export class PersistenceError extends Error {

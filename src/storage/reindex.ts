@@ -5,7 +5,7 @@ import type { StoreDatabase } from './schema.js';
 import { indexedRow, unpackIndex, updateTextStats } from './write.js';
 
 /** How many resources one back-fill transaction re-indexes. */
-export const REINDEX_CHUNK = 500;
+const REINDEX_CHUNK = 500;
 
 /**
  * Re-indexes existing resources (of `types`, or all) in chunks, each in its own transaction so other tabs and

@@ -20,7 +20,7 @@ export interface RewrittenReferrer {
  * A create the server accepted under an id of its own (`push: 'post'`), and what taking that id locally takes,
  * planned outside the transaction on the versions named by `basedOn`.
  */
-export interface ServerIdAssignment {
+interface ServerIdAssignment {
   /** The outbox row as it was sent. */
   row: OutboxRow;
   serverId: string;

@@ -17,7 +17,7 @@ export class StalePlanError extends Error {
 }
 
 /** Where a change came from: local writes enter the outbox, writes pulled from a server never do. */
-export type ChangeOrigin = 'local' | 'remote';
+type ChangeOrigin = 'local' | 'remote';
 
 /**
  * One resource write, planned before the transaction opens: the resource is validated and its index entries
@@ -97,7 +97,7 @@ export function stampMeta(resource: Resource, id: string, versionId: number, las
 }
 
 /** The fields of a resource row besides its index. */
-export type RowBase = Omit<ResourceRow, 'packed' | 'ix' | 'hx' | 'tx'>;
+type RowBase = Omit<ResourceRow, 'packed' | 'ix' | 'hx' | 'tx'>;
 
 /** A resource row with its index entries, full-text documents and the multi-entry keys derived from them. */
 export function indexedRow(row: RowBase, index: IndexEntry[], text: RowText | undefined): ResourceRow {

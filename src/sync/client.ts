@@ -24,7 +24,7 @@ export class NetworkError extends Error {
  * Why a `fetch` failed, in words a person can act on. Node's fetch (undici) says only `fetch failed` and puts
  * the system error (`ECONNREFUSED`, `ENOTFOUND`, …) in `cause`, sometimes as an AggregateError of one per address.
  */
-export function describeFetchFailure(e: unknown): string {
+function describeFetchFailure(e: unknown): string {
   const parts: string[] = [];
   const seen = new Set<unknown>();
   const visit = (x: unknown): void => {
@@ -45,7 +45,7 @@ export function describeFetchFailure(e: unknown): string {
 }
 
 /** What the client needs: where the server is, how to reach it, and how to authenticate. */
-export interface ClientOptions {
+interface ClientOptions {
   baseUrl: string;
   fetch?: typeof fetch;
   headers?: Record<string, string>;

@@ -16,7 +16,7 @@ export interface RemoteVersion {
 }
 
 /** What applying one server version locally takes, and what the plan assumed. */
-export interface Decision {
+interface Decision {
   steps: RemoteStep[];
   assumption: PendingAssumption;
   /** Set when the policy could not settle a local/server overlap. */

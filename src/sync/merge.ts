@@ -21,7 +21,7 @@ function contentOf(r: Resource): Record<string, unknown> {
 }
 
 /** Deep equality of JSON values (key order ignored). */
-export function jsonEqual(a: unknown, b: unknown): boolean {
+function jsonEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (typeof a !== typeof b || a === null || b === null || typeof a !== 'object') return false;
   if (Array.isArray(a) !== Array.isArray(b)) return false;
@@ -42,7 +42,7 @@ export function sameContent(a: Resource | undefined, b: Resource | undefined): b
 }
 
 /** The outcome of a three-way merge: the merged resource (undefined: deleted), or the elements in conflict. */
-export type MergeResult = { ok: true; resource: Resource | undefined } | { ok: false; elements: string[] };
+type MergeResult = { ok: true; resource: Resource | undefined } | { ok: false; elements: string[] };
 
 /**
  * Three-way merge of a local and a remote version against their common base, element by element at the top

@@ -181,7 +181,7 @@ function withoutServerMeta(resource: Resource): Resource {
 }
 
 /** How a push sends one outbox row: `put` (and `transaction`'s fallback) by client id, `post` lets the server name creates. */
-export type PushMode = 'put' | 'post' | 'transaction';
+type PushMode = 'put' | 'post' | 'transaction';
 
 interface PlannedRequest {
   method: 'PUT' | 'POST' | 'DELETE';

@@ -7,10 +7,10 @@ import { StalePlanError } from '../storage/write.js';
 import type { SyncContext } from './context.js';
 
 /** The identifier system of a URI (RFC 3986), under which a local id is kept as `urn:uuid:<id>`. */
-export const LOCAL_ID_SYSTEM = 'urn:ietf:rfc:3986';
+const LOCAL_ID_SYSTEM = 'urn:ietf:rfc:3986';
 
 /** The identifier that names a local resource on the server until (and after) the server assigned its id. */
-export const localIdentifier = (localId: string): Identifier => ({ system: LOCAL_ID_SYSTEM, value: `urn:uuid:${localId}` });
+const localIdentifier = (localId: string): Identifier => ({ system: LOCAL_ID_SYSTEM, value: `urn:uuid:${localId}` });
 
 /** The search that finds the server's copy of a local resource: `identifier=urn:ietf:rfc:3986|urn:uuid:<id>`. */
 export const localIdentifierQuery = (localId: string): string => `identifier=${encodeURIComponent(`${LOCAL_ID_SYSTEM}|urn:uuid:${localId}`)}`;

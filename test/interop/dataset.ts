@@ -189,7 +189,6 @@ export function formatInstant(utcMs: number, offset: string, fraction = ''): str
   );
 }
 
-const DAY = 86_400_000;
 const T2023 = Date.UTC(2023, 0, 1);
 const T2025 = Date.UTC(2025, 0, 1);
 

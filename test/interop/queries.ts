@@ -2,7 +2,6 @@ import {
   ACCESSION_SYSTEM,
   BODY_SITES,
   BS_SYSTEM,
-  CODE_TEXTS,
   CONFIDENTIALITY,
   DCM,
   DICOM_UID_SYSTEM,
@@ -91,7 +90,6 @@ const ISSUED_VALUES = [
 ];
 const STARTED_VALUES = ['2024', '2023', '2024-03', '2024-02', '2024-03-01', '2023-12-31', '2024-01-01', '2024-03-01T12:00:00Z', '2024-03-01T00:00:00+01:00', '2023-12-31T23:00:00-05:00', '2024-06-30T00:00', '2024-02-29'];
 const BIRTH_VALUES = ['1970', '1970-05', '1970-05-01', '1970-05-15', '1985', '1985-06', '2000-02-29', '1969-12-31', '1950', '1990-01', '2000', '1970-05-10T10:00:00Z'];
-const AUTHORED_VALUES = ['2024', '2024-03', '2023-12-31'];
 /** Far from the load time, whenever the suite runs (meta.lastUpdated is the time of loading). */
 const LAST_UPDATED_VALUES = ['2020', '2020-01-01', '2020-01-01T00:00:00Z', '2099', '2099-12-31T23:59:59Z', '2021-06'];
 

@@ -1,6 +1,6 @@
 import type { ImagingSelection, Resource } from 'fhir/r5';
 import { describe, expect, it } from 'vitest';
-import { deepFreeze, frozenExample } from '../helpers.js';
+import { frozenExample } from '../helpers.js';
 import { FhirError } from '../../src/errors/fhir-error.js';
 import { applyJsonPatch } from '../../src/rest/patch/index.js';
 

@@ -7,7 +7,7 @@ import { REQUIRED_VALUE_SETS } from './required-bindings.js';
  * What turns a set of element tables into walkable structures.
  * @see https://hl7.org/fhir/R5/elementdefinition.html
  */
-export interface CompileOptions {
+interface CompileOptions {
   /** Tables by structure name; must include `Element` (the shape of a primitive's `_element`). */
   readonly tables: Readonly<Record<string, StructureTable>>;
   /** Type names that share another type's table (Age → Quantity). */

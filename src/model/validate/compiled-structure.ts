@@ -15,7 +15,7 @@ import type { ValueSetMembership } from './required-bindings.js';
 export type ElementKind = 'primitive' | 'complex' | 'structural' | 'resource';
 
 /** A required binding ready to test. @see https://hl7.org/fhir/R5/terminologies.html#required */
-export interface CompiledBinding {
+interface CompiledBinding {
   readonly valueSet: string;
   readonly membership: ValueSetMembership;
 }

@@ -11,7 +11,7 @@ const STRING_ID = { min: 0, max: '1', types: ['string'] } as const;
 const EXTENSIONS = { min: 0, max: '*', types: ['Extension'] } as const;
 
 /** R5 `Extension.value[x]`: every type an extension value may take. @see https://hl7.org/fhir/R5/extensibility.html#Extension */
-export const EXTENSION_VALUE_TYPES = [
+const EXTENSION_VALUE_TYPES = [
   'base64Binary', 'boolean', 'canonical', 'code', 'date', 'dateTime', 'decimal', 'id', 'instant', 'integer',
   'integer64', 'markdown', 'oid', 'positiveInt', 'string', 'time', 'unsignedInt', 'uri', 'url', 'uuid',
   'Address', 'Age', 'Annotation', 'Attachment', 'CodeableConcept', 'CodeableReference', 'Coding', 'ContactPoint',

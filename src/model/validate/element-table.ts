@@ -5,14 +5,14 @@
  */
 
 /** Binding strengths of an R5 ElementDefinition. @see https://hl7.org/fhir/R5/terminologies.html#strength */
-export type BindingStrength = 'required' | 'extensible' | 'preferred' | 'example';
+type BindingStrength = 'required' | 'extensible' | 'preferred' | 'example';
 
 /**
  * A terminology binding of a coded element (`ElementDefinition.binding`), value set canonical without
  * its `|version`. Only `required` bindings are enforced.
  * @see https://hl7.org/fhir/R5/elementdefinition-definitions.html#ElementDefinition.binding
  */
-export interface BindingRow {
+interface BindingRow {
   readonly strength: BindingStrength;
   readonly valueSet: string;
 }

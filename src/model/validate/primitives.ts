@@ -38,7 +38,7 @@ export type PrimitiveSpec = StringPrimitive | NumberPrimitive | BooleanPrimitive
  * How a primitive value failed: wrong JSON type or empty (`structure`), or a broken lexical rule (`value`).
  * @see https://hl7.org/fhir/R5/json.html#primitive
  */
-export interface PrimitiveProblem {
+interface PrimitiveProblem {
   readonly kind: 'structure' | 'value';
   readonly message: string;
 }

@@ -6,7 +6,7 @@ import type { StructureRule } from './compiled-structure.js';
  * primitive value carrying only extensions) is the value[x].
  * @see https://hl7.org/fhir/R5/extensibility.html#Extension
  */
-export const extensionHasValueOrExtensions: StructureRule = (extension, path, issues) => {
+const extensionHasValueOrExtensions: StructureRule = (extension, path, issues) => {
   let hasValue = false;
   for (const key of Object.keys(extension)) {
     if (key.startsWith('value') || key.startsWith('_value')) {
@@ -28,7 +28,7 @@ export const extensionHasValueOrExtensions: StructureRule = (extension, path, is
  * @see https://hl7.org/fhir/R5/imagingselection-definitions.html#ImagingSelection.instance.imageRegion2D.coordinate
  * @see https://hl7.org/fhir/R5/imagingselection-definitions.html#ImagingSelection.instance.imageRegion3D.coordinate
  */
-export function coordinatesInGroupsOf(size: number, pointName: string): StructureRule {
+function coordinatesInGroupsOf(size: number, pointName: string): StructureRule {
   return (region, path, issues) => {
     const coordinates = region['coordinate'];
     if (Array.isArray(coordinates) && coordinates.length > 0 && coordinates.length % size !== 0) {

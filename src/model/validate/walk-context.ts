@@ -5,7 +5,7 @@ import type { IssueCollector } from './issues.js';
  * object graph (possible from application code, never from JSON) into an issue, not a stack overflow.
  * @see https://hl7.org/fhir/R5/json.html
  */
-export const MAX_DEPTH = 200;
+const MAX_DEPTH = 200;
 
 /**
  * State shared by the walkers during one validation.

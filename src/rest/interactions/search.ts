@@ -4,6 +4,7 @@ import { link, fullUrl, resultBundle } from '../../model/bundle.js';
 import { isResourceType } from '../../model/resource-types.js';
 import { formatSearch, type Handling, type ParsedSearch } from '../../search/parse.js';
 import { selectElements, summarize } from '../../search/result/index.js';
+import { normaliseScore } from '../../search/text/index.js';
 import type { EngineContext } from '../context.js';
 import type { Outcome } from '../outcome.js';
 import { runSearch } from '../search-runner.js';
@@ -37,7 +38,7 @@ export async function search(ctx: EngineContext, type: string | undefined, param
   if (query && result) {
     for (const m of result.matches) {
       const search: BundleEntry['search'] = { mode: 'match' };
-      if (m.score !== undefined) search.score = result.maxScore ? Math.round((m.score / result.maxScore) * 1e6) / 1e6 : 0;
+      if (m.score !== undefined) search.score = normaliseScore(m.score, result.maxScore ?? 0);
       entries.push({ fullUrl: fullUrl(ctx.baseUrl, m.row.type, m.row.id), resource: shape(m.row.resource, query), search });
     }
     for (const r of result.included) {

@@ -23,7 +23,7 @@ export interface WriteConditions {
 const location = (r: WriteResult): string => `${r.type}/${r.id}/_history/${r.versionId}`;
 
 /** The outcome of a committed create/update/patch. */
-export const writtenOutcome = (r: WriteResult, status: number, message: string): Outcome => ({
+const writtenOutcome = (r: WriteResult, status: number, message: string): Outcome => ({
   status,
   resource: r.resource,
   versionId: r.versionId,
@@ -45,7 +45,7 @@ function prepare(ctx: EngineContext, body: unknown, type: string): { resource: R
 }
 
 /** Index entries and full-text documents of a resource, for the write. */
-export const indexFor = (ctx: EngineContext, resource: Resource): ReturnType<typeof indexResource> =>
+const indexFor = (ctx: EngineContext, resource: Resource): ReturnType<typeof indexResource> =>
   indexResource(resource, ctx.registry, { baseUrl: ctx.baseUrl, timeZone: ctx.timeZone });
 
 /** A new server-assigned id; a generator that breaks the R5 id pattern is a fault of the store's set-up (500). */

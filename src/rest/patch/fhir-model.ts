@@ -66,7 +66,7 @@ export function childElement(parentPath: string | null | undefined, name: string
 }
 
 /** A choice element named with its type suffix: `valueString` → base `value`, suffix `String`. */
-export interface ChoiceName {
+interface ChoiceName {
   base: string;
   suffix: string;
   choiceTypes: string[];

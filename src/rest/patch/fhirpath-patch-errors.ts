@@ -1,7 +1,7 @@
 import { badRequest, unprocessable, type FhirError } from '../../errors/fhir-error.js';
 
 /** Identifies one FHIRPath Patch operation in error messages. */
-export interface OperationRef {
+interface OperationRef {
   /** Position of the `operation` parameter in `Parameters.parameter`. */
   opIndex: number;
   type: string;

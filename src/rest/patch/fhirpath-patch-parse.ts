@@ -22,7 +22,7 @@ export type FhirPathPatchOperation =
   | (Common & { type: 'replace'; value: PatchValue })
   | (Common & { type: 'move'; source: number; destination: number });
 
-export type OperationType = FhirPathPatchOperation['type'];
+type OperationType = FhirPathPatchOperation['type'];
 
 const TYPES: ReadonlySet<string> = new Set<OperationType>(['add', 'insert', 'delete', 'replace', 'move']);
 const PART_NAMES: ReadonlySet<string> = new Set(['type', 'path', 'name', 'value', 'index', 'source', 'destination']);

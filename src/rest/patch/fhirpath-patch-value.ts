@@ -23,7 +23,7 @@ export interface TypedValue {
   ext?: unknown;
 }
 
-export interface PartsValue {
+interface PartsValue {
   kind: 'parts';
   parts: { name: string; value: PatchValue }[];
 }

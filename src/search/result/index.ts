@@ -7,4 +7,3 @@
 export { summarize, type SummaryMode } from './summarize.js';
 export { selectElements } from './select-elements.js';
 export { isKnownElement } from './model-elements.js';
-export { SUBSETTED_TAG } from './subsetted.js';

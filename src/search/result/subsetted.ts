@@ -3,7 +3,7 @@
  * @see https://hl7.org/fhir/R5/search.html#summary
  * @see https://terminology.hl7.org/CodeSystem-v3-ObservationValue.html#v3-ObservationValue-SUBSETTED
  */
-export const SUBSETTED_TAG = {
+const SUBSETTED_TAG = {
   system: 'http://terminology.hl7.org/CodeSystem/v3-ObservationValue',
   code: 'SUBSETTED',
 } as const;
@@ -11,7 +11,7 @@ export const SUBSETTED_TAG = {
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** True when `meta.tag` already carries SUBSETTED (same system and code). */
-export function hasSubsettedTag(resource: Readonly<Record<string, unknown>>): boolean {
+function hasSubsettedTag(resource: Readonly<Record<string, unknown>>): boolean {
   const meta = resource['meta'];
   const tags = isObject(meta) && Array.isArray(meta['tag']) ? meta['tag'] : [];
   return tags.some((t) => isObject(t) && t['system'] === SUBSETTED_TAG.system && t['code'] === SUBSETTED_TAG.code);

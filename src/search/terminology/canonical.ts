@@ -15,7 +15,7 @@ export interface Canonical {
  * Splits `url|version` at its first bar; `url|` and `url` both mean "no version".
  * @see https://hl7.org/fhir/R5/references.html#canonical
  */
-export function parseCanonical(canonical: string): Canonical {
+function parseCanonical(canonical: string): Canonical {
   const bar = canonical.indexOf('|');
   if (bar < 0) return { url: canonical };
   const version = canonical.slice(bar + 1);
@@ -34,7 +34,7 @@ const segments = (v: string): string[] => v.match(/\d+|\D+/g) ?? [];
  * order agrees with semver for plain `major.minor.patch`.
  * @see https://hl7.org/fhir/R5/resource.html#versions
  */
-export function compareVersions(a: string, b: string): number {
+function compareVersions(a: string, b: string): number {
   const sa = segments(a);
   const sb = segments(b);
   for (let i = 0; i < Math.min(sa.length, sb.length); i++) {

@@ -10,7 +10,7 @@ import { badRequest } from '../../errors/fhir-error.js';
 import { optionalArray, optionalBoolean, optionalString, requireObject, requireString, type JsonObject } from './json.js';
 
 /** One `concept` of the tree, flattened in document (pre-)order. */
-export interface ParsedConcept {
+interface ParsedConcept {
   code: string;
   display: string | undefined;
   /** Position of the concept this one is nested in (`concept.concept`), if any. */

@@ -13,7 +13,7 @@ import { filterCodes } from './filters.js';
 import type { ConceptSetSpec, ParsedValueSet } from './value-set-parse.js';
 
 /** Where the expander finds the definitions a value set refers to (canonical: `url` or `url|version`). */
-export interface DefinitionSource {
+interface DefinitionSource {
   valueSet(canonical: string): ParsedValueSet | undefined;
   codeSystem(canonical: string): CodeSystemIndex | undefined;
 }

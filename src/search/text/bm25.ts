@@ -6,7 +6,7 @@
  */
 
 /** Inputs of {@link bm25}: one entry per positive query term (see `queryTerms`). */
-export interface Bm25Args {
+interface Bm25Args {
   /** tf = occurrences of the term in this document (0 when absent); df = documents holding the term. */
   terms: { tf: number; df: number }[];
   /** Terms in this document (sum of its `textTerms` frequencies). */
@@ -43,12 +43,21 @@ export function bm25({ terms, docLength, avgDocLength, docCount, k1 = 1.2, b = 0
 }
 
 /**
- * Maps the raw BM25 scores of a result set to `entry.search.score` in [0, 1]: each divided by the
- * maximum, so the best is 1. When no score is positive every entry is equally relevant (all 1).
+ * One raw BM25 score as `entry.search.score` in [0, 1], given the best score of the whole result set (not just
+ * the page): divided by the best, so the best is 1, rounded to 6 decimals. When no score is positive every
+ * entry is equally relevant (1).
+ * @see https://hl7.org/fhir/R5/bundle-definitions.html#Bundle.entry.search.score
+ */
+export function normaliseScore(score: number, maxScore: number): number {
+  if (!(maxScore > 0)) return 1;
+  return score > 0 ? Math.round(Math.min(1, score / maxScore) * 1e6) / 1e6 : 0;
+}
+
+/**
+ * Maps the raw BM25 scores of a result set to `entry.search.score` values with {@link normaliseScore}.
  * @see https://hl7.org/fhir/R5/bundle-definitions.html#Bundle.entry.search.score
  */
 export function normaliseScores(scores: number[]): number[] {
   const max = scores.reduce((m, s) => (s > m ? s : m), 0);
-  if (!(max > 0)) return scores.map(() => 1);
-  return scores.map((s) => (s > 0 ? Math.min(1, s / max) : 0));
+  return scores.map((s) => normaliseScore(s, max));
 }

@@ -10,4 +10,4 @@ export { textTerms } from './terms.js';
 export { narrativeText } from './narrative.js';
 export { contentText } from './content.js';
 export { parseTextQuery, queryTerms, matchesText, type TextQuery } from './query.js';
-export { bm25, normaliseScores, type Bm25Args } from './bm25.js';
+export { bm25, normaliseScore, normaliseScores } from './bm25.js';

@@ -26,7 +26,7 @@ function codePoint(n: number, raw: string): string {
  * Decodes the XML entities (`&amp; &lt; &gt; &quot; &apos;`), `&nbsp;`, and numeric references (`&#39;`,
  * `&#x2019;`). Unknown named entities are left as written.
  */
-export function decodeEntities(text: string): string {
+function decodeEntities(text: string): string {
   if (!text.includes('&')) return text;
   return text.replace(ENTITY, (raw, dec?: string, hex?: string, name?: string) => {
     if (dec !== undefined) return codePoint(Number.parseInt(dec, 10), raw);
