@@ -8,9 +8,83 @@ export class ReplicationOptionsError extends TypeError {
   }
 }
 
+/** What is wrong with one option's value, or undefined when it is fine. */
+type Check = (value: unknown) => string | undefined;
+
 const PUSH_MODES = ['put', 'post', 'transaction'];
 const POLICIES = ['merge', 'server-wins', 'client-wins'];
 const RESOURCE_TYPE = /^[A-Z][A-Za-z]{0,63}$/;
+const BASE_EXAMPLE = 'give the remote FHIR R5 base, e.g. https://fhir.example.org/fhir';
+
+const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+const show = (v: unknown): string => (typeof v === 'string' ? JSON.stringify(v) : String(v));
+
+const oneOf = (allowed: string[], orFunction = false): Check => (v) =>
+  (orFunction && typeof v === 'function') || allowed.includes(v as string)
+    ? undefined
+    : `must be one of ${allowed.join(', ')}${orFunction ? ' or a function' : ''}; got ${show(v)}`;
+const wholeNumber: Check = (v) => (Number.isInteger(v) && (v as number) >= 1 ? undefined : `must be a whole number ≥ 1; got ${show(v)}`);
+const milliseconds = (min: number): Check => (v) =>
+  typeof v === 'number' && Number.isFinite(v) && v >= min ? undefined : `must be a number of milliseconds ≥ ${min}; got ${show(v)}`;
+const aFunction: Check = (v) => (typeof v === 'function' ? undefined : 'must be a function');
+const aBoolean: Check = (v) => (typeof v === 'boolean' ? undefined : 'must be true or false');
+
+const baseUrl: Check = (v) => {
+  if (typeof v !== 'string' || v.trim() === '') return `is required: ${BASE_EXAMPLE}`;
+  let url: URL;
+  try {
+    url = new URL(v);
+  } catch {
+    return `${show(v)} is not an absolute URL: ${BASE_EXAMPLE}`;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return `${show(v)} must use http or https, not ${url.protocol}`;
+  if (url.search !== '' || url.hash !== '') return `${show(v)} must be the service base, without a query or fragment`;
+  return undefined;
+};
+
+const resourceTypes: Check = (v) => {
+  if (!Array.isArray(v) || v.length === 0) return 'must be a non-empty array of FHIR resource type names';
+  const bad = v.find((t) => typeof t !== 'string' || !RESOURCE_TYPE.test(t));
+  return bad === undefined ? undefined : `${JSON.stringify(bad)} is not a FHIR resource type name`;
+};
+
+const headers: Check = (v) => {
+  if (!isObject(v)) return 'must be an object of name/value strings';
+  const bad = Object.entries(v).find(([, h]) => typeof h !== 'string');
+  return bad ? `the value of ${bad[0]} must be a string` : undefined;
+};
+
+/** The checks of `retry`'s own options. */
+const RETRY_CHECKS: Record<string, Check> = { initialDelay: milliseconds(0), maxDelay: milliseconds(0), maxAttempts: wholeNumber };
+
+const retry: Check = (v) => (isObject(v) ? firstProblem(v, RETRY_CHECKS, 'retry.') : 'must be an object');
+
+/** Each option of `ReplicationOptions` with its check; an option left out (undefined) is not checked. */
+const OPTION_CHECKS: Record<keyof ReplicationOptions, Check> = {
+  baseUrl,
+  resourceTypes,
+  fetch: aFunction,
+  headers,
+  authorize: aFunction,
+  push: oneOf(PUSH_MODES),
+  batchSize: wholeNumber,
+  conflicts: oneOf(POLICIES, true),
+  retry,
+  live: aBoolean,
+  interval: milliseconds(1),
+  checkpointMarginMs: milliseconds(0),
+};
+
+function firstProblem(options: Record<string, unknown>, checks: Record<string, Check>, prefix = ''): string | undefined {
+  for (const [name, check] of Object.entries(checks)) {
+    const value = options[name];
+    // baseUrl is the one required option: its check also speaks for a missing value.
+    if (value === undefined && name !== 'baseUrl') continue;
+    const problem = check(value);
+    if (problem !== undefined) return `${prefix}${name} ${problem}`;
+  }
+  return undefined;
+}
 
 /**
  * Checks the options of `replicate` synchronously, so a mistake fails where it was made instead of being
@@ -19,51 +93,7 @@ const RESOURCE_TYPE = /^[A-Z][A-Za-z]{0,63}$/;
  * @see https://hl7.org/fhir/R5/http.html#root (the service base URL)
  */
 export function checkReplicationOptions(options: unknown): asserts options is ReplicationOptions {
-  if (options === null || typeof options !== 'object') throw new ReplicationOptionsError(`options must be an object with a baseUrl; got ${options === null ? 'null' : typeof options}`);
-  const o = options as Record<string, unknown>;
-  checkBaseUrl(o.baseUrl);
-  if (o.resourceTypes !== undefined) {
-    if (!Array.isArray(o.resourceTypes) || o.resourceTypes.length === 0) throw new ReplicationOptionsError('resourceTypes must be a non-empty array of FHIR resource type names');
-    for (const t of o.resourceTypes) {
-      if (typeof t !== 'string' || !RESOURCE_TYPE.test(t)) throw new ReplicationOptionsError(`resourceTypes: ${JSON.stringify(t)} is not a FHIR resource type name`);
-    }
-  }
-  if (o.push !== undefined && !PUSH_MODES.includes(o.push as string)) throw new ReplicationOptionsError(`push must be one of ${PUSH_MODES.join(', ')}; got ${JSON.stringify(o.push)}`);
-  if (o.conflicts !== undefined && typeof o.conflicts !== 'function' && !POLICIES.includes(o.conflicts as string)) {
-    throw new ReplicationOptionsError(`conflicts must be one of ${POLICIES.join(', ')} or a function; got ${JSON.stringify(o.conflicts)}`);
-  }
-  for (const name of ['fetch', 'authorize'] as const) {
-    if (o[name] !== undefined && typeof o[name] !== 'function') throw new ReplicationOptionsError(`${name} must be a function`);
-  }
-  if (o.headers !== undefined) {
-    if (o.headers === null || typeof o.headers !== 'object' || Array.isArray(o.headers)) throw new ReplicationOptionsError('headers must be an object of name/value strings');
-    for (const [k, v] of Object.entries(o.headers)) if (typeof v !== 'string') throw new ReplicationOptionsError(`headers: the value of ${k} must be a string`);
-  }
-  if (o.batchSize !== undefined && !(Number.isInteger(o.batchSize) && (o.batchSize as number) >= 1)) throw new ReplicationOptionsError(`batchSize must be a whole number ≥ 1; got ${String(o.batchSize)}`);
-  if (o.interval !== undefined) checkDelay('interval', o.interval, 1);
-  if (o.checkpointMarginMs !== undefined) checkDelay('checkpointMarginMs', o.checkpointMarginMs, 0);
-  if (o.live !== undefined && typeof o.live !== 'boolean') throw new ReplicationOptionsError('live must be true or false');
-  if (o.retry !== undefined) {
-    if (o.retry === null || typeof o.retry !== 'object') throw new ReplicationOptionsError('retry must be an object');
-    const r = o.retry as Record<string, unknown>;
-    if (r.initialDelay !== undefined) checkDelay('retry.initialDelay', r.initialDelay, 0);
-    if (r.maxDelay !== undefined) checkDelay('retry.maxDelay', r.maxDelay, 0);
-    if (r.maxAttempts !== undefined && !(Number.isInteger(r.maxAttempts) && (r.maxAttempts as number) >= 1)) throw new ReplicationOptionsError(`retry.maxAttempts must be a whole number ≥ 1; got ${String(r.maxAttempts)}`);
-  }
-}
-
-function checkBaseUrl(value: unknown): void {
-  if (typeof value !== 'string' || value.trim() === '') throw new ReplicationOptionsError('baseUrl is required: the remote FHIR R5 base, e.g. https://fhir.example.org/fhir');
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new ReplicationOptionsError(`baseUrl ${JSON.stringify(value)} is not an absolute URL: give the remote FHIR R5 base, e.g. https://fhir.example.org/fhir`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ReplicationOptionsError(`baseUrl ${JSON.stringify(value)} must use http or https, not ${url.protocol}`);
-  if (url.search !== '' || url.hash !== '') throw new ReplicationOptionsError(`baseUrl ${JSON.stringify(value)} must be the service base, without a query or fragment`);
-}
-
-function checkDelay(name: string, value: unknown, min: number): void {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < min) throw new ReplicationOptionsError(`${name} must be a number of milliseconds ≥ ${min}; got ${String(value)}`);
+  if (!isObject(options)) throw new ReplicationOptionsError(`options must be an object with a baseUrl; got ${options === null ? 'null' : typeof options}`);
+  const problem = firstProblem(options, OPTION_CHECKS);
+  if (problem !== undefined) throw new ReplicationOptionsError(problem);
 }
