@@ -1,3 +1,4 @@
+import { IDBFactory } from 'fake-indexeddb';
 import type { CodeSystem, ImagingSelection, SearchParameter, ValueSet } from 'fhir/r5';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Store } from '../../src/index.js';
@@ -121,5 +122,30 @@ describe('terminology modifiers match by system and code', () => {
     expect((await bothPaths('code=113000')).indexed).toEqual(['no-system', 'several-out', 'with-system']);
     expect((await bothPaths('code=|113000')).indexed).toEqual(['no-system', 'several-out']);
     expect((await bothPaths(`code=${DCM}|113000`)).indexed).toEqual(['with-system']);
+  });
+});
+
+describe('a database indexed by an older format', () => {
+  it('is re-indexed when opened, so a code element of unknown binding gets its membership key', async () => {
+    const indexedDB = new IDBFactory();
+    const first = await openTestStore({ name: 'format', indexedDB });
+    await first.registerSearchParameter(REGION_TYPE);
+    await first.update(DATA[1]!);
+    const query = 'region-type:in=http://hl7.org/fhir/ValueSet/imagingselection-2dgraphictype';
+    expect((await first.search('ImagingSelection', query)).total).toBe(1);
+    // Make the rows look as format 5 wrote them: without the key a `code` element of unknown binding now gets.
+    const db = storeDatabase(first);
+    const isNew = (k: unknown): boolean => typeof k === 'string' && k.includes('ic\u001f');
+    await db.resources.toCollection().modify((row) => {
+      row.ix = row.ix?.filter((k) => !isNew(k));
+      const [index, ...rest] = JSON.parse(row.packed) as [{ value: unknown }[], ...unknown[]];
+      row.packed = JSON.stringify([index.filter((e) => !isNew(e.value)), ...rest]);
+    });
+    await db.settings.put({ key: 'indexGeneration', value: 5 });
+    expect((await first.search('ImagingSelection', query)).total).toBe(0);
+    first.close();
+    const again = await openTestStore({ name: 'format', indexedDB });
+    expect((await again.search('ImagingSelection', query)).total).toBe(1);
+    again.close();
   });
 });
