@@ -179,6 +179,25 @@ function tokenValueRanges(raw: string): KeyRange[] {
   return [exactly(key.systemCode(system, code))];
 }
 
+/**
+ * The keys a terminology concept (`system` + `code`) selects for `:in`, `:not-in`, `:above` and `:below`.
+ * Membership and subsumption go by system and code: a Coding (alone or in a CodeableConcept) or an Identifier
+ * without a `system` is in no value set and under no code, so the `|code` (no system) and `code` (any system)
+ * keys are never read here. A plain `code` element has no system of its own; R5 says its system "is defined
+ * in the value set" it is bound to: the implied system when the store knows the binding (indexed as
+ * `system|code`, e.g. `status`), else the code alone (`key.implicitSystem`). `:not-in` is the complement of
+ * these keys, so a resource whose codings all lack a system is not in the value set and matches it.
+ * @see https://hl7.org/fhir/R5/search.html#modifieringeneral
+ * @see https://hl7.org/fhir/R5/search.html#modifierin
+ * @see https://hl7.org/fhir/R5/search.html#modifiernotin
+ * @see https://hl7.org/fhir/R5/search.html#modifierabove
+ * @see https://hl7.org/fhir/R5/search.html#modifierbelow
+ * @see https://hl7.org/fhir/R5/search.html#token
+ */
+function conceptRanges(system: string, code: string): KeyRange[] {
+  return [exactly(key.systemCode(system, code)), exactly(key.implicitSystem(code))];
+}
+
 function compileToken(type: string, clause: ParamClause, ctx: ClauseContext): ClausePlan {
   const code = clause.param.code;
   const mod = clause.modifier;
@@ -199,8 +218,7 @@ function compileToken(type: string, clause: ParamClause, ctx: ClauseContext): Cl
       const url = unescape(raw);
       const concepts = ctx.terminology.expand(url);
       if (!concepts) throw badRequest(`Search parameter '${clause.name}': unknown value set '${url}' (register it with store.registerTerminology)`, [clause.name]);
-      // A primitive `code` element has no system of its own (it is implied by its binding): match it by code.
-      return concepts.flatMap((c) => [exactly(key.systemCode(c.system, c.code)), exactly(key.noSystem(c.code))]);
+      return concepts.flatMap((c) => conceptRanges(c.system, c.code));
     });
   } else if (mod === 'above' || mod === 'below') {
     ranges = clause.values.flatMap((raw) => {
@@ -208,7 +226,7 @@ function compileToken(type: string, clause: ParamClause, ctx: ClauseContext): Cl
       if (!system || !c) throw badRequest(`Search parameter '${clause.name}': :${mod} takes system|code, got '${raw}'`, [clause.name]);
       const codes = mod === 'below' ? ctx.terminology.descendantsOrSelf(system, c) : ctx.terminology.ancestorsOrSelf(system, c);
       if (!codes) throw badRequest(`Search parameter '${clause.name}': unknown code system '${system}' (register it with store.registerTerminology)`, [clause.name]);
-      return codes.flatMap((x) => [exactly(key.systemCode(system, x)), exactly(key.noSystem(x))]);
+      return codes.flatMap((x) => conceptRanges(system, x));
     });
   } else {
     ranges = clause.values.flatMap(tokenValueRanges);

@@ -24,7 +24,9 @@ export function entriesFor(param: CompiledSearchParameter, resource: Parameters<
     switch (param.type) {
       case 'token':
         keys.push(...tokenValueKeys(v));
-        if (implied && v.type === 'code' && typeof v.value === 'string' && v.value !== '') keys.push(key.systemCode(implied, v.value));
+        // A `code` element's system is the one of the value set it is bound to: the implied system when this
+        // store knows the binding, else a key that only the terminology modifiers read.
+        if (v.type === 'code' && typeof v.value === 'string' && v.value !== '') keys.push(implied ? key.systemCode(implied, v.value) : key.implicitSystem(v.value));
         break;
       case 'reference':
         keys.push(...referenceValueKeys(v, ctx.baseUrl));

@@ -29,6 +29,14 @@ export const key = {
   systemCode: (system: string, code: string): string => `sc${SEP}${system}${SEP}${code}`,
   /** token `|code` (no system). */
   noSystem: (code: string): string => `n${SEP}${code}`,
+  /**
+   * A primitive `code` element whose binding, and so whose implicit system, this store does not know (a
+   * registered parameter on a `code` element): `:in`, `:not-in`, `:above` and `:below` match it by code, as the
+   * system is "defined in the value set". A Coding or Identifier without a system never gets this key, and a
+   * `code` element with a known binding gets `systemCode(implied, code)` instead (see `impliedSystem`).
+   * @see https://hl7.org/fhir/R5/search.html#token
+   */
+  implicitSystem: (code: string): string => `ic${SEP}${code}`,
   /** token `system|` (any code in the system) is the key range starting with this prefix. */
   systemPrefix: (system: string): string => `sc${SEP}${system}${SEP}`,
   /** token on a `string` element: case-insensitive. */

@@ -16,7 +16,7 @@ export interface RowText {
  * The version of what `indexResource` produces. Bump it when extraction changes: a database indexed with
  * another version is re-indexed when opened.
  */
-export const INDEX_FORMAT = 5;
+export const INDEX_FORMAT = 6;
 
 /** Parameters answered from the resource row itself, never written as index rows. */
 const ROW_PARAMETERS = new Set(['_id', '_lastUpdated']);

@@ -74,6 +74,9 @@ const CODINGS = [
   { system: G2D, code: 'point' },
   { system: G2D, code: 'circle', display: 'Circle' },
   { system: 'urn:other', display: 'No code' }, // a system without a code: found by `urn:other|` only
+  // codes without a system: found by `code` and `|code`, never by :in, :not-in, :above or :below membership
+  { code: '113000' },
+  { code: 'point', display: 'Point' },
 ];
 const CODE_TEXTS = ['Key Images', 'Region selected', 'key region', 'Überblick'];
 
