@@ -60,6 +60,11 @@ class Unsupported extends Error {}
 interface Value {
   type: string;
   data: unknown;
+  /**
+   * Kept by `where(resolve() is T)` only on the strength of `Reference.type`: a logical reference cannot be
+   * resolved, so whether FHIRPath keeps it is open (the store keeps it, docs/search.md "patient keeps …").
+   */
+  uncertain?: boolean;
 }
 
 interface FpNode {
@@ -90,7 +95,15 @@ function valuesOf(param: RefParameter, resource: Resource): Value[] {
     }
     for (const node of fn(resource) as FpNode[]) {
       const v: Value = { type: node.fhirNodeDataType ?? 'unknown', data: node.data };
-      if (m && !(v.type === 'Reference' && referenceType(v.data as Ref) === m[2])) continue;
+      if (m) {
+        if (v.type !== 'Reference') continue;
+        const ref = v.data as Ref;
+        const literalType = ref.reference === undefined ? undefined : literal(ref.reference);
+        if (literalType !== undefined && 'type' in literalType) {
+          if (literalType.type !== m[2]) continue;
+        } else if (ref.type === m[2]) v.uncertain = true;
+        else continue;
+      }
       out.push(v);
     }
   }
@@ -252,14 +265,6 @@ function literal(reference: string): { type: string; id: string } | { url: strin
   return m ? { type: m[1]!, id: m[2]! } : { url: reference };
 }
 
-function referenceType(r: Ref): string | undefined {
-  if (r.reference !== undefined) {
-    const l = literal(r.reference);
-    if ('type' in l) return l.type;
-  }
-  return r.type;
-}
-
 function referenceMatch(r: Ref, q: string): Truth {
   if (q.includes('/_history/')) throw new Unsupported('versioned reference');
   if (r.reference === undefined) return 'no'; // a logical reference: only :identifier reaches it
@@ -413,11 +418,20 @@ function clause(type: string, name: string, value: string, env: RefEnv): Clause 
 
   if (modifier === 'missing') {
     if (values.some((v) => v !== 'true' && v !== 'false')) throw new Invalid(':missing takes true or false');
-    return (r) => anyOf(values.map((v) => truth((v === 'true') === (valuesIn(r).length === 0))));
+    return (r) => {
+      const vs = valuesIn(r);
+      const certain = vs.filter((v) => v.uncertain !== true).length;
+      const missing: Truth = vs.length === 0 ? 'yes' : certain === 0 ? 'open' : 'no';
+      return anyOf(values.map((v) => (v === 'true' ? missing : not(missing))));
+    };
   }
+  /** Any value of the resource matches any value of the search; a match on an uncertain value is open. */
   const any = (r: Resource, test: (v: Value, q: string) => Truth): Truth => {
     const vs = valuesIn(r);
-    return anyOf(values.flatMap((q) => vs.map((v) => test(v, q))));
+    return anyOf(values.flatMap((q) => vs.map((v) => {
+      const t = test(v, q);
+      return v.uncertain === true && t === 'yes' ? 'open' : t;
+    })));
   };
 
   switch (param.type) {
