@@ -2,6 +2,7 @@ import fhirpath from 'fhirpath';
 import r5 from 'fhirpath/fhir-context/r5';
 import type { Resource } from 'fhir/r5';
 import { refParameter, type RefParameter } from './parameters.js';
+import { codeSystemCodes, valueSetMembers } from './terminology.js';
 
 /*
  * An independent reference for FHIR R5 search matching, for the property test matcher-reference.test.ts. It
@@ -51,6 +52,9 @@ export interface RefEnv {
 
 class Invalid extends Error {}
 class Unsupported extends Error {}
+const unsupported = (why: string): never => {
+  throw new Unsupported(why);
+};
 
 // ------------------------------------------------------------------------------------------------------
 // Values: FHIRPath over the R5 model
@@ -403,7 +407,16 @@ function dateMatch(t: Range, q: string, now: number): Truth {
 
 type Clause = (resource: Resource) => Truth;
 
-const TOKEN_UNCOVERED = new Set(['in', 'not-in', 'above', 'below', 'code-text', 'text-advanced']);
+const TOKEN_UNCOVERED = new Set(['code-text', 'text-advanced']);
+
+/**
+ * `:in`: the Coding's system and code are in the ValueSet (search.html#modifierin). A bare code takes the
+ * system of its binding, which this reference does not read: left to the table tests.
+ */
+function inValueSet(c: Coded, members: (system: string, code: string) => boolean): Truth {
+  if (c.kind === 'code') throw new Unsupported(':in on a bare code');
+  return truth(c.kind === 'coding' && c.system !== undefined && c.code !== undefined && members(c.system, c.code));
+}
 
 function clause(type: string, name: string, value: string, env: RefEnv): Clause {
   if (name.includes('.') || name.startsWith('_has') || ['_text', '_content', '_filter', '_type', '_list', '_in', '_query'].includes(name))
@@ -440,6 +453,19 @@ function clause(type: string, name: string, value: string, env: RefEnv): Clause 
       if (modifier === undefined) return (r) => any(r, (v, q) => anyOf(codedOf(v).map((c) => tokenMatch(c, q))));
       if (modifier === 'not') return (r) => not(any(r, (v, q) => anyOf(codedOf(v).map((c) => tokenMatch(c, q)))));
       if (modifier === 'text') return (r) => any(r, (v, q) => anyOf(codedOf(v).map((c) => tokenText(c, q))));
+      if (modifier === 'in' || modifier === 'not-in') {
+        const members = values.map((q) => valueSetMembers(unescape(q)) ?? unsupported(`ValueSet ${q} is not in data/`));
+        const isIn = (r: Resource): Truth => anyOf(valuesIn(r).flatMap((v) => codedOf(v).flatMap((c) => members.map((m) => inValueSet(c, m)))));
+        return modifier === 'in' ? isIn : (r) => not(isIn(r));
+      }
+      if (modifier === 'below' || modifier === 'above') {
+        // The CodeSystems in data/ are flat (no concept has children): a code subsumes only itself.
+        for (const q of values) {
+          const [system, code] = splitEscaped(q, '|').map(unescape);
+          if (system === undefined || code === undefined || !codeSystemCodes(system)) throw new Unsupported(`:${modifier} outside the CodeSystems in data/`);
+        }
+        return (r) => any(r, (v, q) => anyOf(codedOf(v).map((c) => (c.kind === 'code' ? unsupported(':below on a bare code') : tokenMatch(c, q)))));
+      }
       if (modifier === 'of-type') {
         values.forEach((q) => ofType({ kind: 'code', texts: [] }, q)); // validates every value up front
         return (r) => any(r, (v, q) => anyOf(codedOf(v).map((c) => ofType(c, q))));
