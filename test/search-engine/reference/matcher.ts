@@ -46,6 +46,11 @@ export type RefOutcome =
 export interface RefEnv {
   /** The store's base URL: absolute references on it are local references (search.html#reference). */
   baseUrl: string;
+  /**
+   * The UTC offset (minutes) of the store's time zone, a fixed-offset zone: dates and times without an
+   * offset are read there ("the server's local time zone should be assumed", search.html#date).
+   */
+  zoneOffsetMinutes: number;
   /** Bounds of "now" while the store answers, for the `ap` margin. */
   now: number;
 }
@@ -310,10 +315,13 @@ interface Range {
 
 const DATE = /^(\d{4})(?:-(\d{2})(?:-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:\d{2})?)?)?)?$/;
 
+/** The store's zone offset in ms, set by {@link referenceSearch} for the query it answers. */
+let ZONE_OFFSET = 0;
+
 /**
  * The range a date, dateTime or search value covers at its precision (ms, inclusive). Without an offset
- * the store's time zone applies, UTC in the test ("where neither has a time zone, the server's local
- * time zone should be assumed").
+ * the store's time zone applies ("where neither has a time zone, the server's local time zone should be
+ * assumed").
  */
 function dateRange(text: string): Range | undefined {
   const m = DATE.exec(text);
@@ -329,13 +337,14 @@ function dateRange(text: string): Range | undefined {
   const days = new Date(Date.UTC(year, month, 0)).getUTCDate();
   if (month < 1 || month > 12 || day < 1 || day > days || hour > 23 || minute > 59 || second > 59) return undefined;
   const ms = frac === undefined ? 0 : Number(frac.slice(0, 3).padEnd(3, '0'));
-  let offset = 0;
-  if (zone !== undefined && zone !== 'Z') offset = (zone[0] === '-' ? -1 : 1) * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(4, 6))) * 60_000;
+  let offset = ZONE_OFFSET;
+  if (zone === 'Z') offset = 0;
+  else if (zone !== undefined) offset = (zone[0] === '-' ? -1 : 1) * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(4, 6))) * 60_000;
   const low = Date.UTC(year, month - 1, day, hour, minute, second, ms) - offset;
   let next: number;
-  if (mo === undefined) next = Date.UTC(year + 1, 0, 1);
-  else if (d === undefined) next = Date.UTC(year, month, 1);
-  else if (h === undefined) next = Date.UTC(year, month - 1, day + 1);
+  if (mo === undefined) next = Date.UTC(year + 1, 0, 1) - offset;
+  else if (d === undefined) next = Date.UTC(year, month, 1) - offset;
+  else if (h === undefined) next = Date.UTC(year, month - 1, day + 1) - offset;
   else if (s === undefined) next = low + 60_000;
   else if (frac === undefined) next = low + 1000;
   else next = low + Math.max(1, 10 ** (3 - Math.min(frac.length, 3)));
@@ -524,6 +533,7 @@ function clause(type: string, name: string, value: string, env: RefEnv): Clause 
  */
 export function referenceSearch(type: string, params: readonly (readonly [string, string])[], resources: readonly Resource[], env: RefEnv): RefOutcome {
   BASE = env.baseUrl;
+  ZONE_OFFSET = env.zoneOffsetMinutes * 60_000;
   const clauses: Clause[] = [];
   let unsupported: string | undefined;
   for (const [name, value] of params) {
