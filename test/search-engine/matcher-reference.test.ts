@@ -5,7 +5,7 @@ import { FhirError, type Store } from '../../src/index.js';
 import { openTestStore } from '../helpers.js';
 import { BASE, dataSetArb, queryArb, queryString, type DataSet, type Param, type Query } from './arbitraries.js';
 import { FIXTURE } from './fixture.js';
-import { referenceSearch, type RefEnv, type Truth } from './reference/matcher.js';
+import { referenceSearch, type RefEnv } from './reference/matcher.js';
 
 /*
  * The store's search against an independent reference (reference/matcher.ts): each parameter's R5 FHIRPath
@@ -143,12 +143,11 @@ describe('store search = R5 reference (fhirpath.js + R5 comparison rules)', () =
   });
 
   /*
-   * Issue 10 ("Search defect"): `:in` / `:not-in` (and `:above` / `:below`) match a Coding without a system
-   * by code alone; R5 ValueSet membership goes by system and code (search.html#modifierin). The random data
-   * never has a system-less Coding, so the case is written out. Fixed by issue 10 part 6 (another branch):
-   * when that lands this test fails, and `it.fails` becomes `it`.
+   * Issue 10 ("Search defect", fixed): `:in` / `:not-in` (and `:above` / `:below`) matched a Coding without a
+   * system by code alone; R5 ValueSet membership goes by system and code (search.html#modifierin). The random
+   * data never has a system-less Coding, so the case is written out.
    */
-  it.fails('a Coding without a system is not in a ValueSet of a system (known store defect, issue 10 part 6)', async () => {
+  it('a Coding without a system is not in a ValueSet of a system (the defect of issue 10, fixed)', async () => {
     const store = await openTestStore();
     try {
       const sel: ImagingSelection = { resourceType: 'ImagingSelection', id: 'no-system', status: 'available', code: { coding: [{ code: 'point' }] } };
