@@ -5,11 +5,15 @@ import { splitOr } from './escape.js';
 import {
   DEFAULT_COUNT,
   MAX_COUNT,
+  type ChainClause,
   type Clause,
+  type HasClause,
   type IncludeSpec,
+  type ParamClause,
   type SearchQuery,
   type SortKey,
   type SummaryMode,
+  type TextClause,
   type TotalMode,
 } from './query.js';
 import type { SearchRegistry } from './registry.js';
@@ -180,7 +184,7 @@ function parseClause(types: string[], name: string, value: string, ctx: ParseCon
     // System search: only parameters that every searched type has (R5 search.html#searchcontexts).
     for (const t of types.slice(1)) {
       const c = name.split(/[.:]/)[0]!;
-      if (c !== '_has' && c !== '_text' && c !== '_content' && !ctx.registry.get(t, c)) {
+      if (!isEngineHandled(c) && !ctx.registry.get(t, c)) {
         unknown(name, `is not a parameter of every type searched (${t} has none)`);
         return undefined;
       }
@@ -199,52 +203,104 @@ function parseClause(types: string[], name: string, value: string, ctx: ParseCon
 
 class UnknownParameter extends Error {}
 
+/** The full-text parameters (R5 search.html#text and #content), answered by the engine rather than the registry. */
+const FULL_TEXT = new Set(['_text', '_content']);
+
+/** Whether the engine answers `code` itself (reverse chaining and full text), so no registry entry is needed. */
+const isEngineHandled = (code: string): boolean => code === '_has' || FULL_TEXT.has(code);
+
+/**
+ * Parses one search parameter of `type` by its kind: full text, reverse chain (`_has`), chain (`ref.inner`)
+ * or a plain parameter with an optional modifier. Throws {@link UnknownParameter} when `type` has no such parameter.
+ * @see https://hl7.org/fhir/R5/search.html
+ */
 function clauseFor(type: string, name: string, value: string, ctx: ParseContext): Clause {
-  if (name === '_text' || name === '_content') return { kind: 'text', name, field: name, value };
-  if (name.startsWith('_text:') || name.startsWith('_content:')) throw fail(name, 'modifiers are not supported on full-text parameters');
-  if (name.startsWith('_has:')) {
-    const [, refType = '', refCode = '', ...rest] = name.split(':');
-    const innerName = rest.join(':');
-    if (!isResourceType(refType) || refCode === '' || innerName === '') throw fail(name, 'must be _has:Type:reference:parameter');
-    const ref = ctx.registry.get(refType, refCode);
-    if (!ref || ref.type !== 'reference') throw fail(name, `${refType} has no reference parameter '${refCode}'`);
-    if (ref.targets.length > 0 && !ref.targets.includes(type)) throw fail(name, `${refType}.${refCode} cannot refer to ${type}`);
-    return { kind: 'has', name, type: refType, ref, inner: clauseFor(refType, innerName, value, ctx) };
-  }
+  const text = fullTextClause(name, value);
+  if (text) return text;
+  if (name.startsWith('_has:')) return reverseChainClause(type, name, value, ctx);
 
   const dot = name.indexOf('.');
   const head = dot < 0 ? name : name.slice(0, dot);
   const [code = '', modifier] = head.split(':', 2) as [string, string | undefined];
   const param = ctx.registry.get(type, code);
   if (!param) throw new UnknownParameter(`unknown search parameter '${code}' for ${type}`);
+  if (dot >= 0) return chainClause(name, param, code, modifier, name.slice(dot + 1), value, ctx);
+  return parameterClause(name, param, code, modifier, value);
+}
 
-  if (dot >= 0) {
-    if (param.type !== 'reference') throw fail(name, `'${code}' is not a reference parameter, so it cannot be chained`);
-    const innerName = name.slice(dot + 1);
-    let targets = param.targets;
-    if (modifier !== undefined) {
-      if (!isResourceType(modifier) || (targets.length > 0 && !targets.includes(modifier))) throw fail(name, `'${modifier}' is not a target of '${code}'`);
-      targets = [modifier];
-    }
-    const innerCode = innerName.split(/[.:]/)[0]!;
-    const engineHandled = innerCode === '_has' || innerCode === '_text' || innerCode === '_content';
-    const viable = targets.filter((t) => engineHandled || ctx.registry.get(t, innerCode));
-    if (viable.length === 0) throw fail(name, `no target of '${code}' (${targets.join(', ') || 'any'}) has a parameter '${innerCode}'`);
-    return { kind: 'chain', name, param, branches: viable.map((t) => ({ type: t, inner: clauseFor(t, innerName, value, ctx) })) };
-  }
+/**
+ * `_text` / `_content`; undefined when `name` is not a full-text parameter. Modifiers on them answer 400.
+ * @see https://hl7.org/fhir/R5/search.html#text
+ */
+function fullTextClause(name: string, value: string): TextClause | undefined {
+  const base = name.split(':')[0]!;
+  if (!FULL_TEXT.has(base)) return undefined;
+  if (base !== name) throw fail(name, 'modifiers are not supported on full-text parameters');
+  return { kind: 'text', name, field: name as TextClause['field'], value };
+}
 
-  const values = splitOr(value);
+/**
+ * `_has:Type:reference:parameter`: reverse chaining; `Type.reference` must be able to refer to `type`.
+ * @see https://hl7.org/fhir/R5/search.html#has
+ */
+function reverseChainClause(type: string, name: string, value: string, ctx: ParseContext): HasClause {
+  const [, refType = '', refCode = '', ...rest] = name.split(':');
+  const innerName = rest.join(':');
+  if (!isResourceType(refType) || refCode === '' || innerName === '') throw fail(name, 'must be _has:Type:reference:parameter');
+  const ref = ctx.registry.get(refType, refCode);
+  if (!ref || ref.type !== 'reference') throw fail(name, `${refType} has no reference parameter '${refCode}'`);
+  if (ref.targets.length > 0 && !ref.targets.includes(type)) throw fail(name, `${refType}.${refCode} cannot refer to ${type}`);
+  return { kind: 'has', name, type: refType, ref, inner: clauseFor(refType, innerName, value, ctx) };
+}
+
+/**
+ * `reference[:Type].inner`: chaining, one branch per target type that has the inner parameter (`:Type` picks one).
+ * @see https://hl7.org/fhir/R5/search.html#chaining
+ */
+function chainClause(
+  name: string,
+  param: CompiledSearchParameter,
+  code: string,
+  modifier: string | undefined,
+  innerName: string,
+  value: string,
+  ctx: ParseContext,
+): ChainClause {
+  if (param.type !== 'reference') throw fail(name, `'${code}' is not a reference parameter, so it cannot be chained`);
+  let targets = param.targets;
   if (modifier !== undefined) {
-    const allowed = MODIFIERS[param.type];
-    const isTypeModifier = param.type === 'reference' && isResourceType(modifier);
-    if (!isTypeModifier && !allowed?.has(modifier)) throw fail(name, `modifier ':${modifier}' is not supported on ${param.type} parameter '${code}'`);
-    if (isTypeModifier && param.targets.length > 0 && !param.targets.includes(modifier)) throw fail(name, `'${modifier}' is not a target of '${code}'`);
-    if (modifier === 'missing' && (values.length !== 1 || (values[0] !== 'true' && values[0] !== 'false'))) {
-      throw fail(name, ':missing takes true or false');
-    }
+    if (!isResourceType(modifier) || (targets.length > 0 && !targets.includes(modifier))) throw fail(name, `'${modifier}' is not a target of '${code}'`);
+    targets = [modifier];
   }
+  const innerCode = innerName.split(/[.:]/)[0]!;
+  const viable = targets.filter((t) => isEngineHandled(innerCode) || ctx.registry.get(t, innerCode));
+  if (viable.length === 0) throw fail(name, `no target of '${code}' (${targets.join(', ') || 'any'}) has a parameter '${innerCode}'`);
+  return { kind: 'chain', name, param, branches: viable.map((t) => ({ type: t, inner: clauseFor(t, innerName, value, ctx) })) };
+}
+
+/**
+ * `code[:modifier]=v1,v2`: a plain parameter of a supported type, its OR values split.
+ * @see https://hl7.org/fhir/R5/search.html#ptypes
+ */
+function parameterClause(name: string, param: CompiledSearchParameter, code: string, modifier: string | undefined, value: string): ParamClause {
+  const values = splitOr(value);
+  if (modifier !== undefined) checkModifier(name, param, code, modifier, values);
   if (param.type === 'special' || !MODIFIERS[param.type]) throw fail(name, `parameters of type ${param.type} are not supported`);
-  return { kind: 'param', name, param: param as CompiledSearchParameter, ...(modifier !== undefined ? { modifier } : {}), values };
+  return { kind: 'param', name, param, ...(modifier !== undefined ? { modifier } : {}), values };
+}
+
+/**
+ * A modifier must be one this parameter type supports here, or a target type of a reference parameter;
+ * `:missing` takes exactly `true` or `false`.
+ * @see https://hl7.org/fhir/R5/search.html#modifiers
+ */
+function checkModifier(name: string, param: CompiledSearchParameter, code: string, modifier: string, values: string[]): void {
+  const isTypeModifier = param.type === 'reference' && isResourceType(modifier);
+  if (!isTypeModifier && !MODIFIERS[param.type]?.has(modifier)) throw fail(name, `modifier ':${modifier}' is not supported on ${param.type} parameter '${code}'`);
+  if (isTypeModifier && param.targets.length > 0 && !param.targets.includes(modifier)) throw fail(name, `'${modifier}' is not a target of '${code}'`);
+  if (modifier === 'missing' && (values.length !== 1 || (values[0] !== 'true' && values[0] !== 'false'))) {
+    throw fail(name, ':missing takes true or false');
+  }
 }
 
 /** Formats applied parameters back into a query string; parsing it gives the same query. */

@@ -11,7 +11,113 @@ import type { EngineContext } from '../context.js';
 import type { Outcome } from '../outcome.js';
 import { newId } from './writes.js';
 
-const HISTORY_PARAMS = new Set(['_count', '_since', '_at', '_page', '_format', '_pretty']);
+/**
+ * Applies one history parameter's value to the query; returns the pair to show in the `self` and `next` links,
+ * or undefined when the parameter has no place there (`_page`: links add their own; `_format`, `_pretty`).
+ */
+type HistoryParameter = (query: HistoryQuery, value: string, timeZone: string) => [string, string] | undefined;
+
+/**
+ * The parameters of the history interactions and what each does.
+ * @see https://hl7.org/fhir/R5/http.html#history
+ */
+const HISTORY_PARAMS: ReadonlyMap<string, HistoryParameter> = new Map<string, HistoryParameter>([
+  ['_count', countParameter],
+  ['_since', sinceParameter],
+  ['_at', atParameter],
+  ['_page', (query, value) => {
+    query.after = decodeHistoryCursor(value);
+    return undefined;
+  }],
+  ['_format', () => undefined], // the answer is always JSON
+  ['_pretty', () => undefined],
+]);
+
+/** `_count`: a positive page size, capped at {@link MAX_COUNT}; the link shows the size applied. */
+function countParameter(query: HistoryQuery, value: string): [string, string] {
+  if (!/^\d+$/.test(value) || Number(value) === 0) throw badRequest(`_count must be a positive integer, got '${value}'`, ['_count']);
+  query.count = Math.min(Number(value), MAX_COUNT);
+  return ['_count', String(query.count)];
+}
+
+/** `_since`: only versions created at or after this instant. */
+function sinceParameter(query: HistoryQuery, value: string, timeZone: string): [string, string] {
+  const r = parseDateRange(value, { timeZone });
+  if (!r) throw badRequest(`_since must be an instant, got '${value}'`, ['_since']);
+  query.since = r.low;
+  return ['_since', value];
+}
+
+/** `_at`: only versions that were current at some point in this date or dateTime's period. */
+function atParameter(query: HistoryQuery, value: string, timeZone: string): [string, string] {
+  const r = parseDateRange(value, { timeZone });
+  if (!r) throw badRequest(`_at must be a date or dateTime, got '${value}'`, ['_at']);
+  query.at = { low: r.low, high: r.high };
+  return ['_at', value];
+}
+
+/** A position in the history, newest first: continue after it (the `_page` cursor). */
+type HistoryCursor = NonNullable<HistoryQuery['after']>;
+
+/** A history query and the parameters it applied, in order, for the `self` and `next` links. */
+interface HistoryParams {
+  query: HistoryQuery;
+  applied: [string, string][];
+}
+
+/**
+ * Parses the parameters of a history interaction. Empty values are ignored; an unknown parameter is a 400
+ * unless `handling` is `lenient`; each parameter may appear only once.
+ * @see https://hl7.org/fhir/R5/http.html#history
+ */
+function parseHistoryParams(
+  scope: { type?: string; id?: string },
+  params: [string, string][],
+  handling: 'strict' | 'lenient',
+  timeZone: string,
+): HistoryParams {
+  const query: HistoryQuery = { count: DEFAULT_COUNT, ...scope };
+  const seen = new Set<string>();
+  const applied: [string, string][] = [];
+  for (const [name, value] of params) {
+    if (value === '') continue;
+    const parameter = HISTORY_PARAMS.get(name);
+    if (!parameter) {
+      if (handling === 'lenient') continue;
+      throw badRequest(`Unknown history parameter '${name}'`, [name]);
+    }
+    if (seen.has(name)) throw badRequest(`History parameter '${name}' may appear only once`, [name]);
+    seen.add(name);
+    const shown = parameter(query, value, timeZone);
+    if (shown) applied.push(shown);
+  }
+  return { query, applied };
+}
+
+/** The path a history interaction answers on: `_history`, `[type]/_history` or `[type]/[id]/_history`. */
+function historyPath(scope: { type?: string; id?: string }): string {
+  if (scope.type === undefined) return '_history';
+  return scope.id === undefined ? `${scope.type}/_history` : `${scope.type}/${scope.id}/_history`;
+}
+
+/**
+ * The `self` link (with the cursor of this page, if any) and a `next` link when older versions remain.
+ * @see https://hl7.org/fhir/R5/http.html#paging
+ */
+function historyLinks(
+  path: string,
+  applied: [string, string][],
+  self: HistoryCursor | undefined,
+  next: HistoryCursor | undefined,
+): BundleLink[] {
+  const url = (extra: [string, string][]): string => {
+    const all = [...applied, ...extra];
+    return all.length === 0 ? path : `${path}?${all.map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('&')}`;
+  };
+  const links: BundleLink[] = [link('self', url(self ? [['_page', encodeHistoryCursor(self)]] : []))];
+  if (next) links.push(link('next', url([['_page', encodeHistoryCursor(next)]])));
+  return links;
+}
 
 /**
  * history-instance, history-type and history-system: a `history` Bundle, newest first, deletions as entries
@@ -24,60 +130,16 @@ export async function history(
   params: [string, string][],
   handling: 'strict' | 'lenient' = 'strict',
 ): Promise<Outcome> {
-  const q: HistoryQuery = { count: DEFAULT_COUNT, ...scope };
-  const seen = new Set<string>();
-  const applied: [string, string][] = [];
-  for (const [name, value] of params) {
-    if (value === '') continue;
-    if (!HISTORY_PARAMS.has(name)) {
-      if (handling === 'lenient') continue;
-      throw badRequest(`Unknown history parameter '${name}'`, [name]);
-    }
-    if (seen.has(name)) throw badRequest(`History parameter '${name}' may appear only once`, [name]);
-    seen.add(name);
-    switch (name) {
-      case '_count':
-        if (!/^\d+$/.test(value) || Number(value) === 0) throw badRequest(`_count must be a positive integer, got '${value}'`, ['_count']);
-        q.count = Math.min(Number(value), MAX_COUNT);
-        applied.push([name, String(q.count)]);
-        break;
-      case '_since': {
-        const r = parseDateRange(value, { timeZone: ctx.timeZone });
-        if (!r) throw badRequest(`_since must be an instant, got '${value}'`, ['_since']);
-        q.since = r.low;
-        applied.push([name, value]);
-        break;
-      }
-      case '_at': {
-        const r = parseDateRange(value, { timeZone: ctx.timeZone });
-        if (!r) throw badRequest(`_at must be a date or dateTime, got '${value}'`, ['_at']);
-        q.at = { low: r.low, high: r.high };
-        applied.push([name, value]);
-        break;
-      }
-      case '_page':
-        q.after = decodeHistoryCursor(value);
-        break;
-      default:
-        break; // _format, _pretty
-    }
-  }
+  const { query, applied } = parseHistoryParams(scope, params, handling, ctx.timeZone);
   if (scope.type !== undefined && scope.id !== undefined && !(await ctx.db.resources.get([scope.type, scope.id]))) {
     throw notFound(`${scope.type}/${scope.id} has no history`);
   }
-  const { page, stamp } = await queryHistoryStamped(ctx.db, q, () => ctx.clock().toISOString());
-  const path = scope.type === undefined ? '_history' : scope.id === undefined ? `${scope.type}/_history` : `${scope.type}/${scope.id}/_history`;
-  const qs = (extra: [string, string][]): string => {
-    const all = [...applied, ...extra];
-    return all.length === 0 ? path : `${path}?${all.map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('&')}`;
-  };
-  const links: BundleLink[] = [link('self', qs(q.after ? [['_page', encodeHistoryCursor(q.after)]] : []))];
-  if (page.next) links.push(link('next', qs([['_page', encodeHistoryCursor(page.next)]])));
+  const { page, stamp } = await queryHistoryStamped(ctx.db, query, () => ctx.clock().toISOString());
   const bundle = resultBundle('history', {
     id: newId(ctx),
     lastUpdated: stamp,
     ...(page.total !== undefined ? { total: page.total } : {}),
-    links,
+    links: historyLinks(historyPath(scope), applied, query.after, page.next),
     entries: page.rows.map((r) => historyEntry(ctx.baseUrl, r)),
   });
   return { status: 200, resource: bundle };
