@@ -2,6 +2,7 @@ import type { Bundle, BundleEntry, Resource } from 'fhir/r5';
 import { badRequest, FhirError, preconditionFailed, toFhirError } from '../errors/fhir-error.js';
 import { formatEtag } from '../history/etag.js';
 import { conditionalReferences, rewriteReferences } from '../model/references.js';
+import type { WriteResult } from '../storage/write.js';
 import { commitPlanned, type Planned } from './commit.js';
 import type { EngineContext } from './context.js';
 import { requireType } from './guards.js';
@@ -121,39 +122,104 @@ async function runTransaction(ctx: EngineContext, entries: BundleEntry[], prefer
   return value;
 }
 
+/** A write entry of a transaction with its plan. */
+interface EntryPlan {
+  index: number;
+  planned: Planned<Outcome>;
+}
+
+type ReadRoute = Extract<Route, { kind: 'read' }>;
+
+/** A read entry of a transaction (GET, HEAD): it runs inside the transaction, after every write. */
+interface EntryRead {
+  index: number;
+  route: ReadRoute;
+}
+
+/**
+ * Plans a transaction in the steps of R5 (https://hl7.org/fhir/R5/http.html#trules): allocate the ids of created
+ * resources, resolve conditional references, rewrite `fullUrl`s (e.g. `urn:uuid:`) to the resolved identities,
+ * plan the entries in the processing order (DELETE, POST, PUT/PATCH, GET/HEAD), then check that no resource is
+ * changed twice. All of it is undone unless every entry succeeds.
+ */
 async function planTransaction(outer: EngineContext, entries: BundleEntry[], prefer: Preferences): Promise<Planned<BundleEntry[]>> {
   // Reads of the Bundle run inside the transaction: they must not wait on anything but IndexedDB.
   const ctx = await transactionContext(outer);
   const requests = entries.map((e, i) => entryRequest(ctx, e, i));
-  const verifies: (() => Promise<void>)[] = [];
+  const { links, presetIds } = await allocateIdentities(ctx, entries, requests);
+  const conditional = await resolveConditionalReferences(ctx, requests, links);
+  rewriteBodies(requests, links);
+  const { plans, reads } = await planInOrder(ctx, requests, presetIds, prefer);
+  checkIdentities(plans, conditional.resolved);
+  const verifies = [...conditional.verifies, ...plans.flatMap((p) => (p.planned.verify ? [p.planned.verify] : []))];
+  return {
+    writes: plans.flatMap((p) => p.planned.writes),
+    verify: async () => {
+      for (const v of verifies) await v();
+    },
+    after: (results) => transactionResponse(entries.length, plans, reads, results, prefer),
+  };
+}
 
-  // 1. Allocate the ids of created resources (or find the conditional-create match) so links can be rewritten.
+/** A create: `POST [type]`. */
+const isCreate = (req: ParsedRequest): boolean => req.method === 'POST' && req.path.length === 1;
+
+/**
+ * Step 1: the identity each entry's `fullUrl` stands for, so references to it can be rewritten. A create gets a
+ * new id (`presetIds`) or, conditional, its single existing match; an update `PUT [type]/[id]` keeps its id.
+ * @see https://hl7.org/fhir/R5/bundle.html#references
+ */
+async function allocateIdentities(
+  ctx: EngineContext,
+  entries: BundleEntry[],
+  requests: ParsedRequest[],
+): Promise<{ links: Map<string, string>; presetIds: Map<number, string> }> {
   const links = new Map<string, string>();
   const presetIds = new Map<number, string>();
   for (const [i, req] of requests.entries()) {
     const fullUrl = entries[i]!.fullUrl;
     const type = req.path[0]!;
-    if (req.method === 'POST' && req.path.length === 1) {
-      requireType(type);
-      let id: string | undefined;
-      const ifNoneExist = req.headers.get('if-none-exist');
-      if (ifNoneExist !== undefined) {
-        const found = await conditionalMatches(ctx, type, splitUrl(`?${ifNoneExist.replace(/^.*\?/, '')}`, '').query);
-        if (found.ids.length > 1) throw preconditionFailed(`Bundle.entry[${i}]: If-None-Exist matches several ${type} resources`);
-        id = found.ids[0];
-      }
-      if (id === undefined) {
-        id = newId(ctx);
-        presetIds.set(i, id);
-      }
+    if (isCreate(req)) {
+      const { id, preset } = await createdId(ctx, req, i);
+      if (preset) presetIds.set(i, id);
       if (fullUrl) links.set(fullUrl, `${type}/${id}`);
     } else if (req.method === 'PUT' && req.path.length === 2 && fullUrl) {
       links.set(fullUrl, `${type}/${req.path[1]!}`);
     }
   }
+  return { links, presetIds };
+}
 
-  // 2. Conditional references `Type?criteria` resolve to their single match.
-  const resolvedRefs = new Set<string>();
+/**
+ * The id a create entry ends up with: for a conditional create (`If-None-Exist`) the one resource that matches
+ * (412 if several do), otherwise a new id (`preset: true`).
+ * @see https://hl7.org/fhir/R5/http.html#ccreate
+ */
+async function createdId(ctx: EngineContext, req: ParsedRequest, index: number): Promise<{ id: string; preset: boolean }> {
+  const type = req.path[0]!;
+  requireType(type);
+  const ifNoneExist = req.headers.get('if-none-exist');
+  if (ifNoneExist !== undefined) {
+    const found = await conditionalMatches(ctx, type, splitUrl(`?${ifNoneExist.replace(/^.*\?/, '')}`, '').query);
+    if (found.ids.length > 1) throw preconditionFailed(`Bundle.entry[${index}]: If-None-Exist matches several ${type} resources`);
+    const match = found.ids[0];
+    if (match !== undefined) return { id: match, preset: false };
+  }
+  return { id: newId(ctx), preset: true };
+}
+
+/**
+ * Step 2: each conditional reference `Type?criteria` in the entries resolves to its single match (412 for none or
+ * several), added to `links`. Returns the identities so resolved and the reads that re-check them at commit.
+ * @see https://hl7.org/fhir/R5/http.html#trules
+ */
+async function resolveConditionalReferences(
+  ctx: EngineContext,
+  requests: ParsedRequest[],
+  links: Map<string, string>,
+): Promise<{ resolved: Set<string>; verifies: (() => Promise<void>)[] }> {
+  const resolved = new Set<string>();
+  const verifies: (() => Promise<void>)[] = [];
   for (const req of requests) {
     for (const ref of conditionalReferences(req.body)) {
       if (links.has(ref)) continue;
@@ -164,39 +230,69 @@ async function planTransaction(outer: EngineContext, entries: BundleEntry[], pre
         throw preconditionFailed(`Conditional reference '${ref}' matches ${found.ids.length === 0 ? 'nothing' : 'several resources'}`);
       }
       links.set(ref, `${refType}/${found.ids[0]!}`);
-      resolvedRefs.add(`${refType}/${found.ids[0]!}`);
+      resolved.add(`${refType}/${found.ids[0]!}`);
       verifies.push(found.verify);
     }
   }
+  return { resolved, verifies };
+}
+
+/** Step 3: references to entry `fullUrl`s and conditional references in resource bodies become the resolved identities. */
+function rewriteBodies(requests: ParsedRequest[], links: ReadonlyMap<string, string>): void {
   for (const req of requests) if (req.body !== undefined && req.contentType === 'application/fhir+json') req.body = rewriteReferences(req.body, links);
+}
 
-  // 3. Plan the writes in the R5 processing order; reads run inside the transaction, after the writes.
-  const order = requests.map((_, i) => i).sort((a, b) => (ORDER[requests[a]!.method] ?? 9) - (ORDER[requests[b]!.method] ?? 9) || a - b);
-  const plans: { index: number; planned: Planned<Outcome> }[] = [];
-  const reads: { index: number; route: Extract<Route, { kind: 'read' }> }[] = [];
-  for (const i of order) {
-    const req = requests[i]!;
-    const preset = presetIds.get(i);
-    let r: Route;
-    if (req.method === 'POST' && req.path.length === 1) {
-      const ifNoneExist = req.headers.get('if-none-exist');
-      const planned = await planCreate(ctx, req.path[0]!, req.body, ifNoneExist !== undefined ? { ifNoneExist } : {}, preset);
-      plans.push({ index: i, planned });
-      continue;
-    }
-    try {
-      r = route(ctx, req, prefer);
-    } catch (e) {
-      throw annotate(e, i);
-    }
-    if (r.kind === 'bundle') throw badRequest(`Bundle.entry[${i}]: Bundles do not nest`);
-    if (r.kind === 'read') reads.push({ index: i, route: r });
-    else plans.push({ index: i, planned: await r.plan().catch((e: unknown) => Promise.reject(annotate(e, i))) });
+/** Entry indexes in the R5 processing order: DELETE, POST, PUT/PATCH, GET/HEAD; Bundle order within each. */
+function processingOrder(requests: ParsedRequest[]): number[] {
+  return requests.map((_, i) => i).sort((a, b) => (ORDER[requests[a]!.method] ?? 9) - (ORDER[requests[b]!.method] ?? 9) || a - b);
+}
+
+/** Step 4: plans the writes in processing order; the reads are kept to run inside the transaction, after the writes. */
+async function planInOrder(
+  ctx: EngineContext,
+  requests: ParsedRequest[],
+  presetIds: ReadonlyMap<number, string>,
+  prefer: Preferences,
+): Promise<{ plans: EntryPlan[]; reads: EntryRead[] }> {
+  const plans: EntryPlan[] = [];
+  const reads: EntryRead[] = [];
+  for (const i of processingOrder(requests)) {
+    const step = await planEntry(ctx, requests[i]!, i, presetIds.get(i), prefer);
+    if (step.kind === 'read') reads.push({ index: i, route: step.route });
+    else plans.push({ index: i, planned: step.planned });
   }
+  return { plans, reads };
+}
 
-  const writes = plans.flatMap((p) => p.planned.writes);
-  // Identities are known only now that conditional URLs are resolved: each resource may be changed once,
-  // and nothing may refer (by a conditional reference) to a resource this transaction deletes.
+/** One entry's plan: a create with the id step 1 allocated, any other request through the router (errors name the entry). */
+async function planEntry(
+  ctx: EngineContext,
+  req: ParsedRequest,
+  index: number,
+  preset: string | undefined,
+  prefer: Preferences,
+): Promise<{ kind: 'write'; planned: Planned<Outcome> } | { kind: 'read'; route: ReadRoute }> {
+  if (isCreate(req)) {
+    const ifNoneExist = req.headers.get('if-none-exist');
+    return { kind: 'write', planned: await planCreate(ctx, req.path[0]!, req.body, ifNoneExist !== undefined ? { ifNoneExist } : {}, preset) };
+  }
+  let r: Route;
+  try {
+    r = route(ctx, req, prefer);
+  } catch (e) {
+    throw annotate(e, index);
+  }
+  if (r.kind === 'bundle') throw badRequest(`Bundle.entry[${index}]: Bundles do not nest`);
+  if (r.kind === 'read') return { kind: 'read', route: r };
+  return { kind: 'write', planned: await r.plan().catch((e: unknown) => Promise.reject(annotate(e, index))) };
+}
+
+/**
+ * Step 5, once conditional URLs are resolved and identities known: each resource may be changed by one entry only,
+ * and no entry may delete a resource a conditional reference resolved to.
+ * @see https://hl7.org/fhir/R5/http.html#trules
+ */
+function checkIdentities(plans: EntryPlan[], resolvedRefs: ReadonlySet<string>): void {
   const touched = new Map<string, number>();
   for (const p of plans) {
     for (const w of p.planned.writes) {
@@ -209,31 +305,36 @@ async function planTransaction(outer: EngineContext, entries: BundleEntry[], pre
       }
     }
   }
-  for (const p of plans) if (p.planned.verify) verifies.push(p.planned.verify);
-  return {
-    writes,
-    verify: async () => {
-      for (const v of verifies) await v();
-    },
-    after: async (results) => {
-      const out: BundleEntry[] = new Array<BundleEntry>(entries.length);
-      let offset = 0;
-      for (const p of plans) {
-        const mine = results.slice(offset, offset + p.planned.writes.length);
-        offset += p.planned.writes.length;
-        const outcome = p.planned.after ? await p.planned.after(mine) : { status: 200 };
-        out[p.index] = responseEntry(outcome, prefer);
-      }
-      for (const r of reads) {
-        try {
-          out[r.index] = responseEntry(await r.route.run(), prefer);
-        } catch (e) {
-          throw annotate(e, r.index);
-        }
-      }
-      return out;
-    },
-  };
+}
+
+/**
+ * Step 6, inside the transaction after the writes: the response entries in Bundle order, each write's from its
+ * own slice of the write results, then each read run against the written state.
+ * @see https://hl7.org/fhir/R5/http.html#transaction-response
+ */
+async function transactionResponse(
+  size: number,
+  plans: EntryPlan[],
+  reads: EntryRead[],
+  results: WriteResult[],
+  prefer: Preferences,
+): Promise<BundleEntry[]> {
+  const out: BundleEntry[] = new Array<BundleEntry>(size);
+  let offset = 0;
+  for (const p of plans) {
+    const mine = results.slice(offset, offset + p.planned.writes.length);
+    offset += p.planned.writes.length;
+    const outcome = p.planned.after ? await p.planned.after(mine) : { status: 200 };
+    out[p.index] = responseEntry(outcome, prefer);
+  }
+  for (const r of reads) {
+    try {
+      out[r.index] = responseEntry(await r.route.run(), prefer);
+    } catch (e) {
+      throw annotate(e, r.index);
+    }
+  }
+  return out;
 }
 
 /** Prefixes an entry's error with its position, keeping its status. */

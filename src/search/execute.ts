@@ -1,7 +1,7 @@
 import { compileClause, type ClauseContext, type ClausePlan } from './clauses.js';
 import { END, key } from './index-entry.js';
-import { comparePositions, decodeCursor, encodeCursor, positionOf, type Ranked } from './order.js';
-import type { Clause, IncludeSpec, SearchQuery } from './query.js';
+import { comparePositions, decodeCursor, encodeCursor, positionOf, type Cursor, type Position, type Ranked } from './order.js';
+import type { Clause, IncludeSpec, SearchQuery, SortKey } from './query.js';
 import type { SearchRegistry } from './registry.js';
 import type { CandidateRow } from './source.js';
 
@@ -47,28 +47,64 @@ export async function executeSearch(query: SearchQuery, ctx: ExecuteContext): Pr
   const keys = query.sort;
   const ranked = all.map((r) => ({ r, at: positionOf(r, keys) }));
   ranked.sort((a, b) => comparePositions(a.at, b.at, keys));
+  const cut = cutPage(ranked, query, (cursor) =>
+    lowerBound(ranked, (x) => (cursor.dir === 'a' ? comparePositions(x.at, cursor.at, keys) > 0 : comparePositions(x.at, cursor.at, keys) >= 0)),
+  );
+  const result: SearchResult = {
+    matches: light ? await loadRows(cut.items.map((x) => x.r.row), ctx) : cut.items.map((x) => x.r),
+    included: [],
+    ...(query.total !== 'none' ? { total: all.length } : {}),
+    ...(wantScore ? { maxScore: all.reduce((m, r) => Math.max(m, r.score ?? 0), 0) } : {}),
+    ...pageLinks(cut, cut.items[0]?.at, cut.items[cut.items.length - 1]?.at),
+  };
+  if (query.include.length > 0) result.included = await includes(result.matches.map((m) => m.row), query.include, ctx);
+  return result;
+}
 
+/** A page cut from a whole result order, and whether the order goes on before and after it. */
+interface PageCut<T> {
+  items: T[];
+  hasPrevious: boolean;
+  hasNext: boolean;
+}
+
+/**
+ * Cuts the page a query asks for from its whole result order: `_count` items from the start, or from just after
+ * (`a`) or up to just before (`b`) the keyset cursor in `_page`. `locate` places the cursor in the order: for `a`
+ * the index of the first item after its position, for `b` the index of the first item not before it; undefined
+ * when this order cannot place it (the caller then takes the general path). A keyset, not an offset, keeps pages
+ * consistent while the store changes.
+ * @see https://hl7.org/fhir/R5/search.html#paging
+ */
+function cutPage<T>(ordered: T[], query: Pick<SearchQuery, 'page' | 'count'>, locate: (cursor: Cursor) => number): PageCut<T>;
+function cutPage<T>(ordered: T[], query: Pick<SearchQuery, 'page' | 'count'>, locate: (cursor: Cursor) => number | undefined): PageCut<T> | undefined;
+function cutPage<T>(ordered: T[], query: Pick<SearchQuery, 'page' | 'count'>, locate: (cursor: Cursor) => number | undefined): PageCut<T> | undefined {
   let start = 0;
-  let end = ranked.length;
+  let end = ordered.length;
   if (query.page !== undefined) {
     const cursor = decodeCursor(query.page);
-    if (cursor.dir === 'a') start = lowerBound(ranked, (x) => comparePositions(x.at, cursor.at, keys) > 0);
+    const at = locate(cursor);
+    if (at === undefined) return undefined;
+    if (cursor.dir === 'a') start = at;
     else {
-      end = lowerBound(ranked, (x) => comparePositions(x.at, cursor.at, keys) >= 0);
+      end = at;
       start = Math.max(0, end - query.count);
     }
   }
   end = Math.min(end, start + query.count);
-  const page = ranked.slice(start, end);
-  const result: SearchResult = { matches: light ? await loadRows(page.map((x) => x.r.row), ctx) : page.map((x) => x.r), included: [] };
-  if (query.total !== 'none') result.total = all.length;
-  if (wantScore) result.maxScore = all.reduce((m, r) => Math.max(m, r.score ?? 0), 0);
-  const last = page[page.length - 1];
-  const first = page[0];
-  if (end < ranked.length && last) result.next = encodeCursor({ dir: 'a', at: last.at });
-  if (start > 0 && first) result.previous = encodeCursor({ dir: 'b', at: first.at });
-  if (query.include.length > 0) result.included = await includes(result.matches.map((m) => m.row), query.include, ctx);
-  return result;
+  return { items: ordered.slice(start, end), hasPrevious: start > 0, hasNext: end < ordered.length };
+}
+
+/**
+ * The `next` and `previous` links of a page as keyset cursors: after its last match and before its first; none
+ * where the order ends (or the page came back empty).
+ * @see https://hl7.org/fhir/R5/http.html#paging
+ */
+function pageLinks(cut: PageCut<unknown>, first: Position | undefined, last: Position | undefined): Pick<SearchResult, 'next' | 'previous'> {
+  return {
+    ...(cut.hasNext && last ? { next: encodeCursor({ dir: 'a', at: last }) } : {}),
+    ...(cut.hasPrevious && first ? { previous: encodeCursor({ dir: 'b', at: first }) } : {}),
+  };
 }
 
 /**
@@ -79,7 +115,37 @@ export async function executeSearch(query: SearchQuery, ctx: ExecuteContext): Pr
  */
 async function pageInIndexOrder(type: string, query: SearchQuery, ctx: ExecuteContext): Promise<SearchResult | undefined> {
   if (query.sort.length > 1) return undefined;
-  const k = query.sort[0];
+  const ids = await idsInSortOrder(type, query.sort[0], ctx);
+  if (ids === undefined) return undefined;
+  const cut = cutPage(ids, query, (cursor) => {
+    const at = cursor.at.type === type ? ids.indexOf(cursor.at.id) : -1;
+    if (at < 0) return undefined;
+    return cursor.dir === 'a' ? at + 1 : at;
+  });
+  if (cut === undefined) return undefined;
+  const byId = new Map((await ctx.source.byIds(type, cut.items)).map((r) => [r.id, r]));
+  const page = cut.items.flatMap((id) => {
+    const row = byId.get(id);
+    return row ? [{ row }] : [];
+  });
+  const first = page[0];
+  const last = page[page.length - 1];
+  const result: SearchResult = {
+    matches: page,
+    included: [],
+    ...(query.total !== 'none' ? { total: ids.length } : {}),
+    ...pageLinks(cut, first && positionOf(first, query.sort), last && positionOf(last, query.sort)),
+  };
+  if (query.include.length > 0) result.included = await includes(page.map((m) => m.row), query.include, ctx);
+  return result;
+}
+
+/**
+ * Every live id of `type` in the order of one sort key, read from index keys alone; undefined when the key's
+ * index order is not its sort order. A resource's first place is its least key ascending, its greatest
+ * descending; those without a value come last.
+ */
+async function idsInSortOrder(type: string, k: SortKey | undefined, ctx: ExecuteContext): Promise<string[] | undefined> {
   const descending = k?.descending ?? false;
   const live = await ctx.source.allIds(type);
   let ordered: string[];
@@ -90,37 +156,12 @@ async function pageInIndexOrder(type: string, query: SearchQuery, ctx: ExecuteCo
   } else if (k.param?.type === 'string') ordered = await ctx.source.idsInKeyOrder(type, k.code, { lower: key.string(''), upper: key.string(END) });
   else return undefined;
   if (descending) ordered.reverse();
-  // A resource's first place is its least key ascending, its greatest descending; those without come last.
   const seen = new Set<string>();
   const ids: string[] = [];
   for (const id of ordered) if (!seen.has(id)) seen.add(id), ids.push(id);
   const missing = live.filter((id) => !seen.has(id));
   ids.push(...(descending ? missing.reverse() : missing));
-
-  let start = 0;
-  let end = ids.length;
-  if (query.page !== undefined) {
-    const cursor = decodeCursor(query.page);
-    const at = cursor.at.type === type ? ids.indexOf(cursor.at.id) : -1;
-    if (at < 0) return undefined;
-    if (cursor.dir === 'a') start = at + 1;
-    else {
-      end = at;
-      start = Math.max(0, end - query.count);
-    }
-  }
-  end = Math.min(end, start + query.count);
-  const rows = await ctx.source.byIds(type, ids.slice(start, end));
-  const byId = new Map(rows.map((r) => [r.id, r]));
-  const page = ids.slice(start, end).flatMap((id) => (byId.has(id) ? [{ row: byId.get(id)! }] : []));
-  const result: SearchResult = { matches: page, included: [] };
-  if (query.total !== 'none') result.total = ids.length;
-  const first = page[0];
-  const last = page[page.length - 1];
-  if (end < ids.length && last) result.next = encodeCursor({ dir: 'a', at: positionOf(last, query.sort) });
-  if (start > 0 && first) result.previous = encodeCursor({ dir: 'b', at: positionOf(first, query.sort) });
-  if (query.include.length > 0) result.included = await includes(page.map((m) => m.row), query.include, ctx);
-  return result;
+  return ids;
 }
 
 /**
