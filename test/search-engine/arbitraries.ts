@@ -1,5 +1,6 @@
 import fc from 'fast-check';
-import type { Group, ImagingSelection, ImagingStudy, Patient, Resource } from 'fhir/r5';
+import type { BundleEntry, Group, ImagingSelection, ImagingStudy, Patient, Resource } from 'fhir/r5';
+import type { Store } from '../../src/index.js';
 
 /*
  * Arbitraries for the indexed-equals-scan property: small, realistic data sets over a tiny vocabulary (so
@@ -448,3 +449,17 @@ export const queryArb: fc.Arbitrary<Query> = fc.oneof(
 /** The query string of a query, each name and value percent-encoded (as a client would send it). */
 export const queryString = (q: Query): string =>
   q.params.map(([n, v]) => `${encodeURIComponent(n)}=${encodeURIComponent(v)}`).concat('_count=1000').join('&');
+
+/**
+ * Loads a data set: the targets first, the selections in three transactions (three `_lastUpdated` values),
+ * then one transaction of deletes and rewrites.
+ */
+export async function loadDataSet(store: Store, data: DataSet): Promise<void> {
+  const commit = (entry: BundleEntry[]) => store.transaction({ resourceType: 'Bundle', type: 'transaction', entry });
+  const put = (r: Resource): BundleEntry => ({ resource: r, request: { method: 'PUT', url: `${r.resourceType}/${r.id}` } });
+  await commit(data.others.map(put));
+  const third = Math.ceil(data.selections.length / 3);
+  for (let i = 0; i < data.selections.length; i += third) await commit(data.selections.slice(i, i + third).map(put));
+  const edits = [...data.deletes.map((url): BundleEntry => ({ request: { method: 'DELETE', url } })), ...data.updates.map(put)];
+  if (edits.length > 0) await commit(edits);
+}

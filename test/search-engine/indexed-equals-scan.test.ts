@@ -1,5 +1,4 @@
 import fc from 'fast-check';
-import type { BundleEntry, Resource } from 'fhir/r5';
 import { describe, expect, it } from 'vitest';
 import { FhirError, type Store } from '../../src/index.js';
 import { storeDatabase } from '../../src/store.js';
@@ -10,7 +9,7 @@ import { SearchRegistry } from '../../src/search/registry.js';
 import { defaultTerminology } from '../../src/search/terminology/index.js';
 import { DexieSearchSource } from '../../src/storage/search-source.js';
 import { openTestStore } from '../helpers.js';
-import { BASE, dataSetArb, queryArb, queryString, type DataSet, type Query } from './arbitraries.js';
+import { BASE, dataSetArb, loadDataSet, queryArb, queryString, type Query } from './arbitraries.js';
 
 /*
  * The planner's index access must select a superset of the matches: for random data and random queries over
@@ -36,20 +35,6 @@ class CountingSource extends DexieSearchSource {
     this.fullScans++;
     return super.all(type);
   }
-}
-
-/**
- * Loads a data set: the targets first, the selections in three transactions (three `_lastUpdated` values),
- * then one transaction of deletes and rewrites.
- */
-async function load(store: Store, data: DataSet): Promise<void> {
-  const commit = (entry: BundleEntry[]) => store.transaction({ resourceType: 'Bundle', type: 'transaction', entry });
-  const put = (r: Resource): BundleEntry => ({ resource: r, request: { method: 'PUT', url: `${r.resourceType}/${r.id}` } });
-  await commit(data.others.map(put));
-  const third = Math.ceil(data.selections.length / 3);
-  for (let i = 0; i < data.selections.length; i += third) await commit(data.selections.slice(i, i + third).map(put));
-  const edits = [...data.deletes.map((url): BundleEntry => ({ request: { method: 'DELETE', url } })), ...data.updates.map(put)];
-  if (edits.length > 0) await commit(edits);
 }
 
 async function run(store: Store, q: Query, scan: boolean): Promise<Outcome> {
@@ -123,7 +108,7 @@ describe('indexed search = full scan + match', () => {
       fc.asyncProperty(dataSetArb, fc.array(queryArb, { minLength: 8, maxLength: 12 }), async (data, queries) => {
         const store = await openTestStore();
         try {
-          await load(store, data);
+          await loadDataSet(store, data);
           const source = new DexieSearchSource(storeDatabase(store));
           const typeCount: Record<string, number> = {};
           for (const t of ['ImagingSelection', 'Patient', 'ImagingStudy', 'Group']) typeCount[t] = await source.typeCount(t);

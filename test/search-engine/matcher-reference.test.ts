@@ -1,9 +1,9 @@
 import fc from 'fast-check';
-import type { Bundle, BundleEntry, ImagingSelection, Resource } from 'fhir/r5';
+import type { Bundle, ImagingSelection, Resource } from 'fhir/r5';
 import { describe, expect, it } from 'vitest';
-import { FhirError, type Store } from '../../src/index.js';
+import { FhirError } from '../../src/index.js';
 import { openTestStore } from '../helpers.js';
-import { BASE, dataSetArb, queryArb, queryString, type DataSet, type Param, type Query } from './arbitraries.js';
+import { BASE, dataSetArb, loadDataSet, queryArb, queryString, type Param, type Query } from './arbitraries.js';
 import { FIXTURE } from './fixture.js';
 import { referenceSearch, type RefEnv } from './reference/matcher.js';
 
@@ -31,16 +31,6 @@ const WEST: RefEnv = { ...ENV, zoneOffsetMinutes: -300 };
 const WEST_ZONE = 'Etc/GMT+5';
 const TYPES = ['ImagingSelection', 'Patient', 'ImagingStudy', 'Group'] as const;
 
-async function load(store: Store, data: DataSet): Promise<void> {
-  const commit = (entry: BundleEntry[]) => store.transaction({ resourceType: 'Bundle', type: 'transaction', entry });
-  const put = (r: Resource): BundleEntry => ({ resource: r, request: { method: 'PUT', url: `${r.resourceType}/${r.id}` } });
-  await commit(data.others.map(put));
-  const third = Math.ceil(data.selections.length / 3);
-  for (let i = 0; i < data.selections.length; i += third) await commit(data.selections.slice(i, i + third).map(put));
-  const edits = [...data.deletes.map((url): BundleEntry => ({ request: { method: 'DELETE', url } })), ...data.updates.map(put)];
-  if (edits.length > 0) await commit(edits);
-}
-
 const resourcesOf = (b: Bundle): Resource[] => (b.entry ?? []).map((e) => e.resource!).filter((r) => r !== undefined);
 
 /** The clauses the reference covers (the others are dropped from the random query). */
@@ -60,7 +50,7 @@ async function storeMatchesReference(env: RefEnv, timeZone: string, runs: number
     fc.asyncProperty(dataSetArb, fc.array(queryArb.map(covered), { minLength: 8, maxLength: 12 }), async (data, queries) => {
       const store = await openTestStore({ timeZone });
       try {
-        await load(store, data);
+        await loadDataSet(store, data);
         const stored = new Map<string, Resource[]>();
         for (const t of TYPES) stored.set(t, resourcesOf(await store.search(t, '_count=1000')));
         stats.resources += [...stored.values()].reduce((n, rs) => n + rs.length, 0);
