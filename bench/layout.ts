@@ -11,7 +11,7 @@
 import Dexie, { type Table } from 'dexie';
 import type { ResourceRow } from '../src/storage/rows.js';
 import type { StoreDatabase } from '../src/storage/schema.js';
-import { unpackIndex } from '../src/storage/write.js';
+import { unpackIndex } from '../src/storage/resource-row.js';
 
 type Key = string | number;
 type Row = Record<string, unknown>;

@@ -25,7 +25,7 @@ import { openStore, sequentialIds, steppingClock, type Store } from '../src/inde
 import { storeDatabase } from '../src/store.js';
 import type { ResourceRow } from '../src/storage/rows.js';
 import { StoreDatabase } from '../src/storage/schema.js';
-import { unpackIndex } from '../src/storage/write.js';
+import { unpackIndex } from '../src/storage/resource-row.js';
 import { key, normaliseText } from '../src/search/index-entry.js';
 import { detectLayout } from './layout.js';
 import { textTerms } from '../src/search/text/index.js';

@@ -20,6 +20,7 @@ import type { ReplicationOptions } from './sync/options.js';
 import type { SyncContext } from './sync/context.js';
 import { parseQuery } from './rest/http.js';
 import { StoreDatabase } from './storage/schema.js';
+import { DexieStoragePort } from './storage/dexie-port.js';
 import { checkReplicationOptions } from './sync/options-check.js';
 import { resolveIndexedDb, type PersistenceMode } from './storage/indexeddb-resolve.js';
 import { DexieSearchSource } from './storage/search-source.js';
@@ -190,7 +191,7 @@ class FhirStore implements Store {
   /** What replication needs from this store. */
   syncContext(): SyncContext {
     return {
-      db: this.database,
+      storage: this.ctx.storage,
       clock: this.ctx.clock,
       prepare: (resource) => {
         const failure = checkResource(resource);
@@ -199,7 +200,6 @@ class FhirStore implements Store {
       },
       referenceParameters: (type) => [...this.ctx.registry.forType(type).values()].filter((p) => p.type === 'reference').map((p) => p.code),
       baseUrl: this.ctx.baseUrl,
-      onCommit: this.ctx.onCommit,
     };
   }
 
@@ -380,20 +380,25 @@ export async function openStore(options: StoreOptions = {}): Promise<Store> {
   }
   const source = new DexieSearchSource(db);
   const changes = new Subject<StoreChange>();
+  const clock = options.clock ?? systemClock;
+  // The one commit point: every write, local or pulled, tells `changes$` through it.
+  const port = new DexieStoragePort(db, {
+    clock,
+    outbox: options.outbox ?? true,
+    onCommit: (results: WriteResult[]) => {
+      for (const r of results) changes.next({ type: r.type, id: r.id, versionId: r.versionId, op: r.op, origin: r.origin, ...(r.previousId ? { previousId: r.previousId } : {}) });
+    },
+  });
   const ctx: EngineContext = {
-    db,
+    storage: port,
     source,
-    clock: options.clock ?? systemClock,
+    clock,
     newId: options.idGenerator ?? uuidIdGenerator,
     timeZone,
-    outbox: options.outbox ?? true,
     baseUrl,
     registry,
     terminology,
     whenIndexed: () => indexing.idle(),
-    onCommit: (results: WriteResult[]) => {
-      for (const r of results) changes.next({ type: r.type, id: r.id, versionId: r.versionId, op: r.op, origin: r.origin, ...(r.previousId ? { previousId: r.previousId } : {}) });
-    },
   };
   return new FhirStore(db, storage === 'in-memory', ctx, indexing, changes);
 }

@@ -18,7 +18,7 @@ export function requireId(id: string, where = 'URL'): void {
 
 /** A live resource row, or 404 (never existed) / 410 (deleted, with the ETag of the deleting version). */
 export async function loadLive(ctx: EngineContext, type: string, id: string): Promise<ResourceRow & { resource: Resource }> {
-  const row = await ctx.db.resources.get([type, id]);
+  const row = await ctx.storage.current(type, id);
   if (!row) throw notFound(`${type}/${id} is not known`);
   if (row.deleted === 1 || !row.resource) {
     throw gone(`${type}/${id} was deleted (version ${row.versionId})`, { ETag: formatEtag(row.versionId) });

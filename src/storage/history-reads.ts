@@ -16,7 +16,7 @@ export interface HistoryQuery {
 }
 
 /** A page of history, newest first. */
-interface HistoryPage {
+export interface HistoryPage {
   rows: HistoryRow[];
   /** Versions on all pages; counted for the first page only (a range count reads the whole range). */
   total?: number;

@@ -2,7 +2,8 @@ import Dexie from 'dexie';
 import type { Resource } from 'fhir/r5';
 import type { IndexEntry, ResourceRow, RowText } from './rows.js';
 import type { StoreDatabase } from './schema.js';
-import { indexedRow, unpackIndex, updateTextStats } from './write.js';
+import { indexedRow, unpackIndex } from './resource-row.js';
+import { TextStatsDelta } from './text-stats.js';
 
 /** How many resources one back-fill transaction re-indexes. */
 const REINDEX_CHUNK = 500;
@@ -30,13 +31,15 @@ export async function reindex(
       after = [last.type, last.id];
       const computed = rows.filter((r) => r.deleted === 0 && r.resource).map((r) => ({ r, ...compute(r.resource!) }));
       await db.transaction('rw', [db.resources, db.textStats], async () => {
+        const stats = new TextStatsDelta();
         for (const c of computed) {
           const cur = await db.resources.get([c.r.type, c.r.id]);
           if (!cur || cur.deleted === 1 || cur.versionId !== c.r.versionId) continue;
-          await updateTextStats(db, cur.type, unpackIndex(cur).text, c.text);
+          stats.add(cur.type, unpackIndex(cur).text, c.text);
           const { packed: _p, ix: _ix, hx: _hx, tx: _tx, ...base } = cur;
           await db.resources.put(indexedRow(base, c.index, c.text));
         }
+        await stats.flush(db);
       });
       done += computed.length;
       if (rows.length < REINDEX_CHUNK) break;

@@ -1,7 +1,7 @@
 import type { CandidateRow, KeyRange, SearchSource } from '../search/source.js';
 import { decodeValue, encodeValue, keyPrefix } from './index-keys.js';
 import type { ResourceRow } from './rows.js';
-import { unpackIndex } from './write.js';
+import { unpackIndex } from './resource-row.js';
 import type { StoreDatabase } from './schema.js';
 
 const toCandidate = (row: ResourceRow): CandidateRow => {

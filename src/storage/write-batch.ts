@@ -1,9 +1,30 @@
-import type { HistoryMethod, HistoryRow, OutboxRow, RemoteVersionRow, ResourceRow, TextStatsRow } from './rows.js';
+import type { Resource } from 'fhir/r5';
+import { nextOutboxRow } from './outbox.js';
+import { checkPreconditions } from './preconditions.js';
+import { indexedRow, stampMeta, unpackIndex } from './resource-row.js';
+import type { HistoryMethod, HistoryRow, OutboxRow, RemoteVersionRow, ResourceRow } from './rows.js';
 import type { StoreDatabase } from './schema.js';
-import { checkPreconditions, indexedRow, squash, stampMeta, unpackIndex, type WriteResult, type WriteSpec } from './write.js';
+import { TextStatsDelta } from './text-stats.js';
+import type { WriteResult, WriteSpec } from './write.js';
 
 type Key = [string, string];
 const keyOf = (type: string, id: string): string => `${type}\u0000${id}`;
+
+/** What one batch read, and what it will write once every spec is settled in memory. */
+interface Batch {
+  now: number;
+  outboxEnabled: boolean;
+  /** Current rows by key, updated as the batch's own writes are settled (a resource written twice sees its first write). */
+  current: Map<string, ResourceRow | undefined>;
+  pending: Map<string, OutboxRow | undefined>;
+  held: Map<string, RemoteVersionRow | undefined>;
+  written: Map<string, ResourceRow>;
+  history: HistoryRow[];
+  /** The outbox row of a resource points at the history row of its latest change (filled in once seqs are known); null: deleted. */
+  outbox: Map<string, { row: OutboxRow; historyIndex: number } | null>;
+  deadLettersCleared: Key[];
+  stats: TextStatsDelta;
+}
 
 /**
  * Applies several writes inside an open read-write transaction with a handful of bulk calls instead of a few
@@ -14,107 +35,86 @@ const keyOf = (type: string, id: string): string => `${type}\u0000${id}`;
  */
 export async function applyWrites(db: StoreDatabase, specs: WriteSpec[], now: number, outboxEnabled: boolean): Promise<WriteResult[]> {
   if (specs.length === 0) return [];
+  const batch = await readBatch(db, specs, now, outboxEnabled);
+  const results = specs.map((spec) => settle(batch, spec));
+  await writeBatch(db, batch);
+  return results;
+}
 
+/** One write through the same path as a batch (inside an open read-write transaction). */
+export async function applyWrite(db: StoreDatabase, spec: WriteSpec, now: number, outboxEnabled: boolean): Promise<WriteResult> {
+  const [result] = await applyWrites(db, [spec], now, outboxEnabled);
+  return result!;
+}
+
+/** Reads the current, pending and server-confirmed rows of every resource the batch writes, one bulk call per table. */
+async function readBatch(db: StoreDatabase, specs: WriteSpec[], now: number, outboxEnabled: boolean): Promise<Batch> {
   const keys = [...new Map(specs.map((s) => [keyOf(s.type, s.id), [s.type, s.id] as Key])).values()];
-  const resources = new Map<string, ResourceRow | undefined>();
-  (await db.resources.bulkGet(keys)).forEach((r, i) => resources.set(keyOf(...keys[i]!), r));
-  const outbox = new Map<string, OutboxRow | undefined>();
-  const remote = new Map<string, RemoteVersionRow | undefined>();
-  if (outboxEnabled) {
-    (await db.outbox.bulkGet(keys)).forEach((r, i) => outbox.set(keyOf(...keys[i]!), r));
-    (await db.remote.bulkGet(keys)).forEach((r, i) => remote.set(keyOf(...keys[i]!), r));
-  }
+  const byKey = <R>(rows: (R | undefined)[]): Map<string, R | undefined> => new Map(rows.map((r, i) => [keyOf(...keys[i]!), r]));
+  const current = byKey(await db.resources.bulkGet(keys));
+  const pending = outboxEnabled ? byKey(await db.outbox.bulkGet(keys)) : new Map<string, OutboxRow | undefined>();
+  const held = outboxEnabled ? byKey(await db.remote.bulkGet(keys)) : new Map<string, RemoteVersionRow | undefined>();
+  return { now, outboxEnabled, current, pending, held, written: new Map(), history: [], outbox: new Map(), deadLettersCleared: [], stats: new TextStatsDelta() };
+}
 
-  const written = new Map<string, ResourceRow>();
-  const history: HistoryRow[] = [];
-  // The outbox row of a resource points at the history row of its latest change (filled in once seqs are known).
-  const outboxOut = new Map<string, { row: OutboxRow; historyIndex: number } | null>();
-  const deadLettersCleared: Key[] = [];
-  const stats = new Map<string, { type: string; field: '_text' | '_content'; docs: number; length: number }>();
-  const results: WriteResult[] = [];
+/** Settles one write in memory: preconditions, the new row and history row, text statistics and the outbox. */
+function settle(batch: Batch, spec: WriteSpec): WriteResult {
+  const k = keyOf(spec.type, spec.id);
+  const current = batch.current.get(k);
+  const live = current !== undefined && current.deleted === 0;
+  checkPreconditions(spec, current, live);
+  const origin = spec.origin ?? 'local';
+  if (spec.kind === 'delete' && !live) return noopDelete(spec, current, batch.now);
 
-  for (const spec of specs) {
-    const k = keyOf(spec.type, spec.id);
-    const current = resources.get(k);
-    const live = current !== undefined && current.deleted === 0;
-    checkPreconditions(spec, current, live);
-    const origin = spec.origin ?? 'local';
-    if (spec.kind === 'delete' && !live) {
-      results.push({ type: spec.type, id: spec.id, versionId: current?.versionId ?? 0, ts: current?.ts ?? now, lastUpdated: new Date(current?.ts ?? now).toISOString(), created: false, noop: true, op: 'delete', origin });
-      continue;
-    }
-    const versionId = (current?.versionId ?? 0) + 1;
-    const ts = Math.max(now, (current?.ts ?? -Infinity) + 1);
-    const lastUpdated = new Date(ts).toISOString();
-    const resource = spec.kind === 'delete' || spec.resource === undefined ? undefined : stampMeta(spec.resource, spec.id, versionId, lastUpdated);
-    const text = spec.kind === 'delete' ? undefined : spec.text;
-    const row = indexedRow({ type: spec.type, id: spec.id, versionId, ts, deleted: resource ? 0 : 1 }, spec.kind === 'delete' ? [] : (spec.index ?? []), text);
-    if (resource) row.resource = resource;
-    resources.set(k, row);
-    written.set(k, row);
+  const versionId = (current?.versionId ?? 0) + 1;
+  const ts = Math.max(batch.now, (current?.ts ?? -Infinity) + 1);
+  const lastUpdated = new Date(ts).toISOString();
+  const resource = spec.kind === 'delete' || spec.resource === undefined ? undefined : stampMeta(spec.resource, spec.id, versionId, lastUpdated);
+  const text = spec.kind === 'delete' ? undefined : spec.text;
+  const row = indexedRow({ type: spec.type, id: spec.id, versionId, ts, deleted: resource ? 0 : 1 }, spec.kind === 'delete' ? [] : (spec.index ?? []), text);
+  if (resource) row.resource = resource;
+  batch.current.set(k, row);
+  batch.written.set(k, row);
+  batch.history.push(historyRow(spec, versionId, ts, live, resource));
+  batch.stats.add(spec.type, current ? unpackIndex(current).text : undefined, text);
+  if (batch.outboxEnabled && origin === 'local') recordOutbox(batch, k, spec, versionId);
 
-    const method: HistoryMethod = spec.method ?? (spec.kind === 'post' ? 'POST' : spec.kind === 'put' ? 'PUT' : 'DELETE');
-    history.push({ type: spec.type, id: spec.id, versionId, ts, method, status: !live && spec.kind !== 'delete' ? 201 : 200, ...(resource ? { resource } : {}) });
+  const created = !live && spec.kind !== 'delete';
+  return { type: spec.type, id: spec.id, versionId, ts, lastUpdated, resource, created, noop: false, op: spec.kind === 'delete' ? 'delete' : created ? 'create' : 'update', origin };
+}
 
-    const before = current ? unpackIndex(current).text : undefined;
-    for (const field of ['_text', '_content'] as const) {
-      const old = before?.[field];
-      const next = text?.[field];
-      if (!old && !next) continue;
-      const sk = `${spec.type}\u0000${field}`;
-      const d = stats.get(sk) ?? { type: spec.type, field, docs: 0, length: 0 };
-      d.docs += (next ? 1 : 0) - (old ? 1 : 0);
-      d.length += (next?.length ?? 0) - (old?.length ?? 0);
-      stats.set(sk, d);
-    }
+/** A delete of something absent or already deleted: nothing is written (R5 allows either answer; this store says 200). */
+function noopDelete(spec: WriteSpec, current: ResourceRow | undefined, now: number): WriteResult {
+  const ts = current?.ts ?? now;
+  return { type: spec.type, id: spec.id, versionId: current?.versionId ?? 0, ts, lastUpdated: new Date(ts).toISOString(), created: false, noop: true, op: 'delete', origin: spec.origin ?? 'local' };
+}
 
-    if (outboxEnabled && origin === 'local') {
-      const pending = outboxOut.has(k) ? (outboxOut.get(k)?.row ?? undefined) : outbox.get(k);
-      const held = remote.get(k);
-      const serverKnows = held !== undefined && !held.deleted;
-      const op = squash(pending, spec.kind, !serverKnows);
-      if (op === undefined) outboxOut.set(k, null);
-      else {
-        const baseVersion = pending?.baseVersion ?? (serverKnows ? held.version : undefined);
-        const next: OutboxRow = {
-          type: spec.type,
-          id: spec.id,
-          op,
-          seq: 0,
-          localVersion: versionId,
-          firstChangedAt: pending?.firstChangedAt ?? now,
-          ...(baseVersion !== undefined ? { baseVersion } : {}),
-          ...(pending?.sentAt !== undefined ? { sentAt: pending.sentAt } : {}),
-          ...(pending?.hold === 'conflict' ? { hold: 'conflict' as const } : {}),
-        };
-        outboxOut.set(k, { row: next, historyIndex: history.length - 1 });
-      }
-      if (pending?.hold === 'dead') deadLettersCleared.push([spec.type, spec.id]);
-    }
-    const created = !live && spec.kind !== 'delete';
-    results.push({ type: spec.type, id: spec.id, versionId, ts, lastUpdated, resource, created, noop: false, op: spec.kind === 'delete' ? 'delete' : created ? 'create' : 'update', origin });
-  }
+/** The history row of a version, with the method and status the interaction answered. */
+function historyRow(spec: WriteSpec, versionId: number, ts: number, wasLive: boolean, resource: Resource | undefined): HistoryRow {
+  const method: HistoryMethod = spec.method ?? (spec.kind === 'post' ? 'POST' : spec.kind === 'put' ? 'PUT' : 'DELETE');
+  return { type: spec.type, id: spec.id, versionId, ts, method, status: !wasLive && spec.kind !== 'delete' ? 201 : 200, ...(resource ? { resource } : {}) };
+}
 
-  if (written.size > 0) await db.resources.bulkPut([...written.values()]);
-  const seqs = history.length > 0 ? await db.history.bulkAdd(history, { allKeys: true }) : [];
+/** Squashes a local change into the resource's outbox row; a change to a dead letter takes it out of that list. */
+function recordOutbox(batch: Batch, k: string, spec: WriteSpec, versionId: number): void {
+  const pending = batch.outbox.has(k) ? (batch.outbox.get(k)?.row ?? undefined) : batch.pending.get(k);
+  const next = nextOutboxRow(pending, batch.held.get(k), { type: spec.type, id: spec.id, kind: spec.kind, versionId, now: batch.now });
+  batch.outbox.set(k, next === undefined ? null : { row: next, historyIndex: batch.history.length - 1 });
+  if (pending?.hold === 'dead') batch.deadLettersCleared.push([spec.type, spec.id]);
+}
+
+/** Writes what the batch settled: one bulk call per table. */
+async function writeBatch(db: StoreDatabase, batch: Batch): Promise<void> {
+  if (batch.written.size > 0) await db.resources.bulkPut([...batch.written.values()]);
+  const seqs = batch.history.length > 0 ? await db.history.bulkAdd(batch.history, { allKeys: true }) : [];
   const puts: OutboxRow[] = [];
   const deletes: Key[] = [];
-  for (const [k, v] of outboxOut) {
+  for (const [k, v] of batch.outbox) {
     if (v === null) deletes.push(k.split('\u0000') as Key);
     else puts.push({ ...v.row, seq: seqs[v.historyIndex] as number });
   }
   if (deletes.length > 0) await db.outbox.bulkDelete(deletes);
   if (puts.length > 0) await db.outbox.bulkPut(puts);
-  if (deadLettersCleared.length > 0) await db.deadLetters.bulkDelete(deadLettersCleared);
-  if (stats.size > 0) {
-    const deltas = [...stats.values()];
-    const existing = await db.textStats.bulkGet(deltas.map((d) => [d.type, d.field] as [string, string]));
-    await db.textStats.bulkPut(
-      deltas.map((d, i): TextStatsRow => {
-        const e = existing[i];
-        return { type: d.type, field: d.field, docs: (e?.docs ?? 0) + d.docs, length: (e?.length ?? 0) + d.length };
-      }),
-    );
-  }
-  return results;
+  if (batch.deadLettersCleared.length > 0) await db.deadLetters.bulkDelete(batch.deadLettersCleared);
+  await batch.stats.flush(db);
 }

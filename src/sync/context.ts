@@ -1,12 +1,12 @@
 import type { Resource } from 'fhir/r5';
-import type { StoreDatabase } from '../storage/schema.js';
-import type { PreparedResource } from '../storage/sync-store.js';
-import type { WriteResult } from '../storage/write.js';
+import type { StoragePort } from '../storage/port.js';
+import type { PreparedResource } from '../storage/remote-steps.js';
 import type { Clock } from '../util/clock.js';
 
 /** What replication needs from the store it belongs to, wired by `store.ts`. */
 export interface SyncContext {
-  db: StoreDatabase;
+  /** Reads and the one commit point (which tells `changes$` and `watch` what was written). */
+  storage: StoragePort;
   clock: Clock;
   /** Validates and indexes a resource received from the server; undefined (and reported) when invalid. */
   prepare: (resource: Resource) => PreparedResource | { error: string };
@@ -14,6 +14,4 @@ export interface SyncContext {
   referenceParameters: (type: string) => Iterable<string>;
   /** The store's own base URL: absolute references on it are local references. */
   baseUrl?: string;
-  /** Tells observers (`changes$`, `watch`) what a transaction committed. */
-  onCommit: (results: WriteResult[]) => void;
 }

@@ -1,6 +1,6 @@
 import type { Resource } from 'fhir/r5';
 import type { ConflictRow } from '../storage/rows.js';
-import type { PendingAssumption, PreparedResource, RemoteStep } from '../storage/sync-store.js';
+import type { PendingAssumption, PreparedResource, RemoteStep } from '../storage/remote-steps.js';
 import type { SyncContext } from './context.js';
 import { mergeThreeWay, sameContent } from './merge.js';
 import type { ConflictPolicy } from './options.js';
@@ -71,8 +71,8 @@ export const remoteStep = (ctx: SyncContext, remote: RemoteVersion): RemoteStep 
  * @see docs/architecture.md "Sync protocol" (conflicts)
  */
 export async function decide(ctx: SyncContext, policy: ConflictPolicy, remote: RemoteVersion): Promise<Decision> {
-  const { db } = ctx;
-  const pending = await db.outbox.get([remote.type, remote.id]);
+  const { storage } = ctx;
+  const pending = await storage.pendingChange(remote.type, remote.id);
   const assumption: PendingAssumption = { type: remote.type, id: remote.id, seq: pending?.seq };
   const remoteStep = (dropPending: boolean): RemoteStep => serverVersionStep(ctx, remote, dropPending);
   const localStep = (resource: Resource | undefined): RemoteStep => {
@@ -85,12 +85,12 @@ export async function decide(ctx: SyncContext, policy: ConflictPolicy, remote: R
   }
   if (!pending) return { steps: [remoteStep(false)], assumption };
 
-  const current = await db.resources.get([remote.type, remote.id]);
+  const current = await storage.current(remote.type, remote.id);
   const local = current?.deleted === 0 ? current.resource : undefined;
   if (sameContent(local, remote.resource)) return { steps: [remoteStep(true)], assumption, reconciled: true };
 
-  const held = await db.remote.get([remote.type, remote.id]);
-  const baseRow = held ? await db.history.where('[type+id+versionId]').equals([remote.type, remote.id, held.localVersion]).first() : undefined;
+  const held = await storage.remoteVersion(remote.type, remote.id);
+  const baseRow = held ? await storage.version(remote.type, remote.id, held.localVersion) : undefined;
   const base = baseRow?.resource;
   const conflict: ConflictRow = {
     type: remote.type,

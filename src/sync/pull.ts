@@ -1,7 +1,8 @@
 import type { Bundle, BundleEntry, Resource } from 'fhir/r5';
-import { StalePlanError } from '../storage/write.js';
-import { applyRemoteSteps, type PendingAssumption, type RemoteStep } from '../storage/sync-store.js';
+import type { Mutation } from '../storage/port.js';
+import type { PendingAssumption, RemoteStep } from '../storage/remote-steps.js';
 import type { CheckpointRow, RemoteVersionRow } from '../storage/rows.js';
+import type { Clock } from '../util/clock.js';
 import { describeAnswer, FhirClient, NetworkError, retryAfterMs, type RemoteResponse } from './client.js';
 import type { SyncContext } from './context.js';
 import { decide, InvalidRemoteResource, remoteStep, type RemoteVersion } from './decide.js';
@@ -53,17 +54,17 @@ export async function pullType(
   report: PullReport,
 ): Promise<void> {
   const key = `${options.baseUrl}|${type}`;
-  const cp: CheckpointRow = (await ctx.db.checkpoints.get(key)) ?? { key };
+  const cp: CheckpointRow = (await ctx.storage.checkpoint(key)) ?? { key };
   const url = cp.next ?? `${type}/_history?_count=${options.batchSize}${cp.since ? `&_since=${encodeURIComponent(cp.since)}` : ''}`;
   let upper = cp.next ? cp.upper : undefined;
-  let page: Promise<Bundle> | undefined = getPage(client, url);
+  let page: Promise<Bundle> | undefined = getPage(client, ctx.clock, url);
   while (page !== undefined) {
     const bundle: Bundle = await page;
     upper ??= bundle.meta?.lastUpdated;
     const next = bundle.link?.find((l) => l.relation === 'next')?.url;
     // The next page is fetched while this one is written: the server's time and the local write overlap. A
     // failure of that request surfaces when it is awaited, after this page (and its resume link) committed.
-    page = next !== undefined ? getPage(client, next) : undefined;
+    page = next !== undefined ? getPage(client, ctx.clock, next) : undefined;
     page?.catch(() => undefined);
     const latest = new Map<string, RemoteVersion>();
     for (const e of bundle.entry ?? []) {
@@ -73,19 +74,19 @@ export async function pullType(
     await applyPage(ctx, policy, [...latest.values()], { ...cp, ...(upper ? { upper } : {}), ...(next ? { next } : {}) }, next === undefined, report);
   }
   const since = upper ? new Date(Date.parse(upper) - options.marginMs).toISOString() : cp.since;
-  await ctx.db.checkpoints.put({ key, ...(since ? { since } : {}) });
+  await ctx.storage.commit(() => ({ mutations: [{ kind: 'checkpoint', row: { key, ...(since ? { since } : {}) } }] }));
   // A pass resumed from an interrupted one ends where that one began: catch up with what changed since.
   if (cp.next !== undefined) await pullType(ctx, client, policy, type, options, report);
 }
 
-async function getPage(client: FhirClient, url: string): Promise<Bundle> {
+async function getPage(client: FhirClient, clock: Clock, url: string): Promise<Bundle> {
   let res = await fetchPage(client, url);
   if (res.status === 401 || res.status === 403) {
     client.reauthorize();
     res = await fetchPage(client, url);
     if (res.status === 401 || res.status === 403) throw new AuthorizationError(describeAnswer(res));
   }
-  if (res.status === 429 || res.status >= 500) throw new RetryableError(describeAnswer(res), retryAfterMs(res, Date.now()));
+  if (res.status === 429 || res.status >= 500) throw new RetryableError(describeAnswer(res), retryAfterMs(res, clock().getTime()));
   const bundle = res.body as Bundle | undefined;
   if (res.status !== 200 || bundle?.resourceType !== 'Bundle') throw new RetryableError(`${describeAnswer(res)}: expected a history Bundle`);
   return bundle;
@@ -100,6 +101,18 @@ async function fetchPage(client: FhirClient, url: string): Promise<RemoteRespons
   }
 }
 
+/** The steps that apply a page of server versions, what they assumed, and what to report once committed. */
+interface PagePlan {
+  steps: RemoteStep[];
+  assumptions: PendingAssumption[];
+  conflicts: { type: string; id: string; open: boolean }[];
+  applied: number;
+}
+
+/**
+ * Commits one page: its server versions (and merges or conflicts where a local change waits) together with
+ * the link to resume from, planned again by the port when a local change got in between.
+ */
 async function applyPage(
   ctx: SyncContext,
   policy: ConflictPolicy,
@@ -108,48 +121,40 @@ async function applyPage(
   last: boolean,
   report: PullReport,
 ): Promise<void> {
-  for (let attempt = 0; ; attempt++) {
-    const steps: RemoteStep[] = [];
-    const assumptions: PendingAssumption[] = [];
-    const conflicts: { type: string; id: string; open: boolean }[] = [];
-    let applied = 0;
-    // What is held and pending for the whole page, read at once: most entries need nothing else.
-    const keys = versions.map((v) => [v.type, v.id] as [string, string]);
-    const [held, pending] = await ctx.db.transaction('r', [ctx.db.remote, ctx.db.outbox], () => Promise.all([ctx.db.remote.bulkGet(keys), ctx.db.outbox.bulkGet(keys)]));
-    for (const [i, v] of versions.entries()) {
-      if (!newer(v, held[i])) continue;
-      try {
-        if (pending[i] === undefined) {
-          // No local change waits: the server version is simply written.
-          steps.push(remoteStep(ctx, v));
-          assumptions.push({ type: v.type, id: v.id, seq: undefined });
-          applied++;
-          continue;
-        }
-        const d = await decide(ctx, policy, v);
-        steps.push(...d.steps);
-        assumptions.push(d.assumption);
-        if (d.reconciled) conflicts.push({ type: v.type, id: v.id, open: d.conflict !== undefined });
-        applied++;
-      } catch (e) {
-        if (!(e instanceof InvalidRemoteResource)) throw e;
-        if (attempt === 0) report.invalid.push(e.message);
-      }
-    }
+  const { value } = await ctx.storage.commit(async (attempt) => {
+    // An invalid resource is reported once, not once per attempt.
+    const planned = await planPage(ctx, policy, versions, attempt === 0 ? report.invalid : []);
+    // The resume link is committed with the page; the last page leaves the checkpoint to the caller.
+    const resume: Mutation[] = last ? [] : [{ kind: 'checkpoint', row: checkpoint }];
+    return { assumes: planned.assumptions, mutations: [...planned.steps, ...resume], after: () => planned };
+  });
+  report.pulled += value.applied;
+  report.conflicts.push(...value.conflicts);
+}
+
+async function planPage(ctx: SyncContext, policy: ConflictPolicy, versions: RemoteVersion[], invalid: string[]): Promise<PagePlan> {
+  const planned: PagePlan = { steps: [], assumptions: [], conflicts: [], applied: 0 };
+  // What is held and pending for the whole page, read at once: most entries need nothing else.
+  const { held, pending } = await ctx.storage.heldAndPending(versions.map((v) => [v.type, v.id]));
+  for (const [i, v] of versions.entries()) {
+    if (!newer(v, held[i])) continue;
     try {
-      const results = await applyRemoteSteps(ctx.db, steps, assumptions, ctx.clock().getTime(), {
-        after: async () => {
-          // The resume link is committed with the page; the last page leaves the checkpoint to the caller.
-          if (!last) await ctx.db.checkpoints.put(checkpoint);
-        },
-      });
-      ctx.onCommit(results);
-      report.pulled += applied;
-      report.conflicts.push(...conflicts);
-      return;
+      if (pending[i] === undefined) {
+        // No local change waits: the server version is simply written.
+        planned.steps.push(remoteStep(ctx, v));
+        planned.assumptions.push({ type: v.type, id: v.id, seq: undefined });
+        planned.applied++;
+        continue;
+      }
+      const d = await decide(ctx, policy, v);
+      planned.steps.push(...d.steps);
+      planned.assumptions.push(d.assumption);
+      if (d.reconciled) planned.conflicts.push({ type: v.type, id: v.id, open: d.conflict !== undefined });
+      planned.applied++;
     } catch (e) {
-      if (e instanceof StalePlanError && attempt < 5) continue;
-      throw e;
+      if (!(e instanceof InvalidRemoteResource)) throw e;
+      invalid.push(e.message);
     }
   }
+  return planned;
 }

@@ -1,7 +1,6 @@
 import type { Resource } from 'fhir/r5';
-import { StalePlanError } from '../storage/write.js';
-import { acknowledge, adoptVersion, applyRemoteSteps, deadLetter, markSent, pendingChanges } from '../storage/sync-store.js';
-import type { OutboxRow } from '../storage/rows.js';
+import type { Mutation } from '../storage/port.js';
+import type { OutboxRow, ResourceRow } from '../storage/rows.js';
 import { formatEtag } from '../history/etag.js';
 import { describeAnswer, FhirClient, NetworkError, retryAfterMs, versionOf, type RemoteResponse } from './client.js';
 import type { SyncContext } from './context.js';
@@ -43,12 +42,11 @@ export interface PushReport {
  * local edits are pushed on top of it.
  */
 async function adoptLandedVersion(ctx: SyncContext, row: OutboxRow, version: string, remote: Resource | undefined): Promise<boolean> {
-  const held = await ctx.db.remote.get([row.type, row.id]);
-  const since = (held?.localVersion ?? 0) + 1;
-  const mine = await ctx.db.history.where('[type+id+versionId]').between([row.type, row.id, since], [row.type, row.id, Infinity], true, true).toArray();
+  const held = await ctx.storage.remoteVersion(row.type, row.id);
+  const mine = await ctx.storage.versionsFrom(row.type, row.id, (held?.localVersion ?? 0) + 1);
   const landed = mine.reverse().find((v) => sameContent(v.resource, remote));
   if (!landed) return false;
-  await adoptVersion(ctx.db, row, version, landed.versionId, remote === undefined);
+  await record(ctx, { kind: 'adopt-version', row, version, localVersion: landed.versionId, deleted: remote === undefined });
   return true;
 }
 
@@ -74,7 +72,7 @@ async function dependencyOrder(ctx: SyncContext, rows: OutboxRow[]): Promise<Out
   const inBatch = new Map(rows.map((r) => [key(r), r]));
   const refs = new Map<string, string[]>();
   for (const r of rows) {
-    const cur = await ctx.db.resources.get([r.type, r.id]);
+    const cur = await ctx.storage.current(r.type, r.id);
     refs.set(key(r), referencesOf(cur?.resource).filter((k) => inBatch.has(k) && k !== key(r)));
   }
   const ordered: OutboxRow[] = [];
@@ -109,15 +107,35 @@ export async function pushAll(
 ): Promise<void> {
   const seen = new Set<string>();
   for (;;) {
-    const rows = (await pendingChanges(ctx.db, batchSize)).filter((r) => !seen.has(`${r.type}/${r.id}/${r.seq}`));
+    const rows = (await ctx.storage.pendingChanges(batchSize)).filter((r) => !seen.has(`${r.type}/${r.id}/${r.seq}`));
     if (rows.length === 0) return;
-    await markSent(ctx.db, rows, ctx.clock().getTime());
+    await record(ctx, { kind: 'mark-sent', rows });
     const ordered = await dependencyOrder(ctx, rows);
     for (const row of ordered) seen.add(`${row.type}/${row.id}/${row.seq}`);
     if (mode === 'transaction') await pushTransaction(ctx, client, policy, ordered, report);
     else for (const row of ordered) await pushOne(ctx, client, policy, row, report, mode);
   }
 }
+
+/** Commits replication bookkeeping (no resource version) through the storage port. */
+async function record(ctx: SyncContext, mutation: Mutation): Promise<void> {
+  await ctx.storage.commit(() => ({ mutations: [mutation] }));
+}
+
+/** The live resource of a current row (undefined for a tombstone or an absent row). */
+const liveResource = (current: ResourceRow | undefined): Resource | undefined => (current?.deleted === 0 ? current.resource : undefined);
+
+/** An answer in the 2xx range. */
+const succeeded = (status: number): boolean => status >= 200 && status < 300;
+
+/** A delete the server no longer holds is done. */
+const deleteDone = (row: OutboxRow, status: number): boolean => row.op === 'delete' && (status === 404 || status === 410);
+
+/** A failure worth another cycle later, with the wait the server asked for (`Retry-After`, read on the injected clock). */
+const retryLater = (ctx: SyncContext, message: string, res: RemoteResponse): RetryableError => new RetryableError(message, retryAfterMs(res, ctx.clock().getTime()));
+
+/** The server's answer to one entry of a transaction Bundle. */
+type EntryResponse = { status?: string; etag?: string; lastModified?: string };
 
 /**
  * Transaction mode: one transaction Bundle per batch, each entry's outcome mapped back to its outbox row.
@@ -127,46 +145,55 @@ export async function pushAll(
  */
 async function pushTransaction(ctx: SyncContext, client: FhirClient, policy: ConflictPolicy, rows: OutboxRow[], report: PushReport): Promise<void> {
   if (rows.length === 0) return;
-  const entries = [];
-  for (const row of rows) {
-    const current = await ctx.db.resources.get([row.type, row.id]);
-    const local = current?.deleted === 0 ? current.resource : undefined;
-    const ifMatch = row.baseVersion !== undefined && row.op !== 'create';
-    entries.push({
-      ...(row.op !== 'delete' && local ? { resource: withoutServerMeta(local) } : {}),
-      request: { method: row.op === 'delete' ? 'DELETE' : 'PUT', url: `${row.type}/${row.id}`, ...(ifMatch ? { ifMatch: formatEtag(row.baseVersion!) } : {}) },
-    });
-  }
-  let res: RemoteResponse;
-  try {
-    res = await client.request('POST', '', { resourceType: 'Bundle', type: 'transaction', entry: entries });
-  } catch (e) {
-    if (e instanceof NetworkError) throw new RetryableError(e.message);
-    throw e;
-  }
+  const res = await send(client, { method: 'POST', path: '', body: await transactionBundle(ctx, rows), headers: {}, ifMatch: false });
   if (res.status === 413 && rows.length > 1) {
     const half = Math.ceil(rows.length / 2);
     await pushTransaction(ctx, client, policy, rows.slice(0, half), report);
     await pushTransaction(ctx, client, policy, rows.slice(half), report);
     return;
   }
-  if (isRetryable(res.status)) throw new RetryableError(`transaction: ${describeAnswer(res)}`, retryAfterMs(res, Date.now()));
-  const answered = (res.body as { entry?: { response?: { status?: string; etag?: string; lastModified?: string } }[] } | undefined)?.entry;
-  if (res.status !== 200 || !answered || answered.length !== rows.length) {
-    for (const row of rows) await pushOne(ctx, client, policy, row, report, 'transaction');
-    return;
-  }
+  if (isRetryable(res.status)) throw retryLater(ctx, `transaction: ${describeAnswer(res)}`, res);
+  const answered = entryResponses(res, rows.length);
   for (const [i, row] of rows.entries()) {
-    const r = answered[i]?.response;
-    const status = Number(r?.status?.split(' ')[0]);
-    const version = r?.etag ? /^(?:W\/)?"?([^"]+)"?$/.exec(r.etag)?.[1] : undefined;
-    if ((status >= 200 && status < 300) || (row.op === 'delete' && (status === 404 || status === 410))) {
-      await acknowledge(ctx.db, row, status >= 300 ? undefined : version, r?.lastModified);
-      report.pushed.push({ type: row.type, id: row.id, op: row.op, ...(version ? { version } : {}) });
-    } else {
-      await pushOne(ctx, client, policy, row, report, 'transaction');
-    }
+    const r = answered?.[i];
+    if (r === undefined || !(await settleEntry(ctx, row, r, report))) await pushOne(ctx, client, policy, row, report, 'transaction');
   }
+}
+
+/** The transaction Bundle that replays `rows`, each by client id, updates and deletes with `If-Match`. */
+async function transactionBundle(ctx: SyncContext, rows: OutboxRow[]): Promise<Resource> {
+  const entry = [];
+  for (const row of rows) {
+    const local = liveResource(await ctx.storage.current(row.type, row.id));
+    const ifMatch = row.baseVersion !== undefined && row.op !== 'create';
+    entry.push({
+      ...(row.op !== 'delete' && local ? { resource: withoutServerMeta(local) } : {}),
+      request: { method: row.op === 'delete' ? 'DELETE' : 'PUT', url: `${row.type}/${row.id}`, ...(ifMatch ? { ifMatch: formatEtag(row.baseVersion!) } : {}) },
+    });
+  }
+  return { resourceType: 'Bundle', type: 'transaction', entry } as Resource;
+}
+
+/** Each entry's response of a committed transaction, or undefined when the server did not commit it as one. */
+function entryResponses(res: RemoteResponse, count: number): (EntryResponse | undefined)[] | undefined {
+  const answered = (res.body as { entry?: { response?: EntryResponse }[] } | undefined)?.entry;
+  if (res.status !== 200 || !answered || answered.length !== count) return undefined;
+  return answered.map((e) => e.response);
+}
+
+/** Acknowledges an entry the transaction applied; false when the entry failed and goes again on its own. */
+async function settleEntry(ctx: SyncContext, row: OutboxRow, r: EntryResponse, report: PushReport): Promise<boolean> {
+  const status = Number(r.status?.split(' ')[0]);
+  if (!succeeded(status) && !deleteDone(row, status)) return false;
+  const version = r.etag ? /^(?:W\/)?"?([^"]+)"?$/.exec(r.etag)?.[1] : undefined;
+  await confirm(ctx, row, status >= 300 ? undefined : version, r.lastModified, report);
+  return true;
+}
+
+/** Records that the server confirmed a change, and reports it pushed. */
+async function confirm(ctx: SyncContext, row: OutboxRow, version: string | undefined, lastUpdated: string | undefined, report: PushReport): Promise<void> {
+  await record(ctx, { kind: 'acknowledge', row, ...(version !== undefined ? { version } : {}), ...(lastUpdated ? { lastUpdated } : {}) });
+  report.pushed.push({ type: row.type, id: row.id, op: row.op, ...(version ? { version } : {}) });
 }
 
 /** The resource as sent: `meta.versionId` and `meta.lastUpdated` are the server's to set. */
@@ -184,7 +211,7 @@ function withoutServerMeta(resource: Resource): Resource {
 type PushMode = 'put' | 'post' | 'transaction';
 
 interface PlannedRequest {
-  method: 'PUT' | 'POST' | 'DELETE';
+  method: 'GET' | 'PUT' | 'POST' | 'DELETE';
   path: string;
   body?: Resource;
   headers: Record<string, string>;
@@ -214,51 +241,56 @@ function requestFor(row: OutboxRow, local: Resource | undefined, mode: PushMode)
   return { method: 'PUT', path, ...(local ? { body: withoutServerMeta(local) } : {}), headers, ifMatch };
 }
 
+/**
+ * Pushes one outbox row: reads it with the content it sends (so the sequence number acknowledged is that of
+ * what was sent), sends it, and settles the answer.
+ */
 async function pushOne(ctx: SyncContext, client: FhirClient, policy: ConflictPolicy, sent: OutboxRow, report: PushReport, mode: PushMode): Promise<void> {
-  // The row and the content are read together, so the sequence number acknowledged is that of what was sent.
-  const [row, current] = await ctx.db.transaction('r', [ctx.db.outbox, ctx.db.resources], () =>
-    Promise.all([ctx.db.outbox.get([sent.type, sent.id]), ctx.db.resources.get([sent.type, sent.id])]),
-  );
+  const [row, current] = await ctx.storage.pendingWithCurrent(sent.type, sent.id);
   if (!row || row.hold !== undefined) return; // acknowledged meanwhile, or now held by a conflict
-  const local = current?.deleted === 0 ? current.resource : undefined;
+  const local = liveResource(current);
   const request = requestFor(row, local, mode);
-  let res = await trySend(client, request);
-  if (res.status === 401 || res.status === 403) {
-    client.reauthorize();
-    res = await trySend(client, request);
-    if (res.status === 401 || res.status === 403) throw new AuthorizationError(describeAnswer(res));
-  }
+  const res = await sendAuthorized(client, request);
+  await settleAnswer(ctx, client, policy, { row, local, request, res }, report);
+}
+
+/** One pushed row and the server's answer to it. */
+interface Answered {
+  row: OutboxRow;
+  local: Resource | undefined;
+  request: PlannedRequest;
+  res: RemoteResponse;
+}
+
+/**
+ * What the answer to one pushed row means: a created resource taking the server's id, an acknowledgement, a
+ * retry later, a conflict to reconcile, or a refusal for good (the dead-letter list).
+ */
+async function settleAnswer(ctx: SyncContext, client: FhirClient, policy: ConflictPolicy, a: Answered, report: PushReport): Promise<void> {
+  const { row, request, res } = a;
+  if (succeeded(res.status) && request.method === 'POST') return takeServerId(ctx, a, report);
   const lastUpdated = (res.body as Resource | undefined)?.meta?.lastUpdated;
-  if (res.status >= 200 && res.status < 300 && request.method === 'POST') {
-    const serverId = idFromLocation(res.headers.get('location') ?? res.headers.get('content-location'), row.type) ?? (res.body as Resource | undefined)?.id;
-    if (!serverId) throw new RetryableError(`${describeAnswer(res)} without naming the new resource (no Location, Content-Location or id)`);
-    const version = versionOf(res);
-    await adoptServerId(ctx, row, serverId, version, lastUpdated);
-    report.pushed.push({ type: row.type, id: serverId, localId: row.id, op: row.op, ...(version ? { version } : {}) });
-    return;
-  }
-  if (res.status >= 200 && res.status < 300) {
-    const version = request.method === 'DELETE' && request.path.includes('?') ? undefined : versionOf(res);
-    await acknowledge(ctx.db, row, version, lastUpdated);
-    report.pushed.push({ type: row.type, id: row.id, op: row.op, ...(version ? { version } : {}) });
-    return;
-  }
-  if (row.op === 'delete' && (res.status === 404 || res.status === 410)) {
-    await acknowledge(ctx.db, row, undefined);
-    report.pushed.push({ type: row.type, id: row.id, op: row.op });
-    return;
-  }
-  if (isRetryable(res.status)) throw new RetryableError(describeAnswer(res), retryAfterMs(res, Date.now()));
-  if ((res.status === 409 || res.status === 412) && request.ifMatch) {
-    await reconcile(ctx, client, policy, row, local, report);
-    return;
-  }
+  // A conditional delete names no version of a resource this store knows by id.
+  if (succeeded(res.status)) return confirm(ctx, row, request.method === 'DELETE' && request.path.includes('?') ? undefined : versionOf(res), lastUpdated, report);
+  if (deleteDone(row, res.status)) return confirm(ctx, row, undefined, undefined, report);
+  if (isRetryable(res.status)) throw retryLater(ctx, describeAnswer(res), res);
+  if ((res.status === 409 || res.status === 412) && request.ifMatch) return reconcile(ctx, client, policy, row, a.local, report);
   // 400, 405 (advise push: 'post'), 409 without If-Match (e.g. referential integrity), 412 (If-None-Exist matched several), 422 …
-  await deadLetter(ctx.db, row, res.status, res.body, ctx.clock().getTime());
+  await record(ctx, { kind: 'dead-letter', row, status: res.status, outcome: res.body });
   report.failed.push({ type: row.type, id: row.id, status: res.status });
 }
 
-async function trySend(client: FhirClient, r: PlannedRequest): Promise<RemoteResponse> {
+/** A create the server accepted under an id of its own (`push: 'post'`): the resource takes it locally. */
+async function takeServerId(ctx: SyncContext, { row, res }: Answered, report: PushReport): Promise<void> {
+  const serverId = idFromLocation(res.headers.get('location') ?? res.headers.get('content-location'), row.type) ?? (res.body as Resource | undefined)?.id;
+  if (!serverId) throw new RetryableError(`${describeAnswer(res)} without naming the new resource (no Location, Content-Location or id)`);
+  const version = versionOf(res);
+  await adoptServerId(ctx, row, serverId, version, (res.body as Resource | undefined)?.meta?.lastUpdated);
+  report.pushed.push({ type: row.type, id: serverId, localId: row.id, op: row.op, ...(version ? { version } : {}) });
+}
+
+/** Sends a request; a network failure is worth another cycle later. */
+async function send(client: FhirClient, r: PlannedRequest): Promise<RemoteResponse> {
   try {
     return await client.request(r.method, r.path, r.body, r.headers);
   } catch (e) {
@@ -267,47 +299,39 @@ async function trySend(client: FhirClient, r: PlannedRequest): Promise<RemoteRes
   }
 }
 
+/** Sends a request, asking `authorize()` once more on a 401/403; a second refusal pauses replication. */
+async function sendAuthorized(client: FhirClient, r: PlannedRequest): Promise<RemoteResponse> {
+  let res = await send(client, r);
+  if (res.status === 401 || res.status === 403) {
+    client.reauthorize();
+    res = await send(client, r);
+    if (res.status === 401 || res.status === 403) throw new AuthorizationError(describeAnswer(res));
+  }
+  return res;
+}
+
 /**
  * A 409/412 on a version-aware push: read the server's current version; if it already holds what was sent (a
  * response lost after the server committed), that is an acknowledgement; otherwise the conflict policy decides.
  */
 async function reconcile(ctx: SyncContext, client: FhirClient, policy: ConflictPolicy, row: OutboxRow, local: Resource | undefined, report: PushReport): Promise<void> {
-  const get = async (): Promise<RemoteResponse> => {
-    try {
-      return await client.request('GET', `${row.type}/${row.id}`);
-    } catch (e) {
-      if (e instanceof NetworkError) throw new RetryableError(e.message);
-      throw e;
-    }
-  };
-  let res = await get();
-  if (res.status === 401 || res.status === 403) {
-    client.reauthorize();
-    res = await get();
-    if (res.status === 401 || res.status === 403) throw new AuthorizationError(describeAnswer(res));
-  }
+  const res = await sendAuthorized(client, { method: 'GET', path: `${row.type}/${row.id}`, headers: {}, ifMatch: false });
   const gone = res.status === 404 || res.status === 410;
-  if (res.status !== 200 && !gone) throw new RetryableError(describeAnswer(res), retryAfterMs(res, Date.now()));
+  if (res.status !== 200 && !gone) throw retryLater(ctx, describeAnswer(res), res);
   const remoteResource = gone ? undefined : (res.body as Resource | undefined);
   const version = versionOf(res) ?? '';
-  if (sameContent(local, remoteResource)) {
-    await acknowledge(ctx.db, row, version || undefined);
-    report.pushed.push({ type: row.type, id: row.id, op: row.op, ...(version ? { version } : {}) });
-    return;
-  }
+  if (sameContent(local, remoteResource)) return confirm(ctx, row, version || undefined, undefined, report);
   // A version this device sent whose answer was lost, with newer local edits on top: adopt it as the base.
   if (version && (await adoptLandedVersion(ctx, row, version, remoteResource))) return;
-  for (let i = 0; i < 3; i++) {
+  const { value: open } = await ctx.storage.commit(async () => {
+    let decision;
     try {
-      const decision = await decide(ctx, policy, { type: row.type, id: row.id, version, ...(remoteResource ? { resource: remoteResource } : {}) });
-      const results = await applyRemoteSteps(ctx.db, decision.steps, [decision.assumption], ctx.clock().getTime());
-      ctx.onCommit(results);
-      report.conflicts.push({ type: row.type, id: row.id, open: decision.conflict !== undefined });
-      return;
+      decision = await decide(ctx, policy, { type: row.type, id: row.id, version, ...(remoteResource ? { resource: remoteResource } : {}) });
     } catch (e) {
-      if (e instanceof StalePlanError) continue;
       if (e instanceof InvalidRemoteResource) throw new RetryableError(e.message);
       throw e;
     }
-  }
+    return { assumes: [decision.assumption], mutations: decision.steps, after: () => decision.conflict !== undefined };
+  });
+  report.conflicts.push({ type: row.type, id: row.id, open });
 }

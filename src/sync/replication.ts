@@ -2,8 +2,8 @@ import type { Resource } from 'fhir/r5';
 import { BehaviorSubject, Subject, type Observable, type Subscription } from 'rxjs';
 import type { ConflictRow, DeadLetterRow } from '../storage/rows.js';
 import { liveRead } from '../storage/live.js';
+import type { Mutation } from '../storage/port.js';
 import { checkReplicationOptions } from './options-check.js';
-import { applyRemoteSteps, pendingCount, retryDeadLetter } from '../storage/sync-store.js';
 import { FhirClient } from './client.js';
 import type { SyncContext } from './context.js';
 import { settleSteps } from './decide.js';
@@ -66,9 +66,9 @@ export class ReplicationEngine implements Replication {
       ...(options.headers ? { headers: options.headers } : {}),
       ...(options.authorize ? { authorize: options.authorize } : {}),
     });
-    this.pending$ = liveRead(() => pendingCount(ctx.db), { databaseName: ctx.db.name });
-    this.conflicts$ = liveRead(() => ctx.db.conflicts.toArray(), { databaseName: ctx.db.name });
-    this.deadLetters$ = liveRead(() => ctx.db.deadLetters.toArray(), { databaseName: ctx.db.name });
+    this.pending$ = liveRead(() => ctx.storage.pendingCount(), { databaseName: ctx.storage.name });
+    this.conflicts$ = liveRead(() => ctx.storage.conflicts(), { databaseName: ctx.storage.name });
+    this.deadLetters$ = liveRead(() => ctx.storage.deadLetters(), { databaseName: ctx.storage.name });
     this.localChanges$ = localChanges$;
     if (options.live) this.start();
   }
@@ -130,7 +130,7 @@ export class ReplicationEngine implements Replication {
   private async cycle(): Promise<SyncReport> {
     const locks = (globalThis as { navigator?: { locks?: LockManager } }).navigator?.locks;
     if (!locks) return this.unlockedCycle();
-    const result = await locks.request(`fhir-offline-store:${this.ctx.db.name}`, { ifAvailable: true }, async (lock) =>
+    const result = await locks.request(`fhir-offline-store:${this.ctx.storage.name}`, { ifAvailable: true }, async (lock) =>
       lock ? this.unlockedCycle() : undefined,
     );
     // Another tab holds the lock: it replicates for this database.
@@ -158,28 +158,19 @@ export class ReplicationEngine implements Replication {
 
   /** Settles an open conflict with the resource to keep (`null` deletes it); it is pushed next. */
   async resolve(conflict: ConflictRow, resource: Resource | null): Promise<void> {
-    const db = this.ctx.db;
-    const steps = settleSteps(
-      this.ctx,
-      { type: conflict.type, id: conflict.resourceId, version: conflict.remoteVersion, ...(conflict.remote ? { resource: conflict.remote } : {}) },
-      resource ?? undefined,
-    );
-    const row = await db.outbox.get([conflict.type, conflict.resourceId]);
-    const results = await applyRemoteSteps(db, steps, [{ type: conflict.type, id: conflict.resourceId, seq: row?.seq }], this.ctx.clock().getTime(), {
-      before: async () => {
-        // The change is no longer held: the resolution is what gets pushed.
-        await db.outbox.where('[type+id]').equals([conflict.type, conflict.resourceId]).modify((r) => {
-          delete r.hold;
-        });
-        if (conflict.id !== undefined) await db.conflicts.delete(conflict.id);
-      },
+    const { type, resourceId: id } = conflict;
+    await this.ctx.storage.commit(async () => {
+      const steps = settleSteps(this.ctx, { type, id, version: conflict.remoteVersion, ...(conflict.remote ? { resource: conflict.remote } : {}) }, resource ?? undefined);
+      const row = await this.ctx.storage.pendingChange(type, id);
+      // The change is no longer held: the resolution is what gets pushed.
+      const release: Mutation = { kind: 'release-conflict', type, id, ...(conflict.id !== undefined ? { conflictId: conflict.id } : {}) };
+      return { assumes: [{ type, id, seq: row?.seq }], mutations: [release, ...steps] };
     });
-    this.ctx.onCommit(results);
   }
 
   /** Puts a dead letter back in the queue (after the app fixed what the server refused, or to try again). */
   retry(letter: Pick<DeadLetterRow, 'type' | 'id'>): Promise<void> {
-    return retryDeadLetter(this.ctx.db, letter.type, letter.id);
+    return this.ctx.storage.commit(() => ({ mutations: [{ kind: 'retry-dead-letter', type: letter.type, id: letter.id }] })).then(() => undefined);
   }
 
   /** Syncs on local changes, when the platform comes online, and on an interval. */

@@ -2,8 +2,8 @@ import type { Identifier, Resource } from 'fhir/r5';
 import { isRepeating } from '../model/r5-model.js';
 import { rewriteReferences } from '../model/references.js';
 import type { OutboxRow } from '../storage/rows.js';
-import { assignServerId, referringResources, type RewrittenReferrer } from '../storage/server-ids.js';
-import { StalePlanError } from '../storage/write.js';
+import type { PreparedResource } from '../storage/remote-steps.js';
+import type { ServerIdAssignment, RewrittenReferrer } from '../storage/rename-to-server-id.js';
 import type { SyncContext } from './context.js';
 
 /** The identifier system of a URI (RFC 3986), under which a local id is kept as `urn:uuid:<id>`. */
@@ -42,40 +42,44 @@ export function idFromLocation(location: string | null, type: string): string | 
  * Takes the id the server assigned to a created resource: the resource and its history move to the new id,
  * it keeps the identifier of its local id, and every local resource that referred to `Type/localId` (found by
  * the reference index) now refers to `Type/serverId` in a new local version that will be pushed. Planned
- * outside the transaction, applied inside, planned again when a local write got in between.
+ * outside the transaction, committed through the storage port (planned again when a local write got in between).
  */
 export async function adoptServerId(ctx: SyncContext, row: OutboxRow, serverId: string, version: string | undefined, lastUpdated: string | undefined): Promise<void> {
   const { type, id: localId } = row;
   const targets = new Map<string, string>([[`${type}/${localId}`, `${type}/${serverId}`]]);
   if (ctx.baseUrl) targets.set(`${ctx.baseUrl.replace(/\/+$/, '')}/${type}/${localId}`, `${type}/${serverId}`);
   const rename = (r: Resource): Resource => rewriteReferences(withLocalIdentifier({ ...r, id: serverId } as Resource, localId), targets);
-  for (let attempt = 0; ; attempt++) {
-    const current = await ctx.db.resources.get([type, localId]);
-    if (!current) return; // already moved (another tab, or an earlier attempt that committed)
+  await ctx.storage.commit(async () => {
+    const current = await ctx.storage.current(type, localId);
+    if (!current) return { mutations: [] }; // already moved (another tab, or an earlier attempt that committed)
     const renamed = current.deleted === 0 && current.resource ? prepareOrThrow(ctx, rename(current.resource)) : undefined;
-    const referrers: RewrittenReferrer[] = [];
-    for (const [rType, rId] of await referringResources(ctx.db, ctx.referenceParameters, `${type}/${localId}`)) {
-      if (rType === type && rId === localId) continue;
-      const r = await ctx.db.resources.get([rType, rId]);
-      if (r?.deleted !== 0 || !r.resource) continue;
-      referrers.push({ type: rType, id: rId, basedOn: r.versionId, prepared: prepareOrThrow(ctx, rewriteReferences(r.resource, targets)) });
-    }
-    try {
-      const results = await assignServerId(
-        ctx.db,
-        { row, serverId, version, ...(lastUpdated ? { lastUpdated } : {}), basedOn: current.versionId, ...(renamed ? { renamed } : {}), rename, referrers },
-        ctx.clock().getTime(),
-      );
-      ctx.onCommit(results);
-      return;
-    } catch (e) {
-      if (e instanceof StalePlanError && attempt < 5) continue;
-      throw e;
-    }
-  }
+    const assignment: ServerIdAssignment = {
+      row,
+      serverId,
+      version,
+      ...(lastUpdated ? { lastUpdated } : {}),
+      basedOn: current.versionId,
+      ...(renamed ? { renamed } : {}),
+      rename,
+      referrers: await rewrittenReferrers(ctx, type, localId, targets),
+    };
+    return { mutations: [{ kind: 'server-id', assignment }] };
+  });
 }
 
-function prepareOrThrow(ctx: SyncContext, resource: Resource) {
+/** The live resources that refer to `type/localId`, with their references rewritten by `targets`. */
+async function rewrittenReferrers(ctx: SyncContext, type: string, localId: string, targets: Map<string, string>): Promise<RewrittenReferrer[]> {
+  const referrers: RewrittenReferrer[] = [];
+  for (const [rType, rId] of await ctx.storage.referringResources(ctx.referenceParameters, `${type}/${localId}`)) {
+    if (rType === type && rId === localId) continue;
+    const r = await ctx.storage.current(rType, rId);
+    if (r?.deleted !== 0 || !r.resource) continue;
+    referrers.push({ type: rType, id: rId, basedOn: r.versionId, prepared: prepareOrThrow(ctx, rewriteReferences(r.resource, targets)) });
+  }
+  return referrers;
+}
+
+function prepareOrThrow(ctx: SyncContext, resource: Resource): PreparedResource {
   const p = ctx.prepare(resource);
   if ('error' in p) throw new Error(`${resource.resourceType}/${resource.id} is not valid after taking its server id: ${p.error}`);
   return p;

@@ -3,7 +3,7 @@ import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
 import { expect, it } from 'vitest';
 import { openStore, sequentialIds, steppingClock } from '../../src/index.js';
 import { storeDatabase } from '../../src/store.js';
-import { unpackIndex } from '../../src/storage/write.js';
+import { unpackIndex } from '../../src/storage/resource-row.js';
 import { selection } from '../helpers.js';
 
 it('a store reopened on the same IndexedDB finds its resources, versions and outbox', async () => {

@@ -2,7 +2,7 @@ import type { BundleEntry, BundleLink } from 'fhir/r5';
 import { badRequest, notFound } from '../../errors/fhir-error.js';
 import { formatEtag } from '../../history/etag.js';
 import { decodeHistoryCursor, encodeHistoryCursor } from '../../history/cursor.js';
-import { queryHistoryStamped, type HistoryQuery } from '../../storage/history-reads.js';
+import type { HistoryQuery } from '../../storage/history-reads.js';
 import { fullUrl, resultBundle, link } from '../../model/bundle.js';
 import { DEFAULT_COUNT, MAX_COUNT } from '../../search/query.js';
 import { parseDateRange } from '../../search/date-range.js';
@@ -131,10 +131,10 @@ export async function history(
   handling: 'strict' | 'lenient' = 'strict',
 ): Promise<Outcome> {
   const { query, applied } = parseHistoryParams(scope, params, handling, ctx.timeZone);
-  if (scope.type !== undefined && scope.id !== undefined && !(await ctx.db.resources.get([scope.type, scope.id]))) {
+  if (scope.type !== undefined && scope.id !== undefined && !(await ctx.storage.current(scope.type, scope.id))) {
     throw notFound(`${scope.type}/${scope.id} has no history`);
   }
-  const { page, stamp } = await queryHistoryStamped(ctx.db, query, () => ctx.clock().toISOString());
+  const { page, stamp } = await ctx.storage.historyPage(query, () => ctx.clock().toISOString());
   const bundle = resultBundle('history', {
     id: newId(ctx),
     lastUpdated: stamp,

@@ -37,7 +37,7 @@ export async function read(
 export async function vread(ctx: EngineContext, type: string, id: string, vid: string): Promise<Outcome> {
   requireId(id);
   const version = /^[1-9]\d*$/.test(vid) ? Number(vid) : Number.NaN;
-  const row = Number.isNaN(version) ? undefined : await ctx.db.history.where('[type+id+versionId]').equals([type, id, version]).first();
+  const row = Number.isNaN(version) ? undefined : await ctx.storage.version(type, id, version);
   if (!row) throw notFound(`${type}/${id} has no version '${vid}'`);
   const lastUpdated = new Date(row.ts).toISOString();
   if (row.method === 'DELETE' || !row.resource) {

@@ -147,7 +147,7 @@ export async function planConditionalUpdate(
     planned = planUpdate(ctx, type, match, { ...obj, id: match }, cond);
   } else if (bodyId !== undefined) {
     requireId(bodyId, 'body');
-    const existing = await ctx.db.resources.get([type, bodyId]);
+    const existing = await ctx.storage.current(type, bodyId);
     if (existing && existing.deleted === 0) {
       throw conflict(`${type}/${bodyId} exists but does not match the criteria`);
     }

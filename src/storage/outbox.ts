@@ -1,0 +1,116 @@
+import type { DeadLetterRow, OutboxOp, OutboxRow, RemoteVersionRow } from './rows.js';
+import type { StoreDatabase } from './schema.js';
+import type { WriteSpec } from './write.js';
+
+/**
+ * The merged operation, or undefined when the changes cancel out. `unknownToServer`: no version of the
+ * resource was ever confirmed by a server, so a write of it is a create.
+ */
+export function squash(pending: OutboxRow | undefined, kind: WriteSpec['kind'], unknownToServer: boolean): OutboxOp | undefined {
+  const next: OutboxOp = kind === 'delete' ? 'delete' : kind === 'post' || unknownToServer ? 'create' : 'update';
+  if (pending === undefined) return next;
+  if (pending.op === 'create') {
+    if (next === 'delete') return pending.sentAt === undefined ? undefined : 'delete';
+    return 'create';
+  }
+  if (pending.op === 'delete' && next !== 'delete') return 'update';
+  return next === 'create' ? 'update' : next;
+}
+
+/**
+ * The outbox row after one more local change of a resource (`seq` is filled in once the history row has its
+ * key), or undefined when the change cancels what was pending (a create deleted before it was sent).
+ */
+export function nextOutboxRow(
+  pending: OutboxRow | undefined,
+  held: RemoteVersionRow | undefined,
+  change: { type: string; id: string; kind: WriteSpec['kind']; versionId: number; now: number },
+): OutboxRow | undefined {
+  const serverKnows = held !== undefined && !held.deleted;
+  const op = squash(pending, change.kind, !serverKnows);
+  if (op === undefined) return undefined;
+  const baseVersion = pending?.baseVersion ?? (serverKnows ? held.version : undefined);
+  return {
+    type: change.type,
+    id: change.id,
+    op,
+    seq: 0,
+    localVersion: change.versionId,
+    firstChangedAt: pending?.firstChangedAt ?? change.now,
+    ...(baseVersion !== undefined ? { baseVersion } : {}),
+    ...(pending?.sentAt !== undefined ? { sentAt: pending.sentAt } : {}),
+    ...(pending?.hold === 'conflict' ? { hold: 'conflict' as const } : {}),
+  };
+}
+
+/** Outbox rows to push, oldest change first, skipping those held by a conflict or a dead letter. */
+export async function pendingChanges(db: StoreDatabase, limit: number): Promise<OutboxRow[]> {
+  const rows: OutboxRow[] = [];
+  await db.outbox.orderBy('seq').until(() => rows.length >= limit).each((r) => {
+    if (r.hold === undefined) rows.push(r);
+  });
+  return rows;
+}
+
+/** Number of changes waiting to be pushed (not counting open conflicts and dead letters). */
+export async function pendingCount(db: StoreDatabase): Promise<number> {
+  return db.outbox.filter((r) => r.hold === undefined).count();
+}
+
+/** Marks rows as sent (before the request), so a create later deleted is still sent as a delete. */
+export async function markSent(db: StoreDatabase, rows: OutboxRow[], now: number): Promise<void> {
+  for (const r of rows) await db.outbox.update([r.type, r.id], { sentAt: now });
+}
+
+/**
+ * Records that the server confirmed a pushed change: its version becomes the base of the next change, and the
+ * outbox row goes unless the resource changed again while the push was in flight (a later sequence number).
+ */
+export async function acknowledge(db: StoreDatabase, row: OutboxRow, version: string | undefined, lastUpdated?: string): Promise<void> {
+  if (version !== undefined) {
+    const remote: RemoteVersionRow = { type: row.type, id: row.id, version, localVersion: row.localVersion, deleted: row.op === 'delete' };
+    if (lastUpdated) remote.lastUpdated = lastUpdated;
+    await db.remote.put(remote);
+  } else if (row.op === 'delete') {
+    await db.remote.delete([row.type, row.id]);
+  }
+  const cur = await db.outbox.get([row.type, row.id]);
+  if (!cur) return;
+  if (cur.seq === row.seq) await db.outbox.delete([row.type, row.id]);
+  else await db.outbox.update([row.type, row.id], { ...(version !== undefined ? { baseVersion: version } : {}), op: cur.op === 'create' && row.op !== 'delete' ? 'update' : cur.op });
+}
+
+/**
+ * Records that the server holds `localVersion`'s content as `version` (a push whose answer was lost): it becomes
+ * the base of the change still pending, which goes next with `If-Match` on it.
+ */
+export async function adoptVersion(db: StoreDatabase, row: OutboxRow, version: string, localVersion: number, deleted: boolean): Promise<void> {
+  await db.remote.put({ type: row.type, id: row.id, version, localVersion, deleted });
+  const cur = await db.outbox.get([row.type, row.id]);
+  if (cur) await db.outbox.update([row.type, row.id], { baseVersion: version, op: cur.op === 'create' && !deleted ? 'update' : cur.op });
+}
+
+/** Parks a change the server refused, with its answer; the queue moves on. */
+export async function deadLetter(db: StoreDatabase, row: OutboxRow, status: number, outcome: unknown, now: number): Promise<void> {
+  const letter: DeadLetterRow = { type: row.type, id: row.id, op: row.op, status, outcome, at: now };
+  await db.deadLetters.put(letter);
+  await db.outbox.update([row.type, row.id], { hold: 'dead' });
+}
+
+/** Puts a dead letter back in the queue. */
+export async function retryDeadLetter(db: StoreDatabase, type: string, id: string): Promise<void> {
+  await db.deadLetters.delete([type, id]);
+  const row = await db.outbox.get([type, id]);
+  if (row?.hold === 'dead') {
+    delete row.hold;
+    await db.outbox.put(row);
+  }
+}
+
+/** An open conflict settled by the app: its change is no longer held, and the conflict goes. */
+export async function releaseConflict(db: StoreDatabase, type: string, id: string, conflictId: number | undefined): Promise<void> {
+  await db.outbox.where('[type+id]').equals([type, id]).modify((r) => {
+    delete r.hold;
+  });
+  if (conflictId !== undefined) await db.conflicts.delete(conflictId);
+}

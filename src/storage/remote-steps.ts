@@ -1,0 +1,115 @@
+import type { Resource } from 'fhir/r5';
+import type { ConflictRow, RemoteVersionRow, RowText } from './rows.js';
+import type { StoreDatabase } from './schema.js';
+import { applyWrite, applyWrites } from './write-batch.js';
+import { StalePlanError, type WriteResult, type WriteSpec } from './write.js';
+import type { IndexEntry } from '../search/index-entry.js';
+
+/** A resource ready to be written: validated and indexed outside the transaction. */
+export interface PreparedResource {
+  resource: Resource;
+  index: IndexEntry[];
+  text: RowText;
+}
+
+/** One step of applying a server change locally, planned outside the transaction. */
+export type RemoteStep =
+  /** Write the server's version (or its deletion) as a remote-origin version and remember it as the base. */
+  | { kind: 'remote'; type: string; id: string; version: string; lastUpdated?: string; prepared?: PreparedResource; dropPending?: boolean }
+  /** Write a local version on top (a merge or a kept local edit): it is pushed next, based on `version`. */
+  | { kind: 'local'; type: string; id: string; version: string; prepared?: PreparedResource }
+  /** Keep both sides for the user: the local change waits until the conflict is resolved. */
+  | { kind: 'conflict'; conflict: ConflictRow }
+  /** A newer server version of a resource with an open conflict: the conflict now compares with it. */
+  | { kind: 'refresh-conflict'; type: string; id: string; version: string; remote?: Resource };
+
+/** Consecutive server versions, written with one bulk write (a pulled page is mostly that). */
+type ServerVersions = Extract<RemoteStep, { kind: 'remote' }>[];
+
+/** The outbox state a plan assumed for a resource: a change made meanwhile means plan again. */
+export interface PendingAssumption {
+  type: string;
+  id: string;
+  seq: number | undefined;
+}
+
+/** Throws `StalePlanError` when a local change arrived after the plan assumed the outbox state it read. */
+export async function checkAssumptions(db: StoreDatabase, assumptions: PendingAssumption[]): Promise<void> {
+  if (assumptions.length === 0) return;
+  const pending = await db.outbox.bulkGet(assumptions.map((a) => [a.type, a.id] as [string, string]));
+  assumptions.forEach((a, i) => {
+    if (pending[i]?.seq !== a.seq) throw new StalePlanError(`${a.type}/${a.id} changed locally while a server change was applied`);
+  });
+}
+
+/**
+ * Applies planned server-change steps inside an open read-write transaction (a pulled page, or the answer to a
+ * push). Server versions never enter the outbox; a local version on top does.
+ */
+export async function applyRemoteSteps(db: StoreDatabase, steps: RemoteStep[], now: number): Promise<WriteResult[]> {
+  const results: WriteResult[] = [];
+  let run: ServerVersions = [];
+  for (const step of steps) {
+    if (step.kind === 'remote') {
+      run.push(step);
+      continue;
+    }
+    results.push(...(await writeServerVersions(db, run, now)));
+    run = [];
+    results.push(...(await applyStep(db, step, now)));
+  }
+  results.push(...(await writeServerVersions(db, run, now)));
+  return results;
+}
+
+/** Writes server versions as remote-origin versions and remembers each as the base of the next local change. */
+async function writeServerVersions(db: StoreDatabase, run: ServerVersions, now: number): Promise<WriteResult[]> {
+  if (run.length === 0) return [];
+  const written = await applyWrites(db, run.map((step) => writeSpec(step, 'remote')), now, true);
+  await db.remote.bulkPut(
+    run.map((step, i): RemoteVersionRow => ({
+      type: step.type,
+      id: step.id,
+      version: step.version,
+      localVersion: written[i]!.versionId,
+      deleted: !step.prepared,
+      ...(step.lastUpdated ? { lastUpdated: step.lastUpdated } : {}),
+    })),
+  );
+  const dropped = run.filter((step) => step.dropPending).map((step) => [step.type, step.id] as [string, string]);
+  if (dropped.length > 0) {
+    await db.outbox.bulkDelete(dropped);
+    await db.deadLetters.bulkDelete(dropped);
+  }
+  return written;
+}
+
+async function applyStep(db: StoreDatabase, step: Exclude<RemoteStep, { kind: 'remote' }>, now: number): Promise<WriteResult[]> {
+  if (step.kind === 'conflict') {
+    await db.conflicts.add(step.conflict);
+    await db.outbox.update([step.conflict.type, step.conflict.resourceId], { hold: 'conflict' });
+    return [];
+  }
+  if (step.kind === 'refresh-conflict') {
+    await db.conflicts.where('[type+resourceId]').equals([step.type, step.id]).modify((c) => {
+      c.remoteVersion = step.version;
+      if (step.remote) c.remote = step.remote;
+      else delete c.remote;
+    });
+    return [];
+  }
+  const result = await applyWrite(db, writeSpec(step, 'local'), now, true);
+  // The local version goes to the server based on the version just received.
+  await db.outbox.update([step.type, step.id], { baseVersion: step.version, op: step.prepared ? 'update' : 'delete' });
+  return [result];
+}
+
+function writeSpec(step: { type: string; id: string; prepared?: PreparedResource }, origin: 'local' | 'remote'): WriteSpec {
+  return {
+    type: step.type,
+    id: step.id,
+    kind: step.prepared ? 'put' : 'delete',
+    origin,
+    ...(step.prepared ? { resource: step.prepared.resource, index: step.prepared.index, text: step.prepared.text } : {}),
+  };
+}
