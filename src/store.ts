@@ -21,6 +21,7 @@ import type { SyncContext } from './sync/context.js';
 import { parseQuery } from './rest/http.js';
 import { StoreDatabase } from './storage/schema.js';
 import { DexieStoragePort } from './storage/dexie-port.js';
+import { readSetting, saveSetting, writeSetting } from './storage/settings.js';
 import { checkReplicationOptions } from './sync/options-check.js';
 import { resolveIndexedDb, type PersistenceMode } from './storage/indexeddb-resolve.js';
 import { DexieSearchSource } from './storage/search-source.js';
@@ -334,14 +335,6 @@ class Indexing {
   }
 }
 
-/** Appends (or replaces, by `same`) a value in a list kept in the settings table. */
-async function saveSetting(db: StoreDatabase, key: string, value: unknown, same: (x: unknown) => boolean): Promise<void> {
-  await db.transaction('rw', db.settings, async () => {
-    const list = ((await db.settings.get(key))?.value as unknown[] | undefined) ?? [];
-    await db.settings.put({ key, value: [...list.filter((x) => !same(x)), value] });
-  });
-}
-
 /**
  * The Dexie database under a store that `openStore` opened, for this repository's tests and benchmarks, which
  * inspect its rows. Deliberately not exported from the package: the tables and rows are not public API.
@@ -368,14 +361,14 @@ export async function openStore(options: StoreOptions = {}): Promise<Store> {
   const registry = new SearchRegistry();
   const terminology: TerminologyRegistry = defaultTerminology();
   const baseUrl = (options.baseUrl ?? 'http://localhost/fhir').replace(/\/+$/, '');
-  for (const sp of ((await db.settings.get('searchParameters'))?.value as SearchParameter[] | undefined) ?? []) await registry.register(sp);
-  for (const t of ((await db.settings.get('terminology'))?.value as (ValueSet | CodeSystem)[] | undefined) ?? []) terminology.register(t);
+  for (const sp of ((await readSetting(db, 'searchParameters')) as SearchParameter[] | undefined) ?? []) await registry.register(sp);
+  for (const t of ((await readSetting(db, 'terminology')) as (ValueSet | CodeSystem)[] | undefined) ?? []) terminology.register(t);
   const indexing = new Indexing((resource) => indexResource(resource, registry, { baseUrl, timeZone }));
   // A database indexed by an older format (or migrated from schema 1) is re-indexed before the first search.
-  if ((await db.settings.get('indexGeneration'))?.value !== INDEX_FORMAT) {
+  if ((await readSetting(db, 'indexGeneration')) !== INDEX_FORMAT) {
     await indexing.track(async () => {
       await reindex(db, indexing.compute);
-      await db.settings.put({ key: 'indexGeneration', value: INDEX_FORMAT });
+      await writeSetting(db, 'indexGeneration', INDEX_FORMAT);
     });
   }
   const source = new DexieSearchSource(db);

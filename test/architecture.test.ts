@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
@@ -49,4 +49,63 @@ it('docs/architecture.md lists every layer of src/, top to bottom in the order t
   expect(listed).toEqual([...LAYERS]);
   const onDisk = readdirSync(SRC).map((f) => f.replace(/\.ts$/, '')).sort();
   expect(onDisk).toEqual([...LAYERS].sort());
+});
+
+/** The relative imports of a source file (static, re-exports and dynamic), resolved to `.ts` files of src/. */
+function relativeImports(file: string): string[] {
+  const source = readFileSync(file, 'utf8');
+  const out: string[] = [];
+  for (const m of source.matchAll(/(?:import|export)[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g)) {
+    const spec = m[1] ?? m[2]!;
+    if (!spec.startsWith('.')) continue;
+    const target = resolve(dirname(file), spec).replace(/\.js$/, '.ts');
+    out.push(existsSync(target) ? target : join(target.replace(/\.ts$/, ''), 'index.ts'));
+  }
+  return out;
+}
+
+it('src/ has no import cycle (type-only imports count: a cycle of types is a cycle of design)', () => {
+  const graph = new Map(files(SRC).map((f) => [f, relativeImports(f)]));
+  const state = new Map<string, 'open' | 'done'>();
+  const path: string[] = [];
+  const cycles: string[] = [];
+  const visit = (file: string): void => {
+    state.set(file, 'open');
+    path.push(file);
+    for (const dep of graph.get(file) ?? []) {
+      if (state.get(dep) === 'open') cycles.push([...path.slice(path.indexOf(dep)), dep].map((f) => relative(SRC, f)).join(' -> '));
+      else if (!state.has(dep)) visit(dep);
+    }
+    path.pop();
+    state.set(file, 'done');
+  };
+  for (const file of graph.keys()) if (!state.has(file)) visit(file);
+  expect(cycles).toEqual([]);
+});
+
+/** The store's tables (src/storage/schema.ts). */
+const TABLES = ['resources', 'history', 'outbox', 'textStats', 'settings', 'remote', 'checkpoints', 'conflicts', 'deadLetters'];
+/** What Dexie's Table and Collection answer: a table name followed by one of these is a table access. */
+const TABLE_METHODS = 'get|put|add|update|delete|where|toArray|toCollection|filter|orderBy|count|bulk\\w*|modify|each|limit|offset|reverse|first|last|clear|primaryKeys|keys';
+const FORBIDDEN_OUTSIDE_STORAGE: [RegExp, string][] = [
+  [new RegExp(`\\.(?:${TABLES.join('|')})\\s*\\.\\s*(?:${TABLE_METHODS})\\b`), 'reads or writes a table'],
+  [/\.transaction\(\s*['"]rw?['"]/, 'opens a Dexie transaction'],
+  [/\.writeTables\b/, 'names the write tables'],
+  [/['"]\[\w+(?:\+\w+)+\]['"]/, 'names a compound index'],
+];
+
+it('only src/storage/ touches the tables: rest/, sync/ and the rest go through the storage port and its reads', () => {
+  const violations: string[] = [];
+  for (const file of files(SRC)) {
+    const rel = relative(SRC, file);
+    if (layerOf(file) === 'storage') continue;
+    const lines = readFileSync(file, 'utf8').split('\n');
+    lines.forEach((line, i) => {
+      for (const [pattern, what] of FORBIDDEN_OUTSIDE_STORAGE) if (pattern.test(line)) violations.push(`${rel}:${i + 1} ${what}: ${line.trim()}`);
+    });
+    // The concrete database class stays in storage/; store.ts, the composition root, may create it.
+    const importsSchema = relativeImports(file).some((t) => relative(SRC, t) === join('storage', 'schema.ts'));
+    if (importsSchema && rel !== 'store.ts') violations.push(`${rel} imports the database class (storage/schema.ts)`);
+  }
+  expect(violations).toEqual([]);
 });

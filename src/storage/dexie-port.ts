@@ -38,7 +38,8 @@ export class DexieStoragePort implements StoragePort {
     for (let attempt = 0; ; attempt++) {
       const planned = await plan(attempt);
       try {
-        const out = await this.db.transaction('rw', this.tables(), () => this.run(planned));
+        // An `async` scope function: Dexie keeps the transaction across native awaits only for those.
+        const out = await this.db.transaction('rw', this.tables(), async () => this.run(planned));
         const written = out.results.filter((r) => !r.noop);
         if (written.length > 0) this.options.onCommit(written);
         return out;
@@ -130,7 +131,7 @@ export class DexieStoragePort implements StoragePort {
 
   pendingWithCurrent(type: string, id: string) {
     const db = this.db;
-    return db.transaction('r', [db.outbox, db.resources], () => Promise.all([db.outbox.get([type, id]), db.resources.get([type, id])]));
+    return db.transaction('r', [db.outbox, db.resources], async () => Promise.all([db.outbox.get([type, id]), db.resources.get([type, id])]));
   }
 
   pendingChanges(limit: number) {
@@ -147,7 +148,7 @@ export class DexieStoragePort implements StoragePort {
 
   async heldAndPending(keys: [string, string][]) {
     const db = this.db;
-    const [held, pending] = await db.transaction('r', [db.remote, db.outbox], () => Promise.all([db.remote.bulkGet(keys), db.outbox.bulkGet(keys)]));
+    const [held, pending] = await db.transaction('r', [db.remote, db.outbox], async () => Promise.all([db.remote.bulkGet(keys), db.outbox.bulkGet(keys)]));
     return { held, pending };
   }
 
