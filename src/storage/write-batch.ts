@@ -1,4 +1,3 @@
-import type { Resource } from 'fhir/r5';
 import { nextOutboxRow } from './outbox.js';
 import { checkPreconditions } from './preconditions.js';
 import { indexedRow, stampMeta, unpackIndex } from './resource-row.js';
@@ -63,24 +62,34 @@ function settle(batch: Batch, spec: WriteSpec): WriteResult {
   const current = batch.current.get(k);
   const live = current !== undefined && current.deleted === 0;
   checkPreconditions(spec, current, live);
-  const origin = spec.origin ?? 'local';
   if (spec.kind === 'delete' && !live) return noopDelete(spec, current, batch.now);
 
-  const versionId = (current?.versionId ?? 0) + 1;
-  const ts = Math.max(batch.now, (current?.ts ?? -Infinity) + 1);
-  const lastUpdated = new Date(ts).toISOString();
-  const resource = spec.kind === 'delete' || spec.resource === undefined ? undefined : stampMeta(spec.resource, spec.id, versionId, lastUpdated);
-  const text = spec.kind === 'delete' ? undefined : spec.text;
-  const row = indexedRow({ type: spec.type, id: spec.id, versionId, ts, deleted: resource ? 0 : 1 }, spec.kind === 'delete' ? [] : (spec.index ?? []), text);
-  if (resource) row.resource = resource;
+  const row = nextRow(spec, current, batch.now);
   batch.current.set(k, row);
   batch.written.set(k, row);
-  batch.history.push(historyRow(spec, versionId, ts, live, resource));
-  batch.stats.add(spec.type, current ? unpackIndex(current).text : undefined, text);
-  if (batch.outboxEnabled && origin === 'local') recordOutbox(batch, k, spec, versionId);
+  batch.history.push(historyRow(spec, row, live));
+  batch.stats.add(spec.type, current ? unpackIndex(current).text : undefined, spec.kind === 'delete' ? undefined : spec.text);
+  const origin = spec.origin ?? 'local';
+  if (batch.outboxEnabled && origin === 'local') recordOutbox(batch, k, spec, row.versionId);
 
   const created = !live && spec.kind !== 'delete';
-  return { type: spec.type, id: spec.id, versionId, ts, lastUpdated, resource, created, noop: false, op: spec.kind === 'delete' ? 'delete' : created ? 'create' : 'update', origin };
+  const op = spec.kind === 'delete' ? 'delete' : created ? 'create' : 'update';
+  return { type: spec.type, id: spec.id, versionId: row.versionId, ts: row.ts, lastUpdated: new Date(row.ts).toISOString(), resource: row.resource, created, noop: false, op, origin };
+}
+
+/**
+ * The next version's row: version + 1, `meta` stamped, a `lastUpdated` after the previous one's (a clock that
+ * stands still or steps back still gives ordered versions), index keys derived; a delete leaves a tombstone.
+ */
+function nextRow(spec: WriteSpec, current: ResourceRow | undefined, now: number): ResourceRow {
+  const versionId = (current?.versionId ?? 0) + 1;
+  const ts = Math.max(now, (current?.ts ?? -Infinity) + 1);
+  if (spec.kind === 'delete' || spec.resource === undefined) {
+    const text = spec.kind === 'delete' ? undefined : spec.text;
+    return indexedRow({ type: spec.type, id: spec.id, versionId, ts, deleted: 1 }, spec.kind === 'delete' ? [] : (spec.index ?? []), text);
+  }
+  const resource = stampMeta(spec.resource, spec.id, versionId, new Date(ts).toISOString());
+  return { ...indexedRow({ type: spec.type, id: spec.id, versionId, ts, deleted: 0 }, spec.index ?? [], spec.text), resource };
 }
 
 /** A delete of something absent or already deleted: nothing is written (R5 allows either answer; this store says 200). */
@@ -90,9 +99,10 @@ function noopDelete(spec: WriteSpec, current: ResourceRow | undefined, now: numb
 }
 
 /** The history row of a version, with the method and status the interaction answered. */
-function historyRow(spec: WriteSpec, versionId: number, ts: number, wasLive: boolean, resource: Resource | undefined): HistoryRow {
+function historyRow(spec: WriteSpec, row: ResourceRow, wasLive: boolean): HistoryRow {
   const method: HistoryMethod = spec.method ?? (spec.kind === 'post' ? 'POST' : spec.kind === 'put' ? 'PUT' : 'DELETE');
-  return { type: spec.type, id: spec.id, versionId, ts, method, status: !wasLive && spec.kind !== 'delete' ? 201 : 200, ...(resource ? { resource } : {}) };
+  const status = !wasLive && spec.kind !== 'delete' ? 201 : 200;
+  return { type: spec.type, id: spec.id, versionId: row.versionId, ts: row.ts, method, status, ...(row.resource ? { resource: row.resource } : {}) };
 }
 
 /** Squashes a local change into the resource's outbox row; a change to a dead letter takes it out of that list. */
