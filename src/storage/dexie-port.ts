@@ -1,11 +1,9 @@
 import { conflict } from '../errors/fhir-error.js';
 import type { Clock } from '../util/clock.js';
 import { queryHistoryStamped, type HistoryQuery } from './history-reads.js';
-import { acknowledge, adoptVersion, deadLetter, markSent, pendingChanges, pendingCount, releaseConflict, retryDeadLetter } from './outbox.js';
-import type { CommitPlan, Committed, Mutation, StoragePort } from './port.js';
+import { checkAssumptions, pendingChanges, pendingCount } from './outbox.js';
+import type { CommitPlan, Committed, StoragePort } from './port.js';
 import { referringResources } from './referrers.js';
-import { applyRemoteSteps, checkAssumptions, type RemoteStep } from './remote-steps.js';
-import { renameToServerId } from './rename-to-server-id.js';
 import type { StoreDatabase } from './schema.js';
 import { applyWrites } from './write-batch.js';
 import { StalePlanError, type WriteResult } from './write.js';
@@ -61,52 +59,11 @@ export class DexieStoragePort implements StoragePort {
     if (planned.verify) await planned.verify();
     const now = this.options.clock().getTime();
     const results: WriteResult[] = [];
-    // Consecutive server-change steps go together, so consecutive server versions are one bulk write.
-    let steps: RemoteStep[] = [];
     for (const m of planned.mutations) {
-      if (isRemoteStep(m)) {
-        steps.push(m);
-        continue;
-      }
-      results.push(...(await applyRemoteSteps(this.db, steps, now)));
-      steps = [];
-      results.push(...(await this.apply(m, now)));
+      results.push(...(m.kind === 'write' ? await applyWrites(this.db, m.specs, now, this.options.outbox) : await m.apply(this.db, now)));
     }
-    results.push(...(await applyRemoteSteps(this.db, steps, now)));
     const value = planned.after ? await planned.after(results) : (undefined as T);
     return { results, value };
-  }
-
-  private async apply(m: Exclude<Mutation, RemoteStep>, now: number): Promise<WriteResult[]> {
-    const db = this.db;
-    switch (m.kind) {
-      case 'write':
-        return applyWrites(db, m.specs, now, this.options.outbox);
-      case 'server-id':
-        return renameToServerId(db, m.assignment, now);
-      case 'mark-sent':
-        await markSent(db, m.rows, now);
-        break;
-      case 'acknowledge':
-        await acknowledge(db, m.row, m.version, m.lastUpdated);
-        break;
-      case 'adopt-version':
-        await adoptVersion(db, m.row, m.version, m.localVersion, m.deleted);
-        break;
-      case 'dead-letter':
-        await deadLetter(db, m.row, m.status, m.outcome, now);
-        break;
-      case 'retry-dead-letter':
-        await retryDeadLetter(db, m.type, m.id);
-        break;
-      case 'release-conflict':
-        await releaseConflict(db, m.type, m.id, m.conflictId);
-        break;
-      case 'checkpoint':
-        await db.checkpoints.put(m.row);
-        break;
-    }
-    return [];
   }
 
   current(type: string, id: string) {
@@ -168,6 +125,3 @@ export class DexieStoragePort implements StoragePort {
     return referringResources(this.db, referenceParameters, target);
   }
 }
-
-const REMOTE_STEP_KINDS = new Set<Mutation['kind']>(['remote', 'local', 'conflict', 'refresh-conflict']);
-const isRemoteStep = (m: Mutation): m is RemoteStep => REMOTE_STEP_KINDS.has(m.kind);

@@ -1,6 +1,6 @@
 import type { DeadLetterRow, OutboxOp, OutboxRow, RemoteVersionRow } from './rows.js';
 import type { StoreDatabase } from './schema.js';
-import type { WriteSpec } from './write.js';
+import { StalePlanError, type WriteSpec } from './write.js';
 
 /**
  * The merged operation, or undefined when the changes cancel out. `unknownToServer`: no version of the
@@ -113,4 +113,20 @@ export async function releaseConflict(db: StoreDatabase, type: string, id: strin
     delete r.hold;
   });
   if (conflictId !== undefined) await db.conflicts.delete(conflictId);
+}
+
+/** The outbox state a plan assumed for a resource: a change made meanwhile means plan again. */
+export interface PendingAssumption {
+  type: string;
+  id: string;
+  seq: number | undefined;
+}
+
+/** Throws `StalePlanError` when a local change arrived after the plan assumed the outbox state it read. */
+export async function checkAssumptions(db: StoreDatabase, assumptions: PendingAssumption[]): Promise<void> {
+  if (assumptions.length === 0) return;
+  const pending = await db.outbox.bulkGet(assumptions.map((a) => [a.type, a.id] as [string, string]));
+  assumptions.forEach((a, i) => {
+    if (pending[i]?.seq !== a.seq) throw new StalePlanError(`${a.type}/${a.id} changed locally while a server change was applied`);
+  });
 }

@@ -1,36 +1,31 @@
 import type { HistoryPage, HistoryQuery } from './history-reads.js';
-import type { PendingAssumption, RemoteStep } from './remote-steps.js';
-import type { ServerIdAssignment } from './rename-to-server-id.js';
+import type { PendingAssumption } from './outbox.js';
 import type { CheckpointRow, ConflictRow, DeadLetterRow, HistoryRow, OutboxRow, RemoteVersionRow, ResourceRow } from './rows.js';
+import type { StoreDatabase } from './schema.js';
 import type { WriteResult, WriteSpec } from './write.js';
 
 /**
- * One change a commit makes, in the order given (in the spirit of Dexie's DBCore mutate requests): resource
- * writes, server changes applied locally, the renaming of a resource to its server id, and the bookkeeping of
- * replication. Every resource version goes through the same write path (history, index keys, text statistics,
- * outbox).
+ * A change built by a storage module (`storage/replica-mutations.ts`: server versions, a resource taking its
+ * server id, the bookkeeping of replication), applied inside the commit's transaction. Opaque above storage:
+ * sync/ gets these from their constructors and never sees the tables; and since the port does not import
+ * them, their code loads with the sync code, not with every app.
+ */
+export interface PreparedMutation {
+  readonly kind: 'prepared';
+  /** What the mutation does, for diagnostics. */
+  readonly label: string;
+  /** Applies the change inside the open read-write transaction; returns the resource versions it wrote. */
+  apply(db: StoreDatabase, now: number): Promise<WriteResult[]>;
+}
+
+/**
+ * One change a commit makes, in the order given (in the spirit of Dexie's DBCore mutate requests). Every
+ * resource version goes through the same write path (history, index keys, text statistics, outbox).
  */
 export type Mutation =
-  /** Local (or remote-origin) resource writes, one bulk write: the interactions of rest/. */
+  /** Resource writes, one bulk write: the interactions of rest/ (local unless a spec says `remote`). */
   | { kind: 'write'; specs: WriteSpec[] }
-  /** Server versions, merges on top of them and conflicts, as planned by a pull or a push conflict. */
-  | RemoteStep
-  /** A resource takes the id the server assigned to it (`push: 'post'`). */
-  | { kind: 'server-id'; assignment: ServerIdAssignment }
-  /** Rows about to be sent: a create later deleted is then still sent as a delete. */
-  | { kind: 'mark-sent'; rows: OutboxRow[] }
-  /** The server confirmed a pushed change (`version` undefined: it did not say, or a delete it no longer holds). */
-  | { kind: 'acknowledge'; row: OutboxRow; version?: string; lastUpdated?: string }
-  /** The server holds `localVersion`'s content as `version` (a push whose answer was lost). */
-  | { kind: 'adopt-version'; row: OutboxRow; version: string; localVersion: number; deleted: boolean }
-  /** The server refused a change for good: parked with its answer. */
-  | { kind: 'dead-letter'; row: OutboxRow; status: number; outcome: unknown }
-  /** A dead letter goes back in the queue. */
-  | { kind: 'retry-dead-letter'; type: string; id: string }
-  /** The app settled an open conflict: its change is no longer held and the conflict goes. */
-  | { kind: 'release-conflict'; type: string; id: string; conflictId?: number }
-  /** Where the pull of one type stands. */
-  | { kind: 'checkpoint'; row: CheckpointRow };
+  | PreparedMutation;
 
 /**
  * What one commit does, planned before the transaction opens: validation, patching, FHIRPath, ids and index

@@ -2,7 +2,7 @@ import type { Resource } from 'fhir/r5';
 import type { ConflictRow, RemoteVersionRow, RowText } from './rows.js';
 import type { StoreDatabase } from './schema.js';
 import { applyWrite, applyWrites } from './write-batch.js';
-import { StalePlanError, type WriteResult, type WriteSpec } from './write.js';
+import type { WriteResult, WriteSpec } from './write.js';
 import type { IndexEntry } from '../search/index-entry.js';
 
 /** A resource ready to be written: validated and indexed outside the transaction. */
@@ -25,22 +25,6 @@ export type RemoteStep =
 
 /** Consecutive server versions, written with one bulk write (a pulled page is mostly that). */
 type ServerVersions = Extract<RemoteStep, { kind: 'remote' }>[];
-
-/** The outbox state a plan assumed for a resource: a change made meanwhile means plan again. */
-export interface PendingAssumption {
-  type: string;
-  id: string;
-  seq: number | undefined;
-}
-
-/** Throws `StalePlanError` when a local change arrived after the plan assumed the outbox state it read. */
-export async function checkAssumptions(db: StoreDatabase, assumptions: PendingAssumption[]): Promise<void> {
-  if (assumptions.length === 0) return;
-  const pending = await db.outbox.bulkGet(assumptions.map((a) => [a.type, a.id] as [string, string]));
-  assumptions.forEach((a, i) => {
-    if (pending[i]?.seq !== a.seq) throw new StalePlanError(`${a.type}/${a.id} changed locally while a server change was applied`);
-  });
-}
 
 /**
  * Applies planned server-change steps inside an open read-write transaction (a pulled page, or the answer to a

@@ -1,6 +1,7 @@
 import type { Resource } from 'fhir/r5';
 import type { ConflictRow } from '../storage/rows.js';
-import type { PendingAssumption, PreparedResource, RemoteStep } from '../storage/remote-steps.js';
+import type { PendingAssumption } from '../storage/outbox.js';
+import type { PreparedResource, RemoteStep } from '../storage/remote-steps.js';
 import type { SyncContext } from './context.js';
 import { mergeThreeWay, sameContent } from './merge.js';
 import type { ConflictPolicy } from './options.js';

@@ -1,6 +1,8 @@
 import type { Bundle, BundleEntry, Resource } from 'fhir/r5';
+import type { PendingAssumption } from '../storage/outbox.js';
 import type { Mutation } from '../storage/port.js';
-import type { PendingAssumption, RemoteStep } from '../storage/remote-steps.js';
+import type { RemoteStep } from '../storage/remote-steps.js';
+import { saveCheckpoint, serverChanges } from '../storage/replica-mutations.js';
 import type { CheckpointRow, RemoteVersionRow } from '../storage/rows.js';
 import type { Clock } from '../util/clock.js';
 import { describeAnswer, FhirClient, NetworkError, retryAfterMs, type RemoteResponse } from './client.js';
@@ -74,7 +76,7 @@ export async function pullType(
     await applyPage(ctx, policy, [...latest.values()], { ...cp, ...(upper ? { upper } : {}), ...(next ? { next } : {}) }, next === undefined, report);
   }
   const since = upper ? new Date(Date.parse(upper) - options.marginMs).toISOString() : cp.since;
-  await ctx.storage.commit(() => ({ mutations: [{ kind: 'checkpoint', row: { key, ...(since ? { since } : {}) } }] }));
+  await ctx.storage.commit(() => ({ mutations: [saveCheckpoint({ key, ...(since ? { since } : {}) })] }));
   // A pass resumed from an interrupted one ends where that one began: catch up with what changed since.
   if (cp.next !== undefined) await pullType(ctx, client, policy, type, options, report);
 }
@@ -125,8 +127,8 @@ async function applyPage(
     // An invalid resource is reported once, not once per attempt.
     const planned = await planPage(ctx, policy, versions, attempt === 0 ? report.invalid : []);
     // The resume link is committed with the page; the last page leaves the checkpoint to the caller.
-    const resume: Mutation[] = last ? [] : [{ kind: 'checkpoint', row: checkpoint }];
-    return { assumes: planned.assumptions, mutations: [...planned.steps, ...resume], after: () => planned };
+    const resume: Mutation[] = last ? [] : [saveCheckpoint(checkpoint)];
+    return { assumes: planned.assumptions, mutations: [serverChanges(planned.steps), ...resume], after: () => planned };
   });
   report.pulled += value.applied;
   report.conflicts.push(...value.conflicts);

@@ -1,5 +1,6 @@
 import type { Resource } from 'fhir/r5';
-import type { Mutation } from '../storage/port.js';
+import type { PreparedMutation } from '../storage/port.js';
+import { acknowledgeChange, adoptServerVersion, deadLetterChange, markRowsSent, serverChanges } from '../storage/replica-mutations.js';
 import type { OutboxRow, ResourceRow } from '../storage/rows.js';
 import { formatEtag } from '../history/etag.js';
 import { describeAnswer, FhirClient, NetworkError, retryAfterMs, versionOf, type RemoteResponse } from './client.js';
@@ -46,7 +47,7 @@ async function adoptLandedVersion(ctx: SyncContext, row: OutboxRow, version: str
   const mine = await ctx.storage.versionsFrom(row.type, row.id, (held?.localVersion ?? 0) + 1);
   const landed = mine.reverse().find((v) => sameContent(v.resource, remote));
   if (!landed) return false;
-  await record(ctx, { kind: 'adopt-version', row, version, localVersion: landed.versionId, deleted: remote === undefined });
+  await record(ctx, adoptServerVersion(row, version, landed.versionId, remote === undefined));
   return true;
 }
 
@@ -109,7 +110,7 @@ export async function pushAll(
   for (;;) {
     const rows = (await ctx.storage.pendingChanges(batchSize)).filter((r) => !seen.has(`${r.type}/${r.id}/${r.seq}`));
     if (rows.length === 0) return;
-    await record(ctx, { kind: 'mark-sent', rows });
+    await record(ctx, markRowsSent(rows));
     const ordered = await dependencyOrder(ctx, rows);
     for (const row of ordered) seen.add(`${row.type}/${row.id}/${row.seq}`);
     if (mode === 'transaction') await pushTransaction(ctx, client, policy, ordered, report);
@@ -118,7 +119,7 @@ export async function pushAll(
 }
 
 /** Commits replication bookkeeping (no resource version) through the storage port. */
-async function record(ctx: SyncContext, mutation: Mutation): Promise<void> {
+async function record(ctx: SyncContext, mutation: PreparedMutation): Promise<void> {
   await ctx.storage.commit(() => ({ mutations: [mutation] }));
 }
 
@@ -192,7 +193,7 @@ async function settleEntry(ctx: SyncContext, row: OutboxRow, r: EntryResponse, r
 
 /** Records that the server confirmed a change, and reports it pushed. */
 async function confirm(ctx: SyncContext, row: OutboxRow, version: string | undefined, lastUpdated: string | undefined, report: PushReport): Promise<void> {
-  await record(ctx, { kind: 'acknowledge', row, ...(version !== undefined ? { version } : {}), ...(lastUpdated ? { lastUpdated } : {}) });
+  await record(ctx, acknowledgeChange(row, version, lastUpdated));
   report.pushed.push({ type: row.type, id: row.id, op: row.op, ...(version ? { version } : {}) });
 }
 
@@ -276,7 +277,7 @@ async function settleAnswer(ctx: SyncContext, client: FhirClient, policy: Confli
   if (isRetryable(res.status)) throw retryLater(ctx, describeAnswer(res), res);
   if ((res.status === 409 || res.status === 412) && request.ifMatch) return reconcile(ctx, client, policy, row, a.local, report);
   // 400, 405 (advise push: 'post'), 409 without If-Match (e.g. referential integrity), 412 (If-None-Exist matched several), 422 …
-  await record(ctx, { kind: 'dead-letter', row, status: res.status, outcome: res.body });
+  await record(ctx, deadLetterChange(row, res.status, res.body));
   report.failed.push({ type: row.type, id: row.id, status: res.status });
 }
 
@@ -331,7 +332,7 @@ async function reconcile(ctx: SyncContext, client: FhirClient, policy: ConflictP
       if (e instanceof InvalidRemoteResource) throw new RetryableError(e.message);
       throw e;
     }
-    return { assumes: [decision.assumption], mutations: decision.steps, after: () => decision.conflict !== undefined };
+    return { assumes: [decision.assumption], mutations: [serverChanges(decision.steps)], after: () => decision.conflict !== undefined };
   });
   report.conflicts.push({ type: row.type, id: row.id, open });
 }

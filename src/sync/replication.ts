@@ -2,7 +2,7 @@ import type { Resource } from 'fhir/r5';
 import { BehaviorSubject, Subject, type Observable, type Subscription } from 'rxjs';
 import type { ConflictRow, DeadLetterRow } from '../storage/rows.js';
 import { liveRead } from '../storage/live.js';
-import type { Mutation } from '../storage/port.js';
+import { releaseHeldConflict, requeueDeadLetter, serverChanges } from '../storage/replica-mutations.js';
 import { checkReplicationOptions } from './options-check.js';
 import { FhirClient } from './client.js';
 import type { SyncContext } from './context.js';
@@ -163,14 +163,13 @@ export class ReplicationEngine implements Replication {
       const steps = settleSteps(this.ctx, { type, id, version: conflict.remoteVersion, ...(conflict.remote ? { resource: conflict.remote } : {}) }, resource ?? undefined);
       const row = await this.ctx.storage.pendingChange(type, id);
       // The change is no longer held: the resolution is what gets pushed.
-      const release: Mutation = { kind: 'release-conflict', type, id, ...(conflict.id !== undefined ? { conflictId: conflict.id } : {}) };
-      return { assumes: [{ type, id, seq: row?.seq }], mutations: [release, ...steps] };
+      return { assumes: [{ type, id, seq: row?.seq }], mutations: [releaseHeldConflict(type, id, conflict.id), serverChanges(steps)] };
     });
   }
 
   /** Puts a dead letter back in the queue (after the app fixed what the server refused, or to try again). */
   retry(letter: Pick<DeadLetterRow, 'type' | 'id'>): Promise<void> {
-    return this.ctx.storage.commit(() => ({ mutations: [{ kind: 'retry-dead-letter', type: letter.type, id: letter.id }] })).then(() => undefined);
+    return this.ctx.storage.commit(() => ({ mutations: [requeueDeadLetter(letter.type, letter.id)] })).then(() => undefined);
   }
 
   /** Syncs on local changes, when the platform comes online, and on an interval. */

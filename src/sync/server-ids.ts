@@ -4,6 +4,7 @@ import { rewriteReferences } from '../model/references.js';
 import type { OutboxRow } from '../storage/rows.js';
 import type { PreparedResource } from '../storage/remote-steps.js';
 import type { ServerIdAssignment, RewrittenReferrer } from '../storage/rename-to-server-id.js';
+import { takeServerId } from '../storage/replica-mutations.js';
 import type { SyncContext } from './context.js';
 
 /** The identifier system of a URI (RFC 3986), under which a local id is kept as `urn:uuid:<id>`. */
@@ -63,7 +64,7 @@ export async function adoptServerId(ctx: SyncContext, row: OutboxRow, serverId: 
       rename,
       referrers: await rewrittenReferrers(ctx, type, localId, targets),
     };
-    return { mutations: [{ kind: 'server-id', assignment }] };
+    return { mutations: [takeServerId(assignment)] };
   });
 }
 

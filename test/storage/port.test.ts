@@ -3,6 +3,7 @@ import type { Resource } from 'fhir/r5';
 import { FhirError } from '../../src/errors/fhir-error.js';
 import type { Store } from '../../src/index.js';
 import { DexieStoragePort } from '../../src/storage/dexie-port.js';
+import { markRowsSent } from '../../src/storage/replica-mutations.js';
 import type { WriteResult, WriteSpec } from '../../src/storage/write.js';
 import { StalePlanError } from '../../src/storage/write.js';
 import { storeDatabase } from '../../src/store.js';
@@ -69,7 +70,7 @@ it('bookkeeping writes no version and tells observers nothing; a no-op delete is
   await port.commit(() => ({ mutations: [{ kind: 'write', specs: [put('e')] }] }));
   notified = [];
   const [row] = await port.pendingChanges(10);
-  await port.commit(() => ({ mutations: [{ kind: 'mark-sent', rows: [row!] }, { kind: 'write', specs: [{ type: 'ImagingSelection', id: 'absent', kind: 'delete' }] }] }));
+  await port.commit(() => ({ mutations: [markRowsSent([row!]), { kind: 'write', specs: [{ type: 'ImagingSelection', id: 'absent', kind: 'delete' }] }] }));
   expect(notified).toEqual([]);
   expect((await port.pendingChange('ImagingSelection', 'e'))?.sentAt).toBe(Date.parse('2025-01-01T00:00:00Z'));
 });

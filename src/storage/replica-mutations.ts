@@ -1,0 +1,53 @@
+import { acknowledge, adoptVersion, deadLetter, markSent, releaseConflict, retryDeadLetter } from './outbox.js';
+import type { PreparedMutation } from './port.js';
+import { applyRemoteSteps, type RemoteStep } from './remote-steps.js';
+import { renameToServerId, type ServerIdAssignment } from './rename-to-server-id.js';
+import type { CheckpointRow, OutboxRow } from './rows.js';
+import type { StoreDatabase } from './schema.js';
+import type { WriteResult } from './write.js';
+
+/** A mutation that writes no resource version (bookkeeping): observers hear nothing of it. */
+const bookkeeping = (label: string, apply: (db: StoreDatabase, now: number) => Promise<void>): PreparedMutation => ({
+  kind: 'prepared',
+  label,
+  apply: async (db, now): Promise<WriteResult[]> => {
+    await apply(db, now);
+    return [];
+  },
+});
+
+/**
+ * Server versions, merges on top of them and conflicts, as a pull or a push conflict planned them: server
+ * versions never enter the outbox, a local version on top does (consecutive server versions are one bulk write).
+ */
+export const serverChanges = (steps: RemoteStep[]): PreparedMutation => ({ kind: 'prepared', label: 'server changes', apply: (db, now) => applyRemoteSteps(db, steps, now) });
+
+/** A created resource takes the id the server assigned to it (`push: 'post'`), and its referrers follow. */
+export const takeServerId = (assignment: ServerIdAssignment): PreparedMutation => ({ kind: 'prepared', label: 'server id', apply: (db, now) => renameToServerId(db, assignment, now) });
+
+/** Rows about to be sent: a create later deleted is then still sent as a delete. */
+export const markRowsSent = (rows: OutboxRow[]): PreparedMutation => bookkeeping('mark sent', (db, now) => markSent(db, rows, now));
+
+/** The server confirmed a pushed change (`version` undefined: it did not say, or a delete it no longer holds). */
+export const acknowledgeChange = (row: OutboxRow, version: string | undefined, lastUpdated?: string): PreparedMutation =>
+  bookkeeping('acknowledge', (db) => acknowledge(db, row, version, lastUpdated));
+
+/** The server holds `localVersion`'s content as `version` (a push whose answer was lost). */
+export const adoptServerVersion = (row: OutboxRow, version: string, localVersion: number, deleted: boolean): PreparedMutation =>
+  bookkeeping('adopt version', (db) => adoptVersion(db, row, version, localVersion, deleted));
+
+/** The server refused a change for good: parked with its answer. */
+export const deadLetterChange = (row: OutboxRow, status: number, outcome: unknown): PreparedMutation =>
+  bookkeeping('dead letter', (db, now) => deadLetter(db, row, status, outcome, now));
+
+/** A dead letter goes back in the queue. */
+export const requeueDeadLetter = (type: string, id: string): PreparedMutation => bookkeeping('retry dead letter', (db) => retryDeadLetter(db, type, id));
+
+/** The app settled an open conflict: its change is no longer held and the conflict goes. */
+export const releaseHeldConflict = (type: string, id: string, conflictId: number | undefined): PreparedMutation =>
+  bookkeeping('release conflict', (db) => releaseConflict(db, type, id, conflictId));
+
+/** Where the pull of one type stands. */
+export const saveCheckpoint = (row: CheckpointRow): PreparedMutation => bookkeeping('checkpoint', async (db) => {
+  await db.checkpoints.put(row);
+});
