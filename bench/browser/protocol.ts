@@ -9,11 +9,17 @@ export type Side = 'store' | 'raw';
 
 /** A read as the page describes it. */
 export interface MeasureInfo {
+  /** Short name, the row of the results table. */
   name: string;
+  /** The FHIR search the store answers (or what it calls). */
   query: string;
+  /** What to know about the query's data. */
   note?: string;
+  /** How raw IndexedDB answers it. */
   rawPlan: string;
+  /** Whether the answer's order is part of it (sorted pages). */
   ordered: boolean;
+  /** Calls per timed run (the time reported is per call). */
   reps: number;
 }
 

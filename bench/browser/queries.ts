@@ -10,24 +10,13 @@ import type { Bundle } from 'fhir/r5';
 import type { Store } from '../../src/index.js';
 import { accession } from '../generate.js';
 import { ACCESSION_SYSTEM, MRN_SYSTEM, RARE, mrn } from './data.js';
+import type { MeasureInfo } from './protocol.js';
 import type { RawReader, RawRow } from './raw.js';
 
 const IS = 'ImagingSelection';
 
-/** One read, both ways. */
-export interface Measure {
-  /** Short name, the row of the results table. */
-  name: string;
-  /** The FHIR search the store answers (or what it calls). */
-  query: string;
-  /** What to know about the query's data. */
-  note?: string;
-  /** How raw IndexedDB answers it. */
-  rawPlan: string;
-  /** Whether the answer's order is part of it (sorted pages). */
-  ordered: boolean;
-  /** Calls per timed run (the time reported is per call). */
-  reps: number;
+/** One read, both ways (its description is what the page tells the driver). */
+export interface Measure extends MeasureInfo {
   store(): Promise<string[]>;
   raw(): Promise<string[]>;
 }
