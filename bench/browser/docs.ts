@@ -26,7 +26,10 @@ export function loadResults(): BrowserResult[] {
 }
 
 const ms = (x: number): string => (x >= 1000 ? Math.round(x).toLocaleString('en') : x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
-const ratio = (p: PairFigure): string => `${(p.store / p.raw).toFixed(p.store / p.raw >= 10 ? 0 : 1)}x`;
+const ratio = (p: PairFigure): string => {
+  const r = p.store / p.raw;
+  return `${r >= 10 ? r.toFixed(0) : r >= 1 ? r.toFixed(1) : r.toPrecision(2)}x`;
+};
 /** Text for a table cell: `|` escaped. */
 const cell = (s: string): string => s.replace(/\|/g, '\\|');
 const kn = (n: number): string => (n >= 1000 && n % 1000 === 0 ? `${n / 1000}k` : n.toLocaleString('en'));
@@ -72,7 +75,7 @@ function queries(results: BrowserResult[]): string[] {
   const last = results[results.length - 1]!;
   const out = ['| measure | the store runs | raw IndexedDB does | rows at ' + results.map((r) => kn(r.n)).join(', ') + ' |', '|---|---|---|---|'];
   for (const q of last.queries) {
-    const answers = results.map((r) => r.queries.find((x) => x.name === q.name)?.answer ?? '–').join(', ');
+    const answers = results.map((r) => r.queries.find((x) => x.name === q.name)?.answer.toLocaleString('en') ?? '–').join(', ');
     const note = q.note ? ` (${q.note})` : '';
     out.push(`| ${cell(q.name)} | \`${cell(q.query)}\`${note} | ${q.rawPlan} | ${answers} |`);
   }
