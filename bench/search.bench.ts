@@ -32,6 +32,7 @@ import { textTerms } from '../src/search/text/index.js';
 import { accession, familyCount, familyName, imagingSelection, ISSUED_FROM, ISSUED_SPAN_MS, NOUNS, patient } from './generate.js';
 import { countReads, fmtMiB, fmtMs, MemorySampler, median, now, ratio, ReadCounter, timePair, timeRuns } from './measure.js';
 import { renderDocs, type BenchResult, type QueryResult, type WriteResult } from './report.js';
+import { withChromiumSection } from './browser/docs.js';
 
 const IS = 'ImagingSelection';
 const SCALE = Number(process.env.BENCH_SCALE ?? '1');
@@ -481,7 +482,7 @@ if (WRITE_DOCS) {
   const all = readdirSync(new URL('bench/results/', ROOT))
     .filter((f) => /^scale-.*\.json$/.test(f))
     .map((f) => JSON.parse(readFileSync(new URL(`bench/results/${f}`, ROOT), 'utf8')) as BenchResult);
-  writeFileSync(new URL('docs/benchmarks.md', ROOT), renderDocs(all));
+  writeFileSync(new URL('docs/benchmarks.md', ROOT), withChromiumSection(renderDocs(all)));
   log(`Wrote docs/benchmarks.md and bench/results/${resultName}`);
 } else {
   log(`Wrote bench/results/${resultName}`);
