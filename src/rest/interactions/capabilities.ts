@@ -1,6 +1,6 @@
 import type { CapabilityStatement, CapabilityStatementRestResource } from 'fhir/r5';
 import { R5_RESOURCE_TYPES } from '../../model/resource-types.js';
-import type { SearchRegistry } from '../../search/registry.js';
+import type { SearchRegistry } from '../../search/parameters/registry.js';
 import type { EngineContext } from '../context.js';
 import type { Outcome } from '../outcome.js';
 

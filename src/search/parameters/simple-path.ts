@@ -8,8 +8,8 @@
  * @packageDocumentation
  */
 import type { Resource } from 'fhir/r5';
-import { choiceTypes, definedElsewhere, elementType, isKnownType as modelKnowsType, typeLineage } from '../model/r5-model.js';
-import type { TypedValue } from './definition.js';
+import { choiceTypes, definedElsewhere, elementType, isKnownType as modelKnowsType, typeLineage } from '../../model/r5-model.js';
+import type { TypedValue } from './types.js';
 
 /**
  * One step of a plain path: a child element, a type filter (`ofType`/`as`), or a reference-target filter.

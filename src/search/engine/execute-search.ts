@@ -1,8 +1,8 @@
 import { compileClause, type ClauseContext, type ClausePlan } from './clauses.js';
-import { END, key } from './index-entry.js';
+import { END, key } from '../parameters/index-entry.js';
 import { comparePositions, decodeCursor, encodeCursor, positionOf, type Cursor, type Position, type Ranked } from './order.js';
-import type { Clause, IncludeSpec, SearchQuery, SortKey } from './query.js';
-import type { SearchRegistry } from './registry.js';
+import type { Clause, IncludeSpec, SearchQuery, SortKey } from '../query/search-query.js';
+import type { SearchRegistry } from '../parameters/registry.js';
 import type { CandidateRow } from './source.js';
 
 /** What running a search needs. `scan: true` skips the planner and tests every row: the reference path the indexed one is checked against. */

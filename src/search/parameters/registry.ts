@@ -1,8 +1,8 @@
 import type { SearchParameter } from 'fhir/r5';
-import { badRequest } from '../errors/fhir-error.js';
-import { loadFhirPath } from '../model/fhirpath-engine.js';
+import { badRequest } from '../../errors/fhir-error.js';
+import { loadFhirPath } from '../../model/fhirpath-engine.js';
 import { compileForAllBases, needsFhirPath } from './compile-parameter.js';
-import type { CompiledSearchParameter, SearchParamType } from './definition.js';
+import type { CompiledSearchParameter, SearchParamType } from './types.js';
 import { builtInParametersFor } from './definitions/index.js';
 
 /** Parameter types whose values this store indexes. */

@@ -1,8 +1,8 @@
 import type { UserInvocationTable } from 'fhirpath';
 import type { SearchParameter } from 'fhir/r5';
-import { loadedFhirPath } from '../model/fhirpath-engine.js';
-import { R5_RESOURCE_TYPES } from '../model/resource-types.js';
-import type { CompiledSearchParameter, SearchParamType, TypedValue } from './definition.js';
+import { loadedFhirPath } from '../../model/fhirpath-engine.js';
+import { R5_RESOURCE_TYPES } from '../../model/resource-types.js';
+import type { CompiledSearchParameter, SearchParamType, TypedValue } from './types.js';
 import { compileSimplePaths, fhirTypeName, isTypeOf, parseSimplePath, referencePointsTo, type PathExtractor } from './simple-path.js';
 
 /**

@@ -1,13 +1,13 @@
-import { badRequest, FhirError } from '../errors/fhir-error.js';
-import { dateIndexBounds, matchesDate, splitPrefix, type DateIndexBounds } from './date-prefix.js';
-import { parseDateRange } from './date-range.js';
-import { splitOr, splitToken, splitUnescaped, unescape } from './escape.js';
-import { localReference } from './extract.js';
-import { END, key, normaliseText, type IndexEntry } from './index-entry.js';
-import type { ChainClause, Clause, HasClause, ParamClause, TextClause } from './query.js';
+import { badRequest, FhirError } from '../../errors/fhir-error.js';
+import { dateIndexBounds, matchesDate, splitPrefix, type DateIndexBounds } from '../dates/date-prefix.js';
+import { parseDateRange } from '../dates/date-range.js';
+import { splitOr, splitToken, splitUnescaped, unescape } from '../query/escape.js';
+import { localReference } from '../parameters/extract.js';
+import { END, key, normaliseText, type IndexEntry } from '../parameters/index-entry.js';
+import type { ChainClause, Clause, HasClause, ParamClause, TextClause } from '../query/search-query.js';
 import { exactly, type CandidateRow, type KeyRange, type SearchSource } from './source.js';
-import type { TerminologyRegistry } from './terminology/index.js';
-import { bm25, matchesText, parseTextQuery, queryTerms, type TextQuery } from './text/index.js';
+import type { TerminologyRegistry } from '../terminology/index.js';
+import { bm25, matchesText, parseTextQuery, queryTerms, type TextQuery } from '../text/index.js';
 
 /** What compiling clauses needs. */
 export interface ClauseContext {
