@@ -197,7 +197,7 @@ class FhirStore implements Store {
         if (failure) return { error: failure.issues.map((i) => `${i.expression.join(', ')}: ${i.diagnostics}`).join('; ') };
         return { resource, ...indexResource(resource, this.ctx.registry, { baseUrl: this.ctx.baseUrl, timeZone: this.ctx.timeZone }) };
       },
-      referenceParameters: (type) => [...this.ctx.registry.forType(type).values()].filter((p) => p.type === 'reference').map((p) => p.code),
+      referenceParameters: (type) => this.ctx.registry.referenceParameterCodes(type),
       baseUrl: this.ctx.baseUrl,
       onCommit: this.ctx.onCommit,
     };

@@ -35,6 +35,15 @@ export class SearchRegistry {
     return byCode;
   }
 
+  /**
+   * The codes of the reference parameters of `type` (built-in and registered), in registry order: what
+   * `_include=Type:*` and `_revinclude=Type:*` follow, and where a reference to a renamed resource is indexed.
+   * @see https://hl7.org/fhir/R5/search.html#reference
+   */
+  referenceParameterCodes(type: string): string[] {
+    return [...this.forType(type).values()].filter((p) => p.type === 'reference').map((p) => p.code);
+  }
+
   /** The parameter `code` of `type`, if there is one. */
   get(type: string, code: string): CompiledSearchParameter | undefined {
     return this.forType(type).get(code);
