@@ -108,8 +108,8 @@ function compileParam(type: string, clause: ParamClause, ctx: ClauseContext): Cl
   const code = clause.param.code;
   if (clause.modifier === 'missing') {
     const missing = clause.values[0] === 'true';
-    if (code === '_id') return { clause, estimate: async () => (missing ? 0 : ctx.source.typeCount(type)), candidates: async () => (missing ? [] : ctx.source.allIds(type)), matches: () => !missing };
-    if (code === '_lastUpdated') return { clause, estimate: async () => (missing ? 0 : ctx.source.typeCount(type)), candidates: async () => (missing ? [] : ctx.source.allIds(type)), matches: () => !missing };
+    // Every resource has an id and a lastUpdated: all rows or none.
+    if (code === '_id' || code === '_lastUpdated') return { clause, estimate: async () => (missing ? 0 : ctx.source.typeCount(type)), candidates: async () => (missing ? [] : ctx.source.allIds(type)), matches: () => !missing };
     // Any index entry of the parameter means it has a value: the whole key range of the parameter.
     const present = (row: CandidateRow): boolean => row.index.some((e) => e.param === code);
     const access = missing ? complementAccess(ctx, type, code, [EVERY_KEY]) : keyAccess(ctx, type, code, [EVERY_KEY]);
