@@ -26,7 +26,7 @@ import { storeDatabase } from '../src/store.js';
 import type { ResourceRow } from '../src/storage/rows.js';
 import { StoreDatabase } from '../src/storage/schema.js';
 import { unpackIndex } from '../src/storage/write.js';
-import { key, normaliseText } from '../src/search/index-entry.js';
+import { key, normaliseText } from '../src/search/parameters/index-entry.js';
 import { detectLayout } from './layout.js';
 import { textTerms } from '../src/search/text/index.js';
 import { accession, familyCount, familyName, imagingSelection, ISSUED_FROM, ISSUED_SPAN_MS, NOUNS, patient } from './generate.js';

@@ -1,4 +1,4 @@
-import type { SearchRegistry } from '../search/registry.js';
+import type { SearchRegistry } from '../search/parameters/registry.js';
 import type { TerminologyRegistry } from '../search/terminology/index.js';
 import type { StoreDatabase } from '../storage/schema.js';
 import type { DexieSearchSource } from '../storage/search-source.js';

@@ -1,5 +1,5 @@
 import type { Resource } from 'fhir/r5';
-import { key } from '../search/index-entry.js';
+import { key } from '../search/parameters/index-entry.js';
 import { keyPrefix } from './index-keys.js';
 import type { OutboxRow, ResourceRow } from './rows.js';
 import type { StoreDatabase } from './schema.js';

@@ -1,7 +1,7 @@
 import type { SearchParameter } from 'fhir/r5';
-import { R5_RESOURCE_TYPES } from '../../model/resource-types.js';
+import { R5_RESOURCE_TYPES } from '../../../model/resource-types.js';
 import { compileSearchParameter, searchParameterAppliesTo, type CompiledSearchParameterInfo } from '../compile-parameter.js';
-import type { CompiledSearchParameter } from '../definition.js';
+import type { CompiledSearchParameter } from '../types.js';
 import { IMAGING_SELECTION_CODE } from './imagingselection-code.js';
 import { R5_IMAGING_SELECTION_SEARCH_PARAMETERS } from './r5-imagingselection.js';
 import { R5_TARGET_SEARCH_PARAMETERS, SERVICE_REQUEST_CODE } from './r5-targets.js';

@@ -1,10 +1,10 @@
-import { definedElsewhereEntries, elementsOf } from '../../model/r5-model.js';
-import { R5_RESOURCE_TYPES } from '../../model/resource-types.js';
+import { choiceOfKey, definedElsewhereEntries, elementsOf } from './r5-model.js';
+import { R5_RESOURCE_TYPES } from './resource-types.js';
 
 /*
  * Element names of the R5 model (src/model/r5-model.ts), as `_elements` and `_summary` need them: one name
  * per element, choice elements without `[x]` and without their type suffix (`Observation.value`, not
- * `valueQuantity`). The model only knows names and types, not the Σ/?!/min flags (see `flag-table.ts`).
+ * `valueQuantity`). The model only knows names and types, not the Σ/?!/min flags (see `search/result/flag-table.ts`).
  * @see https://hl7.org/fhir/R5/formats.html#choice
  */
 
@@ -49,11 +49,7 @@ export function childElements(parentPath: string): ReadonlySet<string> {
 export function elementOfKey(parentPath: string, key: string): string | undefined {
   const name = key.startsWith('_') ? key.slice(1) : key;
   if (childElements(parentPath).has(name)) return name;
-  // A choice key: its element name plus a type with the first letter upper-cased (`valueQuantity`).
-  for (const e of elementsOf(parentPath).values()) {
-    if (e.choice && name.startsWith(e.name) && e.choice.some((t) => e.name + t.charAt(0).toUpperCase() + t.slice(1) === name)) return e.name;
-  }
-  return undefined;
+  return choiceOfKey(parentPath, name)?.element;
 }
 
 /**

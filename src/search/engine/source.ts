@@ -1,5 +1,5 @@
 import type { Resource } from 'fhir/r5';
-import type { IndexEntry } from './index-entry.js';
+import type { IndexEntry } from '../parameters/index-entry.js';
 
 /** Full-text facts of one resource for one field (`_text` or `_content`): its length in terms and term frequencies. */
 export interface TextDoc {

@@ -4,7 +4,7 @@
  * @see https://hl7.org/fhir/R5/search.html#escaping
  * @module
  */
-import { badRequest } from '../errors/fhir-error.js';
+import { badRequest } from '../../errors/fhir-error.js';
 
 const ESCAPABLE = new Set([',', '$', '|', '\\']);
 

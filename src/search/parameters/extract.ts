@@ -1,5 +1,5 @@
-import type { CompiledSearchParameter, TypedValue } from './definition.js';
-import { parseDateRange } from './date-range.js';
+import type { CompiledSearchParameter, TypedValue } from './types.js';
+import { parseDateRange } from '../dates/date-range.js';
 import { impliedSystem } from './implied-systems.js';
 import { key, normaliseText, tokenKeys, type IndexEntry } from './index-entry.js';
 

@@ -1,4 +1,4 @@
-import type { CompiledSearchParameter } from './definition.js';
+import type { CompiledSearchParameter } from '../parameters/types.js';
 
 /** Default and largest page size for search and history (https://hl7.org/fhir/R5/search.html#count). */
 export const DEFAULT_COUNT = 50;

@@ -1,8 +1,8 @@
 import { compileClause, type ClauseContext, type ClausePlan } from './clauses.js';
-import { END, key } from './index-entry.js';
+import { END, key } from '../parameters/index-entry.js';
 import { comparePositions, decodeCursor, encodeCursor, positionOf, type Cursor, type Position, type Ranked } from './order.js';
-import type { Clause, IncludeSpec, SearchQuery, SortKey } from './query.js';
-import type { SearchRegistry } from './registry.js';
+import type { Clause, IncludeSpec, SearchQuery, SortKey } from '../query/search-query.js';
+import type { SearchRegistry } from '../parameters/registry.js';
 import type { CandidateRow } from './source.js';
 
 /** What running a search needs. `scan: true` skips the planner and tests every row: the reference path the indexed one is checked against. */
@@ -301,10 +301,7 @@ function forwardTargets(rows: CandidateRow[], spec: IncludeSpec, ctx: ExecuteCon
   const prefix = key.ref('');
   for (const row of rows) {
     if (spec.sourceType !== '*' && row.type !== spec.sourceType) continue;
-    const params =
-      spec.param === '*'
-        ? [...ctx.registry.forType(row.type).values()].filter((p) => p.type === 'reference').map((p) => p.code)
-        : [spec.param];
+    const params = spec.param === '*' ? ctx.registry.referenceParameterCodes(row.type) : [spec.param];
     for (const e of row.index) {
       if (!params.includes(e.param) || typeof e.value !== 'string' || !e.value.startsWith(prefix)) continue;
       const [type = '', id = ''] = e.value.slice(prefix.length).split('/');
@@ -316,10 +313,7 @@ function forwardTargets(rows: CandidateRow[], spec: IncludeSpec, ctx: ExecuteCon
 async function reverseTargets(rows: CandidateRow[], spec: IncludeSpec, ctx: ExecuteContext, want: (type: string, id: string) => void): Promise<void> {
   const types = spec.sourceType === '*' ? await ctx.source.types() : [spec.sourceType];
   for (const type of types) {
-    const params =
-      spec.param === '*'
-        ? [...ctx.registry.forType(type).values()].filter((p) => p.type === 'reference').map((p) => p.code)
-        : [spec.param];
+    const params = spec.param === '*' ? ctx.registry.referenceParameterCodes(type) : [spec.param];
     for (const param of params) {
       for (const row of rows) {
         if (spec.targetType !== undefined && spec.targetType !== row.type) continue;

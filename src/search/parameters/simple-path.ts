@@ -8,8 +8,8 @@
  * @packageDocumentation
  */
 import type { Resource } from 'fhir/r5';
-import { choiceTypes, definedElsewhere, elementType, isKnownType as modelKnowsType, typeLineage } from '../model/r5-model.js';
-import type { TypedValue } from './definition.js';
+import { choiceKey, choiceTypes, definedElsewhere, derivesFromResource, elementType, isKnownType, isTypeOrSubtype, typeLineage } from '../../model/r5-model.js';
+import type { TypedValue } from './types.js';
 
 /**
  * One step of a plain path: a child element, a type filter (`ofType`/`as`), or a reference-target filter.
@@ -77,28 +77,6 @@ export function fhirTypeName(raw: string, isResourceId = false): string {
   return SYSTEM_TYPES[raw] ?? raw;
 }
 
-/** `type` itself then its ancestors (`Age` → `Quantity` → `DataType` → `Element` → `Base`). */
-const lineage = typeLineage;
-
-/**
- * Whether the model knows `type` as a FHIR type (data type or resource).
- * @see https://hl7.org/fhir/R5/types.html
- */
-export const isKnownType = (type: string): boolean => modelKnowsType(type);
-
-/**
- * `ofType(T)`/`is T` on the model's types: the same type or a specialization (`code` is a `string`, `Age` a
- * `Quantity`).
- * @see https://hl7.org/fhir/R5/fhirpath.html#types
- */
-export const isTypeOf = (type: string, wanted: string): boolean => lineage(type).includes(wanted);
-
-/**
- * True for `Resource`, `DomainResource` and every resource type.
- * @see https://hl7.org/fhir/R5/resource.html
- */
-export const isResourceType = (type: string): boolean => lineage(type).includes('Resource');
-
 /** Strips a `FHIR.` namespace from a type specifier (`FHIR.Patient` → `Patient`); undefined for `System.*`. */
 function fhirTypeSpecifier(spec: string): string | undefined {
   if (spec.startsWith('System.')) return undefined;
@@ -113,8 +91,6 @@ interface ChildRead {
   next: string;
 }
 
-const upperFirst = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
-
 /**
  * The ways `name` can be read from a value whose children are declared under `declaredAt` (a type name or a
  * backbone element path): one read for a plain element, one per type for a choice `name[x]`. Inherited
@@ -122,23 +98,23 @@ const upperFirst = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1)
  * does not know the element, or when the element holds a resource (its type is only known at run time).
  */
 function childReads(declaredAt: string, name: string): ChildRead[] | undefined {
-  const prefixes = declaredAt.includes('.') ? [declaredAt] : lineage(declaredAt);
+  const prefixes = declaredAt.includes('.') ? [declaredAt] : typeLineage(declaredAt);
   for (const prefix of prefixes) {
     const path = `${prefix}.${name}`;
     const type = elementType(path);
     if (type !== undefined) {
-      if (isResourceType(type)) return undefined;
-      const isResourceId = name === 'id' && isResourceType(prefix);
+      if (derivesFromResource(type)) return undefined;
+      const isResourceId = name === 'id' && derivesFromResource(prefix);
       return [{ key: name, type: fhirTypeName(type, isResourceId), next: nextDeclaration(path, type) }];
     }
     const choices = choiceTypes(path);
     if (choices !== undefined) {
       const reads: ChildRead[] = [];
       for (const choice of choices) {
-        const choicePath = `${prefix}.${name}${upperFirst(choice)}`;
+        const choicePath = `${prefix}.${choiceKey(name, choice)}`;
         const choiceType = elementType(choicePath);
-        if (choiceType === undefined || isResourceType(choiceType)) return undefined;
-        reads.push({ key: `${name}${upperFirst(choice)}`, type: fhirTypeName(choiceType), next: nextDeclaration(choicePath, choiceType) });
+        if (choiceType === undefined || derivesFromResource(choiceType)) return undefined;
+        reads.push({ key: choiceKey(name, choice), type: fhirTypeName(choiceType), next: nextDeclaration(choicePath, choiceType) });
       }
       return reads;
     }
@@ -307,14 +283,14 @@ interface Chain {
 /** The linear alternatives (one per combination of choice types) of one branch; undefined if not walkable. */
 function chainsOf(resourceType: string, steps: readonly PathStep[]): Chain[] | undefined {
   const [root, ...rest] = steps;
-  if (root?.kind !== 'member' || !isResourceType(resourceType) || !isTypeOf(resourceType, root.name)) return undefined;
+  if (root?.kind !== 'member' || !derivesFromResource(resourceType) || !isTypeOrSubtype(resourceType, root.name)) return undefined;
   let chains: Chain[] = [{ reads: [], type: resourceType, declaredAt: resourceType }];
   for (const step of rest) {
     if (step.kind === 'member') {
       const next: Chain[] = [];
       for (const chain of chains) {
         // A primitive's own children (id, extension) sit in the `_name` sibling in JSON: fhirpath.js's job.
-        if (isTypeOf(chain.declaredAt, 'PrimitiveType') || chain.declaredAt === 'xhtml') return undefined;
+        if (isTypeOrSubtype(chain.declaredAt, 'PrimitiveType') || chain.declaredAt === 'xhtml') return undefined;
         const reads = childReads(chain.declaredAt, step.name);
         if (reads === undefined) return undefined;
         for (const r of reads) next.push({ reads: [...chain.reads, { key: r.key, type: r.type, filters: [] }], type: r.type, declaredAt: r.next });
@@ -322,10 +298,10 @@ function chainsOf(resourceType: string, steps: readonly PathStep[]): Chain[] | u
       chains = next;
     } else if (step.kind === 'ofType') {
       if (!isKnownType(step.type)) return undefined;
-      chains = chains.filter((chain) => isTypeOf(chain.type, step.type));
+      chains = chains.filter((chain) => isTypeOrSubtype(chain.type, step.type));
     } else {
       // resolve() on anything but a Reference (canonical, a resource) is left to fhirpath.js.
-      if (chains.some((chain) => chain.reads.length === 0 || !isTypeOf(chain.type, 'Reference'))) return undefined;
+      if (chains.some((chain) => chain.reads.length === 0 || !isTypeOrSubtype(chain.type, 'Reference'))) return undefined;
       chains = chains.map((chain) => {
         const reads = chain.reads.slice();
         const last = reads[reads.length - 1]!;

@@ -1,6 +1,6 @@
-import { badRequest } from '../errors/fhir-error.js';
-import { isResourceType } from '../model/resource-types.js';
-import type { CompiledSearchParameter } from './definition.js';
+import { badRequest } from '../../errors/fhir-error.js';
+import { isResourceType } from '../../model/resource-types.js';
+import type { CompiledSearchParameter } from '../parameters/types.js';
 import { splitOr } from './escape.js';
 import {
   DEFAULT_COUNT,
@@ -15,8 +15,8 @@ import {
   type SummaryMode,
   type TextClause,
   type TotalMode,
-} from './query.js';
-import type { SearchRegistry } from './registry.js';
+} from './search-query.js';
+import type { SearchRegistry } from '../parameters/registry.js';
 
 /** How unknown parameters are treated (`Prefer: handling=`, https://hl7.org/fhir/R5/search.html#errors). */
 export type Handling = 'strict' | 'lenient';

@@ -81,43 +81,16 @@ export function zoneOffsetMinutes(timeZone: string, utcMs: number): number {
   if (timeZone === 'UTC') return 0;
   // Intl renders whole seconds; compare against the instant truncated to its second.
   const wholeSecond = utcMs - (((utcMs % 1000) + 1000) % 1000);
-  let y = 0;
-  let m = 1;
-  let d = 1;
-  let h = 0;
-  let min = 0;
-  let s = 0;
-  let bc = false;
-  for (const part of f.formatToParts(wholeSecond)) {
-    switch (part.type) {
-      case 'year':
-        y = Number(part.value);
-        break;
-      case 'month':
-        m = Number(part.value);
-        break;
-      case 'day':
-        d = Number(part.value);
-        break;
-      case 'hour':
-        h = Number(part.value) % 24;
-        break;
-      case 'minute':
-        min = Number(part.value);
-        break;
-      case 'second':
-        s = Number(part.value);
-        break;
-      case 'era':
-        bc = part.value.startsWith('B');
-        break;
-      default:
-        break;
-    }
-  }
+  const parts = f.formatToParts(wholeSecond);
+  const field = (type: Intl.DateTimeFormatPartTypes, absent: number): number => {
+    const part = parts.find((p) => p.type === type);
+    return part === undefined ? absent : Number(part.value);
+  };
   // Astronomical year numbering: 1 BC is year 0 (reachable near 0001-01-01 with a negative offset).
-  if (bc) y = 1 - y;
-  return (utcFieldsToMs({ y, m, d, h, min, s }) - wholeSecond) / 60_000;
+  const bc = parts.some((p) => p.type === 'era' && p.value.startsWith('B'));
+  const year = field('year', 0);
+  const fields = { y: bc ? 1 - year : year, m: field('month', 1), d: field('day', 1), h: field('hour', 0) % 24, min: field('minute', 0), s: field('second', 0) };
+  return (utcFieldsToMs(fields) - wholeSecond) / 60_000;
 }
 
 /**

@@ -1,10 +1,10 @@
 import type { Resource } from 'fhir/r5';
-import type { ExtractContext } from './extract.js';
-import { entriesFor } from './extract.js';
-import type { IndexEntry } from './index-entry.js';
-import type { SearchRegistry } from './registry.js';
+import type { ExtractContext } from '../parameters/extract.js';
+import { entriesFor } from '../parameters/extract.js';
+import type { IndexEntry } from '../parameters/index-entry.js';
+import type { SearchRegistry } from '../parameters/registry.js';
 import type { TextDoc } from './source.js';
-import { contentText, narrativeText, textTerms } from './text/index.js';
+import { contentText, narrativeText, textTerms } from '../text/index.js';
 
 /** The full-text documents of a resource. */
 export interface RowText {

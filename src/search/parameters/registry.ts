@@ -1,8 +1,8 @@
 import type { SearchParameter } from 'fhir/r5';
-import { badRequest } from '../errors/fhir-error.js';
-import { loadFhirPath } from '../model/fhirpath-engine.js';
+import { badRequest } from '../../errors/fhir-error.js';
+import { loadFhirPath } from '../../model/fhirpath-engine.js';
 import { compileForAllBases, needsFhirPath } from './compile-parameter.js';
-import type { CompiledSearchParameter, SearchParamType } from './definition.js';
+import type { CompiledSearchParameter, SearchParamType } from './types.js';
 import { builtInParametersFor } from './definitions/index.js';
 
 /** Parameter types whose values this store indexes. */
@@ -33,6 +33,15 @@ export class SearchRegistry {
       this.cache.set(type, byCode);
     }
     return byCode;
+  }
+
+  /**
+   * The codes of the reference parameters of `type` (built-in and registered), in registry order: what
+   * `_include=Type:*` and `_revinclude=Type:*` follow, and where a reference to a renamed resource is indexed.
+   * @see https://hl7.org/fhir/R5/search.html#reference
+   */
+  referenceParameterCodes(type: string): string[] {
+    return [...this.forType(type).values()].filter((p) => p.type === 'reference').map((p) => p.code);
   }
 
   /** The parameter `code` of `type`, if there is one. */

@@ -1,13 +1,13 @@
-import { badRequest, FhirError } from '../errors/fhir-error.js';
-import { dateIndexBounds, matchesDate, splitPrefix, type DateIndexBounds } from './date-prefix.js';
-import { parseDateRange } from './date-range.js';
-import { splitOr, splitToken, splitUnescaped, unescape } from './escape.js';
-import { localReference } from './extract.js';
-import { END, key, normaliseText, type IndexEntry } from './index-entry.js';
-import type { ChainClause, Clause, HasClause, ParamClause, TextClause } from './query.js';
+import { badRequest, FhirError } from '../../errors/fhir-error.js';
+import { dateIndexBounds, matchesDate, splitPrefix, type DateIndexBounds } from '../dates/date-prefix.js';
+import { parseDateRange } from '../dates/date-range.js';
+import { splitOr, splitToken, splitUnescaped, unescape } from '../query/escape.js';
+import { localReference } from '../parameters/extract.js';
+import { END, key, normaliseText, type IndexEntry } from '../parameters/index-entry.js';
+import type { ChainClause, Clause, HasClause, ParamClause, TextClause } from '../query/search-query.js';
 import { exactly, type CandidateRow, type KeyRange, type SearchSource } from './source.js';
-import type { TerminologyRegistry } from './terminology/index.js';
-import { bm25, matchesText, parseTextQuery, queryTerms, type TextQuery } from './text/index.js';
+import type { TerminologyRegistry } from '../terminology/index.js';
+import { bm25, matchesText, parseTextQuery, queryTerms, type TextQuery } from '../text/index.js';
 
 /** What compiling clauses needs. */
 export interface ClauseContext {
@@ -108,8 +108,8 @@ function compileParam(type: string, clause: ParamClause, ctx: ClauseContext): Cl
   const code = clause.param.code;
   if (clause.modifier === 'missing') {
     const missing = clause.values[0] === 'true';
-    if (code === '_id') return { clause, estimate: async () => (missing ? 0 : ctx.source.typeCount(type)), candidates: async () => (missing ? [] : ctx.source.allIds(type)), matches: () => !missing };
-    if (code === '_lastUpdated') return { clause, estimate: async () => (missing ? 0 : ctx.source.typeCount(type)), candidates: async () => (missing ? [] : ctx.source.allIds(type)), matches: () => !missing };
+    // Every resource has an id and a lastUpdated: all rows or none.
+    if (code === '_id' || code === '_lastUpdated') return { clause, estimate: async () => (missing ? 0 : ctx.source.typeCount(type)), candidates: async () => (missing ? [] : ctx.source.allIds(type)), matches: () => !missing };
     // Any index entry of the parameter means it has a value: the whole key range of the parameter.
     const present = (row: CandidateRow): boolean => row.index.some((e) => e.param === code);
     const access = missing ? complementAccess(ctx, type, code, [EVERY_KEY]) : keyAccess(ctx, type, code, [EVERY_KEY]);

@@ -1,9 +1,10 @@
 import type { UserInvocationTable } from 'fhirpath';
 import type { SearchParameter } from 'fhir/r5';
-import { loadedFhirPath } from '../model/fhirpath-engine.js';
-import { R5_RESOURCE_TYPES } from '../model/resource-types.js';
-import type { CompiledSearchParameter, SearchParamType, TypedValue } from './definition.js';
-import { compileSimplePaths, fhirTypeName, isTypeOf, parseSimplePath, referencePointsTo, type PathExtractor } from './simple-path.js';
+import { loadedFhirPath } from '../../model/fhirpath-engine.js';
+import { R5_RESOURCE_TYPES } from '../../model/resource-types.js';
+import type { CompiledSearchParameter, SearchParamType, TypedValue } from './types.js';
+import { isTypeOrSubtype } from '../../model/r5-model.js';
+import { compileSimplePaths, fhirTypeName, parseSimplePath, referencePointsTo, type PathExtractor } from './simple-path.js';
 
 /**
  * How a compiled parameter reads its values: the property walker, fhirpath.js, or not at all (engine-handled).
@@ -28,7 +29,7 @@ export interface CompiledSearchParameterInfo extends CompiledSearchParameter {
  */
 const ENGINE_HANDLED_CODES: ReadonlySet<string> = new Set(['_text', '_content', '_has', '_type', '_filter', '_query', '_list', '_in']);
 
-const DOMAIN_RESOURCE_TYPES: readonly string[] = [...R5_RESOURCE_TYPES].filter((t) => isTypeOf(t, 'DomainResource'));
+const DOMAIN_RESOURCE_TYPES: readonly string[] = [...R5_RESOURCE_TYPES].filter((t) => isTypeOrSubtype(t, 'DomainResource'));
 
 /** The concrete R5 resource types a `base` entry stands for (`Resource` → all, `DomainResource` → all but 3). */
 function concreteTypes(base: string): readonly string[] {
@@ -46,7 +47,7 @@ const basesOf = (sp: SearchParameter): readonly string[] => sp.base as readonly 
  * @see https://hl7.org/fhir/R5/searchparameter-definitions.html#SearchParameter.base
  */
 export function searchParameterAppliesTo(sp: SearchParameter, resourceType: string): boolean {
-  return basesOf(sp).some((b) => b === resourceType || ((b === 'Resource' || b === 'DomainResource') && R5_RESOURCE_TYPES.has(resourceType) && isTypeOf(resourceType, b)));
+  return basesOf(sp).some((b) => b === resourceType || ((b === 'Resource' || b === 'DomainResource') && R5_RESOURCE_TYPES.has(resourceType) && isTypeOrSubtype(resourceType, b)));
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -95,7 +96,7 @@ export function branchesFor(expression: string, resourceType: string): string[] 
     if (m === null) continue;
     const root = m[2]!;
     if (root === resourceType) out.push(branch);
-    else if ((root === 'Resource' || root === 'DomainResource') && isTypeOf(resourceType, root)) {
+    else if ((root === 'Resource' || root === 'DomainResource') && isTypeOrSubtype(resourceType, root)) {
       out.push(m[1]! + resourceType + branch.slice(m[0].length));
     }
   }

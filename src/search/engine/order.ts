@@ -1,6 +1,6 @@
-import { badRequest } from '../errors/fhir-error.js';
-import { key } from './index-entry.js';
-import type { SortKey } from './query.js';
+import { badRequest } from '../../errors/fhir-error.js';
+import { key } from '../parameters/index-entry.js';
+import type { SortKey } from '../query/search-query.js';
 import type { CandidateRow } from './source.js';
 
 /** A match with what ordering needs. */
