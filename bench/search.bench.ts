@@ -26,12 +26,13 @@ import { storeDatabase } from '../src/store.js';
 import type { ResourceRow } from '../src/storage/rows.js';
 import { StoreDatabase } from '../src/storage/schema.js';
 import { unpackIndex } from '../src/storage/resource-row.js';
-import { key, normaliseText } from '../src/search/index-entry.js';
+import { key, normaliseText } from '../src/search/parameters/index-entry.js';
 import { detectLayout } from './layout.js';
 import { textTerms } from '../src/search/text/index.js';
 import { accession, familyCount, familyName, imagingSelection, ISSUED_FROM, ISSUED_SPAN_MS, NOUNS, patient } from './generate.js';
 import { countReads, fmtMiB, fmtMs, MemorySampler, median, now, ratio, ReadCounter, timePair, timeRuns } from './measure.js';
 import { renderDocs, type BenchResult, type QueryResult, type WriteResult } from './report.js';
+import { withChromiumSection } from './browser/docs.js';
 
 const IS = 'ImagingSelection';
 const SCALE = Number(process.env.BENCH_SCALE ?? '1');
@@ -481,7 +482,7 @@ if (WRITE_DOCS) {
   const all = readdirSync(new URL('bench/results/', ROOT))
     .filter((f) => /^scale-.*\.json$/.test(f))
     .map((f) => JSON.parse(readFileSync(new URL(`bench/results/${f}`, ROOT), 'utf8')) as BenchResult);
-  writeFileSync(new URL('docs/benchmarks.md', ROOT), renderDocs(all));
+  writeFileSync(new URL('docs/benchmarks.md', ROOT), withChromiumSection(renderDocs(all)));
   log(`Wrote docs/benchmarks.md and bench/results/${resultName}`);
 } else {
   log(`Wrote bench/results/${resultName}`);

@@ -22,6 +22,7 @@ import { StoreDatabase } from '../src/storage/schema.js';
 import { imagingSelection } from './generate.js';
 import { median, now } from './measure.js';
 import { renderDocs, type BenchResult, type SyncBenchResult, type SyncFigure } from './report.js';
+import { withChromiumSection } from './browser/docs.js';
 
 const N = Number(process.env.BENCH_SYNC_N ?? '10000');
 if (!(N > 0)) throw new Error(`BENCH_SYNC_N must be a positive number, got ${process.env.BENCH_SYNC_N}`);
@@ -154,6 +155,6 @@ if (WRITE_DOCS) {
   const all = readdirSync(new URL('bench/results/', ROOT))
     .filter((f) => /^scale-.*\.json$/.test(f))
     .map((f) => JSON.parse(readFileSync(new URL(`bench/results/${f}`, ROOT), 'utf8')) as BenchResult);
-  writeFileSync(new URL("docs/benchmarks.md", ROOT), renderDocs(all, result));
+  writeFileSync(new URL("docs/benchmarks.md", ROOT), withChromiumSection(renderDocs(all, result)));
   log('Wrote docs/benchmarks.md and bench/results/sync.json');
 }

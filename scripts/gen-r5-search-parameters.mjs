@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 /**
- * Generates src/search/definitions/r5-imagingselection.ts: the 27 FHIR R5 (5.0.0) SearchParameters whose base
+ * Generates src/search/parameters/definitions/r5-imagingselection.ts: the 27 FHIR R5 (5.0.0) SearchParameters whose base
  * contains ImagingSelection, Resource or DomainResource, from data/hl7-fhir-r5/searchparameters/ (the Bundle
  * `r5-searchparameters-imagingselection-and-common.json`, in its order; the `SearchParameter-*.json` files must
  * hold the same entries), keeping only the fields the store reads and their values as published:
  * - `resourceType`, `id`, `url`, `code`, `base`, `type`, `expression`, `target`: compiling and selecting a
- *   parameter (src/search/compile-parameter.ts, src/search/definitions/index.ts), CapabilityStatement
+ *   parameter (src/search/parameters/compile-parameter.ts, src/search/parameters/definitions/index.ts), CapabilityStatement
  *   `searchParam.definition`, ids the tests look entries up by;
  * - `description`: the compiled parameter's description (the line for its type in a multi-resource one),
  *   CapabilityStatement `searchParam.documentation`;
@@ -25,7 +25,7 @@ import { isDeepStrictEqual } from 'node:util';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const DATA = resolve(ROOT, 'data/hl7-fhir-r5/searchparameters');
 const BUNDLE = 'r5-searchparameters-imagingselection-and-common.json';
-const OUT = resolve(ROOT, 'src/search/definitions/r5-imagingselection.ts');
+const OUT = resolve(ROOT, 'src/search/parameters/definitions/r5-imagingselection.ts');
 
 /** The fields kept, in R5's element order (the order of SearchParameter's definition). */
 export const KEPT = ['resourceType', 'id', 'url', 'name', 'status', 'description', 'code', 'base', 'type', 'expression', 'target'];

@@ -4,10 +4,10 @@ import { FhirError } from './errors/fhir-error.js';
 import type { EngineContext } from './rest/context.js';
 import { handle } from './rest/handle.js';
 import type { FhirRequest, FhirResponse } from './rest/http.js';
-import { INDEX_FORMAT, indexResource } from './search/indexer.js';
-import { SearchRegistry } from './search/registry.js';
+import { INDEX_FORMAT, indexResource } from './search/engine/indexer.js';
+import { SearchRegistry } from './search/parameters/registry.js';
 import { defaultTerminology, type TerminologyRegistry } from './search/terminology/index.js';
-import { assertTimeZone } from './search/timezone.js';
+import { assertTimeZone } from './search/dates/timezone.js';
 import { reindex } from './storage/reindex.js';
 import { liveRead } from './storage/live.js';
 import type { WriteResult } from './storage/write.js';
@@ -199,7 +199,7 @@ class FhirStore implements Store {
         if (failure) return { error: failure.issues.map((i) => `${i.expression.join(', ')}: ${i.diagnostics}`).join('; ') };
         return { resource, ...indexResource(resource, this.ctx.registry, { baseUrl: this.ctx.baseUrl, timeZone: this.ctx.timeZone }) };
       },
-      referenceParameters: (type) => [...this.ctx.registry.forType(type).values()].filter((p) => p.type === 'reference').map((p) => p.code),
+      referenceParameters: (type) => this.ctx.registry.referenceParameterCodes(type),
       baseUrl: this.ctx.baseUrl,
     };
   }

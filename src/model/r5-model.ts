@@ -94,7 +94,18 @@ export function elementsOf(owner: string): ReadonlyMap<string, ModelElement> {
   return out;
 }
 
-const upperFirst = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
+/**
+ * The suffix a type gives a choice element's JSON key: the type with its first letter upper-cased
+ * (`string` → `String`, `Quantity` → `Quantity`).
+ * @see https://hl7.org/fhir/R5/formats.html#choice
+ */
+export const choiceSuffix = (type: string): string => type.charAt(0).toUpperCase() + type.slice(1);
+
+/**
+ * The JSON key of choice element `name` holding a value of `type` (`value`, `Quantity` → `valueQuantity`).
+ * @see https://hl7.org/fhir/R5/formats.html#choice
+ */
+export const choiceKey = (name: string, type: string): string => name + choiceSuffix(type);
 
 /** The owner part and the last name of a path (`A.b.c` → `A.b`, `c`); undefined without a dot. */
 function split(path: string): [string, string] | undefined {
@@ -114,12 +125,22 @@ export function elementType(path: string): string | undefined {
   const elements = elementsOf(owner);
   const direct = elements.get(name);
   if (direct !== undefined) return direct.type;
-  // A choice key: the longest choice name that prefixes it, with a type whose upper-cased name is the rest.
-  for (let i = name.length - 1; i > 0; i--) {
-    const choice = elements.get(name.slice(0, i))?.choice;
-    const suffix = name.slice(i);
-    const t = choice?.find((c) => upperFirst(c) === suffix);
-    if (t !== undefined) return t;
+  return choiceOfKey(owner, name)?.type;
+}
+
+/**
+ * The choice element of `owner` that JSON key `key` holds and the type its suffix names (`Observation`,
+ * `valueQuantity` → `value`, `Quantity`): the longest choice name that prefixes the key, with a type whose
+ * {@link choiceSuffix} is the rest. Undefined when `key` is no choice key of `owner`.
+ * @see https://hl7.org/fhir/R5/formats.html#choice
+ */
+export function choiceOfKey(owner: string, key: string): { element: string; type: string } | undefined {
+  const elements = elementsOf(owner);
+  for (let i = key.length - 1; i > 0; i--) {
+    const element = key.slice(0, i);
+    const suffix = key.slice(i);
+    const type = elements.get(element)?.choice?.find((c) => choiceSuffix(c) === suffix);
+    if (type !== undefined) return { element, type };
   }
   return undefined;
 }
@@ -181,3 +202,10 @@ export function typeLineage(type: string): string[] {
 export function isTypeOrSubtype(type: string, ancestor: string): boolean {
   return typeLineage(type).includes(ancestor);
 }
+
+/**
+ * True for `Resource`, `DomainResource` and every type deriving from them (every resource type, also those
+ * this store does not serve; compare `isResourceType` of `resource-types.ts`, the R5 resource type names).
+ * @see https://hl7.org/fhir/R5/resource.html
+ */
+export const derivesFromResource = (type: string): boolean => isTypeOrSubtype(type, 'Resource');

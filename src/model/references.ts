@@ -1,4 +1,4 @@
-import { elementsOf, elementType } from './r5-model.js';
+import { choiceOfKey, elementType } from './r5-model.js';
 
 /** Element types whose values are links a transaction rewrites; canonical is deliberately not among them. */
 const LINK_TYPES = new Set(['uri', 'url', 'oid', 'uuid']);
@@ -25,13 +25,9 @@ function childType(owner: string | undefined, key: string): { type: string; path
     const path = `${owner}.${key}`;
     return direct === 'BackboneElement' || direct === 'Element' ? { type: direct, path } : { type: direct, path: direct };
   }
-  // A choice element: `valueUri` is `value` of type `Uri`.
-  for (const { name, choice } of elementsOf(owner).values()) {
-    const suffix = choice && key.startsWith(name) ? key.slice(name.length) : undefined;
-    const t = suffix ? choice?.find((c) => c.charAt(0).toUpperCase() + c.slice(1) === suffix) : undefined;
-    if (t !== undefined) return { type: t.charAt(0).toLowerCase() + t.slice(1), path: suffix! };
-  }
-  return undefined;
+  // A choice element: `valueUri` is `value` of type `uri`.
+  const choice = choiceOfKey(owner, key);
+  return choice === undefined ? undefined : { type: choice.type, path: choice.type };
 }
 
 function rewriteString(s: string, map: ReadonlyMap<string, string>): string {

@@ -1,5 +1,5 @@
-import type { SearchRegistry } from '../search/registry.js';
-import type { SearchSource } from '../search/source.js';
+import type { SearchRegistry } from '../search/parameters/registry.js';
+import type { SearchSource } from '../search/engine/source.js';
 import type { TerminologyRegistry } from '../search/terminology/index.js';
 import type { StoragePort } from '../storage/port.js';
 import type { Clock } from '../util/clock.js';

@@ -1,6 +1,6 @@
 import { badRequest } from '../errors/fhir-error.js';
-import { executeSearch, type SearchResult } from '../search/execute.js';
-import { parseSearch, type Handling, type ParsedSearch } from '../search/parse.js';
+import { executeSearch, type SearchResult } from '../search/engine/execute-search.js';
+import { parseSearch, type Handling, type ParsedSearch } from '../search/query/parse.js';
 import { isKnownElement } from '../search/result/index.js';
 import { StalePlanError } from '../storage/write.js';
 import type { EngineContext } from './context.js';

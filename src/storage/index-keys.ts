@@ -1,4 +1,4 @@
-import { SEP } from '../search/index-entry.js';
+import { SEP } from '../search/parameters/index-entry.js';
 import type { IndexEntry, RowText } from './rows.js';
 
 // Dates are epoch ms in ±8.64e15; shifted by 9e15 they are positive integers below 2^54: 14 hex digits.

@@ -1,4 +1,4 @@
-import { key } from '../search/index-entry.js';
+import { key } from '../search/parameters/index-entry.js';
 import { keyPrefix } from './index-keys.js';
 import type { StoreDatabase } from './schema.js';
 import { DexieSearchSource } from './search-source.js';

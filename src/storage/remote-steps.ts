@@ -3,7 +3,7 @@ import type { ConflictRow, RemoteVersionRow, RowText } from './rows.js';
 import type { StoreDatabase } from './schema.js';
 import { applyWrite, applyWrites } from './write-batch.js';
 import type { WriteResult, WriteSpec } from './write.js';
-import type { IndexEntry } from '../search/index-entry.js';
+import type { IndexEntry } from '../search/parameters/index-entry.js';
 
 /** A resource ready to be written: validated and indexed outside the transaction. */
 export interface PreparedResource {

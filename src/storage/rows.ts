@@ -1,6 +1,6 @@
 import type { Resource } from 'fhir/r5';
-import type { IndexEntry } from '../search/index-entry.js';
-import type { RowText } from '../search/indexer.js';
+import type { IndexEntry } from '../search/parameters/index-entry.js';
+import type { RowText } from '../search/engine/indexer.js';
 
 export type { IndexEntry, RowText };
 

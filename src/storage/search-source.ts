@@ -1,4 +1,4 @@
-import type { CandidateRow, KeyRange, SearchSource } from '../search/source.js';
+import type { CandidateRow, KeyRange, SearchSource } from '../search/engine/source.js';
 import { decodeValue, encodeValue, keyPrefix } from './index-keys.js';
 import type { ResourceRow } from './rows.js';
 import { unpackIndex } from './resource-row.js';

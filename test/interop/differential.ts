@@ -1,7 +1,7 @@
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
 import type { Bundle, BundleEntry, OperationOutcome, Resource, SearchParameter } from 'fhir/r5';
 import { openStore, type Store } from '../../src/index.js';
-import { IMAGING_SELECTION_CODE } from '../../src/search/definitions/index.js';
+import { IMAGING_SELECTION_CODE } from '../../src/search/parameters/definitions/index.js';
 import { queryText, queryUrl, type GeneratedQuery } from './queries.js';
 
 /*

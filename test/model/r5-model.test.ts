@@ -4,6 +4,9 @@ import { fileURLToPath } from 'node:url';
 import r5 from 'fhirpath/fhir-context/r5';
 import { describe, expect, it } from 'vitest';
 import {
+  choiceKey,
+  choiceOfKey,
+  choiceSuffix,
   choiceTypes,
   definedElsewhere,
   definedElsewhereEntries,
@@ -11,6 +14,7 @@ import {
   elementType,
   isKnownType,
   isRepeating,
+  derivesFromResource,
   owners,
   parentType,
 } from '../../src/model/r5-model.js';
@@ -24,8 +28,6 @@ const model = r5 as unknown as {
   type2Parent: Record<string, string>;
   pathsDefinedElsewhere: Record<string, string>;
 };
-
-const upperFirst = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
 
 describe('the compact R5 model table answers as fhirpath.js R5 model', () => {
   it('gives every path its type (path2Type) and derives path2TypeWithoutElements', () => {
@@ -42,7 +44,7 @@ describe('the compact R5 model table answers as fhirpath.js R5 model', () => {
   });
 
   it('knows every choice element with its types in order, and nothing else as a choice', () => {
-    for (const [p, suffixes] of Object.entries(model.choiceTypePaths)) expect(choiceTypes(p)?.map(upperFirst), p).toEqual(suffixes);
+    for (const [p, suffixes] of Object.entries(model.choiceTypePaths)) expect(choiceTypes(p)?.map(choiceSuffix), p).toEqual(suffixes);
     const extra = Object.keys(model.path2Type).filter((p) => choiceTypes(p) !== undefined);
     expect(extra).toEqual([]);
   });
@@ -60,7 +62,7 @@ describe('the compact R5 model table answers as fhirpath.js R5 model', () => {
     for (const owner of owners()) {
       for (const e of elementsOf(owner).values()) {
         if (e.choice) {
-          listed.push(...e.choice.map((t) => `${owner}.${e.name}${upperFirst(t)}`));
+          listed.push(...e.choice.map((t) => `${owner}.${e.name}${choiceSuffix(t)}`));
           expect(model.choiceTypePaths[`${owner}.${e.name}`], `${owner}.${e.name}`).toBeDefined();
         } else listed.push(`${owner}.${e.name}`);
       }
@@ -81,5 +83,36 @@ describe('the compact R5 model table answers as fhirpath.js R5 model', () => {
     const file = fileURLToPath(new URL('../../src/model/r5-model-table.ts', import.meta.url));
     const generated = execFileSync(process.execPath, [fileURLToPath(new URL('../../scripts/gen-r5-model.mjs', import.meta.url)), '--stdout'], { encoding: 'utf8', maxBuffer: 16 << 20 });
     expect(generated === readFileSync(file, 'utf8'), 'run node scripts/gen-r5-model.mjs').toBe(true);
+  });
+});
+
+describe('typed questions over the model', () => {
+  it('names choice keys and reads them back: every choice element of every owner, with each of its types', () => {
+    let checked = 0;
+    for (const [path, suffixes] of Object.entries(model.choiceTypePaths)) {
+      const dot = path.lastIndexOf('.');
+      const [owner, name] = [path.slice(0, dot), path.slice(dot + 1)];
+      for (const type of choiceTypes(path) ?? []) {
+        const key = choiceKey(name, type);
+        expect(suffixes).toContain(key.slice(name.length));
+        expect(choiceOfKey(owner, key), key).toEqual({ element: name, type });
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(1000);
+    expect(choiceKey('value', 'Quantity')).toBe('valueQuantity');
+    expect(choiceOfKey('Observation', 'valueQuantity')).toEqual({ element: 'value', type: 'Quantity' });
+    expect(choiceOfKey('Observation', 'valueFoo')).toBeUndefined();
+    expect(choiceOfKey('Observation', 'status')).toBeUndefined();
+  });
+
+  it('derivesFromResource: Resource, DomainResource and every resource type, no data type', () => {
+    const types = Object.keys(model.type2Parent);
+    const resources = types.filter(derivesFromResource);
+    expect(resources).toContain('ImagingSelection');
+    expect(resources).toContain('Bundle');
+    expect(resources).toContain('DomainResource');
+    expect(resources.every((t) => t === 'Resource' || /^[A-Z]/.test(t))).toBe(true);
+    for (const t of ['Quantity', 'Age', 'Reference', 'BackboneElement', 'string', 'code']) expect(derivesFromResource(t), t).toBe(false);
   });
 });

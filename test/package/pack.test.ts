@@ -32,7 +32,7 @@ const ALLOWED = [
   /^README\.md$/,
   /^CHANGELOG\.md$/,
   /^LICENSE$/,
-  /^docs\/[\w.-]+\.md$/,
+  /^docs\/[\w.-]+\.(?:md|svg)$/, // the pages and their plots (docs/benchmarks-chromium.svg)
   /^docs\/api\/.+$/,
   /^dist\/[\w.-]+\.(?:js|cjs|d\.ts|d\.cts|d\.mts|mjs|js\.map|cjs\.map|mjs\.map)$/,
   /^dist\/browser\/[\w.-]+\.(?:js|js\.map)$/,

@@ -2,7 +2,7 @@ import type { ImagingSelection, SearchParameter } from 'fhir/r5';
 import { describe, expect, it } from 'vitest';
 import { fhirPathIfLoaded } from '../../src/model/fhirpath-engine.js';
 import { R5_RESOURCE_TYPES } from '../../src/model/resource-types.js';
-import { builtInParametersFor } from '../../src/search/definitions/index.js';
+import { builtInParametersFor } from '../../src/search/parameters/definitions/index.js';
 import { openTestStore, selection } from '../helpers.js';
 
 /** `SearchParameter.base` (@types/fhir 0.0.44 types it with pre-R5 resource names only). */

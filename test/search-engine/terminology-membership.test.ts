@@ -3,9 +3,9 @@ import type { CodeSystem, ImagingSelection, SearchParameter, ValueSet } from 'fh
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Store } from '../../src/index.js';
 import { parseQuery } from '../../src/rest/http.js';
-import { executeSearch } from '../../src/search/execute.js';
-import { parseSearch } from '../../src/search/parse.js';
-import { SearchRegistry } from '../../src/search/registry.js';
+import { executeSearch } from '../../src/search/engine/execute-search.js';
+import { parseSearch } from '../../src/search/query/parse.js';
+import { SearchRegistry } from '../../src/search/parameters/registry.js';
 import { defaultTerminology } from '../../src/search/terminology/index.js';
 import { DexieSearchSource } from '../../src/storage/search-source.js';
 import { storeDatabase } from '../../src/store.js';

@@ -3,9 +3,9 @@ import fc from 'fast-check';
 import type { Resource } from 'fhir/r5';
 import { describe, expect, it } from 'vitest';
 import { loadFhirPath } from '../../src/model/fhirpath-engine.js';
-import { compileForAllBases, compileSearchParameter, compileWithFhirPath, type CompiledSearchParameterInfo } from '../../src/search/compile-parameter.js';
-import { BUILT_IN_SEARCH_PARAMETERS } from '../../src/search/definitions/index.js';
-import type { PathExtractor } from '../../src/search/simple-path.js';
+import { compileForAllBases, compileSearchParameter, compileWithFhirPath, type CompiledSearchParameterInfo } from '../../src/search/parameters/compile-parameter.js';
+import { BUILT_IN_SEARCH_PARAMETERS } from '../../src/search/parameters/definitions/index.js';
+import type { PathExtractor } from '../../src/search/parameters/simple-path.js';
 
 // The engine-backed functions are called directly here: load fhirpath.js as the store does before it calls them.
 await loadFhirPath();

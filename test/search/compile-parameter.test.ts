@@ -9,9 +9,9 @@ import {
   compileWithFhirPath,
   splitUnion,
   type CompiledSearchParameterInfo,
-} from '../../src/search/compile-parameter.js';
-import { R5_IMAGING_SELECTION_SEARCH_PARAMETERS } from '../../src/search/definitions/index.js';
-import { compileSimplePaths, parseSimplePath, referencePointsTo } from '../../src/search/simple-path.js';
+} from '../../src/search/parameters/compile-parameter.js';
+import { R5_IMAGING_SELECTION_SEARCH_PARAMETERS } from '../../src/search/parameters/definitions/index.js';
+import { compileSimplePaths, parseSimplePath, referencePointsTo } from '../../src/search/parameters/simple-path.js';
 
 // The engine-backed functions are called directly here: load fhirpath.js as the store does before it calls them.
 await loadFhirPath();

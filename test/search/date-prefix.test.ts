@@ -9,8 +9,8 @@ import {
   type DateIndexBounds,
   type Prefix,
   type TargetRange,
-} from '../../src/search/date-prefix.js';
-import { parseDateRange, type DateRange } from '../../src/search/date-range.js';
+} from '../../src/search/dates/date-prefix.js';
+import { parseDateRange, type DateRange } from '../../src/search/dates/date-range.js';
 
 const ms = (iso: string): number => Date.parse(iso);
 /** A FHIR date/dateTime in UTC as its implicit range. */

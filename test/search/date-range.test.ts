@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { formatInstant, parseDateRange, type DatePrecision } from '../../src/search/date-range.js';
+import { formatInstant, parseDateRange, type DatePrecision } from '../../src/search/dates/date-range.js';
 
 const iso = (n: number): string => new Date(n).toISOString();
 const HOUR = 3_600_000;

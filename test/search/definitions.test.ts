@@ -3,8 +3,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Resource, SearchParameter } from 'fhir/r5';
 import { describe, expect, it } from 'vitest';
-import { compileSearchParameter, searchParameterAppliesTo, type CompiledSearchParameterInfo } from '../../src/search/compile-parameter.js';
-import type { CompiledSearchParameter, TypedValue } from '../../src/search/definition.js';
+import { compileSearchParameter, searchParameterAppliesTo, type CompiledSearchParameterInfo } from '../../src/search/parameters/compile-parameter.js';
+import type { CompiledSearchParameter, TypedValue } from '../../src/search/parameters/types.js';
 import {
   BUILT_IN_SEARCH_PARAMETERS,
   IMAGING_SELECTION_CODE,
@@ -12,7 +12,7 @@ import {
   R5_TARGET_SEARCH_PARAMETERS,
   SERVICE_REQUEST_CODE,
   builtInParametersFor,
-} from '../../src/search/definitions/index.js';
+} from '../../src/search/parameters/definitions/index.js';
 
 const R5_DATA = new URL('../../data/hl7-fhir-r5/', import.meta.url);
 const EXAMPLES_DIR = new URL('examples/', R5_DATA);
@@ -70,7 +70,7 @@ describe('built-in SearchParameters as data', () => {
   });
 
   it('is what scripts/gen-r5-search-parameters.mjs generates from data/hl7-fhir-r5/searchparameters (not stale)', () => {
-    const file = fileURLToPath(new URL('../../src/search/definitions/r5-imagingselection.ts', import.meta.url));
+    const file = fileURLToPath(new URL('../../src/search/parameters/definitions/r5-imagingselection.ts', import.meta.url));
     const generated = execFileSync(process.execPath, [fileURLToPath(new URL('../../scripts/gen-r5-search-parameters.mjs', import.meta.url)), '--stdout'], { encoding: 'utf8' });
     expect(generated === readFileSync(file, 'utf8'), 'run node scripts/gen-r5-search-parameters.mjs').toBe(true);
   });

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FhirError } from '../../src/errors/fhir-error.js';
-import { escape, splitOr, splitToken, splitUnescaped, unescape } from '../../src/search/escape.js';
+import { escape, splitOr, splitToken, splitUnescaped, unescape } from '../../src/search/query/escape.js';
 
 // Test values are written as JS strings: '\\,' is the two characters backslash, comma.
 

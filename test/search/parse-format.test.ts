@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { escape } from '../../src/search/escape.js';
-import { formatSearch, parseSearch } from '../../src/search/parse.js';
-import { SearchRegistry } from '../../src/search/registry.js';
+import { escape } from '../../src/search/query/escape.js';
+import { formatSearch, parseSearch } from '../../src/search/query/parse.js';
+import { SearchRegistry } from '../../src/search/parameters/registry.js';
 import { parseQuery } from '../../src/rest/http.js';
 
 /** A search value: any text, escaped the way a client must escape it. */

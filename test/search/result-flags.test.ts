@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { IMAGING_SELECTION_TABLE } from '../../src/model/validate/imagingselection-table.js';
 import { BASE_FLAGS } from '../../src/search/result/flag-table.js';
 import { IMAGING_SELECTION_FLAGS } from '../../src/search/result/imagingselection-flags.js';
-import { childElements, elementOfKey, isKnownElement } from '../../src/search/result/model-elements.js';
+import { childElements, elementOfKey, isKnownElement } from '../../src/model/element-names.js';
 import { REFERENCED_TYPE_FLAGS } from '../../src/search/result/referenced-type-flags.js';
 import { summarize } from '../../src/search/result/index.js';
 

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { assertTimeZone, localToUtcMs, zoneOffsetMinutes, type LocalFields } from '../../src/search/timezone.js';
+import { assertTimeZone, localToUtcMs, zoneOffsetMinutes, type LocalFields } from '../../src/search/dates/timezone.js';
 
 const ms = (iso: string): number => Date.parse(iso);
 const iso = (n: number): string => new Date(n).toISOString();

@@ -1,6 +1,6 @@
 import type { CapabilityStatement, CapabilityStatementRestResource } from 'fhir/r5';
 import { R5_RESOURCE_TYPES } from '../../model/resource-types.js';
-import type { SearchRegistry } from '../../search/registry.js';
+import type { SearchRegistry } from '../../search/parameters/registry.js';
 import type { EngineContext } from '../context.js';
 import type { Outcome } from '../outcome.js';
 
@@ -29,7 +29,7 @@ function resourceEntry(registry: SearchRegistry, type: string, documentation?: s
     conditionalPatch: true,
     conditionalDelete: 'single',
     referencePolicy: ['literal', 'logical'],
-    searchInclude: [`${type}:*`, ...[...registry.forType(type).values()].filter((p) => p.type === 'reference' && p.code !== '_profile').map((p) => `${type}:${p.code}`)],
+    searchInclude: [`${type}:*`, ...registry.referenceParameterCodes(type).filter((code) => code !== '_profile').map((code) => `${type}:${code}`)],
     searchRevInclude: ['*'],
     searchParam: [...registry.forType(type).values()]
       .filter((p) => SUPPORTED_TYPES.has(p.type) || SPECIALS.has(p.code))

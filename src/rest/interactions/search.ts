@@ -2,7 +2,7 @@ import type { BundleEntry, BundleLink, Resource } from 'fhir/r5';
 import { badRequest, operationOutcome } from '../../errors/fhir-error.js';
 import { link, fullUrl, resultBundle } from '../../model/bundle.js';
 import { isResourceType } from '../../model/resource-types.js';
-import { formatSearch, type Handling, type ParsedSearch } from '../../search/parse.js';
+import { formatSearch, type Handling, type ParsedSearch } from '../../search/query/parse.js';
 import { selectElements, summarize } from '../../search/result/index.js';
 import { normaliseScore } from '../../search/text/index.js';
 import type { EngineContext } from '../context.js';

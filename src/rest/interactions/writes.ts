@@ -2,7 +2,7 @@ import type { Resource } from 'fhir/r5';
 import { badRequest, conflict, FhirError, preconditionFailed, unprocessable } from '../../errors/fhir-error.js';
 import { etagVersion } from '../../history/etag.js';
 import { isValidId } from '../../util/id.js';
-import { indexResource } from '../../search/indexer.js';
+import { indexResource } from '../../search/engine/indexer.js';
 import type { WriteResult, WriteSpec } from '../../storage/write.js';
 import type { Planned } from '../commit.js';
 import type { EngineContext } from '../context.js';

@@ -1,4 +1,4 @@
-import { choiceTypes, definedElsewhere, elementType, isKnownType, isRepeating, isTypeOrSubtype as modelIsTypeOrSubtype, parentType } from '../../model/r5-model.js';
+import { choiceSuffix, choiceTypes, definedElsewhere, elementType, isKnownType, isRepeating, typeLineage } from '../../model/r5-model.js';
 
 /*
  * The R5 model (src/model/r5-model.ts, the facts of fhirpath.js's model): element types, cardinality, choice
@@ -22,26 +22,18 @@ export interface ElementInfo {
 
 const UNKNOWN: ElementInfo = { known: false, repeating: false };
 
-/** Upper-cases the first letter (`string` → `String`), as FHIR does to build choice names. */
-export const upperFirst = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
-
 /**
  * Element paths (or type names) under which a child of `parentPath` may be declared: the path itself, then its
  * type and that type's ancestors (so `Identifier.extension` is found as `Element.extension`).
  */
 function declaringPrefixes(parentPath: string): string[] {
-  const out = [parentPath];
-  let t: string | undefined = isKnownType(parentPath) ? parentPath : elementType(parentPath);
-  for (let guard = 0; t && guard < 20; guard++) {
-    out.push(t);
-    t = parentType(t);
-  }
-  return out;
+  const t = isKnownType(parentPath) ? parentPath : elementType(parentPath);
+  return t === undefined ? [parentPath] : [parentPath, ...typeLineage(t)];
 }
 
 function elementAt(full: string): ElementInfo | undefined {
   const path = definedElsewhere(full) ?? full;
-  const choices = choiceTypes(path)?.map(upperFirst);
+  const choices = choiceTypes(path)?.map(choiceSuffix);
   if (choices) return { known: true, repeating: false, choiceTypes: choices };
   const type = elementType(path);
   const repeating = isRepeating(path);
@@ -92,11 +84,6 @@ export const isKnownPath = (path: string | null | undefined): boolean =>
 
 /** FHIR primitive types are lower-case (`string`, `decimal`); FHIRPath system types are `System.*`. */
 export const isPrimitiveType = (type: string): boolean => type.startsWith('System.') || /^[a-z]/.test(type);
-
-/** True when `type` is `ancestor` or derives from it (`Age` → `Quantity`, `ImagingSelection` → `Resource`). */
-export function isTypeOrSubtype(type: string, ancestor: string): boolean {
-  return modelIsTypeOrSubtype(type, ancestor);
-}
 
 /**
  * The FHIR type named by a `value[x]` suffix of a Parameters parameter (`String` → `string`,

@@ -1,4 +1,4 @@
-import { upperFirst } from './fhir-model.js';
+import { choiceKey } from '../../model/r5-model.js';
 import { isFpNode, type FpNode } from './fhirpath-eval.js';
 
 /** A JSON object of the resource being patched. */
@@ -67,7 +67,7 @@ export function locate(result: unknown): Location | undefined {
 function resolveKey(holder: JsonObject, prop: string, dataType: string | null): string | undefined {
   if (hasOwn(holder, prop) || hasOwn(holder, `_${prop}`)) return prop;
   if (dataType) {
-    const key = prop + upperFirst(dataType.replace(/^System\./, ''));
+    const key = choiceKey(prop, dataType.replace(/^System\./, ''));
     if (hasOwn(holder, key) || hasOwn(holder, `_${key}`)) return key;
   }
   const choices = Object.keys(holder).filter((k) => k.length > prop.length && k.startsWith(prop) && /^[A-Z]/.test(k.slice(prop.length)));

@@ -1,4 +1,5 @@
-import { isPrimitiveType, isTypeOrSubtype } from './fhir-model.js';
+import { isTypeOrSubtype } from '../../model/r5-model.js';
+import { isPrimitiveType } from './fhir-model.js';
 
 const NUMBER_TYPES: ReadonlySet<string> = new Set([
   'decimal',

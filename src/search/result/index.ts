@@ -6,4 +6,4 @@
  */
 export { summarize, type SummaryMode } from './summarize.js';
 export { selectElements } from './select-elements.js';
-export { isKnownElement } from './model-elements.js';
+export { isKnownElement } from '../../model/element-names.js';

@@ -1,5 +1,5 @@
 import type { Resource } from 'fhir/r5';
-import { isKnownElement } from './model-elements.js';
+import { isKnownElement } from '../../model/element-names.js';
 import { subset } from './subset.js';
 
 /**

@@ -1,6 +1,6 @@
 import type { Resource } from 'fhir/r5';
 import { elementFacts, type ElementFacts } from './element-facts.js';
-import { elementOfKey } from './model-elements.js';
+import { elementOfKey } from '../../model/element-names.js';
 import { withSubsettedTag } from './subsetted.js';
 
 /**

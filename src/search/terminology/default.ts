@@ -2,7 +2,7 @@
  * The registry preloaded with the definitions shipped with the store.
  * @module
  */
-import { PRELOADED_DEFINITIONS } from './preloaded/index.js';
+import { PRELOADED_DEFINITIONS } from './preloaded.js';
 import { TerminologyRegistry } from './registry.js';
 
 /**

@@ -1,0 +1,414 @@
+import { badRequest, FhirError } from '../../errors/fhir-error.js';
+import { dateIndexBounds, matchesDate, splitPrefix, type DateIndexBounds } from '../dates/date-prefix.js';
+import { parseDateRange } from '../dates/date-range.js';
+import { splitOr, splitToken, splitUnescaped, unescape } from '../query/escape.js';
+import { localReference } from '../parameters/extract.js';
+import { END, key, normaliseText, type IndexEntry } from '../parameters/index-entry.js';
+import type { ChainClause, Clause, HasClause, ParamClause, TextClause } from '../query/search-query.js';
+import { exactly, type CandidateRow, type KeyRange, type SearchSource } from './source.js';
+import type { TerminologyRegistry } from '../terminology/index.js';
+import { bm25, matchesText, parseTextQuery, queryTerms, type TextQuery } from '../text/index.js';
+
+/** What compiling clauses needs. */
+export interface ClauseContext {
+  source: SearchSource;
+  terminology: TerminologyRegistry;
+  timeZone: string;
+  now: number;
+  baseUrl: string;
+  /** Ids of `type` resources matching one clause (for chains and `_has`). */
+  idsMatching: (type: string, clause: Clause) => Promise<string[]>;
+}
+
+/**
+ * A clause ready to run: how many rows its index access would select, the ids it selects, and the exact test.
+ * The same `matches` filters candidates whether they came from an index or a scan, so the two paths cannot
+ * disagree.
+ */
+export interface ClausePlan {
+  clause: Clause;
+  /** Rows the index access would read; `Infinity` when the clause has none (it only filters). */
+  estimate: () => Promise<number>;
+  /** Candidate ids from the index (a superset of the matches); only called when the clause was chosen. */
+  candidates: () => Promise<string[]>;
+  matches: (row: CandidateRow) => boolean;
+  /** Relevance per id, for `_sort=_score` (full text only). */
+  score?: (row: CandidateRow) => number;
+}
+
+const entriesOf = (row: CandidateRow, param: string): IndexEntry[] => row.index.filter((e) => e.param === param);
+
+/** Every key of a parameter (dates are stored as sortable strings too). */
+const EVERY_KEY: KeyRange = { lower: '', upper: END + END };
+
+/** The range of keys starting with `prefix`. */
+const startsWith = (prefix: string): KeyRange => ({ lower: prefix, upper: prefix + END });
+
+/** Whether a key lies in one of the ranges (the in-memory twin of an index range scan). */
+const inRanges = (k: string, ranges: KeyRange[]): boolean =>
+  ranges.some((r) => typeof r.lower === 'string' && typeof r.upper === 'string' && k >= r.lower && k <= r.upper);
+
+/** A set of key ranges of one parameter: the building block of most access paths. */
+function keyAccess(ctx: ClauseContext, type: string, param: string, ranges: KeyRange[]): Pick<ClausePlan, 'estimate' | 'candidates'> {
+  return {
+    estimate: async () => {
+      let n = 0;
+      for (const r of ranges) n += await ctx.source.count(type, param, r);
+      return n;
+    },
+    candidates: async () => {
+      const ids = new Set<string>();
+      for (const r of ranges) for (const id of await ctx.source.ids(type, param, r)) ids.add(id);
+      return [...ids];
+    },
+  };
+}
+
+/** The complement of a selection among the live resources of `type` (`:not`, `:missing=true`, `:not-in`). */
+function complementAccess(ctx: ClauseContext, type: string, param: string, ranges: KeyRange[]): Pick<ClausePlan, 'estimate' | 'candidates'> {
+  const inner = keyAccess(ctx, type, param, ranges);
+  return {
+    estimate: async () => Math.max(0, (await ctx.source.typeCount(type)) - (await inner.estimate())),
+    candidates: async () => {
+      const excluded = new Set(await inner.candidates());
+      return (await ctx.source.allIds(type)).filter((id) => !excluded.has(id));
+    },
+  };
+}
+
+const stringKeys = (row: CandidateRow, param: string): string[] =>
+  entriesOf(row, param).flatMap((e) => (typeof e.value === 'string' ? [e.value] : []));
+
+/** Compiles one clause of a search on `type`; a bad value answers 400 naming the parameter. */
+export async function compileClause(type: string, clause: Clause, ctx: ClauseContext): Promise<ClausePlan> {
+  try {
+    return await compileAny(type, clause, ctx);
+  } catch (e) {
+    if (e instanceof FhirError && e.status === 400 && !e.outcome.issue.some((i) => i.expression?.includes(clause.name))) {
+      throw badRequest(`Search parameter '${clause.name}': ${e.outcome.issue.map((i) => i.diagnostics).join('; ')}`, [clause.name]);
+    }
+    throw e;
+  }
+}
+
+function compileAny(type: string, clause: Clause, ctx: ClauseContext): Promise<ClausePlan> | ClausePlan {
+  switch (clause.kind) {
+    case 'param':
+      return compileParam(type, clause, ctx);
+    case 'chain':
+      return compileChain(type, clause, ctx);
+    case 'has':
+      return compileHas(type, clause, ctx);
+    case 'text':
+      return compileText(type, clause, ctx);
+  }
+}
+
+function compileParam(type: string, clause: ParamClause, ctx: ClauseContext): ClausePlan {
+  const code = clause.param.code;
+  if (clause.modifier === 'missing') {
+    const missing = clause.values[0] === 'true';
+    // Every resource has an id and a lastUpdated: all rows or none.
+    if (code === '_id' || code === '_lastUpdated') return { clause, estimate: async () => (missing ? 0 : ctx.source.typeCount(type)), candidates: async () => (missing ? [] : ctx.source.allIds(type)), matches: () => !missing };
+    // Any index entry of the parameter means it has a value: the whole key range of the parameter.
+    const present = (row: CandidateRow): boolean => row.index.some((e) => e.param === code);
+    const access = missing ? complementAccess(ctx, type, code, [EVERY_KEY]) : keyAccess(ctx, type, code, [EVERY_KEY]);
+    return { clause, ...access, matches: (row) => present(row) !== missing };
+  }
+  if (code === '_id') return compileId(type, clause, ctx);
+  if (code === '_lastUpdated') return compileLastUpdated(type, clause, ctx);
+  switch (clause.param.type) {
+    case 'token':
+      return compileToken(type, clause, ctx);
+    case 'reference':
+      return compileReference(type, clause, ctx);
+    case 'date':
+      return compileDate(type, clause, ctx);
+    case 'string':
+      return compileString(type, clause, ctx);
+    case 'uri':
+      return compileUri(type, clause, ctx);
+    default:
+      throw badRequest(`Search parameter '${clause.name}' of type ${clause.param.type} is not supported`, [clause.name]);
+  }
+}
+
+function compileId(type: string, clause: ParamClause, ctx: ClauseContext): ClausePlan {
+  const ids = clause.values.map(unescape);
+  const set = new Set(ids);
+  if (clause.modifier === 'not') {
+    return {
+      clause,
+      estimate: async () => ctx.source.typeCount(type),
+      candidates: async () => (await ctx.source.allIds(type)).filter((id) => !set.has(id)),
+      matches: (row) => !set.has(row.id),
+    };
+  }
+  if (clause.modifier !== undefined) throw badRequest(`Modifier ':${clause.modifier}' is not supported on _id`, [clause.name]);
+  return { clause, estimate: async () => ids.length, candidates: async () => ids, matches: (row) => set.has(row.id) };
+}
+
+function compileLastUpdated(type: string, clause: ParamClause, ctx: ClauseContext): ClausePlan {
+  const tests = clause.values.map((raw) => dateTest(clause, raw, ctx));
+  const bounds = tests.map((t) => t.bounds);
+  const low = Math.min(...bounds.map((b) => b.lowMin ?? -Infinity));
+  const high = Math.max(...bounds.map((b) => b.lowMax ?? Infinity));
+  const matches = (row: CandidateRow): boolean => tests.some((t) => matchesDate(t.prefix, t.range, { low: row.ts, high: row.ts }, ctx.now));
+  return {
+    clause,
+    estimate: async () => (Number.isFinite(low) || Number.isFinite(high) ? ctx.source.countLastUpdated(type, low, high) : Infinity),
+    candidates: async () => (await ctx.source.byLastUpdated(type, low, high)).map((r) => r.id),
+    matches,
+  };
+}
+
+function dateTest(clause: ParamClause, raw: string, ctx: ClauseContext) {
+  const { prefix, value } = splitPrefix(unescape(raw));
+  const range = parseDateRange(value, { timeZone: ctx.timeZone });
+  if (!range) throw badRequest(`Search parameter '${clause.name}': '${raw}' is not a valid date, dateTime or instant`, [clause.name]);
+  return { prefix, range, bounds: dateIndexBounds(prefix, range, ctx.now) };
+}
+
+/** The token key ranges a search value selects (https://hl7.org/fhir/R5/search.html#token). */
+function tokenValueRanges(raw: string): KeyRange[] {
+  const { system, code } = splitToken(raw);
+  if (system === undefined) return [exactly(key.code(code)), exactly(key.caseless(code))];
+  if (system === '' && code === '') throw badRequest(`'|' alone is not a token value`);
+  if (system === '') return [exactly(key.noSystem(code))];
+  if (code === '') return [startsWith(key.systemPrefix(system))];
+  return [exactly(key.systemCode(system, code))];
+}
+
+/**
+ * The keys a terminology concept (`system` + `code`) selects for `:in`, `:not-in`, `:above` and `:below`.
+ * Membership and subsumption go by system and code: a Coding (alone or in a CodeableConcept) or an Identifier
+ * without a `system` is in no value set and under no code, so the `|code` (no system) and `code` (any system)
+ * keys are never read here. A plain `code` element has no system of its own; R5 says its system "is defined
+ * in the value set" it is bound to: the implied system when the store knows the binding (indexed as
+ * `system|code`, e.g. `status`), else the code alone (`key.implicitSystem`). `:not-in` is the complement of
+ * these keys, so a resource whose codings all lack a system is not in the value set and matches it.
+ * @see https://hl7.org/fhir/R5/search.html#modifieringeneral
+ * @see https://hl7.org/fhir/R5/search.html#modifierin
+ * @see https://hl7.org/fhir/R5/search.html#modifiernotin
+ * @see https://hl7.org/fhir/R5/search.html#modifierabove
+ * @see https://hl7.org/fhir/R5/search.html#modifierbelow
+ * @see https://hl7.org/fhir/R5/search.html#token
+ */
+function conceptRanges(system: string, code: string): KeyRange[] {
+  return [exactly(key.systemCode(system, code)), exactly(key.implicitSystem(code))];
+}
+
+function compileToken(type: string, clause: ParamClause, ctx: ClauseContext): ClausePlan {
+  const code = clause.param.code;
+  const mod = clause.modifier;
+  if (mod === 'text') {
+    const prefixes = clause.values.map((v) => key.text(normaliseText(unescape(v))));
+    const ranges = prefixes.map((p) => ({ lower: p, upper: p + END }));
+    return { clause, ...keyAccess(ctx, type, code, ranges), matches: (row) => stringKeys(row, code).some((k) => prefixes.some((p) => k.startsWith(p))) };
+  }
+  let ranges: KeyRange[];
+  if (mod === 'of-type') {
+    ranges = clause.values.map((raw) => {
+      const parts = splitUnescaped(raw, '|').map(unescape);
+      if (parts.length !== 3 || parts.some((p) => p === '')) throw badRequest(`Search parameter '${clause.name}': :of-type takes system|code|value, got '${raw}'`, [clause.name]);
+      return exactly(key.ofType(parts[0]!, parts[1]!, parts[2]!));
+    });
+  } else if (mod === 'in' || mod === 'not-in') {
+    ranges = clause.values.flatMap((raw) => {
+      const url = unescape(raw);
+      const concepts = ctx.terminology.expand(url);
+      if (!concepts) throw badRequest(`Search parameter '${clause.name}': unknown value set '${url}' (register it with store.registerTerminology)`, [clause.name]);
+      return concepts.flatMap((c) => conceptRanges(c.system, c.code));
+    });
+  } else if (mod === 'above' || mod === 'below') {
+    ranges = clause.values.flatMap((raw) => {
+      const { system, code: c } = splitToken(raw);
+      if (!system || !c) throw badRequest(`Search parameter '${clause.name}': :${mod} takes system|code, got '${raw}'`, [clause.name]);
+      const codes = mod === 'below' ? ctx.terminology.descendantsOrSelf(system, c) : ctx.terminology.ancestorsOrSelf(system, c);
+      if (!codes) throw badRequest(`Search parameter '${clause.name}': unknown code system '${system}' (register it with store.registerTerminology)`, [clause.name]);
+      return codes.flatMap((x) => conceptRanges(system, x));
+    });
+  } else {
+    ranges = clause.values.flatMap(tokenValueRanges);
+  }
+  const has = (row: CandidateRow): boolean => stringKeys(row, code).some((k) => inRanges(k, ranges));
+  if (mod === 'not' || mod === 'not-in') {
+    return { clause, ...complementAccess(ctx, type, code, ranges), matches: (row) => !has(row) };
+  }
+  return { clause, ...keyAccess(ctx, type, code, ranges), matches: has };
+}
+
+/** The reference keys a search value selects (https://hl7.org/fhir/R5/search.html#reference). */
+function referenceValueKey(raw: string, modifier: string | undefined, baseUrl: string): string[] {
+  const v = unescape(raw);
+  if (modifier !== undefined && /^[A-Z]/.test(modifier)) return [key.ref(`${modifier}/${v}`)];
+  if (/^[A-Za-z0-9\-.]{1,64}$/.test(v)) return [key.refId(v)];
+  const local = localReference(v, baseUrl);
+  if (local) return [local.version ? key.refVersion(local.typeAndId, local.version) : key.ref(local.typeAndId)];
+  return [key.uri(v)];
+}
+
+function compileReference(type: string, clause: ParamClause, ctx: ClauseContext): ClausePlan {
+  const code = clause.param.code;
+  if (clause.modifier === 'text') {
+    const prefixes = clause.values.map((v) => key.text(normaliseText(unescape(v))));
+    return {
+      clause,
+      ...keyAccess(ctx, type, code, prefixes.map((p) => ({ lower: p, upper: p + END }))),
+      matches: (row) => stringKeys(row, code).some((k) => prefixes.some((p) => k.startsWith(p))),
+    };
+  }
+  const ranges: KeyRange[] =
+    clause.modifier === 'identifier'
+      ? clause.values.flatMap((raw) =>
+          tokenValueRanges(raw)
+            .filter((r) => !String(r.lower).startsWith(key.caseless('')))
+            .map((r) => ({ lower: key.refIdentifier(String(r.lower)), upper: key.refIdentifier(String(r.upper)) })),
+        )
+      : [...new Set(clause.values.flatMap((raw) => referenceValueKey(raw, clause.modifier, ctx.baseUrl)))].map(exactly);
+  return { clause, ...keyAccess(ctx, type, code, ranges), matches: (row) => stringKeys(row, code).some((k) => inRanges(k, ranges)) };
+}
+
+function compileDate(type: string, clause: ParamClause, ctx: ClauseContext): ClausePlan {
+  const code = clause.param.code;
+  const tests = clause.values.map((raw) => dateTest(clause, raw, ctx));
+  const matches = (row: CandidateRow): boolean =>
+    entriesOf(row, code).some((e) => typeof e.value === 'number' && tests.some((t) => matchesDate(t.prefix, t.range, { low: e.value as number, high: e.high ?? (e.value as number) }, ctx.now)));
+  const ranges = tests.map((t) => dateRange(t.bounds));
+  if (ranges.some((r) => r === undefined)) {
+    return { clause, estimate: async () => Infinity, candidates: async () => ctx.source.allIds(type), matches };
+  }
+  return { clause, ...keyAccess(ctx, type, code, ranges as KeyRange[]), matches };
+}
+
+/** The index range to scan for one date test: on low when it is bounded, else on high; none for `ne`. */
+function dateRange(b: DateIndexBounds): KeyRange | undefined {
+  if (b.lowMin !== undefined || b.lowMax !== undefined) return { lower: b.lowMin ?? -Infinity, upper: b.lowMax ?? Infinity };
+  if (b.highMin !== undefined || b.highMax !== undefined) return { lower: b.highMin ?? -Infinity, upper: b.highMax ?? Infinity, on: 'high' };
+  return undefined;
+}
+
+function compileString(type: string, clause: ParamClause, ctx: ClauseContext): ClausePlan {
+  const code = clause.param.code;
+  const values = clause.values.map(unescape);
+  if (clause.modifier === 'exact') {
+    const set = new Set(values.map(key.exact));
+    return { clause, ...keyAccess(ctx, type, code, [...set].map(exactly)), matches: (row) => stringKeys(row, code).some((k) => set.has(k)) };
+  }
+  if (clause.modifier === 'contains') {
+    const needles = values.map(normaliseText);
+    const hit = (k: string): boolean => k.startsWith(key.string('')) && needles.some((n) => k.slice(key.string('').length).includes(n));
+    return {
+      clause,
+      estimate: async () => ctx.source.count(type, code, { lower: key.string(''), upper: key.string(END) }),
+      candidates: async () => [...new Set((await ctx.source.keys(type, code, { lower: key.string(''), upper: key.string(END) })).filter((k) => hit(String(k.value))).map((k) => k.id))],
+      matches: (row) => stringKeys(row, code).some(hit),
+    };
+  }
+  const prefixes = values.map((v) => key.string(normaliseText(v)));
+  return {
+    clause,
+    ...keyAccess(ctx, type, code, prefixes.map((p) => ({ lower: p, upper: p + END }))),
+    matches: (row) => stringKeys(row, code).some((k) => prefixes.some((p) => k.startsWith(p))),
+  };
+}
+
+/** The URL prefixes of a URL at path-segment boundaries, itself included (for `:above`). */
+function urlAncestors(url: string): string[] {
+  const m = /^([a-z][a-z0-9+.-]*:\/\/[^/]+)(\/.*)?$/i.exec(url);
+  if (!m) return [url];
+  const out = [m[1]!];
+  let acc = m[1]!;
+  for (const seg of (m[2] ?? '').split('/').filter((s) => s !== '')) {
+    acc += `/${seg}`;
+    out.push(acc);
+  }
+  return out;
+}
+
+function compileUri(type: string, clause: ParamClause, ctx: ClauseContext): ClausePlan {
+  const code = clause.param.code;
+  const values = clause.values.map(unescape);
+  const uris = (row: CandidateRow): string[] => stringKeys(row, code).filter((k) => k.startsWith(key.uri(''))).map((k) => k.slice(key.uri('').length));
+  if (clause.modifier === 'below') {
+    const under = (u: string): boolean => values.some((v) => u === v || u.startsWith(v.endsWith('/') ? v : `${v}/`));
+    return {
+      clause,
+      estimate: async () => {
+        let n = 0;
+        for (const v of values) n += await ctx.source.count(type, code, { lower: key.uri(v), upper: key.uri(v) + END });
+        return n;
+      },
+      candidates: async () => {
+        const ids = new Set<string>();
+        for (const v of values) for (const k of await ctx.source.keys(type, code, { lower: key.uri(v), upper: key.uri(v) + END })) if (under(String(k.value).slice(key.uri('').length))) ids.add(k.id);
+        return [...ids];
+      },
+      matches: (row) => uris(row).some(under),
+    };
+  }
+  if (clause.modifier === 'contains') {
+    const hit = (u: string): boolean => values.some((v) => u.toLowerCase().includes(v.toLowerCase()));
+    return {
+      clause,
+      estimate: async () => ctx.source.count(type, code, { lower: key.uri(''), upper: key.uri(END) }),
+      candidates: async () => [...new Set((await ctx.source.keys(type, code, { lower: key.uri(''), upper: key.uri(END) })).filter((k) => hit(String(k.value).slice(key.uri('').length))).map((k) => k.id))],
+      matches: (row) => uris(row).some(hit),
+    };
+  }
+  const exact = new Set((clause.modifier === 'above' ? values.flatMap(urlAncestors) : values).map(key.uri));
+  return { clause, ...keyAccess(ctx, type, code, [...exact].map(exactly)), matches: (row) => stringKeys(row, code).some((k) => exact.has(k)) };
+}
+
+async function compileChain(type: string, clause: ChainClause, ctx: ClauseContext): Promise<ClausePlan> {
+  const keys = new Set<string>();
+  for (const branch of clause.branches) {
+    for (const id of await ctx.idsMatching(branch.type, branch.inner)) keys.add(key.ref(`${branch.type}/${id}`));
+  }
+  const code = clause.param.code;
+  return { clause, ...keyAccess(ctx, type, code, [...keys].map(exactly)), matches: (row) => stringKeys(row, code).some((k) => keys.has(k)) };
+}
+
+async function compileHas(type: string, clause: HasClause, ctx: ClauseContext): Promise<ClausePlan> {
+  const referring = await ctx.idsMatching(clause.type, clause.inner);
+  const rows = await ctx.source.byIds(clause.type, referring);
+  const prefix = key.ref(`${type}/`);
+  const ids = new Set<string>();
+  for (const row of rows) for (const k of stringKeys(row, clause.ref.code)) if (k.startsWith(prefix)) ids.add(k.slice(prefix.length));
+  return { clause, estimate: async () => ids.size, candidates: async () => [...ids], matches: (row) => ids.has(row.id) };
+}
+
+async function compileText(type: string, clause: TextClause, ctx: ClauseContext): Promise<ClausePlan> {
+  // Comma-separated values are alternatives, like any search parameter's OR list.
+  const alternatives = splitOr(clause.value).map((v) => parseTextQuery(unescape(v)));
+  const q: TextQuery = alternatives.length === 1 ? alternatives[0]! : { op: 'or', args: alternatives };
+  const terms = queryTerms(q);
+  const postings = new Map<string, string[]>();
+  for (const t of terms) postings.set(t, await ctx.source.termIds(type, clause.field, t));
+  const stats = await ctx.source.textStats(type, clause.field);
+  const docOf = (row: CandidateRow) => row.text?.[clause.field];
+  const matches = (row: CandidateRow): boolean => {
+    const doc = docOf(row);
+    if (!doc) return false;
+    const have = new Set(doc.terms.map(([t]) => t));
+    return matchesText(q, (t) => have.has(t));
+  };
+  const score = (row: CandidateRow): number => {
+    const doc = docOf(row);
+    if (!doc) return 0;
+    const tf = new Map(doc.terms);
+    return bm25({
+      terms: terms.map((t) => ({ tf: tf.get(t) ?? 0, df: postings.get(t)?.length ?? 0 })),
+      docLength: doc.length,
+      avgDocLength: stats.docs > 0 ? stats.length / stats.docs : 1,
+      docCount: stats.docs,
+    });
+  };
+  if (terms.length === 0) {
+    // Only exclusions (`-liver`): every document is a candidate.
+    return { clause, estimate: async () => Infinity, candidates: async () => ctx.source.allIds(type), matches, score };
+  }
+  const union = new Set<string>();
+  for (const p of postings.values()) for (const id of p) union.add(id);
+  return { clause, estimate: async () => union.size, candidates: async () => [...union], matches, score };
+}

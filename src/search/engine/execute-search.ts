@@ -1,0 +1,326 @@
+import { compileClause, type ClauseContext, type ClausePlan } from './clauses.js';
+import { END, key } from '../parameters/index-entry.js';
+import { comparePositions, decodeCursor, encodeCursor, positionOf, type Cursor, type Position, type Ranked } from './order.js';
+import type { Clause, IncludeSpec, SearchQuery, SortKey } from '../query/search-query.js';
+import type { SearchRegistry } from '../parameters/registry.js';
+import type { CandidateRow } from './source.js';
+
+/** What running a search needs. `scan: true` skips the planner and tests every row: the reference path the indexed one is checked against. */
+export type ExecuteContext = Omit<ClauseContext, 'idsMatching'> & { registry: SearchRegistry; scan?: boolean };
+
+/** One page of a search. */
+export interface SearchResult {
+  matches: Ranked[];
+  included: CandidateRow[];
+  /** Matches over all pages, unless `_total=none`. */
+  total?: number;
+  /** The best relevance over all matches, to scale `entry.search.score` into [0, 1]. */
+  maxScore?: number;
+  next?: string;
+  previous?: string;
+}
+
+/** How many rounds `:iterate` follows references (R5 lets servers limit the depth). */
+const MAX_INCLUDE_DEPTH = 4;
+
+/**
+ * Runs a query. For each clause the planner estimates the rows its index access reads and takes the most
+ * selective one for candidates; every clause then filters them with the same predicate a full scan uses.
+ * Matches are ordered by `_sort` (then type and id, a total order) and paged with a keyset cursor, so
+ * pages stay consistent while the store changes.
+ * @see https://hl7.org/fhir/R5/search.html
+ */
+export async function executeSearch(query: SearchQuery, ctx: ExecuteContext): Promise<SearchResult> {
+  const wantScore = query.sort.some((k) => k.code === '_score');
+  if (query.clauses.length === 0 && !ctx.scan && query.types.length === 1 && query.summary !== 'count') {
+    const fast = await pageInIndexOrder(query.types[0]!, query, ctx);
+    if (fast) return fast;
+  }
+  let all: Ranked[] = [];
+  // Without criteria only the sort keys decide the page: order index keys, then load just the page's rows.
+  const light = query.clauses.length === 0 && !ctx.scan;
+  for (const type of query.types) {
+    all = all.concat(light ? await sortKeysOnly(type, query.sort, ctx) : await matchType(type, query.clauses, ctx, wantScore));
+  }
+  if (query.summary === 'count') return { matches: [], included: [], total: all.length };
+
+  const keys = query.sort;
+  const ranked = all.map((r) => ({ r, at: positionOf(r, keys) }));
+  ranked.sort((a, b) => comparePositions(a.at, b.at, keys));
+  const cut = cutPage(ranked, query, (cursor) =>
+    lowerBound(ranked, (x) => (cursor.dir === 'a' ? comparePositions(x.at, cursor.at, keys) > 0 : comparePositions(x.at, cursor.at, keys) >= 0)),
+  );
+  const result: SearchResult = {
+    matches: light ? await loadRows(cut.items.map((x) => x.r.row), ctx) : cut.items.map((x) => x.r),
+    included: [],
+    ...(query.total !== 'none' ? { total: all.length } : {}),
+    ...(wantScore ? { maxScore: all.reduce((m, r) => Math.max(m, r.score ?? 0), 0) } : {}),
+    ...pageLinks(cut, cut.items[0]?.at, cut.items[cut.items.length - 1]?.at),
+  };
+  if (query.include.length > 0) result.included = await includes(result.matches.map((m) => m.row), query.include, ctx);
+  return result;
+}
+
+/** A page cut from a whole result order, and whether the order goes on before and after it. */
+interface PageCut<T> {
+  items: T[];
+  hasPrevious: boolean;
+  hasNext: boolean;
+}
+
+/**
+ * Cuts the page a query asks for from its whole result order: `_count` items from the start, or from just after
+ * (`a`) or up to just before (`b`) the keyset cursor in `_page`. `locate` places the cursor in the order: for `a`
+ * the index of the first item after its position, for `b` the index of the first item not before it; undefined
+ * when this order cannot place it (the caller then takes the general path). A keyset, not an offset, keeps pages
+ * consistent while the store changes.
+ * @see https://hl7.org/fhir/R5/search.html#paging
+ */
+function cutPage<T>(ordered: T[], query: Pick<SearchQuery, 'page' | 'count'>, locate: (cursor: Cursor) => number): PageCut<T>;
+function cutPage<T>(ordered: T[], query: Pick<SearchQuery, 'page' | 'count'>, locate: (cursor: Cursor) => number | undefined): PageCut<T> | undefined;
+function cutPage<T>(ordered: T[], query: Pick<SearchQuery, 'page' | 'count'>, locate: (cursor: Cursor) => number | undefined): PageCut<T> | undefined {
+  let start = 0;
+  let end = ordered.length;
+  if (query.page !== undefined) {
+    const cursor = decodeCursor(query.page);
+    const at = locate(cursor);
+    if (at === undefined) return undefined;
+    if (cursor.dir === 'a') start = at;
+    else {
+      end = at;
+      start = Math.max(0, end - query.count);
+    }
+  }
+  end = Math.min(end, start + query.count);
+  return { items: ordered.slice(start, end), hasPrevious: start > 0, hasNext: end < ordered.length };
+}
+
+/**
+ * The `next` and `previous` links of a page as keyset cursors: after its last match and before its first; none
+ * where the order ends (or the page came back empty).
+ * @see https://hl7.org/fhir/R5/http.html#paging
+ */
+function pageLinks(cut: PageCut<unknown>, first: Position | undefined, last: Position | undefined): Pick<SearchResult, 'next' | 'previous'> {
+  return {
+    ...(cut.hasNext && last ? { next: encodeCursor({ dir: 'a', at: last }) } : {}),
+    ...(cut.hasPrevious && first ? { previous: encodeCursor({ dir: 'b', at: first }) } : {}),
+  };
+}
+
+/**
+ * A page of a search without criteria sorted by one key whose index order is its sort order (`_id`,
+ * `_lastUpdated`, a date or a string parameter): the ids come in order from one bulk read of index keys, the
+ * page is cut from that list at the cursor's resource, and only its rows are loaded. Undefined when the sort
+ * (or a cursor whose resource is gone) needs the general path.
+ */
+async function pageInIndexOrder(type: string, query: SearchQuery, ctx: ExecuteContext): Promise<SearchResult | undefined> {
+  if (query.sort.length > 1) return undefined;
+  const ids = await idsInSortOrder(type, query.sort[0], ctx);
+  if (ids === undefined) return undefined;
+  const cut = cutPage(ids, query, (cursor) => {
+    const at = cursor.at.type === type ? ids.indexOf(cursor.at.id) : -1;
+    if (at < 0) return undefined;
+    return cursor.dir === 'a' ? at + 1 : at;
+  });
+  if (cut === undefined) return undefined;
+  const byId = new Map((await ctx.source.byIds(type, cut.items)).map((r) => [r.id, r]));
+  const page = cut.items.flatMap((id) => {
+    const row = byId.get(id);
+    return row ? [{ row }] : [];
+  });
+  const first = page[0];
+  const last = page[page.length - 1];
+  const result: SearchResult = {
+    matches: page,
+    included: [],
+    ...(query.total !== 'none' ? { total: ids.length } : {}),
+    ...pageLinks(cut, first && positionOf(first, query.sort), last && positionOf(last, query.sort)),
+  };
+  if (query.include.length > 0) result.included = await includes(page.map((m) => m.row), query.include, ctx);
+  return result;
+}
+
+/**
+ * Every live id of `type` in the order of one sort key, read from index keys alone; undefined when the key's
+ * index order is not its sort order. A resource's first place is its least key ascending, its greatest
+ * descending; those without a value come last.
+ */
+async function idsInSortOrder(type: string, k: SortKey | undefined, ctx: ExecuteContext): Promise<string[] | undefined> {
+  const descending = k?.descending ?? false;
+  const live = await ctx.source.allIds(type);
+  let ordered: string[];
+  if (k === undefined || k.code === '_id') ordered = [...live];
+  else if (k.code === '_lastUpdated') ordered = await ctx.source.idsInKeyOrder(type, '_lastUpdated', { lower: '', upper: END });
+  else if (k.param?.type === 'date') {
+    ordered = await ctx.source.idsInKeyOrder(type, k.code, { lower: -Infinity, upper: Infinity, ...(descending ? { on: 'high' as const } : {}) });
+  } else if (k.param?.type === 'string') ordered = await ctx.source.idsInKeyOrder(type, k.code, { lower: key.string(''), upper: key.string(END) });
+  else return undefined;
+  if (descending) ordered.reverse();
+  const seen = new Set<string>();
+  const ids: string[] = [];
+  for (const id of ordered) if (!seen.has(id)) seen.add(id), ids.push(id);
+  const missing = live.filter((id) => !seen.has(id));
+  ids.push(...(descending ? missing.reverse() : missing));
+  return ids;
+}
+
+/**
+ * The live resources of `type` as stand-ins that carry only what the sort keys need, read from index keys
+ * (never rows): ids, `meta.lastUpdated`, and the entries of the sorted parameters (for dates, the low ends
+ * ascending and the high ends descending, which is all `sortValue` reads).
+ */
+async function sortKeysOnly(type: string, sort: SearchQuery['sort'], ctx: ExecuteContext): Promise<Ranked[]> {
+  const stand = new Map<string, CandidateRow>();
+  for (const id of await ctx.source.allIds(type)) {
+    stand.set(id, { type, id, versionId: 0, ts: 0, resource: { resourceType: type } as CandidateRow['resource'], index: [] });
+  }
+  for (const k of sort) {
+    if (k.code === '_id' || k.code === '_score') continue;
+    if (k.code === '_lastUpdated') {
+      for (const { id, ts } of await ctx.source.lastUpdatedKeys(type)) {
+        const row = stand.get(id);
+        if (row) row.ts = ts;
+      }
+      continue;
+    }
+    const on = k.param?.type === 'date' && k.descending ? 'high' : 'value';
+    for (const { id, value } of await ctx.source.keys(type, k.code, { lower: '', upper: END + END, on })) {
+      stand.get(id)?.index.push(on === 'high' && typeof value === 'number' ? { param: k.code, value, high: value } : { param: k.code, value });
+    }
+  }
+  return [...stand.values()].map((row) => ({ row }));
+}
+
+/** Full rows for stand-ins, in the same order. */
+async function loadRows(stands: CandidateRow[], ctx: ExecuteContext): Promise<Ranked[]> {
+  const byType = new Map<string, string[]>();
+  for (const s of stands) byType.set(s.type, [...(byType.get(s.type) ?? []), s.id]);
+  const rows = new Map<string, CandidateRow>();
+  for (const [type, ids] of byType) for (const r of await ctx.source.byIds(type, ids)) rows.set(`${type}/${r.id}`, r);
+  return stands.flatMap((s) => {
+    const r = rows.get(`${s.type}/${s.id}`);
+    return r ? [{ row: r }] : [];
+  });
+}
+
+/** The first index whose element satisfies a monotone predicate. */
+function lowerBound<T>(items: T[], pred: (x: T) => boolean): number {
+  let lo = 0;
+  let hi = items.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (pred(items[mid]!)) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
+/**
+ * The best clause's candidate ids, narrowed by the other clauses whose index keys are cheaper to read than the
+ * rows they would save loading (e.g. `issued=ge…&issued=lt…`, two wide ranges with a narrow overlap).
+ */
+async function intersectCandidates(best: ClausePlan, bestEstimate: number, plans: ClausePlan[]): Promise<string[]> {
+  let ids = await best.candidates();
+  if (ids.length <= 64) return ids;
+  for (const p of plans) {
+    if (p === best) continue;
+    const e = await p.estimate();
+    if (!Number.isFinite(e) || e > Math.max(bestEstimate, ids.length) * 4) continue;
+    const other = new Set(await p.candidates());
+    ids = ids.filter((id) => other.has(id));
+    if (ids.length <= 64) break;
+  }
+  return ids;
+}
+
+/** Every match of `type` for the clauses (all of them), scored when asked. */
+async function matchType(type: string, clauses: Clause[], ctx: ExecuteContext, wantScore: boolean): Promise<Ranked[]> {
+  const clauseCtx: ClauseContext = {
+    ...ctx,
+    idsMatching: async (t, c) => (await matchType(t, [c], ctx, false)).map((r) => r.row.id),
+  };
+  const plans: ClausePlan[] = [];
+  for (const c of clauses) plans.push(await compileClause(type, c, clauseCtx));
+  let rows: CandidateRow[];
+  if (plans.length === 0 || ctx.scan) rows = await ctx.source.all(type);
+  else {
+    let best: ClausePlan | undefined;
+    let bestEstimate = Infinity;
+    for (const p of plans) {
+      const e = await p.estimate();
+      if (e < bestEstimate) {
+        best = p;
+        bestEstimate = e;
+      }
+    }
+    rows = best ? await ctx.source.byIds(type, await intersectCandidates(best, bestEstimate, plans)) : await ctx.source.all(type);
+  }
+  const matched = rows.filter((row) => plans.every((p) => p.matches(row)));
+  const scorer = wantScore ? plans.find((p) => p.score)?.score : undefined;
+  return matched.map((row) => (scorer ? { row, score: scorer(row) } : { row }));
+}
+
+/**
+ * `_include` and `_revinclude` for a page: the resources its matches refer to (or that refer to them),
+ * following `:iterate` ones from included resources too. Matches are never repeated as includes.
+ * @see https://hl7.org/fhir/R5/search.html#include
+ */
+async function includes(page: CandidateRow[], specs: IncludeSpec[], ctx: ExecuteContext): Promise<CandidateRow[]> {
+  const seen = new Set(page.map((r) => `${r.type}/${r.id}`));
+  const out: CandidateRow[] = [];
+  let frontier = page;
+  for (let depth = 0; depth < MAX_INCLUDE_DEPTH && frontier.length > 0; depth++) {
+    const active = specs.filter((s) => depth === 0 || s.iterate);
+    const wanted = new Map<string, Set<string>>();
+    const want = (type: string, id: string): void => {
+      if (seen.has(`${type}/${id}`)) return;
+      let ids = wanted.get(type);
+      if (!ids) wanted.set(type, (ids = new Set()));
+      ids.add(id);
+    };
+    for (const spec of active) {
+      if (spec.reverse) await reverseTargets(frontier, spec, ctx, want);
+      else forwardTargets(frontier, spec, ctx, want);
+    }
+    const next: CandidateRow[] = [];
+    for (const [type, ids] of wanted) {
+      for (const row of await ctx.source.byIds(type, [...ids])) {
+        const k = `${row.type}/${row.id}`;
+        if (seen.has(k)) continue;
+        seen.add(k);
+        next.push(row);
+      }
+    }
+    out.push(...next);
+    frontier = next;
+  }
+  return out;
+}
+
+function forwardTargets(rows: CandidateRow[], spec: IncludeSpec, ctx: ExecuteContext, want: (type: string, id: string) => void): void {
+  const prefix = key.ref('');
+  for (const row of rows) {
+    if (spec.sourceType !== '*' && row.type !== spec.sourceType) continue;
+    const params = spec.param === '*' ? ctx.registry.referenceParameterCodes(row.type) : [spec.param];
+    for (const e of row.index) {
+      if (!params.includes(e.param) || typeof e.value !== 'string' || !e.value.startsWith(prefix)) continue;
+      const [type = '', id = ''] = e.value.slice(prefix.length).split('/');
+      if (spec.targetType === undefined || spec.targetType === type) want(type, id);
+    }
+  }
+}
+
+async function reverseTargets(rows: CandidateRow[], spec: IncludeSpec, ctx: ExecuteContext, want: (type: string, id: string) => void): Promise<void> {
+  const types = spec.sourceType === '*' ? await ctx.source.types() : [spec.sourceType];
+  for (const type of types) {
+    const params = spec.param === '*' ? ctx.registry.referenceParameterCodes(type) : [spec.param];
+    for (const param of params) {
+      for (const row of rows) {
+        if (spec.targetType !== undefined && spec.targetType !== row.type) continue;
+        const k = key.ref(`${row.type}/${row.id}`);
+        for (const id of await ctx.source.ids(type, param, { lower: k, upper: k })) want(type, id);
+      }
+    }
+  }
+}
+
