@@ -1,7 +1,7 @@
 import type { Clock } from '../util/clock.js';
 
 /** Cancels what {@link SyncEnvironment.schedule} armed; calling it again, or after the run, does nothing. */
-export type Cancel = () => void;
+export type CancelTimer = () => void;
 
 /** Whether the platform has a network, now and as it changes (the browser's `online` / `offline` events). */
 export interface OnlineState {
@@ -28,7 +28,7 @@ export interface SyncLocks {
  */
 export interface SyncEnvironment {
   /** Runs `run` once after `ms` milliseconds; the returned function cancels it. Default `setTimeout`. */
-  schedule(ms: number, run: () => void): Cancel;
+  schedule(ms: number, run: () => void): CancelTimer;
   /** The current time, for `Retry-After` dates. Default the store's clock (`openStore({ clock })`). */
   clock: Clock;
   /** A number in [0, 1) for backoff jitter. Default `Math.random`. */
@@ -40,7 +40,7 @@ export interface SyncEnvironment {
 }
 
 /** `setTimeout` as a {@link SyncEnvironment.schedule}. */
-const timeout = (ms: number, run: () => void): Cancel => {
+const timeout = (ms: number, run: () => void): CancelTimer => {
   const t = setTimeout(run, ms);
   return () => clearTimeout(t);
 };

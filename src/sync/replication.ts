@@ -7,7 +7,7 @@ import { applyRemoteSteps, pendingCount, retryDeadLetter } from '../storage/sync
 import { FhirClient } from './client.js';
 import type { SyncContext } from './context.js';
 import { settleSteps } from './decide.js';
-import { platformEnvironment, type Cancel, type SyncEnvironment } from './environment.js';
+import { platformEnvironment, type CancelTimer, type SyncEnvironment } from './environment.js';
 import { AuthorizationError, RetryableError } from './errors.js';
 import { holdLatest, type Held } from './held.js';
 import type { Conflict, ReplicationOptions } from './options.js';
@@ -31,9 +31,9 @@ interface LiveSync {
   /** The platform's online events. */
   unsubscribeOnline: () => void;
   /** The next interval tick. */
-  cancelTick: Cancel;
+  cancelTick: CancelTimer;
   /** The retry after another tab held the lock, when armed. */
-  cancelLockRetry?: Cancel;
+  cancelLockRetry?: CancelTimer;
 }
 
 /**
