@@ -1,5 +1,5 @@
 import Dexie, { liveQuery, type ObservabilitySet } from 'dexie';
-import { distinctUntilChanged, from, Observable } from 'rxjs';
+import { concat, defer, distinctUntilChanged, filter, from, Observable, of, Subject, switchMap, take, throwError } from 'rxjs';
 
 /**
  * Re-runs `read` whenever a committed write (in this tab or another tab of the same origin) touches what it
@@ -56,4 +56,74 @@ function rerunOnCommit<T>(read: () => Promise<T>, partPrefix: string): Observabl
     void run();
     return () => Dexie.on.storagemutated.unsubscribe(onCommit);
   });
+}
+
+/** A read kept up to date while it is held; see {@link heldLiveRead}. */
+export interface HeldRead<T> {
+  /** The current result on subscribe, then every new one. */
+  readonly value$: Observable<T>;
+  /** Stops re-reading; subscribers are completed. */
+  release(): void;
+}
+
+/**
+ * `read`, re-run after every committed write to the database `databaseName` (Dexie's `storagemutated`, which
+ * Dexie relays from the other tabs of the origin too), its last result held until `release()`. A subscriber
+ * gets the held result synchronously when no write committed since the read that produced it began, else the
+ * result of the re-read that write started (so a subscriber after `await write` never sees the value from
+ * before it); then each result that differs from the one before (by `same`, structural by default).
+ */
+export function heldLiveRead<T>(read: () => Promise<T>, options: { databaseName: string; same?: (a: T, b: T) => boolean }): HeldRead<T> {
+  const { databaseName, same = sameJson } = options;
+  const partPrefix = `idb://${databaseName}/`;
+  const changed = new Subject<T>();
+  const settled = new Subject<void>();
+  let commits = 0;
+  let held: { value: T; commits: number } | undefined;
+  let failure: { error: unknown } | undefined;
+  let running = false;
+  let again = false;
+  const run = async (): Promise<void> => {
+    if (running) {
+      again = true; // one more read after the current one, however many commits came meanwhile
+      return;
+    }
+    running = true;
+    try {
+      do {
+        again = false;
+        const seen = commits;
+        const value = await read();
+        const news = held === undefined || !same(held.value, value);
+        held = { value, commits: seen };
+        if (news) changed.next(value);
+        settled.next();
+      } while (again && !settled.closed);
+    } catch (e) {
+      failure = { error: e };
+      changed.error(e);
+    } finally {
+      running = false;
+    }
+  };
+  const onCommit = (parts: ObservabilitySet): void => {
+    if (!Object.keys(parts).some((part) => part.startsWith(partPrefix))) return;
+    commits++;
+    void run();
+  };
+  Dexie.on.storagemutated.subscribe(onCommit);
+  void run();
+  const fresh = (): boolean => held !== undefined && held.commits === commits;
+  const fromHeld = (): Observable<T> => concat(of(held!.value), changed);
+  return {
+    value$: defer(() => {
+      if (failure) return throwError(() => failure!.error);
+      return fresh() ? fromHeld() : settled.pipe(filter(fresh), take(1), switchMap(fromHeld));
+    }),
+    release: () => {
+      Dexie.on.storagemutated.unsubscribe(onCommit);
+      changed.complete();
+      settled.complete();
+    },
+  };
 }

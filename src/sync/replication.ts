@@ -1,7 +1,7 @@
 import type { Resource } from 'fhir/r5';
 import { Subject, type Observable, type Subscription } from 'rxjs';
 import type { ConflictRow, DeadLetterRow } from '../storage/rows.js';
-import { liveRead } from '../storage/live.js';
+import { heldLiveRead, type HeldRead } from '../storage/live.js';
 import { checkReplicationOptions } from './options-check.js';
 import { applyRemoteSteps, pendingCount, retryDeadLetter } from '../storage/sync-store.js';
 import { FhirClient } from './client.js';
@@ -9,7 +9,6 @@ import type { SyncContext } from './context.js';
 import { settleSteps } from './decide.js';
 import { platformEnvironment, type CancelTimer, type SyncEnvironment } from './environment.js';
 import { AuthorizationError, RetryableError } from './errors.js';
-import { holdLatest, type Held } from './held.js';
 import type { Conflict, ReplicationOptions } from './options.js';
 import type { Replication, ReplicationState, SyncProgress, SyncReport } from './replication-api.js';
 import { DEFAULT_RETRY, retrying } from './retryer.js';
@@ -61,7 +60,7 @@ export class ReplicationEngine implements Replication {
   private readonly env: SyncEnvironment;
   private readonly client: FhirClient;
   /** The live reads behind `pending$`, `conflicts$` and `deadLetters$`, released when the store closes. */
-  private readonly held: Held<unknown>[];
+  private readonly held: HeldRead<unknown>[];
   /** Set when the store closed: the replication has ended for good. */
   private closed = false;
   private running: Promise<SyncReport> | undefined;
@@ -88,9 +87,9 @@ export class ReplicationEngine implements Replication {
       ...(options.authorize ? { authorize: options.authorize } : {}),
     });
     const database = { databaseName: ctx.db.name };
-    const pending = holdLatest(liveRead(() => pendingCount(ctx.db), database));
-    const conflicts = holdLatest(liveRead(() => ctx.db.conflicts.toArray(), database));
-    const deadLetters = holdLatest(liveRead(() => ctx.db.deadLetters.toArray(), database));
+    const pending = heldLiveRead(() => pendingCount(ctx.db), database);
+    const conflicts = heldLiveRead(() => ctx.db.conflicts.toArray(), database);
+    const deadLetters = heldLiveRead(() => ctx.db.deadLetters.toArray(), database);
     this.held = [pending, conflicts, deadLetters];
     this.pending$ = pending.value$;
     this.conflicts$ = conflicts.value$;
