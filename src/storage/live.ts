@@ -27,28 +27,37 @@ export function liveRead<T>(read: () => Promise<T>, options: { databaseName?: st
 /** Structural equality of two results (plain data read from IndexedDB). */
 const sameJson = (a: unknown, b: unknown): boolean => a === b || JSON.stringify(a) === JSON.stringify(b);
 
+/**
+ * One read at a time: the returned `run()` starts `read`, or, while a read runs, asks for one more after it
+ * (however many runs were asked meanwhile). Each result goes to `next`, a failure to `error`; nothing more
+ * runs or is passed on once `closed()`.
+ */
+function serialReads<T>(read: () => Promise<T>, next: (value: T) => void, error: (e: unknown) => void, closed: () => boolean): () => Promise<void> {
+  let running = false;
+  let again = false;
+  return async () => {
+    if (running) {
+      again = true;
+      return;
+    }
+    running = true;
+    try {
+      do {
+        again = false;
+        const value = await read();
+        if (!closed()) next(value);
+      } while (again && !closed());
+    } catch (e) {
+      error(e);
+    } finally {
+      running = false;
+    }
+  };
+}
+
 function rerunOnCommit<T>(read: () => Promise<T>, partPrefix: string): Observable<T> {
   return new Observable<T>((subscriber) => {
-    let running = false;
-    let again = false;
-    const run = async (): Promise<void> => {
-      if (running) {
-        again = true; // one more read after the current one, however many commits came meanwhile
-        return;
-      }
-      running = true;
-      try {
-        do {
-          again = false;
-          const value = await read();
-          if (!subscriber.closed) subscriber.next(value);
-        } while (again && !subscriber.closed);
-      } catch (e) {
-        subscriber.error(e);
-      } finally {
-        running = false;
-      }
-    };
+    const run = serialReads(read, (value) => subscriber.next(value), (e) => subscriber.error(e), () => subscriber.closed);
     const onCommit = (parts: ObservabilitySet): void => {
       if (Object.keys(parts).some((part) => part.startsWith(partPrefix))) void run();
     };
@@ -81,31 +90,18 @@ export function heldLiveRead<T>(read: () => Promise<T>, options: { databaseName:
   let commits = 0;
   let held: { value: T; commits: number } | undefined;
   let failure: { error: unknown } | undefined;
-  let running = false;
-  let again = false;
-  const run = async (): Promise<void> => {
-    if (running) {
-      again = true; // one more read after the current one, however many commits came meanwhile
-      return;
-    }
-    running = true;
-    try {
-      do {
-        again = false;
-        const seen = commits;
-        const value = await read();
-        const news = held === undefined || !same(held.value, value);
-        held = { value, commits: seen };
-        if (news) changed.next(value);
-        settled.next();
-      } while (again && !settled.closed);
-    } catch (e) {
-      failure = { error: e };
-      changed.error(e);
-    } finally {
-      running = false;
-    }
+  const keep = ({ value, seen }: { value: T; seen: number }): void => {
+    const news = held === undefined || !same(held.value, value);
+    held = { value, commits: seen };
+    if (news) changed.next(value);
+    settled.next();
   };
+  const fail = (e: unknown): void => {
+    failure = { error: e };
+    changed.error(e);
+  };
+  // `seen`: the commits the read can see (counted before it starts).
+  const run = serialReads(async () => ({ seen: commits, value: await read() }), keep, fail, () => settled.closed);
   const onCommit = (parts: ObservabilitySet): void => {
     if (!Object.keys(parts).some((part) => part.startsWith(partPrefix))) return;
     commits++;
