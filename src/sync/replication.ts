@@ -115,7 +115,8 @@ export class ReplicationEngine implements Replication {
   }
 
   private async cycleWithRetry(signal: AbortSignal): Promise<SyncReport> {
-    const policy = { ...DEFAULT_RETRY, ...this.options.retry };
+    const { initialDelay = DEFAULT_RETRY.initialDelay, maxDelay = DEFAULT_RETRY.maxDelay, maxAttempts = DEFAULT_RETRY.maxAttempts } = this.options.retry ?? {};
+    const policy = { initialDelay, maxDelay, maxAttempts };
     const onError = (e: unknown): void => {
       this.errors.next(e as Error);
       this.machine.dispatch({ type: 'attempt-failed', failure: failureOf(e) });
