@@ -24,7 +24,8 @@ export interface SyncLocks {
 /**
  * Everything replication takes from the platform: timers, the clock, randomness, online state and locks.
  * Injected (the `environment` replication option) so that an app or a test can run replication on virtual
- * time; every part left out takes its platform default (see {@link platformEnvironment}).
+ * time; every part left out takes its platform default (`setTimeout`, the store's clock, `Math.random`,
+ * `navigator.onLine` with the `online`/`offline` events, `navigator.locks`).
  */
 export interface SyncEnvironment {
   /** Runs `run` once after `ms` milliseconds; the returned function cancels it. Default `setTimeout`. */
