@@ -2,10 +2,10 @@ import type { Bundle, BundleEntry, Resource } from 'fhir/r5';
 import { StalePlanError } from '../storage/write.js';
 import { applyRemoteSteps, type PendingAssumption, type RemoteStep } from '../storage/sync-store.js';
 import type { CheckpointRow, RemoteVersionRow } from '../storage/rows.js';
-import { describeAnswer, FhirClient, NetworkError, retryAfterMs, type RemoteResponse } from './client.js';
+import { describeAnswer, FhirClient, versionOfEtag } from './client.js';
 import type { SyncContext } from './context.js';
 import { decide, InvalidRemoteResource, remoteStep, type RemoteVersion } from './decide.js';
-import { AuthorizationError, RetryableError } from './errors.js';
+import { RetryableError } from './errors.js';
 import type { ConflictPolicy } from './options.js';
 
 /** What one pull pass did. */
@@ -28,7 +28,7 @@ function versionOfEntry(type: string, e: BundleEntry): RemoteVersion | undefined
   const res = e.resource as Resource | undefined;
   const url = e.request?.url ?? e.fullUrl ?? '';
   const id = res?.id ?? /([A-Za-z0-9\-.]{1,64})(?:\/_history\/[^/]+)?$/.exec(url.split('?')[0] ?? '')?.[1];
-  const etag = e.response?.etag ? /^(?:W\/)?"?([^"]+)"?$/.exec(e.response.etag)?.[1] : undefined;
+  const etag = versionOfEtag(e.response?.etag);
   const version = etag ?? res?.meta?.versionId;
   if (!id || !version) return undefined;
   const deleted = e.request?.method === 'DELETE' || res === undefined;
@@ -79,25 +79,10 @@ export async function pullType(
 }
 
 async function getPage(client: FhirClient, url: string): Promise<Bundle> {
-  let res = await fetchPage(client, url);
-  if (res.status === 401 || res.status === 403) {
-    client.reauthorize();
-    res = await fetchPage(client, url);
-    if (res.status === 401 || res.status === 403) throw new AuthorizationError(describeAnswer(res));
-  }
-  if (res.status === 429 || res.status >= 500) throw new RetryableError(describeAnswer(res), retryAfterMs(res, Date.now()));
+  const res = await client.send('GET', url);
   const bundle = res.body as Bundle | undefined;
   if (res.status !== 200 || bundle?.resourceType !== 'Bundle') throw new RetryableError(`${describeAnswer(res)}: expected a history Bundle`);
   return bundle;
-}
-
-async function fetchPage(client: FhirClient, url: string): Promise<RemoteResponse> {
-  try {
-    return await client.request('GET', url);
-  } catch (e) {
-    if (e instanceof NetworkError) throw new RetryableError(e.message);
-    throw e;
-  }
 }
 
 async function applyPage(

@@ -3,10 +3,10 @@ import { StalePlanError } from '../storage/write.js';
 import { acknowledge, adoptVersion, applyRemoteSteps, deadLetter, markSent, pendingChanges } from '../storage/sync-store.js';
 import type { OutboxRow } from '../storage/rows.js';
 import { formatEtag } from '../history/etag.js';
-import { describeAnswer, FhirClient, NetworkError, retryAfterMs, versionOf, type RemoteResponse } from './client.js';
+import { describeAnswer, FhirClient, versionOf, versionOfEtag } from './client.js';
 import type { SyncContext } from './context.js';
 import { decide, InvalidRemoteResource } from './decide.js';
-import { AuthorizationError, RetryableError } from './errors.js';
+import { RetryableError } from './errors.js';
 import { sameContent } from './merge.js';
 import { adoptServerId, carriesLocalIdentifier, idFromLocation, localIdentifierQuery, withLocalIdentifier } from './server-ids.js';
 import type { ConflictPolicy } from './options.js';
@@ -91,8 +91,6 @@ async function dependencyOrder(ctx: SyncContext, rows: OutboxRow[]): Promise<Out
   return [...ordered, ...deletes];
 }
 
-const isRetryable = (status: number): boolean => status === 429 || status >= 500;
-
 /**
  * Pushes every pending local change once (put mode: client-assigned ids with PUT, idempotent on retry;
  * updates and deletes carry `If-Match` with the last server version seen). No network call happens inside a
@@ -137,20 +135,13 @@ async function pushTransaction(ctx: SyncContext, client: FhirClient, policy: Con
       request: { method: row.op === 'delete' ? 'DELETE' : 'PUT', url: `${row.type}/${row.id}`, ...(ifMatch ? { ifMatch: formatEtag(row.baseVersion!) } : {}) },
     });
   }
-  let res: RemoteResponse;
-  try {
-    res = await client.request('POST', '', { resourceType: 'Bundle', type: 'transaction', entry: entries });
-  } catch (e) {
-    if (e instanceof NetworkError) throw new RetryableError(e.message);
-    throw e;
-  }
+  const res = await client.send('POST', '', { resourceType: 'Bundle', type: 'transaction', entry: entries });
   if (res.status === 413 && rows.length > 1) {
     const half = Math.ceil(rows.length / 2);
     await pushTransaction(ctx, client, policy, rows.slice(0, half), report);
     await pushTransaction(ctx, client, policy, rows.slice(half), report);
     return;
   }
-  if (isRetryable(res.status)) throw new RetryableError(`transaction: ${describeAnswer(res)}`, retryAfterMs(res, Date.now()));
   const answered = (res.body as { entry?: { response?: { status?: string; etag?: string; lastModified?: string } }[] } | undefined)?.entry;
   if (res.status !== 200 || !answered || answered.length !== rows.length) {
     for (const row of rows) await pushOne(ctx, client, policy, row, report, 'transaction');
@@ -159,7 +150,7 @@ async function pushTransaction(ctx: SyncContext, client: FhirClient, policy: Con
   for (const [i, row] of rows.entries()) {
     const r = answered[i]?.response;
     const status = Number(r?.status?.split(' ')[0]);
-    const version = r?.etag ? /^(?:W\/)?"?([^"]+)"?$/.exec(r.etag)?.[1] : undefined;
+    const version = versionOfEtag(r?.etag);
     if ((status >= 200 && status < 300) || (row.op === 'delete' && (status === 404 || status === 410))) {
       await acknowledge(ctx.db, row, status >= 300 ? undefined : version, r?.lastModified);
       report.pushed.push({ type: row.type, id: row.id, op: row.op, ...(version ? { version } : {}) });
@@ -222,12 +213,7 @@ async function pushOne(ctx: SyncContext, client: FhirClient, policy: ConflictPol
   if (!row || row.hold !== undefined) return; // acknowledged meanwhile, or now held by a conflict
   const local = current?.deleted === 0 ? current.resource : undefined;
   const request = requestFor(row, local, mode);
-  let res = await trySend(client, request);
-  if (res.status === 401 || res.status === 403) {
-    client.reauthorize();
-    res = await trySend(client, request);
-    if (res.status === 401 || res.status === 403) throw new AuthorizationError(describeAnswer(res));
-  }
+  const res = await client.send(request.method, request.path, request.body, request.headers);
   const lastUpdated = (res.body as Resource | undefined)?.meta?.lastUpdated;
   if (res.status >= 200 && res.status < 300 && request.method === 'POST') {
     const serverId = idFromLocation(res.headers.get('location') ?? res.headers.get('content-location'), row.type) ?? (res.body as Resource | undefined)?.id;
@@ -248,7 +234,6 @@ async function pushOne(ctx: SyncContext, client: FhirClient, policy: ConflictPol
     report.pushed.push({ type: row.type, id: row.id, op: row.op });
     return;
   }
-  if (isRetryable(res.status)) throw new RetryableError(describeAnswer(res), retryAfterMs(res, Date.now()));
   if ((res.status === 409 || res.status === 412) && request.ifMatch) {
     await reconcile(ctx, client, policy, row, local, report);
     return;
@@ -258,36 +243,14 @@ async function pushOne(ctx: SyncContext, client: FhirClient, policy: ConflictPol
   report.failed.push({ type: row.type, id: row.id, status: res.status });
 }
 
-async function trySend(client: FhirClient, r: PlannedRequest): Promise<RemoteResponse> {
-  try {
-    return await client.request(r.method, r.path, r.body, r.headers);
-  } catch (e) {
-    if (e instanceof NetworkError) throw new RetryableError(e.message);
-    throw e;
-  }
-}
-
 /**
  * A 409/412 on a version-aware push: read the server's current version; if it already holds what was sent (a
  * response lost after the server committed), that is an acknowledgement; otherwise the conflict policy decides.
  */
 async function reconcile(ctx: SyncContext, client: FhirClient, policy: ConflictPolicy, row: OutboxRow, local: Resource | undefined, report: PushReport): Promise<void> {
-  const get = async (): Promise<RemoteResponse> => {
-    try {
-      return await client.request('GET', `${row.type}/${row.id}`);
-    } catch (e) {
-      if (e instanceof NetworkError) throw new RetryableError(e.message);
-      throw e;
-    }
-  };
-  let res = await get();
-  if (res.status === 401 || res.status === 403) {
-    client.reauthorize();
-    res = await get();
-    if (res.status === 401 || res.status === 403) throw new AuthorizationError(describeAnswer(res));
-  }
+  const res = await client.send('GET', `${row.type}/${row.id}`);
   const gone = res.status === 404 || res.status === 410;
-  if (res.status !== 200 && !gone) throw new RetryableError(describeAnswer(res), retryAfterMs(res, Date.now()));
+  if (res.status !== 200 && !gone) throw new RetryableError(describeAnswer(res));
   const remoteResource = gone ? undefined : (res.body as Resource | undefined);
   const version = versionOf(res) ?? '';
   if (sameContent(local, remoteResource)) {
