@@ -151,7 +151,7 @@ export interface Store {
   watch<K extends ResourceType, P extends SearchParams | undefined = undefined>(type: K, query?: P): Observable<Bundle<ResourceOf<K> | IncludedBy<P>>>;
   /** True when the store keeps its data in memory only (no IndexedDB was found or passed in): lost on exit. */
   readonly inMemory: boolean;
-  /** Closes the database and completes `changes$`. */
+  /** Closes the database and completes `changes$`, which stops every replication of this store for good. */
   close(): void;
 }
 

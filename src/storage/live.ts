@@ -1,5 +1,5 @@
 import Dexie, { liveQuery, type ObservabilitySet } from 'dexie';
-import { distinctUntilChanged, from, Observable } from 'rxjs';
+import { concat, defer, distinctUntilChanged, filter, from, Observable, of, Subject, switchMap, take, throwError } from 'rxjs';
 
 /**
  * Re-runs `read` whenever a committed write (in this tab or another tab of the same origin) touches what it
@@ -27,28 +27,37 @@ export function liveRead<T>(read: () => Promise<T>, options: { databaseName?: st
 /** Structural equality of two results (plain data read from IndexedDB). */
 const sameJson = (a: unknown, b: unknown): boolean => a === b || JSON.stringify(a) === JSON.stringify(b);
 
+/**
+ * One read at a time: the returned `run()` starts `read`, or, while a read runs, asks for one more after it
+ * (however many runs were asked meanwhile). Each result goes to `next`, a failure to `error`; nothing more
+ * runs or is passed on once `closed()`.
+ */
+function serialReads<T>(read: () => Promise<T>, next: (value: T) => void, error: (e: unknown) => void, closed: () => boolean): () => Promise<void> {
+  let running = false;
+  let again = false;
+  return async () => {
+    if (running) {
+      again = true;
+      return;
+    }
+    running = true;
+    try {
+      do {
+        again = false;
+        const value = await read();
+        if (!closed()) next(value);
+      } while (again && !closed());
+    } catch (e) {
+      error(e);
+    } finally {
+      running = false;
+    }
+  };
+}
+
 function rerunOnCommit<T>(read: () => Promise<T>, partPrefix: string): Observable<T> {
   return new Observable<T>((subscriber) => {
-    let running = false;
-    let again = false;
-    const run = async (): Promise<void> => {
-      if (running) {
-        again = true; // one more read after the current one, however many commits came meanwhile
-        return;
-      }
-      running = true;
-      try {
-        do {
-          again = false;
-          const value = await read();
-          if (!subscriber.closed) subscriber.next(value);
-        } while (again && !subscriber.closed);
-      } catch (e) {
-        subscriber.error(e);
-      } finally {
-        running = false;
-      }
-    };
+    const run = serialReads(read, (value) => subscriber.next(value), (e) => subscriber.error(e), () => subscriber.closed);
     const onCommit = (parts: ObservabilitySet): void => {
       if (Object.keys(parts).some((part) => part.startsWith(partPrefix))) void run();
     };
@@ -56,4 +65,61 @@ function rerunOnCommit<T>(read: () => Promise<T>, partPrefix: string): Observabl
     void run();
     return () => Dexie.on.storagemutated.unsubscribe(onCommit);
   });
+}
+
+/** A read kept up to date while it is held; see {@link heldLiveRead}. */
+export interface HeldRead<T> {
+  /** The current result on subscribe, then every new one. */
+  readonly value$: Observable<T>;
+  /** Stops re-reading; subscribers are completed. */
+  release(): void;
+}
+
+/**
+ * `read`, re-run after every committed write to the database `databaseName` (Dexie's `storagemutated`, which
+ * Dexie relays from the other tabs of the origin too), its last result held until `release()`. A subscriber
+ * gets the held result synchronously when no write committed since the read that produced it began, else the
+ * result of the re-read that write started (so a subscriber after `await write` never sees the value from
+ * before it); then each result that differs from the one before (by `same`, structural by default).
+ */
+export function heldLiveRead<T>(read: () => Promise<T>, options: { databaseName: string; same?: (a: T, b: T) => boolean }): HeldRead<T> {
+  const { databaseName, same = sameJson } = options;
+  const partPrefix = `idb://${databaseName}/`;
+  const changed = new Subject<T>();
+  const settled = new Subject<void>();
+  let commits = 0;
+  let held: { value: T; commits: number } | undefined;
+  let failure: { error: unknown } | undefined;
+  const keep = ({ value, seen }: { value: T; seen: number }): void => {
+    const news = held === undefined || !same(held.value, value);
+    held = { value, commits: seen };
+    if (news) changed.next(value);
+    settled.next();
+  };
+  const fail = (e: unknown): void => {
+    failure = { error: e };
+    changed.error(e);
+  };
+  // `seen`: the commits the read can see (counted before it starts).
+  const run = serialReads(async () => ({ seen: commits, value: await read() }), keep, fail, () => settled.closed);
+  const onCommit = (parts: ObservabilitySet): void => {
+    if (!Object.keys(parts).some((part) => part.startsWith(partPrefix))) return;
+    commits++;
+    void run();
+  };
+  Dexie.on.storagemutated.subscribe(onCommit);
+  void run();
+  const fresh = (): boolean => held !== undefined && held.commits === commits;
+  const fromHeld = (): Observable<T> => concat(of(held!.value), changed);
+  return {
+    value$: defer(() => {
+      if (failure) return throwError(() => failure!.error);
+      return fresh() ? fromHeld() : settled.pipe(filter(fresh), take(1), switchMap(fromHeld));
+    }),
+    release: () => {
+      Dexie.on.storagemutated.unsubscribe(onCommit);
+      changed.complete();
+      settled.complete();
+    },
+  };
 }

@@ -1,4 +1,6 @@
 import type { Resource } from 'fhir/r5';
+import type { Clock } from '../util/clock.js';
+import { AuthorizationError, RetryableError } from './errors.js';
 
 /** The answer of the remote server. */
 export interface RemoteResponse {
@@ -10,12 +12,12 @@ export interface RemoteResponse {
 }
 
 /**
- * A request that never reached an answer (network down, connection refused, connection cut). The message names
- * the method, the absolute URL and the cause (e.g. `ECONNREFUSED`); `cause` keeps the original error.
+ * A request that never reached an answer (network down, connection refused, connection cut): retryable. The
+ * message names the method, the absolute URL and the cause (e.g. `ECONNREFUSED`); `cause` keeps the original error.
  */
-export class NetworkError extends Error {
+export class NetworkError extends RetryableError {
   constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
+    super(message, undefined, options);
     this.name = 'NetworkError';
   }
 }
@@ -51,7 +53,15 @@ interface ClientOptions {
   headers?: Record<string, string>;
   /** Returns the headers that authorise a request (e.g. a bearer token); called again after a 401/403. */
   authorize?: () => Promise<Record<string, string>>;
+  /** The time `Retry-After` dates are counted from. Default the platform clock. */
+  clock?: Clock;
 }
+
+/** 401 and 403: the server refused the credentials. */
+const refused = (status: number): boolean => status === 401 || status === 403;
+
+/** 429 and 5xx: worth trying again later. */
+const retryable = (status: number): boolean => status === 429 || status >= 500;
 
 /**
  * A minimal FHIR REST client over `fetch`: JSON in and out, `application/fhir+json`, and authorisation from a
@@ -76,6 +86,24 @@ export class FhirClient {
     return /^https?:\/\//.test(pathOrUrl) ? pathOrUrl : `${this.base}/${pathOrUrl.replace(/^\//, '')}`;
   }
 
+  /**
+   * A request as replication makes it. Refused credentials (401/403) ask `authorize()` again and retry once,
+   * then throw {@link AuthorizationError}; 429 and 5xx throw {@link RetryableError} with the server's
+   * `Retry-After`; no answer at all throws {@link NetworkError} (retryable too). Any other answer is returned.
+   * @see https://hl7.org/fhir/R5/http.html#security
+   */
+  async send(method: string, pathOrUrl: string, body?: Resource | unknown, headers: Record<string, string> = {}): Promise<RemoteResponse> {
+    let res = await this.request(method, pathOrUrl, body, headers);
+    if (refused(res.status)) {
+      this.reauthorize();
+      res = await this.request(method, pathOrUrl, body, headers);
+      if (refused(res.status)) throw new AuthorizationError(describeAnswer(res));
+    }
+    if (retryable(res.status)) throw new RetryableError(describeAnswer(res), retryAfterMs(res, (this.options.clock?.() ?? new Date()).getTime()));
+    return res;
+  }
+
+  /** One request and its answer, whatever its status; throws {@link NetworkError} when no answer came. */
   async request(method: string, pathOrUrl: string, body?: Resource | unknown, headers: Record<string, string> = {}): Promise<RemoteResponse> {
     if (this.options.authorize && this.auth === undefined) this.auth = await this.options.authorize();
     const doFetch = this.options.fetch ?? globalThis.fetch;
@@ -110,12 +138,18 @@ export class FhirClient {
 /** `PUT http://host/fhir/Type/id answered 503`: what an error about an answer says first. */
 export const describeAnswer = (res: RemoteResponse): string => `${res.request.method} ${res.request.url} answered ${res.status}`;
 
+/**
+ * The version an entity tag names: `W/"3"`, `"3"` or a bare `3` give `3`; undefined for none or an empty one.
+ * The one reader of a server's ETags (response headers and Bundle `response.etag`).
+ * @see https://hl7.org/fhir/R5/http.html#versioning
+ */
+export function versionOfEtag(etag: string | null | undefined): string | undefined {
+  return etag ? /^(?:W\/)?"?([^"]+)"?$/.exec(etag.trim())?.[1] : undefined;
+}
+
 /** The version an answer names: from `ETag: W/"n"`, else the body's `meta.versionId`. */
 export function versionOf(res: RemoteResponse): string | undefined {
-  const etag = res.headers.get('etag');
-  const m = etag ? /^(?:W\/)?"([^"]+)"$/.exec(etag.trim()) : null;
-  if (m?.[1]) return m[1];
-  return (res.body as Resource | undefined)?.meta?.versionId;
+  return versionOfEtag(res.headers.get('etag')) ?? (res.body as Resource | undefined)?.meta?.versionId;
 }
 
 /** Milliseconds a `Retry-After` header asks to wait (seconds or an HTTP date), if any. */

@@ -4,8 +4,9 @@ export class RetryableError extends Error {
     message: string,
     /** How long the server asked to wait (`Retry-After`), in ms. */
     readonly retryAfterMs?: number,
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(message, options);
     this.name = 'RetryableError';
   }
 }

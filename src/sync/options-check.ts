@@ -59,6 +59,17 @@ const RETRY_CHECKS: Record<string, Check> = { initialDelay: milliseconds(0), max
 
 const retry: Check = (v) => (isObject(v) ? firstProblem(v, RETRY_CHECKS, 'retry.') : 'must be an object');
 
+/** The checks of `environment`'s parts: functions, and objects with the methods replication calls. */
+const ENVIRONMENT_CHECKS: Record<string, Check> = {
+  schedule: aFunction,
+  clock: aFunction,
+  random: aFunction,
+  online: (v) => (isObject(v) && typeof v['subscribe'] === 'function' ? undefined : 'must be an object with current and subscribe(listener)'),
+  locks: (v) => (isObject(v) && typeof v['request'] === 'function' ? undefined : 'must be an object with request(name, options, fn), as navigator.locks'),
+};
+
+const environment: Check = (v) => (isObject(v) ? firstProblem(v, ENVIRONMENT_CHECKS, 'environment.') : 'must be an object');
+
 /** Each option of `ReplicationOptions` with its check; an option left out (undefined) is not checked. */
 const OPTION_CHECKS: Record<keyof ReplicationOptions, Check> = {
   baseUrl,
@@ -73,6 +84,7 @@ const OPTION_CHECKS: Record<keyof ReplicationOptions, Check> = {
   live: aBoolean,
   interval: milliseconds(1),
   checkpointMarginMs: milliseconds(0),
+  environment,
 };
 
 function firstProblem(options: Record<string, unknown>, checks: Record<string, Check>, prefix = ''): string | undefined {

@@ -1,4 +1,5 @@
 import type { Resource } from 'fhir/r5';
+import type { SyncEnvironment } from './environment.js';
 
 /**
  * An open conflict, as the app sees it: a local change and the server's version that no policy settled.
@@ -72,4 +73,12 @@ export interface ReplicationOptions {
   interval?: number;
   /** Margin subtracted from the server clock when moving the pull checkpoint (default 1 s). */
   checkpointMarginMs?: number;
+  /**
+   * What replication takes from the platform: timers (`schedule`), `clock` (for `Retry-After` dates),
+   * `random` (backoff jitter), `online` state and `locks`. Each part left out takes its default: `setTimeout`,
+   * the store's clock, `Math.random`, `navigator.onLine` with the `online`/`offline` events, `navigator.locks`
+   * (always online and no locks in Node). Pass virtual timers and a virtual clock to run replication on
+   * virtual time (tests, simulations). See docs/sync.md "Time, network and locks".
+   */
+  environment?: Partial<SyncEnvironment>;
 }

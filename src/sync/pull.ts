@@ -4,11 +4,10 @@ import type { Mutation } from '../storage/port.js';
 import type { RemoteStep } from '../storage/remote-steps.js';
 import { saveCheckpoint, serverChanges } from '../storage/replica-mutations.js';
 import type { CheckpointRow, RemoteVersionRow } from '../storage/rows.js';
-import type { Clock } from '../util/clock.js';
-import { describeAnswer, FhirClient, NetworkError, retryAfterMs, type RemoteResponse } from './client.js';
+import { describeAnswer, FhirClient, versionOfEtag } from './client.js';
 import type { SyncContext } from './context.js';
 import { decide, InvalidRemoteResource, remoteStep, type RemoteVersion } from './decide.js';
-import { AuthorizationError, RetryableError } from './errors.js';
+import { RetryableError } from './errors.js';
 import type { ConflictPolicy } from './options.js';
 
 /** What one pull pass did. */
@@ -31,7 +30,7 @@ function versionOfEntry(type: string, e: BundleEntry): RemoteVersion | undefined
   const res = e.resource as Resource | undefined;
   const url = e.request?.url ?? e.fullUrl ?? '';
   const id = res?.id ?? /([A-Za-z0-9\-.]{1,64})(?:\/_history\/[^/]+)?$/.exec(url.split('?')[0] ?? '')?.[1];
-  const etag = e.response?.etag ? /^(?:W\/)?"?([^"]+)"?$/.exec(e.response.etag)?.[1] : undefined;
+  const etag = versionOfEtag(e.response?.etag);
   const version = etag ?? res?.meta?.versionId;
   if (!id || !version) return undefined;
   const deleted = e.request?.method === 'DELETE' || res === undefined;
@@ -59,14 +58,14 @@ export async function pullType(
   const cp: CheckpointRow = (await ctx.storage.checkpoint(key)) ?? { key };
   const url = cp.next ?? `${type}/_history?_count=${options.batchSize}${cp.since ? `&_since=${encodeURIComponent(cp.since)}` : ''}`;
   let upper = cp.next ? cp.upper : undefined;
-  let page: Promise<Bundle> | undefined = getPage(client, ctx.clock, url);
+  let page: Promise<Bundle> | undefined = getPage(client, url);
   while (page !== undefined) {
     const bundle: Bundle = await page;
     upper ??= bundle.meta?.lastUpdated;
     const next = bundle.link?.find((l) => l.relation === 'next')?.url;
     // The next page is fetched while this one is written: the server's time and the local write overlap. A
     // failure of that request surfaces when it is awaited, after this page (and its resume link) committed.
-    page = next !== undefined ? getPage(client, ctx.clock, next) : undefined;
+    page = next !== undefined ? getPage(client, next) : undefined;
     page?.catch(() => undefined);
     const latest = new Map<string, RemoteVersion>();
     for (const e of bundle.entry ?? []) {
@@ -81,26 +80,11 @@ export async function pullType(
   if (cp.next !== undefined) await pullType(ctx, client, policy, type, options, report);
 }
 
-async function getPage(client: FhirClient, clock: Clock, url: string): Promise<Bundle> {
-  let res = await fetchPage(client, url);
-  if (res.status === 401 || res.status === 403) {
-    client.reauthorize();
-    res = await fetchPage(client, url);
-    if (res.status === 401 || res.status === 403) throw new AuthorizationError(describeAnswer(res));
-  }
-  if (res.status === 429 || res.status >= 500) throw new RetryableError(describeAnswer(res), retryAfterMs(res, clock().getTime()));
+async function getPage(client: FhirClient, url: string): Promise<Bundle> {
+  const res = await client.send('GET', url);
   const bundle = res.body as Bundle | undefined;
   if (res.status !== 200 || bundle?.resourceType !== 'Bundle') throw new RetryableError(`${describeAnswer(res)}: expected a history Bundle`);
   return bundle;
-}
-
-async function fetchPage(client: FhirClient, url: string): Promise<RemoteResponse> {
-  try {
-    return await client.request('GET', url);
-  } catch (e) {
-    if (e instanceof NetworkError) throw new RetryableError(e.message);
-    throw e;
-  }
 }
 
 /** The steps that apply a page of server versions, what they assumed, and what to report once committed. */

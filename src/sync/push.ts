@@ -3,10 +3,10 @@ import type { PreparedMutation } from '../storage/port.js';
 import { acknowledgeChange, adoptServerVersion, deadLetterChange, markRowsSent, serverChanges } from '../storage/replica-mutations.js';
 import type { OutboxRow, ResourceRow } from '../storage/rows.js';
 import { formatEtag } from '../history/etag.js';
-import { describeAnswer, FhirClient, NetworkError, retryAfterMs, versionOf, type RemoteResponse } from './client.js';
+import { describeAnswer, FhirClient, versionOf, versionOfEtag, type RemoteResponse } from './client.js';
 import type { SyncContext } from './context.js';
 import { decide, InvalidRemoteResource } from './decide.js';
-import { AuthorizationError, RetryableError } from './errors.js';
+import { RetryableError } from './errors.js';
 import { sameContent } from './merge.js';
 import { adoptServerId, carriesLocalIdentifier, idFromLocation, localIdentifierQuery, withLocalIdentifier } from './server-ids.js';
 import type { ConflictPolicy } from './options.js';
@@ -90,7 +90,6 @@ async function dependencyOrder(ctx: SyncContext, rows: OutboxRow[]): Promise<Out
   return [...ordered, ...deletes];
 }
 
-const isRetryable = (status: number): boolean => status === 429 || status >= 500;
 
 /**
  * Pushes every pending local change once (put mode: client-assigned ids with PUT, idempotent on retry;
@@ -132,9 +131,6 @@ const succeeded = (status: number): boolean => status >= 200 && status < 300;
 /** A delete the server no longer holds is done. */
 const deleteDone = (row: OutboxRow, status: number): boolean => row.op === 'delete' && (status === 404 || status === 410);
 
-/** A failure worth another cycle later, with the wait the server asked for (`Retry-After`, read on the injected clock). */
-const retryLater = (ctx: SyncContext, message: string, res: RemoteResponse): RetryableError => new RetryableError(message, retryAfterMs(res, ctx.clock().getTime()));
-
 /** The server's answer to one entry of a transaction Bundle. */
 type EntryResponse = { status?: string; etag?: string; lastModified?: string };
 
@@ -146,14 +142,13 @@ type EntryResponse = { status?: string; etag?: string; lastModified?: string };
  */
 async function pushTransaction(ctx: SyncContext, client: FhirClient, policy: ConflictPolicy, rows: OutboxRow[], report: PushReport): Promise<void> {
   if (rows.length === 0) return;
-  const res = await send(client, { method: 'POST', path: '', body: await transactionBundle(ctx, rows), headers: {}, ifMatch: false });
+  const res = await client.send('POST', '', await transactionBundle(ctx, rows));
   if (res.status === 413 && rows.length > 1) {
     const half = Math.ceil(rows.length / 2);
     await pushTransaction(ctx, client, policy, rows.slice(0, half), report);
     await pushTransaction(ctx, client, policy, rows.slice(half), report);
     return;
   }
-  if (isRetryable(res.status)) throw retryLater(ctx, `transaction: ${describeAnswer(res)}`, res);
   const answered = entryResponses(res, rows.length);
   for (const [i, row] of rows.entries()) {
     const r = answered?.[i];
@@ -186,7 +181,7 @@ function entryResponses(res: RemoteResponse, count: number): (EntryResponse | un
 async function settleEntry(ctx: SyncContext, row: OutboxRow, r: EntryResponse, report: PushReport): Promise<boolean> {
   const status = Number(r.status?.split(' ')[0]);
   if (!succeeded(status) && !deleteDone(row, status)) return false;
-  const version = r.etag ? /^(?:W\/)?"?([^"]+)"?$/.exec(r.etag)?.[1] : undefined;
+  const version = versionOfEtag(r.etag);
   await confirm(ctx, row, status >= 300 ? undefined : version, r.lastModified, report);
   return true;
 }
@@ -212,7 +207,7 @@ function withoutServerMeta(resource: Resource): Resource {
 type PushMode = 'put' | 'post' | 'transaction';
 
 interface PlannedRequest {
-  method: 'GET' | 'PUT' | 'POST' | 'DELETE';
+  method: 'PUT' | 'POST' | 'DELETE';
   path: string;
   body?: Resource;
   headers: Record<string, string>;
@@ -251,7 +246,7 @@ async function pushOne(ctx: SyncContext, client: FhirClient, policy: ConflictPol
   if (!row || row.hold !== undefined) return; // acknowledged meanwhile, or now held by a conflict
   const local = liveResource(current);
   const request = requestFor(row, local, mode);
-  const res = await sendAuthorized(client, request);
+  const res = await client.send(request.method, request.path, request.body, request.headers);
   await settleAnswer(ctx, client, policy, { row, local, request, res }, report);
 }
 
@@ -274,7 +269,6 @@ async function settleAnswer(ctx: SyncContext, client: FhirClient, policy: Confli
   // A conditional delete names no version of a resource this store knows by id.
   if (succeeded(res.status)) return confirm(ctx, row, request.method === 'DELETE' && request.path.includes('?') ? undefined : versionOf(res), lastUpdated, report);
   if (deleteDone(row, res.status)) return confirm(ctx, row, undefined, undefined, report);
-  if (isRetryable(res.status)) throw retryLater(ctx, describeAnswer(res), res);
   if ((res.status === 409 || res.status === 412) && request.ifMatch) return reconcile(ctx, client, policy, row, a.local, report);
   // 400, 405 (advise push: 'post'), 409 without If-Match (e.g. referential integrity), 412 (If-None-Exist matched several), 422 …
   await record(ctx, deadLetterChange(row, res.status, res.body));
@@ -290,35 +284,14 @@ async function takeServerId(ctx: SyncContext, { row, res }: Answered, report: Pu
   report.pushed.push({ type: row.type, id: serverId, localId: row.id, op: row.op, ...(version ? { version } : {}) });
 }
 
-/** Sends a request; a network failure is worth another cycle later. */
-async function send(client: FhirClient, r: PlannedRequest): Promise<RemoteResponse> {
-  try {
-    return await client.request(r.method, r.path, r.body, r.headers);
-  } catch (e) {
-    if (e instanceof NetworkError) throw new RetryableError(e.message);
-    throw e;
-  }
-}
-
-/** Sends a request, asking `authorize()` once more on a 401/403; a second refusal pauses replication. */
-async function sendAuthorized(client: FhirClient, r: PlannedRequest): Promise<RemoteResponse> {
-  let res = await send(client, r);
-  if (res.status === 401 || res.status === 403) {
-    client.reauthorize();
-    res = await send(client, r);
-    if (res.status === 401 || res.status === 403) throw new AuthorizationError(describeAnswer(res));
-  }
-  return res;
-}
-
 /**
  * A 409/412 on a version-aware push: read the server's current version; if it already holds what was sent (a
  * response lost after the server committed), that is an acknowledgement; otherwise the conflict policy decides.
  */
 async function reconcile(ctx: SyncContext, client: FhirClient, policy: ConflictPolicy, row: OutboxRow, local: Resource | undefined, report: PushReport): Promise<void> {
-  const res = await sendAuthorized(client, { method: 'GET', path: `${row.type}/${row.id}`, headers: {}, ifMatch: false });
+  const res = await client.send('GET', `${row.type}/${row.id}`);
   const gone = res.status === 404 || res.status === 410;
-  if (res.status !== 200 && !gone) throw retryLater(ctx, describeAnswer(res), res);
+  if (res.status !== 200 && !gone) throw new RetryableError(describeAnswer(res));
   const remoteResource = gone ? undefined : (res.body as Resource | undefined);
   const version = versionOf(res) ?? '';
   if (sameContent(local, remoteResource)) return confirm(ctx, row, version || undefined, undefined, report);

@@ -89,7 +89,7 @@ export interface DeadLetter {
  * @see https://hl7.org/fhir/R5/http.html#history
  */
 export interface Replication {
-  /** The state now, then every change: `idle` → `pushing` → `pulling` → `idle` for a cycle. */
+  /** The state now (synchronously on subscribe), then every change: `idle` → `pushing` → `pulling` → `idle` for a cycle. */
   readonly state$: Observable<ReplicationState>;
   /** The current state (what `state$` emitted last). */
   readonly state: ReplicationState;
@@ -97,11 +97,17 @@ export interface Replication {
   readonly progress$: Observable<SyncProgress>;
   /** Every failure of a cycle, retried ones included. */
   readonly errors$: Observable<Error>;
-  /** Outbox rows waiting to be pushed (not counting open conflicts and dead letters); current value on subscribe. */
+  /**
+   * Outbox rows waiting to be pushed (not counting open conflicts and dead letters). Like `conflicts$` and
+   * `deadLetters$`, the replication holds the value: a subscriber gets it synchronously, unless a write
+   * committed since it was read (or the first read after `replicate` is still running); then it gets the
+   * value re-read after that write. Then each new value, as writes commit (in this tab or another).
+   * Completes when the store closes.
+   */
   readonly pending$: Observable<number>;
-  /** Open conflicts; current value on subscribe. */
+  /** Open conflicts: the last list read, synchronously on subscribe, then each change (see `pending$`). */
   readonly conflicts$: Observable<Conflict[]>;
-  /** Changes the server refused, with its OperationOutcome; current value on subscribe. */
+  /** Changes the server refused, with its OperationOutcome: the last list read, synchronously on subscribe, then each change (see `pending$`). */
   readonly deadLetters$: Observable<DeadLetter[]>;
   /** Pushes then pulls once; a call while a cycle runs joins that cycle. */
   syncOnce(): Promise<SyncReport>;
@@ -109,8 +115,11 @@ export interface Replication {
   resolve(conflict: Conflict, resource: Resource | null): Promise<void>;
   /** Puts a dead letter back in the queue (after the app fixed what the server refused, or to try again). */
   retry(letter: Pick<DeadLetter, 'type' | 'id'>): Promise<void>;
-  /** Syncs on local changes, when the platform comes online, and on an interval. */
+  /** Syncs on local changes, when the platform comes online, and on an interval (timers and online state from the `environment` option). */
   start(): void;
-  /** Ends live sync: a running request finishes, a backoff wait ends at once. */
+  /**
+   * Ends live sync: a running request finishes, a backoff wait ends at once; no timer stays armed and no cycle
+   * starts afterwards (until `syncOnce()` or `start()`). `store.close()` stops every replication of the store.
+   */
   stop(): void;
 }

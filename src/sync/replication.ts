@@ -1,44 +1,53 @@
 import type { Resource } from 'fhir/r5';
-import { BehaviorSubject, Subject, type Observable, type Subscription } from 'rxjs';
+import { Subject, type Observable, type Subscription } from 'rxjs';
 import type { ConflictRow, DeadLetterRow } from '../storage/rows.js';
-import { liveRead } from '../storage/live.js';
+import { heldLiveRead, type HeldRead } from '../storage/live.js';
 import { releaseHeldConflict, requeueDeadLetter, serverChanges } from '../storage/replica-mutations.js';
 import { checkReplicationOptions } from './options-check.js';
 import { FhirClient } from './client.js';
 import type { SyncContext } from './context.js';
 import { settleSteps } from './decide.js';
+import { platformEnvironment, type CancelTimer, type SyncEnvironment } from './environment.js';
 import { AuthorizationError, RetryableError } from './errors.js';
 import type { Conflict, ReplicationOptions } from './options.js';
 import type { Replication, ReplicationState, SyncProgress, SyncReport } from './replication-api.js';
+import { DEFAULT_RETRY, retrying } from './retryer.js';
+import { ReplicationStateStore } from './state.js';
 import { pullType, type PullReport } from './pull.js';
 import { pushAll, type PushReport } from './push.js';
 
 /** How soon a live tab tries again after another tab held the replication lock. */
 const LOCK_RETRY_MS = 500;
 
-/** Waits `ms`, or until `signal` aborts (then rejects). */
-const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
-  new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(new Error('replication stopped'));
-    const t = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
-      clearTimeout(t);
-      reject(new Error('replication stopped'));
-    }, { once: true });
-  });
+/** What a failure does to the state: see {@link reduceState}. */
+const failureOf = (e: unknown): 'retryable' | 'authorization' | 'fatal' =>
+  e instanceof AuthorizationError ? 'authorization' : e instanceof RetryableError ? 'retryable' : 'fatal';
+
+/** What live sync holds between `start()` and `stop()`: each is ended by `stop()`. */
+interface LiveSync {
+  /** Local changes that trigger a cycle. */
+  changes: Subscription;
+  /** The platform's online events. */
+  unsubscribeOnline: () => void;
+  /** The next interval tick. */
+  cancelTick: CancelTimer;
+  /** The retry after another tab held the lock, when armed. */
+  cancelLockRetry?: CancelTimer;
+}
 
 /**
  * The {@link Replication} of a store with one remote FHIR R5 server: pushes the outbox, then pulls each
  * resource type's history since its checkpoint; failures back off exponentially with jitter (honouring
- * `Retry-After`) and nothing leaves the outbox until the server confirmed it. Internal: the app sees the
+ * `Retry-After`) and nothing leaves the outbox until the server confirmed it. Timers, clock, randomness,
+ * online state and locks come from the injected {@link SyncEnvironment}. Internal: the app sees the
  * `Replication` interface, whose streams it cannot emit on.
  * @see docs/architecture.md "Sync protocol"
  */
 export class ReplicationEngine implements Replication {
-  private readonly stateSubject = new BehaviorSubject<ReplicationState>('idle');
+  private readonly machine = new ReplicationStateStore();
   private readonly progress = new Subject<SyncProgress>();
   private readonly errors = new Subject<Error>();
-  readonly state$: Observable<ReplicationState> = this.stateSubject.asObservable();
+  readonly state$: Observable<ReplicationState> = this.machine.state$;
   readonly progress$: Observable<SyncProgress> = this.progress.asObservable();
   readonly errors$: Observable<Error> = this.errors.asObservable();
   /** Outbox rows waiting to be pushed (not counting open conflicts and dead letters); current value on subscribe. */
@@ -48,89 +57,86 @@ export class ReplicationEngine implements Replication {
   /** Changes the server refused, with its OperationOutcome; current value on subscribe. */
   readonly deadLetters$: Observable<DeadLetterRow[]>;
 
+  private readonly env: SyncEnvironment;
   private readonly client: FhirClient;
+  /** The live reads behind `pending$`, `conflicts$` and `deadLetters$`, released when the store closes. */
+  private readonly held: HeldRead<unknown>[];
+  /** Set when the store closed: the replication has ended for good. */
+  private closed = false;
   private running: Promise<SyncReport> | undefined;
   /** Aborted by `stop()`: ends a backoff wait at once. */
   private stopping = new AbortController();
-  private live: { timer: ReturnType<typeof setInterval>; sub: Subscription; online: () => void; offline: () => void } | undefined;
+  private live: LiveSync | undefined;
 
+  /**
+   * @param localChanges$ the store's `changes$`: local changes start a live cycle, and its completion (the
+   *   store closed) ends this replication for good.
+   */
   constructor(
     private readonly ctx: SyncContext,
     private readonly options: ReplicationOptions,
-    localChanges$: Observable<{ origin: string }>,
+    private readonly localChanges$: Observable<{ origin: string }>,
   ) {
     checkReplicationOptions(options);
+    this.env = platformEnvironment(ctx.clock, options.environment);
     this.client = new FhirClient({
       baseUrl: options.baseUrl,
+      clock: this.env.clock,
       ...(options.fetch ? { fetch: options.fetch } : {}),
       ...(options.headers ? { headers: options.headers } : {}),
       ...(options.authorize ? { authorize: options.authorize } : {}),
     });
-    this.pending$ = liveRead(() => ctx.storage.pendingCount(), { databaseName: ctx.storage.name });
-    this.conflicts$ = liveRead(() => ctx.storage.conflicts(), { databaseName: ctx.storage.name });
-    this.deadLetters$ = liveRead(() => ctx.storage.deadLetters(), { databaseName: ctx.storage.name });
-    this.localChanges$ = localChanges$;
+    const database = { databaseName: ctx.storage.name };
+    const pending = heldLiveRead(() => ctx.storage.pendingCount(), database);
+    const conflicts = heldLiveRead(() => ctx.storage.conflicts(), database);
+    const deadLetters = heldLiveRead(() => ctx.storage.deadLetters(), database);
+    this.held = [pending, conflicts, deadLetters];
+    this.pending$ = pending.value$;
+    this.conflicts$ = conflicts.value$;
+    this.deadLetters$ = deadLetters.value$;
+    // changes$ completes when the store closes (at once, if it already has).
+    localChanges$.subscribe({ complete: () => this.dispose() });
     if (options.live) this.start();
   }
 
-  private readonly localChanges$: Observable<{ origin: string }>;
-
   /** The current state (what `state$` emitted last). */
   get state(): ReplicationState {
-    return this.stateSubject.value;
+    return this.machine.state;
   }
 
   /** Pushes then pulls once; a call while a cycle runs joins that cycle. */
   syncOnce(): Promise<SyncReport> {
     // A stop() ends the waits of the cycles before it, not of a cycle asked for afterwards.
     if (this.running === undefined && this.stopping.signal.aborted) this.stopping = new AbortController();
-    this.running ??= this.cycleWithRetry().finally(() => {
+    this.running ??= this.cycleWithRetry(this.stopping.signal).finally(() => {
       this.running = undefined;
     });
     return this.running;
   }
 
-  private async cycleWithRetry(): Promise<SyncReport> {
-    const { initialDelay = 500, maxDelay = 30_000, maxAttempts = 5 } = this.options.retry ?? {};
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const report = await this.cycle();
-        this.stateSubject.next('idle');
-        return report;
-      } catch (e) {
-        const err = e as Error;
-        this.errors.next(err);
-        if (err instanceof AuthorizationError) {
-          this.stateSubject.next('paused');
-          throw err;
-        }
-        if (!(err instanceof RetryableError)) {
-          this.stateSubject.next('error');
-          throw err;
-        }
-        this.stateSubject.next('offline');
-        if (attempt >= maxAttempts) throw err;
-        const backoff = Math.min(maxDelay, initialDelay * 2 ** (attempt - 1));
-        // Full jitter on half the delay keeps many devices from retrying in step.
-        const wait = Math.max(err.retryAfterMs ?? 0, backoff / 2 + (Math.random() * backoff) / 2);
-        try {
-          await sleep(wait, this.stopping.signal);
-        } catch {
-          this.stateSubject.next('idle');
-          throw err;
-        }
-      }
+  private async cycleWithRetry(signal: AbortSignal): Promise<SyncReport> {
+    const { initialDelay = DEFAULT_RETRY.initialDelay, maxDelay = DEFAULT_RETRY.maxDelay, maxAttempts = DEFAULT_RETRY.maxAttempts } = this.options.retry ?? {};
+    const policy = { initialDelay, maxDelay, maxAttempts };
+    const onError = (e: unknown): void => {
+      this.errors.next(e as Error);
+      this.machine.dispatch({ type: 'attempt-failed', failure: failureOf(e) });
+    };
+    try {
+      const report = await retrying(() => this.cycle(), { policy, env: this.env, signal, onError });
+      this.machine.dispatch({ type: 'cycle-succeeded' });
+      return report;
+    } catch (e) {
+      if (signal.aborted) this.machine.dispatch({ type: 'stopped' });
+      throw e;
     }
   }
 
   /**
-   * Runs a cycle under a Web Lock named after the database, so one tab of an origin replicates at a time
-   * (https://developer.mozilla.org/docs/Web/API/Web_Locks_API); where there are no Web Locks (Node), it just runs.
+   * Runs a cycle under a lock named after the database, so one tab of an origin replicates at a time
+   * (https://developer.mozilla.org/docs/Web/API/Web_Locks_API; no lock where there are no Web Locks).
    */
   private async cycle(): Promise<SyncReport> {
-    const locks = (globalThis as { navigator?: { locks?: LockManager } }).navigator?.locks;
-    if (!locks) return this.unlockedCycle();
-    const result = await locks.request(`fhir-offline-store:${this.ctx.storage.name}`, { ifAvailable: true }, async (lock) =>
+    const result = await this.env.locks.request(`fhir-offline-store:${this.ctx.storage.name}`, { ifAvailable: true }, async (lock) =>
       lock ? this.unlockedCycle() : undefined,
     );
     // Another tab holds the lock: it replicates for this database.
@@ -141,12 +147,12 @@ export class ReplicationEngine implements Replication {
     const policy = this.options.conflicts ?? 'merge';
     const batch = this.options.batchSize ?? 100;
     const push: PushReport = { pushed: [], conflicts: [], failed: [] };
-    this.stateSubject.next('pushing');
+    this.machine.dispatch({ type: 'push-started' });
     this.progress.next({ phase: 'push', pushed: 0, pulled: 0 });
     const mode = this.options.push ?? 'put';
     await pushAll(this.ctx, this.client, policy, batch, push, mode);
     const pull: PullReport = { pulled: 0, conflicts: [], invalid: [] };
-    this.stateSubject.next('pulling');
+    this.machine.dispatch({ type: 'pull-started' });
     for (const type of this.options.resourceTypes ?? ['ImagingSelection']) {
       this.progress.next({ phase: 'pull', type, pushed: push.pushed.length, pulled: pull.pulled });
       await pullType(this.ctx, this.client, policy, type, { baseUrl: this.options.baseUrl, batchSize: batch, marginMs: this.options.checkpointMarginMs ?? 1000 }, pull);
@@ -174,37 +180,56 @@ export class ReplicationEngine implements Replication {
 
   /** Syncs on local changes, when the platform comes online, and on an interval. */
   start(): void {
-    if (this.live) return;
+    if (this.live || this.closed) return;
     this.stopping = new AbortController();
-    const kick = (): void => {
-      this.syncOnce()
-        .then((report) => {
-          // Another tab was replicating: try again shortly, so a change made meanwhile does not wait an interval.
-          // The retry is skipped when stop() came in the meantime: a stopped replication starts no cycle.
-          if (report.skipped && this.live) setTimeout(() => this.live && kick(), LOCK_RETRY_MS);
-        })
-        .catch(() => undefined);
+    const every = this.options.interval ?? 30_000;
+    const live: LiveSync = {
+      changes: this.localChanges$.subscribe((c) => {
+        if (c.origin === 'local') this.kick();
+      }),
+      unsubscribeOnline: this.env.online.subscribe((online) => (online ? this.kick() : this.machine.dispatch({ type: 'platform-offline' }))),
+      cancelTick: this.env.schedule(every, () => tick()),
     };
-    const sub = this.localChanges$.subscribe((c) => {
-      if (c.origin === 'local') kick();
-    });
-    const timer = setInterval(kick, this.options.interval ?? 30_000);
-    const online = (): void => kick();
-    const offline = (): void => this.stateSubject.next('offline');
-    globalThis.addEventListener?.('online', online);
-    globalThis.addEventListener?.('offline', offline);
-    this.live = { timer, sub, online, offline };
-    kick();
+    // Each tick arms the next one: one timer at a time, which stop() cancels.
+    const tick = (): void => {
+      live.cancelTick = this.env.schedule(every, tick);
+      this.kick();
+    };
+    this.live = live;
+    if (this.env.online.current) this.kick();
+    else this.machine.dispatch({ type: 'platform-offline' });
   }
 
-  /** Ends live sync: a running request finishes, a backoff wait ends at once. */
+  /** One live cycle; when another tab held the lock, one more shortly after, so a change does not wait an interval. */
+  private kick(): void {
+    const live = this.live;
+    if (!live) return;
+    live.cancelLockRetry?.();
+    delete live.cancelLockRetry;
+    this.syncOnce()
+      .then((report) => {
+        // Only while this same live sync runs: a stopped replication arms nothing and starts no cycle.
+        if (report.skipped && this.live === live) live.cancelLockRetry = this.env.schedule(LOCK_RETRY_MS, () => this.kick());
+      })
+      .catch(() => undefined);
+  }
+
+  /** Ends live sync: a running request finishes, a backoff wait ends at once; no timer stays armed. */
   stop(): void {
     this.stopping.abort();
-    if (!this.live) return;
-    clearInterval(this.live.timer);
-    this.live.sub.unsubscribe();
-    globalThis.removeEventListener?.('online', this.live.online);
-    globalThis.removeEventListener?.('offline', this.live.offline);
+    const live = this.live;
+    if (!live) return;
     this.live = undefined;
+    live.cancelTick();
+    live.cancelLockRetry?.();
+    live.changes.unsubscribe();
+    live.unsubscribeOnline();
+  }
+
+  /** The store closed: stops, and releases the live reads (their streams complete). */
+  private dispose(): void {
+    this.closed = true;
+    this.stop();
+    for (const h of this.held) h.release();
   }
 }

@@ -1,6 +1,6 @@
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
 import type { Bundle } from 'fhir/r5';
-import { firstValueFrom, filter, take, toArray } from 'rxjs';
+import { firstValueFrom, filter, shareReplay, take, tap, toArray, type Observable } from 'rxjs';
 import { afterEach, expect, it } from 'vitest';
 import { openStore, sequentialIds, steppingClock, type Store, type StoreChange } from '../../src/index.js';
 import { selection } from '../helpers.js';
@@ -32,15 +32,17 @@ it('changes$ reports every committed change with its version and origin', async 
   ]);
 });
 
+/** Resolves with the first emission of `source` that passes `test`: waits for the emission itself, never for the clock. */
+const emitted = <T>(source: Observable<T>, test: (value: T) => boolean): Promise<T> => firstValueFrom(source.pipe(filter(test)));
+
 it('watch emits the search now and again after a change that alters it', async () => {
   const store = await open(new IDBFactory(), 'a');
   await store.update(selection({ id: 'a', identifier: [{ system: 'urn:x', value: '1' }] }));
-  const emissions: string[][] = [];
-  const sub = store.watch('ImagingSelection', { identifier: 'urn:x|1' }).subscribe((b) => emissions.push(ids(b)));
-  await waitFor(() => emissions.length === 1);
+  const watched = store.watch('ImagingSelection', { identifier: 'urn:x|1' }).pipe(shareReplay(1));
+  const sub = watched.subscribe();
+  expect(ids(await firstValueFrom(watched))).toEqual(['a']);
   await store.update(selection({ id: 'b', identifier: [{ system: 'urn:x', value: '1' }] }));
-  await waitFor(() => emissions.at(-1)?.length === 2);
-  expect(emissions.at(-1)).toEqual(['a', 'b']);
+  expect(ids(await emitted(watched, (b) => ids(b).length === 2))).toEqual(['a', 'b']);
   sub.unsubscribe();
 });
 
@@ -59,32 +61,29 @@ it('watch sees writes made through another store instance on the same database (
 it('a burst of writes is throttled into few emissions', async () => {
   const store = await open(new IDBFactory(), 'a');
   let count = 0;
-  const sub = store.watch('ImagingSelection').subscribe(() => count++);
-  await waitFor(() => count === 1);
+  const watched = store.watch('ImagingSelection').pipe(
+    tap(() => count++),
+    shareReplay(1),
+  );
+  const sub = watched.subscribe();
+  await firstValueFrom(watched);
   for (let i = 0; i < 40; i++) await store.update(selection({ id: `s${i}` }));
-  await new Promise((r) => setTimeout(r, 300));
+  // The throttle's trailing emission carries the last write: once it came, every emission of the burst has.
+  await emitted(watched, (b) => ids(b).length === 40);
   expect(count).toBeLessThan(20);
   sub.unsubscribe();
 });
 
-async function waitFor(cond: () => boolean, ms = 3000): Promise<void> {
-  const until = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > until) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 it('watch keeps updating while other live queries (pending$) are subscribed', async () => {
   const store = await open(new IDBFactory(), 'a');
-  const emissions: string[][] = [];
-  store.watch('ImagingSelection', { status: 'unknown' }).subscribe((b) => emissions.push(ids(b)));
+  const watched = store.watch('ImagingSelection', { status: 'unknown' }).pipe(shareReplay(1));
+  const subs = [watched.subscribe()];
   await store.update(selection({ id: 'a', status: 'unknown' }));
-  await waitFor(() => emissions.at(-1)?.length === 1);
-  const sub = store.replicate({ baseUrl: 'http://127.0.0.1:9/fhir' }).pending$.subscribe(() => {});
+  await emitted(watched, (b) => ids(b).length === 1);
+  subs.push(store.replicate({ baseUrl: 'http://127.0.0.1:9/fhir' }).pending$.subscribe(() => {}));
   await store.update(selection({ id: 'b', status: 'unknown' }));
-  await waitFor(() => emissions.at(-1)?.length === 2);
+  await emitted(watched, (b) => ids(b).length === 2);
   await store.update(selection({ id: 'b', status: 'available' }));
-  await waitFor(() => emissions.at(-1)?.length === 1 && emissions.at(-1)?.[0] === 'a');
-  sub.unsubscribe();
+  expect(ids(await emitted(watched, (b) => ids(b).length === 1))).toEqual(['a']);
+  for (const s of subs) s.unsubscribe();
 });

@@ -34,6 +34,8 @@ describe('replicate checks its options at once', () => {
     ['a type that is no type', { baseUrl: 'http://example.org/fhir', resourceTypes: ['imagingselection'] }, /is not a FHIR resource type name/],
     ['a negative retry delay', { baseUrl: 'http://example.org/fhir', retry: { initialDelay: -1 } }, /retry.initialDelay must be/],
     ['fetch that is no function', { baseUrl: 'http://example.org/fhir', fetch: 'fetch' }, /fetch must be a function/],
+    ['an environment timer that is no function', { baseUrl: 'http://example.org/fhir', environment: { schedule: 1000 } }, /environment.schedule must be a function/],
+    ['environment locks without request', { baseUrl: 'http://example.org/fhir', environment: { locks: {} } }, /environment.locks must be an object with request/],
   ];
   it.each(bad)('%s', async (_name, options, message) => {
     store = await openTestStore();

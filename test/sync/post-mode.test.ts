@@ -1,10 +1,10 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Bundle, ImagingSelection, Patient, Resource } from 'fhir/r5';
 import { firstValueFrom } from 'rxjs';
 import type { Store, StoreChange } from '../../src/index.js';
-import { openTestStore, selection } from '../helpers.js';
-import { startProxy, when, type FaultProxy } from './proxy.js';
-import { remoteClient, remoteServer } from './remote.js';
+import { selection } from '../helpers.js';
+import { syncHarness } from './harness.js';
+import { when } from './proxy.js';
 
 /*
  * `push: 'post'`: the server names what the device creates. A create is a POST carrying the identifier
@@ -12,38 +12,14 @@ import { remoteClient, remoteServer } from './remote.js';
  * every local reference to it follows. Runs against FHIR_BASE_URL when set (HAPI assigns numeric ids).
  */
 
-let server: { url: string; close: () => Promise<void> };
-let remote: ReturnType<typeof remoteClient>;
-let proxy: FaultProxy;
-let run = 0;
-const stores: Store[] = [];
-beforeAll(async () => {
-  server = await remoteServer();
-  remote = remoteClient(server.url);
-});
-afterAll(() => server.close());
-beforeEach(async () => {
-  proxy = await startProxy(server.url);
-});
-afterEach(async () => {
-  for (const s of stores.splice(0)) s.close();
-  await proxy.close();
-});
-
-const uid = (name: string): string => `${name}-${Date.now().toString(36)}-${++run}`;
-const FAST = { retry: { initialDelay: 5, maxDelay: 20, maxAttempts: 2 } };
+const h = syncHarness({ proxy: true });
+const client = (): Promise<Store> => h.client('local');
 const IS = 'ImagingSelection';
 const LOCAL_SYSTEM = 'urn:ietf:rfc:3986';
 
-async function client(): Promise<Store> {
-  const store = await openTestStore({ idGenerator: () => uid('local') });
-  stores.push(store);
-  return store;
-}
-
 /** Resources on the server carrying the identifier of a local id. */
 async function serverCopies(type: string, localId: string): Promise<Resource[]> {
-  const res = await remote.call('GET', `${type}?identifier=${encodeURIComponent(`${LOCAL_SYSTEM}|urn:uuid:${localId}`)}`);
+  const res = await h.remote.call('GET', `${type}?identifier=${encodeURIComponent(`${LOCAL_SYSTEM}|urn:uuid:${localId}`)}`);
   return (((res.body as Bundle).entry ?? []).filter((e) => e.search?.mode !== 'outcome').map((e) => e.resource!));
 }
 
@@ -56,8 +32,8 @@ describe("push: 'post'", () => {
     const changes: StoreChange[] = [];
     const sub = store.changes$.subscribe((c) => changes.push(c));
 
-    const rep = store.replicate({ baseUrl: proxy.url, push: 'post', resourceTypes: [IS], ...FAST });
-    const report = await rep.syncOnce();
+    const rep = store.replicate({ baseUrl: h.proxy.url, push: 'post', resourceTypes: [IS], ...h.fast });
+    const report = await h.sync(rep);
     sub.unsubscribe();
 
     const pat = report.pushed.find((p) => p.localId === patient.id)!;
@@ -65,7 +41,7 @@ describe("push: 'post'", () => {
     expect(pat.id).not.toBe(patient.id);
     expect(is.id).not.toBe(sel.id);
     // Referenced first, each with If-None-Exist on its local identifier, no id in the body.
-    const posts = proxy.requests('POST');
+    const posts = h.proxy.requests('POST');
     expect(posts.map((r) => r.path)).toEqual(['Patient', IS]);
     expect(posts[0]!.headers['if-none-exist']).toBe(`identifier=${encodeURIComponent(`${LOCAL_SYSTEM}|urn:uuid:${patient.id}`)}`);
 
@@ -87,30 +63,30 @@ describe("push: 'post'", () => {
     ]);
 
     // On the server: the selection refers to the patient by its server id, and is there once.
-    const onServer = await remote.read<ImagingSelection>(`${IS}/${is.id}`);
+    const onServer = await h.remote.read<ImagingSelection>(`${IS}/${is.id}`);
     expect(onServer?.subject?.reference).toBe(`Patient/${pat.id}`);
     expect(onServer?.status).toBe('unknown');
     expect(await serverCopies(IS, sel.id!)).toHaveLength(1);
     expect(await firstValueFrom(rep.pending$)).toBe(0);
 
     // A later edit is an update of the server id, with If-Match on the version the POST made.
-    proxy.reset();
+    h.proxy.reset();
     await store.update({ ...localSel, status: 'available' });
-    await rep.syncOnce();
-    const put = proxy.requests('PUT', `${IS}/${is.id}`);
+    await h.sync(rep);
+    const put = h.proxy.requests('PUT', `${IS}/${is.id}`);
     expect(put).toHaveLength(1);
     expect(put[0]!.headers['if-match']).toBe(`W/"${is.version}"`);
-    expect((await remote.read<ImagingSelection>(`${IS}/${is.id}`))?.status).toBe('available');
+    expect((await h.remote.read<ImagingSelection>(`${IS}/${is.id}`))?.status).toBe('available');
     expect(await firstValueFrom(rep.pending$)).toBe(0);
   });
 
   it('a POST whose answer was lost is found again by If-None-Exist: no duplicate on the server', async () => {
     const store = await client();
     const sel = await store.create<ImagingSelection>(selection());
-    proxy.rules.push(when({ method: 'POST', path: IS }, 'drop-after-forward', 1));
-    const rep = store.replicate({ baseUrl: proxy.url, push: 'post', resourceTypes: [IS], ...FAST });
-    const report = await rep.syncOnce();
-    expect(proxy.count('POST', IS)).toBe(2);
+    h.proxy.rules.push(when({ method: 'POST', path: IS }, 'drop-after-forward', 1));
+    const rep = store.replicate({ baseUrl: h.proxy.url, push: 'post', resourceTypes: [IS], ...h.fast });
+    const report = await h.sync(rep);
+    expect(h.proxy.count('POST', IS)).toBe(2);
     const copies = await serverCopies(IS, sel.id!);
     expect(copies).toHaveLength(1);
     expect(report.pushed).toEqual([expect.objectContaining({ localId: sel.id, id: copies[0]!.id })]);
@@ -128,11 +104,11 @@ describe("push: 'post'", () => {
       }
       return fetch(input, init);
     };
-    const rep = store.replicate({ baseUrl: server.url, push: 'post', resourceTypes: [IS], fetch: fetchWithEdit, ...FAST });
-    const report = await rep.syncOnce();
+    const rep = store.replicate({ baseUrl: h.server.url, push: 'post', resourceTypes: [IS], fetch: fetchWithEdit, ...h.fast });
+    const report = await h.sync(rep);
     const serverId = report.pushed.find((p) => p.localId === sel.id)!.id;
     expect(report.pushed.map((p) => p.op)).toEqual(['create', 'update']);
-    expect((await remote.read<ImagingSelection>(`${IS}/${serverId}`))?.code.text).toBe('during');
+    expect((await h.remote.read<ImagingSelection>(`${IS}/${serverId}`))?.code.text).toBe('during');
     expect((await store.read<ImagingSelection>(IS, serverId)).code.text).toBe('during');
     expect(await firstValueFrom(rep.pending$)).toBe(0);
   });
@@ -140,13 +116,13 @@ describe("push: 'post'", () => {
   it('a create deleted after its POST may have landed is deleted on the server by its identifier', async () => {
     const store = await client();
     const sel = await store.create<ImagingSelection>(selection());
-    proxy.rules.push(when({ method: 'POST', path: IS }, 'drop-after-forward', 2)); // committed, never answered, twice
-    const rep = store.replicate({ baseUrl: proxy.url, push: 'post', resourceTypes: [IS], ...FAST });
-    await expect(rep.syncOnce()).rejects.toThrow();
+    h.proxy.rules.push(when({ method: 'POST', path: IS }, 'drop-after-forward', 2)); // committed, never answered, twice
+    const rep = store.replicate({ baseUrl: h.proxy.url, push: 'post', resourceTypes: [IS], ...h.fast });
+    await expect(h.sync(rep)).rejects.toThrow();
     expect(await serverCopies(IS, sel.id!)).toHaveLength(1);
     await store.delete(IS, sel.id!);
-    await rep.syncOnce();
-    expect(proxy.requests('DELETE').map((r) => `${r.path}?${r.query}`)).toEqual([`${IS}?identifier=${encodeURIComponent(`${LOCAL_SYSTEM}|urn:uuid:${sel.id}`)}`]);
+    await h.sync(rep);
+    expect(h.proxy.requests('DELETE').map((r) => `${r.path}?${r.query}`)).toEqual([`${IS}?identifier=${encodeURIComponent(`${LOCAL_SYSTEM}|urn:uuid:${sel.id}`)}`]);
     expect(await serverCopies(IS, sel.id!)).toHaveLength(0);
     expect(await firstValueFrom(rep.pending$)).toBe(0);
   });
@@ -155,9 +131,9 @@ describe("push: 'post'", () => {
     const store = await client();
     const bad = await store.create<ImagingSelection>(selection());
     const good = await store.create<ImagingSelection>(selection({ code: { text: 'fine' } }));
-    proxy.rules.push(when({ method: 'POST', path: IS, test: (r) => String(r.headers['if-none-exist']).includes(bad.id!) }, { status: 422, body: { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'processing' }] } }));
-    const rep = store.replicate({ baseUrl: proxy.url, push: 'post', resourceTypes: [IS], ...FAST });
-    const report = await rep.syncOnce();
+    h.proxy.rules.push(when({ method: 'POST', path: IS, test: (r) => String(r.headers['if-none-exist']).includes(bad.id!) }, { status: 422, body: { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'processing' }] } }));
+    const rep = store.replicate({ baseUrl: h.proxy.url, push: 'post', resourceTypes: [IS], ...h.fast });
+    const report = await h.sync(rep);
     expect(report.failed).toEqual([{ type: IS, id: bad.id, status: 422 }]);
     expect(report.pushed.map((p) => p.localId)).toEqual([good.id]);
     expect((await firstValueFrom(rep.deadLetters$)).map((d) => d.id)).toEqual([bad.id]);

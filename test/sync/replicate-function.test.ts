@@ -1,30 +1,20 @@
 import type { ImagingSelection } from 'fhir/r5';
 import { EMPTY, firstValueFrom, of } from 'rxjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { replicate, type Replication, type ReplicationState } from '../../src/index.js';
 import { lazyReplication } from '../../src/sync/lazy-replication.js';
 import { openTestStore, selection } from '../helpers.js';
-import { remoteClient, remoteServer } from './remote.js';
+import { syncHarness } from './harness.js';
 
-let server: { url: string; close: () => Promise<void> };
-let remote: ReturnType<typeof remoteClient>;
-let run = 0;
-beforeAll(async () => {
-  server = await remoteServer();
-  remote = remoteClient(server.url);
-});
-afterAll(() => server.close());
-
-const uid = (name: string): string => `${name}-${Date.now().toString(36)}-${++run}`;
-const FAST = { retry: { initialDelay: 5, maxDelay: 20, maxAttempts: 2 } };
+const h = syncHarness();
 
 describe('replicate(store, options), the tree-shakable form of store.replicate', () => {
   it('pushes and pulls as store.replicate does', async () => {
-    const store = await openTestStore({ idGenerator: () => uid('c') });
-    const [mine, theirs] = [uid('mine'), uid('theirs')];
+    const store = await h.client();
+    const [mine, theirs] = [h.uid('mine'), h.uid('theirs')];
     await store.update(selection({ id: mine }));
-    await remote.put(selection({ id: theirs, status: 'available' }));
-    const rep = replicate(store, { baseUrl: server.url, ...FAST });
+    await h.remote.put(selection({ id: theirs, status: 'available' }));
+    const rep = replicate(store, { baseUrl: h.server.url, ...h.fast });
     expect(rep.state).toBe('idle');
     expect(await firstValueFrom(rep.pending$)).toBe(1);
     const states: ReplicationState[] = [];
@@ -34,19 +24,19 @@ describe('replicate(store, options), the tree-shakable form of store.replicate',
     expect(report.pushed.map((p) => p.id)).toEqual([mine]);
     expect(report.pulled).toBeGreaterThanOrEqual(1);
     expect(states).toEqual(['idle', 'pushing', 'pulling', 'idle']);
-    expect((await remote.read<ImagingSelection>(`ImagingSelection/${mine}`))?.id).toBe(mine);
+    expect((await h.remote.read<ImagingSelection>(`ImagingSelection/${mine}`))?.id).toBe(mine);
     expect((await store.read<ImagingSelection>('ImagingSelection', theirs)).status).toBe('available');
     store.close();
   });
 
   it('refuses a store it did not open', () => {
     const fake = {} as Parameters<typeof replicate>[0];
-    expect(() => replicate(fake, { baseUrl: server.url })).toThrow(TypeError);
+    expect(() => replicate(fake, { baseUrl: h.server.url })).toThrow(TypeError);
   });
 
   it("store.replicate's streams are read-only Observables, not Subjects", async () => {
     const store = await openTestStore();
-    for (const rep of [store.replicate({ baseUrl: server.url }), replicate(store, { baseUrl: server.url })]) {
+    for (const rep of [store.replicate({ baseUrl: h.server.url }), replicate(store, { baseUrl: h.server.url })]) {
       for (const s of [rep.state$, rep.progress$, rep.errors$]) expect('next' in s).toBe(false);
     }
     store.close();

@@ -1,63 +1,49 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ImagingSelection } from 'fhir/r5';
 import { firstValueFrom } from 'rxjs';
 import type { Store } from '../../src/index.js';
 import { storeDatabase } from '../../src/store.js';
-import { openTestStore, selection } from '../helpers.js';
-import { remoteClient, remoteServer } from './remote.js';
+import { selection } from '../helpers.js';
+import { syncHarness } from './harness.js';
 
-let server: { url: string; close: () => Promise<void> };
-let remote: ReturnType<typeof remoteClient>;
-let run = 0;
-beforeAll(async () => {
-  server = await remoteServer();
-  remote = remoteClient(server.url);
-});
-afterAll(() => server.close());
-
-/** Ids unique to one test, so tests (and reruns against a long-lived server) never see each other's data. */
-const uid = (name: string): string => `${name}-${Date.now().toString(36)}-${++run}`;
-const FAST = { retry: { initialDelay: 5, maxDelay: 20, maxAttempts: 2 } };
-
-async function client(): Promise<Store> {
-  return openTestStore({ idGenerator: () => uid('c') });
-}
+const h = syncHarness();
+const client = (): Promise<Store> => h.client();
 
 describe('replication over HTTP', () => {
   it('offline create, update, patch and delete reach the server', async () => {
     const store = await client();
-    const [a, b] = [uid('a'), uid('b')];
+    const [a, b] = [h.uid('a'), h.uid('b')];
     await store.update(selection({ id: a, identifier: [{ system: 'urn:t', value: a }] }));
     await store.update(selection({ id: b }));
     await store.update(selection({ id: a, status: 'unknown', identifier: [{ system: 'urn:t', value: a }] }));
     await store.patch('ImagingSelection', a, [{ op: 'replace', path: '/code/text', value: 'patched offline' }]);
     await store.delete('ImagingSelection', b);
-    const rep = store.replicate({ baseUrl: server.url, ...FAST });
+    const rep = store.replicate({ baseUrl: h.server.url, ...h.fast });
     expect(await firstValueFrom(rep.pending$)).toBe(1); // b was created and deleted before it was ever sent
     const report = await rep.syncOnce();
     expect(report.pushed.map((p) => `${p.op} ${p.id}`)).toEqual([`create ${a}`]);
-    const onServer = await remote.read<ImagingSelection>(`ImagingSelection/${a}`);
+    const onServer = await h.remote.read<ImagingSelection>(`ImagingSelection/${a}`);
     expect(onServer?.status).toBe('unknown');
     expect(onServer?.code.text).toBe('patched offline');
-    expect((await remote.call('GET', `ImagingSelection/${b}`)).status).toBe(404);
+    expect((await h.remote.call('GET', `ImagingSelection/${b}`)).status).toBe(404);
     // Later edits go as updates with If-Match.
     await store.delete('ImagingSelection', a);
     await rep.syncOnce();
-    expect([404, 410]).toContain((await remote.call('GET', `ImagingSelection/${a}`)).status);
+    expect([404, 410]).toContain((await h.remote.call('GET', `ImagingSelection/${a}`)).status);
     expect(await firstValueFrom(rep.pending$)).toBe(0);
     store.close();
   });
 
   it('server-side updates and deletes reach the client', async () => {
-    const [x, y] = [uid('x'), uid('y')];
-    await remote.put(selection({ id: x, status: 'available' }));
-    await remote.put(selection({ id: y }));
+    const [x, y] = [h.uid('x'), h.uid('y')];
+    await h.remote.put(selection({ id: x, status: 'available' }));
+    await h.remote.put(selection({ id: y }));
     const store = await client();
-    const rep = store.replicate({ baseUrl: server.url, ...FAST });
+    const rep = store.replicate({ baseUrl: h.server.url, ...h.fast });
     await rep.syncOnce();
     expect((await store.read<ImagingSelection>('ImagingSelection', x)).status).toBe('available');
-    await remote.put(selection({ id: x, status: 'entered-in-error' }));
-    await remote.del(`ImagingSelection/${y}`);
+    await h.remote.put(selection({ id: x, status: 'entered-in-error' }));
+    await h.remote.del(`ImagingSelection/${y}`);
     const report = await rep.syncOnce();
     expect(report.pulled).toBeGreaterThanOrEqual(2);
     expect((await store.read<ImagingSelection>('ImagingSelection', x)).status).toBe('entered-in-error');
@@ -68,31 +54,31 @@ describe('replication over HTTP', () => {
   });
 
   it('a second fresh client converges to the same search results', async () => {
-    const tag = uid('tag');
+    const tag = h.uid('tag');
     const first = await client();
-    for (let i = 0; i < 5; i++) await first.update(selection({ id: uid('s'), meta: { tag: [{ system: 'urn:conv', code: tag }] } }));
-    await first.replicate({ baseUrl: server.url, ...FAST }).syncOnce();
+    for (let i = 0; i < 5; i++) await first.update(selection({ id: h.uid('s'), meta: { tag: [{ system: 'urn:conv', code: tag }] } }));
+    await first.replicate({ baseUrl: h.server.url, ...h.fast }).syncOnce();
     const second = await client();
-    await second.replicate({ baseUrl: server.url, ...FAST }).syncOnce();
+    await second.replicate({ baseUrl: h.server.url, ...h.fast }).syncOnce();
     const ids = async (s: Store) => ((await s.search('ImagingSelection', { _tag: `urn:conv|${tag}` })).entry ?? []).map((e) => e.resource!.id).sort();
     expect(await ids(second)).toEqual(await ids(first));
     expect(await ids(second)).toHaveLength(5);
-    expect(await remote.ids(`ImagingSelection?_tag=urn:conv|${tag}`)).toEqual(await ids(first));
+    expect(await h.remote.ids(`ImagingSelection?_tag=urn:conv|${tag}`)).toEqual(await ids(first));
     first.close();
     second.close();
   });
 
   it('non-overlapping concurrent edits merge; both survive', async () => {
-    const id = uid('m');
-    await remote.put(selection({ id, status: 'available', code: { text: 'original' } }));
+    const id = h.uid('m');
+    await h.remote.put(selection({ id, status: 'available', code: { text: 'original' } }));
     const store = await client();
-    const rep = store.replicate({ baseUrl: server.url, ...FAST });
+    const rep = store.replicate({ baseUrl: h.server.url, ...h.fast });
     await rep.syncOnce();
     await store.update({ ...(await store.read<ImagingSelection>('ImagingSelection', id)), code: { text: 'changed on the device' } });
-    await remote.put(selection({ id, status: 'unknown', code: { text: 'original' } }));
+    await h.remote.put(selection({ id, status: 'unknown', code: { text: 'original' } }));
     const report = await rep.syncOnce();
     expect(report.conflicts).toEqual([{ type: 'ImagingSelection', id, open: false }]);
-    const merged = await remote.read<ImagingSelection>(`ImagingSelection/${id}`);
+    const merged = await h.remote.read<ImagingSelection>(`ImagingSelection/${id}`);
     expect(merged?.status).toBe('unknown');
     expect(merged?.code.text).toBe('changed on the device');
     const local = await store.read<ImagingSelection>('ImagingSelection', id);
@@ -101,13 +87,13 @@ describe('replication over HTTP', () => {
   });
 
   it('overlapping edits become an open conflict with both sides kept, until resolved', async () => {
-    const id = uid('c');
-    await remote.put(selection({ id, code: { text: 'original' } }));
+    const id = h.uid('c');
+    await h.remote.put(selection({ id, code: { text: 'original' } }));
     const store = await client();
-    const rep = store.replicate({ baseUrl: server.url, ...FAST });
+    const rep = store.replicate({ baseUrl: h.server.url, ...h.fast });
     await rep.syncOnce();
     await store.update({ ...(await store.read<ImagingSelection>('ImagingSelection', id)), code: { text: 'device' } });
-    await remote.put(selection({ id, code: { text: 'server' } }));
+    await h.remote.put(selection({ id, code: { text: 'server' } }));
     const report = await rep.syncOnce();
     expect(report.conflicts).toEqual([{ type: 'ImagingSelection', id, open: true }]);
     const [conflict] = await firstValueFrom(rep.conflicts$);
@@ -115,11 +101,11 @@ describe('replication over HTTP', () => {
     expect((conflict?.local as ImagingSelection).code.text).toBe('device');
     expect((conflict?.remote as ImagingSelection).code.text).toBe('server');
     expect(await firstValueFrom(rep.pending$)).toBe(0); // held by the conflict
-    expect((await remote.read<ImagingSelection>(`ImagingSelection/${id}`))?.code.text).toBe('server');
+    expect((await h.remote.read<ImagingSelection>(`ImagingSelection/${id}`))?.code.text).toBe('server');
     const resolution: ImagingSelection = { ...(conflict!.local as ImagingSelection), code: { text: 'device and server' } };
     await rep.resolve(conflict!, resolution);
     await rep.syncOnce();
-    expect((await remote.read<ImagingSelection>(`ImagingSelection/${id}`))?.code.text).toBe('device and server');
+    expect((await h.remote.read<ImagingSelection>(`ImagingSelection/${id}`))?.code.text).toBe('device and server');
     expect(await firstValueFrom(rep.conflicts$)).toEqual([]);
     // Nothing was lost: the server's version stays readable in local history.
     const history = await store.history('ImagingSelection', id);
@@ -128,7 +114,7 @@ describe('replication over HTTP', () => {
   });
 
   it('a change the server refuses (422) is dead-lettered and the rest still syncs', async () => {
-    const [bad, good] = [uid('bad'), uid('good')];
+    const [bad, good] = [h.uid('bad'), h.uid('good')];
     const store = await client();
     await store.update(selection({ id: bad }));
     await store.update(selection({ id: good }));
@@ -139,7 +125,7 @@ describe('replication over HTTP', () => {
       }
       return fetch(input, init);
     };
-    const rep = store.replicate({ baseUrl: server.url, fetch: refusing, ...FAST });
+    const rep = store.replicate({ baseUrl: h.server.url, fetch: refusing, ...h.fast });
     const report = await rep.syncOnce();
     expect(report.failed).toEqual([{ type: 'ImagingSelection', id: bad, status: 422 }]);
     expect(report.pushed.map((p) => p.id)).toEqual([good]);
@@ -151,14 +137,14 @@ describe('replication over HTTP', () => {
 
   it('an unreachable server loses nothing: syncOnce gives up, pending$ counts, it syncs later', async () => {
     const store = await client();
-    const id = uid('off');
+    const id = h.uid('off');
     await store.update(selection({ id }));
-    const offline = store.replicate({ baseUrl: 'http://127.0.0.1:9/fhir', ...FAST });
-    await expect(offline.syncOnce()).rejects.toThrow();
+    const offline = store.replicate({ baseUrl: 'http://127.0.0.1:9/fhir', ...h.fast });
+    await expect(h.time.settle(offline.syncOnce())).rejects.toThrow();
     expect(offline.state).toBe('offline');
     expect(await firstValueFrom(offline.pending$)).toBe(1);
-    await store.replicate({ baseUrl: server.url, ...FAST }).syncOnce();
-    expect(await remote.read(`ImagingSelection/${id}`)).toBeDefined();
+    await store.replicate({ baseUrl: h.server.url, ...h.fast }).syncOnce();
+    expect(await h.remote.read(`ImagingSelection/${id}`)).toBeDefined();
     store.close();
   });
 });
@@ -166,9 +152,9 @@ describe('replication over HTTP', () => {
 describe('transaction push mode', () => {
   it('pushes a batch as one transaction Bundle, referenced resources first, and maps each entry back', async () => {
     const store = await client();
-    const [pat, sel, gone] = [uid('p'), uid('s'), uid('g')];
+    const [pat, sel, gone] = [h.uid('p'), h.uid('s'), h.uid('g')];
     await store.update(selection({ id: gone }));
-    const rep = store.replicate({ baseUrl: server.url, push: 'transaction', ...FAST });
+    const rep = store.replicate({ baseUrl: h.server.url, push: 'transaction', ...h.fast });
     await rep.syncOnce();
     await store.update(selection({ id: sel, subject: { reference: `Patient/${pat}` } }));
     await store.update({ resourceType: 'Patient', id: pat });
@@ -178,11 +164,11 @@ describe('transaction push mode', () => {
       if (init?.method === 'POST') posts++;
       return fetch(input, init);
     };
-    const report = await store.replicate({ baseUrl: server.url, push: 'transaction', fetch: counting, ...FAST }).syncOnce();
+    const report = await store.replicate({ baseUrl: h.server.url, push: 'transaction', fetch: counting, ...h.fast }).syncOnce();
     expect(posts).toBe(1);
     expect(report.pushed.map((p) => `${p.op} ${p.id}`).sort()).toEqual([`create ${pat}`, `create ${sel}`, `delete ${gone}`].sort());
-    expect((await remote.read<ImagingSelection>(`ImagingSelection/${sel}`))?.subject?.reference).toBe(`Patient/${pat}`);
-    expect([404, 410]).toContain((await remote.call('GET', `ImagingSelection/${gone}`)).status);
+    expect((await h.remote.read<ImagingSelection>(`ImagingSelection/${sel}`))?.subject?.reference).toBe(`Patient/${pat}`);
+    expect([404, 410]).toContain((await h.remote.call('GET', `ImagingSelection/${gone}`)).status);
     expect(await firstValueFrom(rep.pending$)).toBe(0);
     store.close();
   });
@@ -190,51 +176,52 @@ describe('transaction push mode', () => {
 
 describe('found while documenting sync', () => {
   it('a local edit of meta.tag merges with a server edit of status: both survive', async () => {
-    const id = uid('meta');
-    await remote.put(selection({ id }));
+    const id = h.uid('meta');
+    await h.remote.put(selection({ id }));
     const store = await client();
-    const rep = store.replicate({ baseUrl: server.url, ...FAST });
+    const rep = store.replicate({ baseUrl: h.server.url, ...h.fast });
     await rep.syncOnce();
     const cur = await store.read<ImagingSelection>('ImagingSelection', id);
     await store.update({ ...cur, meta: { ...cur.meta, tag: [{ system: 'urn:t', code: 'reviewed' }] } });
-    await remote.put(selection({ id, status: 'unknown' }));
+    await h.remote.put(selection({ id, status: 'unknown' }));
     await rep.syncOnce();
-    const merged = await remote.read<ImagingSelection>(`ImagingSelection/${id}`);
+    const merged = await h.remote.read<ImagingSelection>(`ImagingSelection/${id}`);
     expect(merged?.status).toBe('unknown');
     expect(merged?.meta?.tag).toEqual([{ system: 'urn:t', code: 'reviewed' }]);
     store.close();
   });
 
   it('an open conflict follows newer server versions', async () => {
-    const id = uid('rc');
-    await remote.put(selection({ id, code: { text: 'v1' } }));
+    const id = h.uid('rc');
+    await h.remote.put(selection({ id, code: { text: 'v1' } }));
     const store = await client();
-    const rep = store.replicate({ baseUrl: server.url, ...FAST });
+    const rep = store.replicate({ baseUrl: h.server.url, ...h.fast });
     await rep.syncOnce();
     await store.update({ ...(await store.read<ImagingSelection>('ImagingSelection', id)), code: { text: 'device' } });
-    await remote.put(selection({ id, code: { text: 'server 2' } }));
+    await h.remote.put(selection({ id, code: { text: 'server 2' } }));
     await rep.syncOnce();
-    await remote.put(selection({ id, code: { text: 'server 3' } }));
+    await h.remote.put(selection({ id, code: { text: 'server 3' } }));
     await rep.syncOnce();
     const [conflict] = await firstValueFrom(rep.conflicts$);
     expect((conflict?.remote as ImagingSelection).code.text).toBe('server 3');
     await rep.resolve(conflict!, conflict!.local as ImagingSelection);
     const report = await rep.syncOnce();
     expect(report.conflicts.filter((c) => c.open)).toEqual([]);
-    expect((await remote.read<ImagingSelection>(`ImagingSelection/${id}`))?.code.text).toBe('device');
+    expect((await h.remote.read<ImagingSelection>(`ImagingSelection/${id}`))?.code.text).toBe('device');
     store.close();
   });
 
   it('stop() ends a backoff wait at once', async () => {
     const store = await client();
-    await store.update(selection({ id: uid('stop') }));
-    const rep = store.replicate({ baseUrl: 'http://127.0.0.1:9/fhir', retry: { initialDelay: 10_000, maxDelay: 10_000, maxAttempts: 5 } });
-    const started = Date.now();
+    await store.update(selection({ id: h.uid('stop') }));
+    const retry = { initialDelay: 10_000, maxDelay: 10_000, maxAttempts: 5 };
+    const rep = store.replicate({ baseUrl: 'http://127.0.0.1:9/fhir', retry, environment: h.time.env });
     const done = rep.syncOnce().catch((e: Error) => e);
-    await new Promise((r) => setTimeout(r, 100));
+    await h.time.nextTimer(); // the first attempt failed: the backoff wait is armed
+    expect(h.time.armed()).toBe(1);
     rep.stop();
+    expect(h.time.armed()).toBe(0);
     expect(await done).toBeInstanceOf(Error);
-    expect(Date.now() - started).toBeLessThan(3000);
-    store.close();
+    expect(rep.state).toBe('idle');
   });
 });
