@@ -19,6 +19,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { chromium, type Page } from 'playwright-core';
+import { PAGE_BUILD } from '../../test/browser/harness.js';
 import { browserFallback } from '../../tsup.config.js';
 import { patientCount } from './data.js';
 import { renderChromiumDocs } from './docs.js';
@@ -48,12 +49,7 @@ const fmt = (ms: number): string => (ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.t
 async function bundle(): Promise<string> {
   const out = await build({
     entryPoints: [new URL('bench/browser/page.ts', ROOT).pathname],
-    bundle: true,
-    format: 'esm',
-    platform: 'browser',
-    target: 'es2022',
-    write: false,
-    logLevel: 'silent',
+    ...PAGE_BUILD,
     plugins: [browserFallback],
   });
   const js = out.outputFiles[0]?.text;

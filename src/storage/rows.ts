@@ -109,10 +109,16 @@ export interface CheckpointRow {
   next?: string;
 }
 
-/** A conflict between a local change and the server's version that no policy settled. */
-export interface ConflictRow {
+/**
+ * An open conflict, as the app sees it: a local change and the server's version that no policy settled.
+ * Stored as it is (the conflicts table holds these rows); `conflicts$` hands them to the app.
+ */
+export interface Conflict {
+  /** The conflict's key in this store. */
   id?: number;
+  /** The resource type. */
   type: string;
+  /** The resource id. */
   resourceId: string;
   /** The local current resource (undefined: deleted locally). */
   local?: Resource;
@@ -124,8 +130,12 @@ export interface ConflictRow {
   base?: Resource;
   /** Top-level elements both sides changed differently. */
   elements: string[];
+  /** When the conflict was found, epoch ms. */
   detectedAt: number;
 }
+
+/** The stored conflict row: the public {@link Conflict} itself. */
+export type ConflictRow = Conflict;
 
 /** A local change the server refused (400, 405, 409 without If-Match, 422): kept with the server's answer. */
 export interface DeadLetterRow {

@@ -1,30 +1,8 @@
 import type { Resource } from 'fhir/r5';
+import type { Conflict } from '../storage/rows.js';
 import type { SyncEnvironment } from './environment.js';
 
-/**
- * An open conflict, as the app sees it: a local change and the server's version that no policy settled.
- * Structurally the stored conflict row, declared here so that the storage rows stay out of the public API.
- */
-export interface Conflict {
-  /** The conflict's key in this store. */
-  id?: number;
-  /** The resource type. */
-  type: string;
-  /** The resource id. */
-  resourceId: string;
-  /** The local current resource (undefined: deleted locally). */
-  local?: Resource;
-  /** The server's resource (undefined: deleted on the server). */
-  remote?: Resource;
-  /** The server version `remote` is. */
-  remoteVersion: string;
-  /** The common ancestor both sides changed, when known. */
-  base?: Resource;
-  /** Top-level elements both sides changed differently. */
-  elements: string[];
-  /** When the conflict was found, epoch ms. */
-  detectedAt: number;
-}
+export type { Conflict };
 
 /**
  * How a conflict between a local change and the server's version is settled: a three-way merge (the default),

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build, type Plugin } from 'esbuild';
+import { build, type BuildOptions, type Plugin } from 'esbuild';
 import type { ImagingSelection } from 'fhir/r5';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { describe, it } from 'vitest';
@@ -58,6 +58,16 @@ const forbidFakeIndexedDb: Plugin = {
   },
 };
 
+/** esbuild options of a page script for Chromium (the browser tests and `npm run bench:browser`): one ES module in memory. */
+export const PAGE_BUILD = {
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    write: false,
+    logLevel: 'silent',
+} as const satisfies BuildOptions;
+
 /**
  * Bundles a page script (ESM source; it may import `DIST`, the built library, by path or as `fhir-offline-store`)
  * for the browser. Fails with a clear message when dist/ has not been built.
@@ -66,12 +76,7 @@ export async function bundlePage(entry: string, options: { loader?: 'js' | 'ts';
   if (!existsSync(DIST)) throw new Error(`${DIST} is missing: run \`npm run build\` (\`npm test\` does it first)`);
   const result = await build({
     stdin: { contents: entry, resolveDir: REPO, sourcefile: options.sourcefile ?? 'page-entry.js', loader: options.loader ?? 'js' },
-    bundle: true,
-    format: 'esm',
-    platform: 'browser',
-    target: 'es2022',
-    write: false,
-    logLevel: 'silent',
+    ...PAGE_BUILD,
     alias: { 'fhir-offline-store': DIST },
     plugins: [forbidFakeIndexedDb],
   });
