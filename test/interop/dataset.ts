@@ -473,8 +473,23 @@ export function generateDataSet(seed = 20240301, sizes: DataSetSizes = DEFAULT_S
   const serviceRequests = Array.from({ length: sizes.serviceRequests }, (_, i) => serviceRequest(rng, i + 1, sizes.patients));
   const studies = Array.from({ length: sizes.studies }, (_, i) => study(rng, i + 1, sizes));
   const selections = Array.from({ length: sizes.selections }, (_, i) => selection(rng, i + 1, sizes, studies, bodyStructures));
-  return { patients, bodyStructures, serviceRequests, studies, selections };
+  return { patients, bodyStructures, serviceRequests, studies, selections: [...selections, CONTAINED_SUBJECT] };
 }
+
+/**
+ * A selection whose subject is a contained Patient (`#p1`): HAPI counts such a reference as missing, the store
+ * as present (deviation `hapi-contained-reference-missing`). Fixed, after the generated ones, so the seed
+ * gives the same data otherwise.
+ */
+const CONTAINED_PATIENT: Patient = { resourceType: 'Patient', id: 'p1', name: [{ family: 'Contained', given: ['Probe'] }] };
+export const CONTAINED_SUBJECT: ImagingSelection = {
+  resourceType: 'ImagingSelection',
+  id: 'is-contained-subject',
+  contained: [CONTAINED_PATIENT],
+  status: 'available',
+  subject: { reference: '#p1' },
+  code: { coding: [{ system: LOCAL_CODES, code: 'probe', display: 'Probe' }] },
+};
 
 /** Every resource in load order: the targets first, then the selections, each type in id order. */
 export function allResources(data: DataSet): Resource[] {

@@ -1,29 +1,10 @@
 import type { ImagingSelection, Resource } from 'fhir/r5';
 import { describe, expect, it } from 'vitest';
-import { frozenExample } from '../helpers.js';
+import { basic, edited, multiframe, region2d } from './patch-fixtures.js';
 import { FhirError } from '../../src/errors/fhir-error.js';
 import { applyJsonPatch } from '../../src/rest/patch/index.js';
 
-// Official R5 examples, deep-frozen so that any mutation of an input throws.
-const example = frozenExample;
-
-/** One identifier, one instance with imageRegion2D. */
-const region2d = example('2d-image-region-selection');
-/** Two instances. */
-const basic = example('basic-image-selection');
-/** One instance with subset ["1", "2", "3", "4"]. */
-const multiframe = example('multiframe-image-selection');
-
-// Drafts are loose JSON, edited in place to build the expected result.
-type Draft = any;
-/** The expected result, written by hand as an edit of a copy of the input. */
-const edited =
-  (edit: (draft: Draft) => void) =>
-  (input: Resource): Resource => {
-    const draft = structuredClone(input) as Draft;
-    edit(draft);
-    return draft as Resource;
-  };
+// Fixtures: the official R5 ImagingSelection examples, deep-frozen (patch-fixtures.ts).
 
 const keyImages = { text: 'Key images' };
 

@@ -56,6 +56,8 @@ const PATIENT = {
     },
   ],
 } as Resource;
+/** PATIENT as `_summary=data` gives it (tagged SUBSETTED besides): without its narrative. */
+const { text: _patientText, ...PATIENT_WITHOUT_TEXT } = PATIENT as Resource & { text?: unknown };
 
 /** BodyStructure: includedStructure is mandatory but not Σ, its `structure` child is Σ. */
 const BODY_STRUCTURE = {
@@ -179,34 +181,8 @@ const cases: [string, Resource, SummaryMode, unknown][] = [
     'Patient, data: contained and extension stay, text goes',
     PATIENT,
     'data',
-    {
-      resourceType: 'Patient',
-      id: 'p1',
-      meta: { versionId: '3', tag: [SUBSETTED] },
-      language: 'en',
-      contained: [{ resourceType: 'Organization', id: 'org', name: 'Clinic' }],
-      extension: [{ url: 'http://example.org/fhir/StructureDefinition/nickname', valueString: 'JD' }],
-      identifier: [{ system: 'urn:mrn', value: '123' }],
-      active: true,
-      name: [{ family: 'Doe', given: ['Jane'] }],
-      gender: 'female',
-      birthDate: '1970-01-01',
-      _birthDate: { extension: [{ url: 'http://hl7.org/fhir/StructureDefinition/patient-birthTime', valueDateTime: '1970-01-01T08:30:00Z' }] },
-      deceasedBoolean: false,
-      maritalStatus: { text: 'married' },
-      multipleBirthInteger: 2,
-      contact: [{ name: { family: 'Roe' } }],
-      communication: [{ language: { text: 'English' } }],
-      managingOrganization: { reference: '#org' },
-      link: [
-        {
-          id: 'l1',
-          extension: [{ url: 'http://example.org/fhir/StructureDefinition/link-note', valueString: 'n' }],
-          other: { reference: 'Patient/p2' },
-          type: 'seealso',
-        },
-      ],
-    },
+    // Every element of PATIENT but `text`, each written out in PATIENT above.
+    { ...PATIENT_WITHOUT_TEXT, meta: { versionId: '3', tag: [SUBSETTED] } },
   ],
   [
     'BodyStructure, true: mandatory non-Σ includedStructure kept, reduced to its Σ structure',
