@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Bundle, ImagingSelection, OperationOutcome, Patient } from 'fhir/r5';
 import type { Store } from '../../src/index.js';
-import { openTestStore, selection, snapshot } from '../helpers.js';
+import { openTestStore, postTransaction, selection, snapshot } from '../helpers.js';
 
 let store: Store;
 beforeEach(async () => {
@@ -11,7 +11,7 @@ afterEach(() => store.close());
 
 const post = (body: unknown) => store.handle({ method: 'POST', url: '', body });
 /** POSTs a transaction Bundle of these entries (loose JSON: some are invalid on purpose). */
-const transaction = (...entry: unknown[]) => post({ resourceType: 'Bundle', type: 'transaction', entry });
+const transaction = (...entry: unknown[]) => postTransaction(store, entry);
 
 describe('transaction', () => {
   it('creates related resources and rewrites urn:uuid references, in one transaction', async () => {
