@@ -1,16 +1,11 @@
-import { readFileSync } from 'node:fs';
 import type { ImagingSelection, Resource } from 'fhir/r5';
 import { describe, expect, it } from 'vitest';
 import { summarize, type SummaryMode } from '../../src/search/result/index.js';
+import { EXAMPLE, HTEST, OBSERVATION as BASE_OBSERVATION, SUBSETTED } from './result-fixtures.js';
 
-const EXAMPLE = JSON.parse(
-  readFileSync(new URL('../../data/hl7-fhir-r5/examples/ImagingSelection-example-2d-image-region-selection.json', import.meta.url), 'utf8'),
-) as ImagingSelection;
 /** The example's generated narrative, passed through unchanged where `text` is kept. */
 const NARRATIVE = EXAMPLE.text!;
 
-const HTEST = { system: 'http://terminology.hl7.org/CodeSystem/v3-ActReason', code: 'HTEST', display: 'test health data' };
-const SUBSETTED = { system: 'http://terminology.hl7.org/CodeSystem/v3-ObservationValue', code: 'SUBSETTED' };
 
 const IS_IDENTIFIER = [{ system: 'urn:dicom:uid', value: 'urn:oid:1.2.840.113747.20080222.3248567223100954657132726086516575.2.1' }];
 const IS_SUBJECT = { type: 'Patient', identifier: { system: 'https://fhirhospital.org', value: 'NTCGFHHKYUYKDPQX' } };
@@ -84,16 +79,9 @@ const GROUP = {
 
 /** Observation has no flag table: the conservative rule applies. */
 const OBSERVATION = {
-  resourceType: 'Observation',
-  id: 'o1',
-  language: 'en',
-  text: { status: 'generated', div: '<div xmlns="http://www.w3.org/1999/xhtml">5 mg</div>' },
+  ...BASE_OBSERVATION,
   contained: [{ resourceType: 'Device', id: 'd' }],
-  extension: [{ url: 'http://example.org/e', valueString: 'x' }],
   modifierExtension: [{ url: 'http://example.org/m', valueBoolean: true }],
-  status: 'final',
-  code: { text: 'weight' },
-  valueQuantity: { value: 5, unit: 'mg' },
   note: [{ text: 'not Σ in R5, kept: Observation has no flag table' }],
   component: [{ code: { text: 'c' }, valueString: 'v', extension: [{ url: 'http://example.org/ce', valueString: 'y' }] }],
 } as Resource;
