@@ -1,4 +1,6 @@
-import type { Resource } from 'fhir/r5';
+import type { ImagingSelection, Resource } from 'fhir/r5';
+import { expect } from 'vitest';
+import { FhirError } from '../../src/errors/fhir-error.js';
 import { frozenExample } from '../helpers.js';
 
 /*
@@ -27,3 +29,60 @@ export const edited =
     edit(draft);
     return draft as Resource;
   };
+
+/** A row of a PATCH table: the expected result, or the expected error status. */
+export interface PatchRow {
+  name: string;
+  input: ImagingSelection;
+  patch: unknown;
+  /** The expected resulting resource, built from the input. */
+  expected?: (input: Resource) => Resource;
+  /** Or the expected error status. */
+  status?: 400 | 422;
+  /** Text the diagnostics must contain. */
+  diagnostics?: string;
+}
+
+/** A PATCH function under test. */
+export type ApplyPatch = (resource: Resource, patch: unknown) => Resource;
+
+/**
+ * Applies a row's patch and checks the common part: the expected result, a new object; or a FhirError with the
+ * row's status and the issue code of that status (returned, for the checks of each format). The input must be
+ * unchanged afterwards.
+ */
+export function checkPatchRow(apply: ApplyPatch, row: PatchRow): FhirError | undefined {
+  const pristine = structuredClone(row.input);
+  let error: FhirError | undefined;
+  if (row.expected) {
+    const result = apply(row.input, row.patch);
+    expect(result).toEqual(row.expected(row.input));
+    expect(result).not.toBe(row.input);
+  } else {
+    let thrown: unknown;
+    try {
+      apply(row.input, row.patch);
+    } catch (e) {
+      thrown = e;
+    }
+    expect(thrown).toBeInstanceOf(FhirError);
+    error = thrown as FhirError;
+    expect(error.status).toBe(row.status);
+    expect(error.outcome.issue[0]?.code).toBe(row.status === 400 ? 'invalid' : 'processing');
+    if (row.diagnostics) expect(error.outcome.issue[0]?.diagnostics).toContain(row.diagnostics);
+  }
+  // Inputs are deep-frozen (a write would have thrown) and still equal to what they were.
+  expect(row.input).toEqual(pristine);
+  return error;
+}
+
+/** Applies every row, refused ones too, so that a test can then look at Object.prototype. */
+export function applyEveryRow(apply: ApplyPatch, rows: readonly PatchRow[]): void {
+  for (const row of rows) {
+    try {
+      apply(row.input, row.patch);
+    } catch {
+      // errors are expected for the refused rows
+    }
+  }
+}
