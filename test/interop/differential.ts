@@ -340,21 +340,23 @@ export interface QueryResult {
   deviations?: string[];
 }
 
+/** Runs `fn` on every item, `concurrency` at a time (HAPI answers several requests at once; the store is in-process). */
+export async function inPool<T>(items: readonly T[], concurrency: number, fn: (item: T, index: number) => Promise<void>): Promise<void> {
+  let nextIndex = 0;
+  const worker = async (): Promise<void> => {
+    for (let i = nextIndex++; i < items.length; i = nextIndex++) await fn(items[i]!, i);
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+}
+
 /** Runs every query against both targets, a few at a time; results in query order. */
 export async function runAll(local: Target, remote: Target, queries: readonly GeneratedQuery[], known: ReadonlySet<string>, concurrency = 4): Promise<QueryResult[]> {
   const results: QueryResult[] = new Array(queries.length);
-  let nextIndex = 0;
-  const worker = async (): Promise<void> => {
-    for (;;) {
-      const i = nextIndex++;
-      if (i >= queries.length) return;
-      const q = queries[i]!;
-      const url = queryUrl(q, remote.base);
-      const [l, r] = (await Promise.all([search(local, url), search(remote, url)])).map((o) => onlyKnown(o, known)) as [Outcome, Outcome];
-      results[i] = { query: q, url, local: l, remote: r, differences: compare(q, l, r) };
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, worker));
+  await inPool(queries, concurrency, async (q, i) => {
+    const url = queryUrl(q, remote.base);
+    const [l, r] = (await Promise.all([search(local, url), search(remote, url)])).map((o) => onlyKnown(o, known)) as [Outcome, Outcome];
+    results[i] = { query: q, url, local: l, remote: r, differences: compare(q, l, r) };
+  });
   return results;
 }
 
