@@ -198,6 +198,6 @@ if (!REMOTE) {
       }
       if (unexplained.length > 0) console.log(`UNEXPLAINED differences:\n${unexplained.map(describeResult).join('\n')}`);
       expect(unexplained.map((r) => `#${r.query.n} ${queryText(r.query)} — ${r.differences.map((d) => d.detail).join("; ")}`)).toEqual([]);
-    }, 60 * MINUTES);
+    }, 30 * MINUTES);
   });
 }
