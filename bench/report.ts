@@ -129,6 +129,9 @@ const us = (totalMs: number, count: number): string => n(Math.round((totalMs / c
 const mib = (b: number): string => `${n(Math.round(b / 2 ** 20))} MiB`;
 const verdict = (r: number, target: number): string => (r <= target ? `met (≤ ${target}x)` : `**missed** (≤ ${target}x)`);
 
+/** The lines that open a `### title` section with a table: its header row and its alignment row. */
+const tableStart = (title: string, header: string, align: string): string[] => ['', `### ${title}`, '', header, align];
+
 function section(r: BenchResult): string {
   const lines: string[] = [];
   lines.push(`## ${title(r)}`);
@@ -138,11 +141,7 @@ function section(r: BenchResult): string {
       `${r.machine.platform}; dexie ${r.versions.dexie}, fake-indexeddb ${r.versions.fakeIndexedDb}. ` +
       `Storage layout: ${r.layout ?? 'index tables (searchIndex, postings)'}. ${n(r.selections)} ImagingSelections over ${n(r.patients)} Patients, transaction Bundles of ${n(r.chunk)}, ${n(r.sample)} written one by one; whole run ${n(Math.round(r.wallSeconds))} s.`,
   );
-  lines.push('');
-  lines.push('### Writes (per resource, indexing included)');
-  lines.push('');
-  lines.push('| write | resources | store | raw Dexie, same rows | ratio | target |');
-  lines.push('|---|---:|---:|---:|---:|---|');
+  lines.push(...tableStart('Writes (per resource, indexing included)', '| write | resources | store | raw Dexie, same rows | ratio | target |', '|---|---:|---:|---:|---:|---|'));
   for (const w of r.writes) {
     const ratio = w.storeMs / w.rawMs;
     lines.push(`| ${w.name} | ${n(w.count)} | ${us(w.storeMs, w.count)} µs | ${us(w.rawMs, w.count)} µs | ${ratio.toFixed(2)}x | ${w.target ? verdict(ratio, w.target) : ''} |`);
@@ -157,11 +156,7 @@ function section(r: BenchResult): string {
         .map(([k, v]) => `${k} ${n(v)}`)
         .join(', ')}.`,
   );
-  lines.push('');
-  lines.push('### Queries (median ms over several warm runs)');
-  lines.push('');
-  lines.push('| query | store | raw Dexie | ratio | matched | resource rows read by the store | index keys read | selective (< 5%) | reads every row? | target |');
-  lines.push('|---|---:|---:|---:|---:|---:|---:|---|---|---|');
+  lines.push(...tableStart('Queries (median ms over several warm runs)', '| query | store | raw Dexie | ratio | matched | resource rows read by the store | index keys read | selective (< 5%) | reads every row? | target |', '|---|---:|---:|---:|---:|---:|---:|---|---|---|'));
   for (const q of r.queries) {
     const ratio = q.storeMs / q.rawMs;
     const all = q.readsEverything ? (q.selective ? '**yes: violation**' : 'yes') : 'no';

@@ -374,22 +374,19 @@ if (queryResults[0]!.matched !== accExpected) throw new Error(`token search matc
 // 4. Memory retained by the store alone: drop the baseline's database and collect (needs --expose-gc).
 
 const gc = (globalThis as { gc?: () => void }).gc;
-let bothHeapBytes: number | undefined;
-if (gc) {
+/** The heap in use after two full collections, when gc is exposed. */
+const heapAfterGc = (): number | undefined => {
+  if (!gc) return undefined;
   gc();
   gc();
-  bothHeapBytes = process.memoryUsage().heapUsed;
-}
+  return process.memoryUsage().heapUsed;
+};
+const bothHeapBytes = heapAfterGc();
 raw.close();
 await raw.delete();
 raw = undefined as unknown as StoreDatabase;
 rawTables = [];
-let storeHeapBytes: number | undefined;
-if (gc) {
-  gc();
-  gc();
-  storeHeapBytes = process.memoryUsage().heapUsed;
-}
+const storeHeapBytes = heapAfterGc();
 memory.stop();
 
 // ---------------------------------------------------------------------------------------------------------

@@ -68,3 +68,7 @@ export function selection(overrides: Partial<ImagingSelection> = {}): ImagingSel
     ...overrides,
   };
 }
+
+/** POSTs a transaction Bundle of `entry` to the store (loose JSON: tests send invalid entries on purpose). */
+export const postTransaction = (store: Store, entry: unknown[]) =>
+  store.handle({ method: 'POST', url: '', body: { resourceType: 'Bundle', type: 'transaction', entry } });

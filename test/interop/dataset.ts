@@ -102,39 +102,27 @@ export const FAMILIES = ['Müller', 'Mueller', "O'Brien", 'Núñez', 'Smith-Jone
 export const GIVENS = ['Anna', 'Maria', 'Seán', 'José', 'Zoë', 'Jean-Luc', 'Hans', 'Li', 'Fatima', 'John', 'Élodie', 'Piotr', 'Ingrid', 'Ana'];
 export const PREFIXES = ['Dr.', 'Mr.', 'Ms.', 'Prof.'];
 
+/** Codings of one system, from `[code, display]` pairs, in the order given (the data set picks by position). */
+const codings = (system: string, pairs: readonly (readonly [code: string, display: string])[]): { system: string; code: string; display: string }[] =>
+  pairs.map(([code, display]) => ({ system, code, display }));
+
 /** ImagingSelection.code codings: DICOM CID 7010 key object titles, SNOMED and a local system. */
-export const SELECTION_CODES = [
-  { system: DCM, code: '113000', display: 'Of Interest' },
-  { system: DCM, code: '113001', display: 'Rejected for Quality Reasons' },
-  { system: DCM, code: '113002', display: 'For Referring Provider' },
-  { system: DCM, code: '113003', display: 'For Surgery' },
-  { system: DCM, code: '113004', display: 'For Teaching' },
-  { system: DCM, code: '113007', display: 'For Patient' },
-  { system: DCM, code: '113008', display: 'For Peer Review' },
-  { system: DCM, code: '113009', display: 'For Research' },
-  { system: DCM, code: '113010', display: 'Quality Issue' },
-  { system: DCM, code: '113013', display: 'Best In Set' },
-];
-export const LOCAL_SELECTION_CODES = [
-  { system: LOCAL_CODES, code: 'KEY', display: 'Key images' },
-  { system: LOCAL_CODES, code: 'ROI', display: 'Region of interest' },
-  { system: LOCAL_CODES, code: 'QA', display: 'Quality assurance' },
-  { system: LOCAL_CODES, code: '113000', display: 'Local of interest' }, // the same code in another system
-];
-export const SCT_SELECTION_CODES = [
-  { system: SCT, code: '422549004', display: 'Patient-related identification code' },
-  { system: SCT, code: '363679005', display: 'Imaging' },
-];
+export const SELECTION_CODES = codings(DCM, [
+  ['113000', 'Of Interest'], ['113001', 'Rejected for Quality Reasons'], ['113002', 'For Referring Provider'], ['113003', 'For Surgery'],
+  ['113004', 'For Teaching'], ['113007', 'For Patient'], ['113008', 'For Peer Review'], ['113009', 'For Research'],
+  ['113010', 'Quality Issue'], ['113013', 'Best In Set'],
+]);
+export const LOCAL_SELECTION_CODES = codings(LOCAL_CODES, [
+  ['KEY', 'Key images'], ['ROI', 'Region of interest'], ['QA', 'Quality assurance'],
+  ['113000', 'Local of interest'], // the same code in another system
+]);
+export const SCT_SELECTION_CODES = codings(SCT, [['422549004', 'Patient-related identification code'], ['363679005', 'Imaging']]);
 export const CODE_TEXTS = ['Key Images', 'Region of interest', 'Teaching file', 'Quality control', 'Überprüfung', 'Key images for surgery'];
 
-export const BODY_SITES = [
-  { system: SCT, code: '51185008', display: 'Thoracic structure' },
-  { system: SCT, code: '10200004', display: 'Liver structure' },
-  { system: SCT, code: '12738006', display: 'Brain structure' },
-  { system: SCT, code: '39607008', display: 'Lung structure' },
-  { system: SCT, code: '64033007', display: 'Kidney structure' },
-  { system: SCT, code: '76752008', display: 'Breast structure' },
-];
+export const BODY_SITES = codings(SCT, [
+  ['51185008', 'Thoracic structure'], ['10200004', 'Liver structure'], ['12738006', 'Brain structure'],
+  ['39607008', 'Lung structure'], ['64033007', 'Kidney structure'], ['76752008', 'Breast structure'],
+]);
 export const BODY_SITE_TEXTS = ['left lung', 'right kidney', 'liver segment IV', 'Brust links'];
 
 export const MODALITIES = ['CT', 'MR', 'US', 'CR', 'PT', 'MG'];
@@ -142,23 +130,11 @@ export const STUDY_STATUSES = ['registered', 'available', 'cancelled', 'entered-
 export const SELECTION_STATUSES = ['available', 'entered-in-error', 'unknown'] as const;
 export const SR_STATUSES = ['draft', 'active', 'on-hold', 'revoked', 'completed', 'entered-in-error', 'unknown'] as const;
 export const SR_CODES = [
-  { system: LOINC, code: '24627-2', display: 'CT Chest' },
-  { system: LOINC, code: '36643-5', display: 'XR Chest 2 Views' },
-  { system: LOINC, code: '24558-9', display: 'CT Abdomen' },
-  { system: LOINC, code: '30746-2', display: 'MR Brain' },
-  { system: SCT, code: '77477000', display: 'Computerized axial tomography' },
+  ...codings(LOINC, [['24627-2', 'CT Chest'], ['36643-5', 'XR Chest 2 Views'], ['24558-9', 'CT Abdomen'], ['30746-2', 'MR Brain']]),
+  ...codings(SCT, [['77477000', 'Computerized axial tomography']]),
 ];
-export const TAGS = [
-  { system: TAG_SYSTEM, code: 'research' },
-  { system: TAG_SYSTEM, code: 'teaching' },
-  { system: TAG_SYSTEM, code: 'qa' },
-  HTEST,
-];
-export const SECURITY = [
-  { system: CONFIDENTIALITY, code: 'N', display: 'normal' },
-  { system: CONFIDENTIALITY, code: 'R', display: 'restricted' },
-  { system: CONFIDENTIALITY, code: 'V', display: 'very restricted' },
-];
+export const TAGS = [{ system: TAG_SYSTEM, code: 'research' }, { system: TAG_SYSTEM, code: 'teaching' }, { system: TAG_SYSTEM, code: 'qa' }, HTEST];
+export const SECURITY = codings(CONFIDENTIALITY, [['N', 'normal'], ['R', 'restricted'], ['V', 'very restricted']]);
 export const LANGUAGES = ['en', 'en-US', 'de', 'fr-CA'];
 export const NARRATIVE_WORDS = ['liver', 'lesion', 'chest', 'nodule', 'metastases', 'bone', 'scan', 'contrast', 'follow-up', 'kidney', 'cyst', 'fracture', 'brain', 'tumour', 'benign', 'region', 'outlined'];
 export const REGION_2D = ['point', 'polyline', 'interpolated', 'circle', 'ellipse'] as const;
@@ -473,8 +449,23 @@ export function generateDataSet(seed = 20240301, sizes: DataSetSizes = DEFAULT_S
   const serviceRequests = Array.from({ length: sizes.serviceRequests }, (_, i) => serviceRequest(rng, i + 1, sizes.patients));
   const studies = Array.from({ length: sizes.studies }, (_, i) => study(rng, i + 1, sizes));
   const selections = Array.from({ length: sizes.selections }, (_, i) => selection(rng, i + 1, sizes, studies, bodyStructures));
-  return { patients, bodyStructures, serviceRequests, studies, selections };
+  return { patients, bodyStructures, serviceRequests, studies, selections: [...selections, CONTAINED_SUBJECT] };
 }
+
+/**
+ * A selection whose subject is a contained Patient (`#p1`): HAPI counts such a reference as missing, the store
+ * as present (deviation `hapi-contained-reference-missing`). Fixed, after the generated ones, so the seed
+ * gives the same data otherwise.
+ */
+const CONTAINED_PATIENT: Patient = { resourceType: 'Patient', id: 'p1', name: [{ family: 'Contained', given: ['Probe'] }] };
+export const CONTAINED_SUBJECT: ImagingSelection = {
+  resourceType: 'ImagingSelection',
+  id: 'is-contained-subject',
+  contained: [CONTAINED_PATIENT],
+  status: 'available',
+  subject: { reference: '#p1' },
+  code: { coding: [{ system: LOCAL_CODES, code: 'probe', display: 'Probe' }] },
+};
 
 /** Every resource in load order: the targets first, then the selections, each type in id order. */
 export function allResources(data: DataSet): Resource[] {

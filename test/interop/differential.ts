@@ -245,9 +245,12 @@ export type DifferenceKind = 'error' | 'match' | 'include' | 'order' | 'duplicat
 
 export interface Difference {
   kind: DifferenceKind;
-  /** What the local store answered that the remote did not (ids, or a status). */
+  /**
+   * The ids the local store answered that the remote did not: for an error on the remote, every id the store
+   * found; for the order, every id at another position than on the remote.
+   */
   onlyLocal: string[];
-  /** What the remote answered that the local store did not. */
+  /** The ids the remote answered that the local store did not (for the order, as `onlyLocal`). */
   onlyRemote: string[];
   localStatus?: number;
   remoteStatus?: number;
@@ -271,10 +274,11 @@ const sample = (a: readonly string[], n = 6): string => (a.length <= n ? a.join(
 export function compare(q: GeneratedQuery, local: Outcome, remote: Outcome, ordered = q.ordered): Difference[] {
   if (!local.ok || !remote.ok) {
     if (!local.ok && !remote.ok && local.status === remote.status) return [];
+    // The side that answered differs from the other by every id it found (the other found none).
     return [{
       kind: 'error',
-      onlyLocal: [],
-      onlyRemote: [],
+      onlyLocal: local.ok ? [...new Set(local.match)].sort() : [],
+      onlyRemote: remote.ok ? [...new Set(remote.match)].sort() : [],
       localStatus: local.ok ? 200 : local.status,
       remoteStatus: remote.ok ? 200 : remote.status,
       localMessage: local.ok ? undefined : local.message,
@@ -301,10 +305,12 @@ export function compare(q: GeneratedQuery, local: Outcome, remote: Outcome, orde
   if (ordered && out.length === 0) {
     const at = local.match.findIndex((x, i) => remote.match[i] !== x);
     if (at >= 0) {
+      // The same ids on both sides: an id differs when it stands at another position.
+      const displaced = local.match.filter((x, i) => remote.match[i] !== x).sort();
       out.push({
         kind: 'order',
-        onlyLocal: local.match.slice(at, at + 5),
-        onlyRemote: remote.match.slice(at, at + 5),
+        onlyLocal: displaced,
+        onlyRemote: displaced,
         detail: `order differs at position ${at}: local [${sample(local.match.slice(at), 5)}], remote [${sample(remote.match.slice(at), 5)}]`,
       });
     }
@@ -334,21 +340,23 @@ export interface QueryResult {
   deviations?: string[];
 }
 
+/** Runs `fn` on every item, `concurrency` at a time (HAPI answers several requests at once; the store is in-process). */
+export async function inPool<T>(items: readonly T[], concurrency: number, fn: (item: T, index: number) => Promise<void>): Promise<void> {
+  let nextIndex = 0;
+  const worker = async (): Promise<void> => {
+    for (let i = nextIndex++; i < items.length; i = nextIndex++) await fn(items[i]!, i);
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+}
+
 /** Runs every query against both targets, a few at a time; results in query order. */
 export async function runAll(local: Target, remote: Target, queries: readonly GeneratedQuery[], known: ReadonlySet<string>, concurrency = 4): Promise<QueryResult[]> {
   const results: QueryResult[] = new Array(queries.length);
-  let nextIndex = 0;
-  const worker = async (): Promise<void> => {
-    for (;;) {
-      const i = nextIndex++;
-      if (i >= queries.length) return;
-      const q = queries[i]!;
-      const url = queryUrl(q, remote.base);
-      const [l, r] = (await Promise.all([search(local, url), search(remote, url)])).map((o) => onlyKnown(o, known)) as [Outcome, Outcome];
-      results[i] = { query: q, url, local: l, remote: r, differences: compare(q, l, r) };
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, worker));
+  await inPool(queries, concurrency, async (q, i) => {
+    const url = queryUrl(q, remote.base);
+    const [l, r] = (await Promise.all([search(local, url), search(remote, url)])).map((o) => onlyKnown(o, known)) as [Outcome, Outcome];
+    results[i] = { query: q, url, local: l, remote: r, differences: compare(q, l, r) };
+  });
   return results;
 }
 

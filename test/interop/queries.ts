@@ -478,6 +478,22 @@ export function generateQueries(options: GenerateOptions = {}): GeneratedQuery[]
   return out;
 }
 
+/**
+ * Fixed queries for deviations the grammar does not reach, numbered from `first`: a versioned reference
+ * value, `:missing` over a reference to a contained resource (the data set has one), a chained search's
+ * default first page (no `_count`), and a descending sort on a date whose values are partly periods.
+ */
+export function probeQueries(first: number): GeneratedQuery[] {
+  const probes: [GeneratedQuery['type'], Param[], boolean][] = [
+    ['ImagingSelection', [['subject', `Patient/${patientId(7)}/_history/1`], ['_count', DEFAULT_COUNT]], false],
+    ['ImagingSelection', [['subject:missing', 'true'], ['_count', DEFAULT_COUNT]], false],
+    ['ImagingSelection', [['subject:missing', 'false'], ['_count', DEFAULT_COUNT]], false],
+    ['ImagingSelection', [['subject:Patient.family', 'Nguyen']], false],
+    ['ImagingStudy', [['_sort', '-started,_id'], ['_count', DEFAULT_COUNT]], true],
+  ];
+  return probes.map(([type, params, ordered], i) => ({ n: first + i, type, params, forms: ['probe'], ordered }));
+}
+
 /** Which forms, parameters and modifiers the queries cover (printed by the suite). */
 export function coverage(queries: readonly GeneratedQuery[]): Map<string, number> {
   const counts = new Map<string, number>();

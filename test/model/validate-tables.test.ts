@@ -27,19 +27,7 @@ import type {
   Reference,
 } from 'fhir/r5';
 import { describe, expect, it } from 'vitest';
-import {
-  ADDRESS_TYPE_CODES,
-  ADDRESS_USE_CODES,
-  CONTACT_POINT_SYSTEM_CODES,
-  CONTACT_POINT_USE_CODES,
-  IDENTIFIER_USE_CODES,
-  IMAGING_SELECTION_2D_GRAPHIC_TYPE_CODES,
-  IMAGING_SELECTION_3D_GRAPHIC_TYPE_CODES,
-  IMAGING_SELECTION_STATUS_CODES,
-  NAME_USE_CODES,
-  NARRATIVE_STATUS_CODES,
-  QUANTITY_COMPARATOR_CODES,
-} from '../../src/model/validate/code-lists.js';
+import * as CODES from '../../src/model/validate/code-lists.js';
 import { isBcp47LanguageTag, isCurrencyCode, isMimeType } from '../../src/model/validate/code-grammars.js';
 import { DATATYPE_TABLES } from '../../src/model/validate/datatype-tables.js';
 import type { StructureTable } from '../../src/model/validate/element-table.js';
@@ -129,9 +117,9 @@ describe('required-binding code lists vs the published CodeSystems and ValueSets
   };
 
   it.each<[string, readonly string[]]>([
-    ['http://hl7.org/fhir/ValueSet/imagingselection-status', IMAGING_SELECTION_STATUS_CODES],
-    ['http://hl7.org/fhir/ValueSet/imagingselection-2dgraphictype', IMAGING_SELECTION_2D_GRAPHIC_TYPE_CODES],
-    ['http://hl7.org/fhir/ValueSet/imagingselection-3dgraphictype', IMAGING_SELECTION_3D_GRAPHIC_TYPE_CODES],
+    ['http://hl7.org/fhir/ValueSet/imagingselection-status', CODES.IMAGING_SELECTION_STATUS_CODES],
+    ['http://hl7.org/fhir/ValueSet/imagingselection-2dgraphictype', CODES.IMAGING_SELECTION_2D_GRAPHIC_TYPE_CODES],
+    ['http://hl7.org/fhir/ValueSet/imagingselection-3dgraphictype', CODES.IMAGING_SELECTION_3D_GRAPHIC_TYPE_CODES],
   ])('%s: constants equal the CodeSystem codes', (url, constants) => {
     const codes = codesOfValueSet(url);
     expect([...constants]).toEqual(codes);
@@ -306,23 +294,23 @@ const TABLES_MATCH_FHIR_R5_TYPES: Record<string, true> = {
 
 type Codes<T extends readonly string[]> = T[number];
 const CODE_LISTS_MATCH_FHIR_R5_TYPES: Record<string, true> = {
-  status: true satisfies Equal<Codes<typeof IMAGING_SELECTION_STATUS_CODES>, ImagingSelection['status']>,
+  status: true satisfies Equal<Codes<typeof CODES.IMAGING_SELECTION_STATUS_CODES>, ImagingSelection['status']>,
   regionType2D: true satisfies Equal<
-    Codes<typeof IMAGING_SELECTION_2D_GRAPHIC_TYPE_CODES>,
+    Codes<typeof CODES.IMAGING_SELECTION_2D_GRAPHIC_TYPE_CODES>,
     ImagingSelectionInstanceImageRegion2D['regionType']
   >,
   regionType3D: true satisfies Equal<
-    Codes<typeof IMAGING_SELECTION_3D_GRAPHIC_TYPE_CODES>,
+    Codes<typeof CODES.IMAGING_SELECTION_3D_GRAPHIC_TYPE_CODES>,
     ImagingSelectionInstanceImageRegion3D['regionType']
   >,
-  narrativeStatus: true satisfies Equal<Codes<typeof NARRATIVE_STATUS_CODES>, Narrative['status']>,
-  identifierUse: true satisfies Equal<Codes<typeof IDENTIFIER_USE_CODES>, NonNullable<Identifier['use']>>,
-  comparator: true satisfies Equal<Codes<typeof QUANTITY_COMPARATOR_CODES>, NonNullable<Quantity['comparator']>>,
-  nameUse: true satisfies Equal<Codes<typeof NAME_USE_CODES>, NonNullable<HumanName['use']>>,
-  contactPointSystem: true satisfies Equal<Codes<typeof CONTACT_POINT_SYSTEM_CODES>, NonNullable<ContactPoint['system']>>,
-  contactPointUse: true satisfies Equal<Codes<typeof CONTACT_POINT_USE_CODES>, NonNullable<ContactPoint['use']>>,
-  addressUse: true satisfies Equal<Codes<typeof ADDRESS_USE_CODES>, NonNullable<Address['use']>>,
-  addressType: true satisfies Equal<Codes<typeof ADDRESS_TYPE_CODES>, NonNullable<Address['type']>>,
+  narrativeStatus: true satisfies Equal<Codes<typeof CODES.NARRATIVE_STATUS_CODES>, Narrative['status']>,
+  identifierUse: true satisfies Equal<Codes<typeof CODES.IDENTIFIER_USE_CODES>, NonNullable<Identifier['use']>>,
+  comparator: true satisfies Equal<Codes<typeof CODES.QUANTITY_COMPARATOR_CODES>, NonNullable<Quantity['comparator']>>,
+  nameUse: true satisfies Equal<Codes<typeof CODES.NAME_USE_CODES>, NonNullable<HumanName['use']>>,
+  contactPointSystem: true satisfies Equal<Codes<typeof CODES.CONTACT_POINT_SYSTEM_CODES>, NonNullable<ContactPoint['system']>>,
+  contactPointUse: true satisfies Equal<Codes<typeof CODES.CONTACT_POINT_USE_CODES>, NonNullable<ContactPoint['use']>>,
+  addressUse: true satisfies Equal<Codes<typeof CODES.ADDRESS_USE_CODES>, NonNullable<Address['use']>>,
+  addressType: true satisfies Equal<Codes<typeof CODES.ADDRESS_TYPE_CODES>, NonNullable<Address['type']>>,
 };
 
 describe('tables and code lists agree with fhir/r5 types (checked by tsc)', () => {

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { OperationOutcome, Patient } from 'fhir/r5';
 import type { Store } from '../../src/index.js';
 import { storeDatabase } from '../../src/store.js';
-import { openTestStore, selection, snapshot } from '../helpers.js';
+import { openTestStore, postTransaction, selection, snapshot } from '../helpers.js';
 
 let store: Store;
 beforeEach(async () => {
@@ -10,7 +10,7 @@ beforeEach(async () => {
 });
 afterEach(() => store.close());
 
-const transaction = (entry: unknown[]) => store.handle({ method: 'POST', url: '', body: { resourceType: 'Bundle', type: 'transaction', entry } });
+const transaction = (entry: unknown[]) => postTransaction(store, entry);
 
 describe('edge cases found while documenting', () => {
   it('HEAD answers errors without a body', async () => {
@@ -84,25 +84,17 @@ describe('edge cases found while documenting', () => {
 describe('transaction link rewriting follows element types', () => {
   it('rewrites uri/url elements (Attachment.url) but not identifiers or canonicals', async () => {
     const uuid = 'urn:uuid:7f000000-0000-0000-0000-0000000000aa';
-    const res = await store.handle({
-      method: 'POST',
-      url: '',
-      body: {
-        resourceType: 'Bundle',
-        type: 'transaction',
-        entry: [
-          { fullUrl: uuid, resource: { resourceType: 'Binary', contentType: 'text/plain', data: 'aGk=' }, request: { method: 'POST', url: 'Binary' } },
-          {
-            resource: {
-              resourceType: 'DocumentReference', status: 'current',
-              identifier: [{ value: uuid }],
-              content: [{ attachment: { url: uuid } }],
-            },
-            request: { method: 'POST', url: 'DocumentReference' },
-          },
-        ],
+    const res = await transaction([
+      { fullUrl: uuid, resource: { resourceType: 'Binary', contentType: 'text/plain', data: 'aGk=' }, request: { method: 'POST', url: 'Binary' } },
+      {
+        resource: {
+          resourceType: 'DocumentReference', status: 'current',
+          identifier: [{ value: uuid }],
+          content: [{ attachment: { url: uuid } }],
+        },
+        request: { method: 'POST', url: 'DocumentReference' },
       },
-    });
+    ]);
     expect(res.status).toBe(200);
     const doc = await store.read('DocumentReference', 'id2');
     expect(doc.content[0]!.attachment.url).toBe('Binary/id1');

@@ -1,35 +1,15 @@
-import type { ImagingSelection, Parameters, ParametersParameter, Resource } from 'fhir/r5';
+import type { ImagingSelection, Parameters, ParametersParameter } from 'fhir/r5';
 import { describe, expect, it } from 'vitest';
 import { loadFhirPath } from '../../src/model/fhirpath-engine.js';
-import { deepFreeze, frozenExample } from '../helpers.js';
+import { deepFreeze } from '../helpers.js';
+import { applyEveryRow, basic, checkPatchRow, edited, multiframe, region2d, type Draft, type PatchRow } from './patch-fixtures.js';
 import { FhirError } from '../../src/errors/fhir-error.js';
 import { applyFhirPathPatch, isFhirPathPatch } from '../../src/rest/patch/index.js';
 
 // The engine-backed functions are called directly here: load fhirpath.js as the store does before it calls them.
 await loadFhirPath();
 
-// ---------------------------------------------------------------------------------------------------------
-// Fixtures: the official R5 ImagingSelection examples, deep-frozen so any mutation of an input throws.
-
-const example = frozenExample;
-
-/** 2D region: one identifier (urn:dicom:uid), one instance with imageRegion2D[0].coordinate (8 decimals). */
-const region2d = example('2d-image-region-selection');
-/** Two instances, no subset. */
-const basic = example('basic-image-selection');
-/** One instance with subset ["1", "2", "3", "4"]. */
-const multiframe = example('multiframe-image-selection');
-
-// Drafts are loose JSON: the tests write FHIR JSON shapes (`_subset`, choice keys) the R5 types make verbose.
-type Draft = any;
-/** The expected result, written by hand as an edit of a copy of the input. */
-const edited =
-  (edit: (draft: Draft) => void) =>
-  (input: Resource): Resource => {
-    const draft = structuredClone(input) as Draft;
-    edit(draft);
-    return draft as Resource;
-  };
+// Fixtures: the official R5 ImagingSelection examples, deep-frozen (patch-fixtures.ts).
 
 const EXT_URL = 'http://example.org/fhir/StructureDefinition/note';
 /** Multiframe with an extension on subset[1] only, so `_subset` must stay aligned with `subset`. */
@@ -68,17 +48,15 @@ const keyImages = { coding: [{ system: 'http://snomed.info/sct', code: '42267500
 
 // ---------------------------------------------------------------------------------------------------------
 
-interface Row {
-  name: string;
-  input: ImagingSelection;
-  patch: unknown;
-  /** The expected resulting resource, built from the input. */
-  expected?: (input: Resource) => Resource;
-  /** Or the expected error status. */
-  status?: 400 | 422;
-  /** Text the diagnostics must contain (defaults to the failing operation's position). */
-  diagnostics?: string;
-}
+type Row = PatchRow;
+
+/** A row for a `delete` that succeeds: the expected result is the input after `edit`. */
+const deleteRow = (name: string, input: ImagingSelection, path: string, edit: (draft: Draft) => void): Row => ({
+  name,
+  input,
+  patch: patch(operation('delete', path)),
+  expected: edited(edit),
+});
 
 const rows: Row[] = [
   // --- replace -------------------------------------------------------------------------------------------
@@ -271,66 +249,21 @@ const rows: Row[] = [
   },
 
   // --- delete --------------------------------------------------------------------------------------------
-  {
-    name: 'delete a repeating complex element by index (instance[1])',
-    input: basic,
-    patch: patch(operation('delete', 'ImagingSelection.instance[1]')),
-    expected: edited((d) => d.instance.splice(1, 1)),
-  },
-  {
-    name: 'delete a repeating primitive by index (subset[2])',
-    input: multiframe,
-    patch: patch(operation('delete', 'instance[0].subset[2]')),
-    expected: edited((d) => d.instance[0].subset.splice(2, 1)),
-  },
-  {
-    name: 'delete the only item of a list removes the list (where())',
-    input: region2d,
-    patch: patch(operation('delete', "identifier.where(system='urn:dicom:uid')")),
-    expected: edited((d) => delete d.identifier),
-  },
-  {
-    name: 'delete a top-level primitive',
-    input: region2d,
-    patch: patch(operation('delete', 'ImagingSelection.frameOfReferenceUid')),
-    expected: edited((d) => delete d.frameOfReferenceUid),
-  },
-  {
-    name: 'delete that empties its parent removes the parent (code.text)',
-    input: region2d,
-    patch: patch(operation('delete', 'code.text')),
-    expected: edited((d) => delete d.code),
-  },
-  {
-    name: 'delete with no match is a no-op',
-    input: region2d,
-    patch: patch(operation('delete', "identifier.where(system='urn:ietf:rfc:3986')")),
-    expected: edited(() => undefined),
-  },
-  {
-    name: 'delete a subset item drops its `_subset` entry; an all-null `_subset` goes',
-    input: multiframeWithSubsetExt,
-    patch: patch(operation('delete', 'instance[0].subset[1]')),
-    expected: edited((d) => {
+  deleteRow('delete a repeating complex element by index (instance[1])', basic, 'ImagingSelection.instance[1]', (d) => d.instance.splice(1, 1)),
+  deleteRow('delete a repeating primitive by index (subset[2])', multiframe, 'instance[0].subset[2]', (d) => d.instance[0].subset.splice(2, 1)),
+  deleteRow('delete the only item of a list removes the list (where())', region2d, "identifier.where(system='urn:dicom:uid')", (d) => delete d.identifier),
+  deleteRow('delete a top-level primitive', region2d, 'ImagingSelection.frameOfReferenceUid', (d) => delete d.frameOfReferenceUid),
+  deleteRow('delete that empties its parent removes the parent (code.text)', region2d, 'code.text', (d) => delete d.code),
+  deleteRow('delete with no match is a no-op', region2d, "identifier.where(system='urn:ietf:rfc:3986')", () => undefined),
+  deleteRow('delete a subset item drops its `_subset` entry; an all-null `_subset` goes', multiframeWithSubsetExt, 'instance[0].subset[1]', (d) => {
       d.instance[0].subset.splice(1, 1);
       delete d.instance[0]._subset;
     }),
-  },
-  {
-    name: 'delete a subset item keeps `_subset` aligned',
-    input: multiframeWithSubsetExt,
-    patch: patch(operation('delete', 'instance[0].subset[0]')),
-    expected: edited((d) => {
+  deleteRow('delete a subset item keeps `_subset` aligned', multiframeWithSubsetExt, 'instance[0].subset[0]', (d) => {
       d.instance[0].subset.splice(0, 1);
       d.instance[0]._subset.splice(0, 1);
     }),
-  },
-  {
-    name: 'delete an extension of a primitive removes the emptied `_name` sibling',
-    input: multiframeWithSubsetExt,
-    patch: patch(operation('delete', 'instance[0].subset[1].extension[0]')),
-    expected: edited((d) => delete d.instance[0]._subset),
-  },
+  deleteRow('delete an extension of a primitive removes the emptied `_name` sibling', multiframeWithSubsetExt, 'instance[0].subset[1].extension[0]', (d) => delete d.instance[0]._subset),
 
   // --- move ----------------------------------------------------------------------------------------------
   {
@@ -429,40 +362,17 @@ const rows: Row[] = [
 
 describe('applyFhirPathPatch (https://hl7.org/fhir/R5/fhirpatch.html)', () => {
   it.each(rows)('$name', (row) => {
-    const pristine = structuredClone(row.input);
-    if (row.expected) {
-      const result = applyFhirPathPatch(row.input, row.patch);
-      expect(result).toEqual(row.expected(row.input));
-      expect(result).not.toBe(row.input);
-    } else {
-      let error: unknown;
-      try {
-        applyFhirPathPatch(row.input, row.patch);
-      } catch (e) {
-        error = e;
-      }
-      expect(error).toBeInstanceOf(FhirError);
-      const fhirError = error as FhirError;
-      expect(fhirError.status).toBe(row.status);
-      expect(fhirError.outcome.resourceType).toBe('OperationOutcome');
-      expect(fhirError.outcome.issue[0]?.code).toBe(row.status === 400 ? 'invalid' : 'processing');
-      if (row.diagnostics) expect(fhirError.outcome.issue[0]?.diagnostics).toContain(row.diagnostics);
-      else if (Array.isArray((row.patch as Parameters).parameter)) {
-        expect(fhirError.outcome.issue[0]?.diagnostics).toMatch(/FHIRPath Patch operation 0/);
-      }
+    const error = checkPatchRow(applyFhirPathPatch, row);
+    if (!error) return;
+    expect(error.outcome.resourceType).toBe('OperationOutcome');
+    // Without a text of its own, the diagnostics name the failing operation's position.
+    if (!row.diagnostics && Array.isArray((row.patch as Parameters).parameter)) {
+      expect(error.outcome.issue[0]?.diagnostics).toMatch(/FHIRPath Patch operation 0/);
     }
-    // Inputs are deep-frozen (a write would have thrown) and still equal to what they were.
-    expect(row.input).toEqual(pristine);
   });
 
   it('never reaches Object.prototype', () => {
-    for (const row of rows) {
-      try {
-        applyFhirPathPatch(row.input, row.patch);
-      } catch {
-        // errors are expected for the refused rows
-      }
-    }
+    applyEveryRow(applyFhirPathPatch, rows);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 

@@ -1,14 +1,9 @@
-import { readFileSync } from 'node:fs';
 import type { ImagingSelection, Resource } from 'fhir/r5';
 import { describe, expect, it } from 'vitest';
 import { isKnownElement, selectElements } from '../../src/search/result/index.js';
+import { EXAMPLE, HTEST, OBSERVATION, SUBSETTED } from './result-fixtures.js';
 
-const EXAMPLE = JSON.parse(
-  readFileSync(new URL('../../data/hl7-fhir-r5/examples/ImagingSelection-example-2d-image-region-selection.json', import.meta.url), 'utf8'),
-) as ImagingSelection;
 
-const HTEST = { system: 'http://terminology.hl7.org/CodeSystem/v3-ActReason', code: 'HTEST', display: 'test health data' };
-const SUBSETTED = { system: 'http://terminology.hl7.org/CodeSystem/v3-ObservationValue', code: 'SUBSETTED' };
 const ID = 'example-2d-image-region-selection';
 const CODE = { text: 'Region selected from image' };
 const STUDY_UID = '1.2.840.113747.20080222.324856729726854657132726086516575';
@@ -33,16 +28,6 @@ const PATIENT = {
   telecom: [{ system: 'phone', value: '555' }],
 } as Resource;
 
-const OBSERVATION = {
-  resourceType: 'Observation',
-  id: 'o1',
-  language: 'en',
-  text: { status: 'generated', div: '<div xmlns="http://www.w3.org/1999/xhtml">5 mg</div>' },
-  extension: [{ url: 'http://example.org/e', valueString: 'x' }],
-  status: 'final',
-  code: { text: 'weight' },
-  valueQuantity: { value: 5, unit: 'mg' },
-} as Resource;
 
 const cases: [string, Resource, string[], unknown][] = [
   [

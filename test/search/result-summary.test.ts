@@ -1,16 +1,11 @@
-import { readFileSync } from 'node:fs';
 import type { ImagingSelection, Resource } from 'fhir/r5';
 import { describe, expect, it } from 'vitest';
 import { summarize, type SummaryMode } from '../../src/search/result/index.js';
+import { EXAMPLE, HTEST, OBSERVATION as BASE_OBSERVATION, SUBSETTED } from './result-fixtures.js';
 
-const EXAMPLE = JSON.parse(
-  readFileSync(new URL('../../data/hl7-fhir-r5/examples/ImagingSelection-example-2d-image-region-selection.json', import.meta.url), 'utf8'),
-) as ImagingSelection;
 /** The example's generated narrative, passed through unchanged where `text` is kept. */
 const NARRATIVE = EXAMPLE.text!;
 
-const HTEST = { system: 'http://terminology.hl7.org/CodeSystem/v3-ActReason', code: 'HTEST', display: 'test health data' };
-const SUBSETTED = { system: 'http://terminology.hl7.org/CodeSystem/v3-ObservationValue', code: 'SUBSETTED' };
 
 const IS_IDENTIFIER = [{ system: 'urn:dicom:uid', value: 'urn:oid:1.2.840.113747.20080222.3248567223100954657132726086516575.2.1' }];
 const IS_SUBJECT = { type: 'Patient', identifier: { system: 'https://fhirhospital.org', value: 'NTCGFHHKYUYKDPQX' } };
@@ -56,6 +51,8 @@ const PATIENT = {
     },
   ],
 } as Resource;
+/** PATIENT as `_summary=data` gives it (tagged SUBSETTED besides): without its narrative. */
+const { text: _patientText, ...PATIENT_WITHOUT_TEXT } = PATIENT as Resource & { text?: unknown };
 
 /** BodyStructure: includedStructure is mandatory but not Σ, its `structure` child is Σ. */
 const BODY_STRUCTURE = {
@@ -82,16 +79,9 @@ const GROUP = {
 
 /** Observation has no flag table: the conservative rule applies. */
 const OBSERVATION = {
-  resourceType: 'Observation',
-  id: 'o1',
-  language: 'en',
-  text: { status: 'generated', div: '<div xmlns="http://www.w3.org/1999/xhtml">5 mg</div>' },
+  ...BASE_OBSERVATION,
   contained: [{ resourceType: 'Device', id: 'd' }],
-  extension: [{ url: 'http://example.org/e', valueString: 'x' }],
   modifierExtension: [{ url: 'http://example.org/m', valueBoolean: true }],
-  status: 'final',
-  code: { text: 'weight' },
-  valueQuantity: { value: 5, unit: 'mg' },
   note: [{ text: 'not Σ in R5, kept: Observation has no flag table' }],
   component: [{ code: { text: 'c' }, valueString: 'v', extension: [{ url: 'http://example.org/ce', valueString: 'y' }] }],
 } as Resource;
@@ -179,34 +169,8 @@ const cases: [string, Resource, SummaryMode, unknown][] = [
     'Patient, data: contained and extension stay, text goes',
     PATIENT,
     'data',
-    {
-      resourceType: 'Patient',
-      id: 'p1',
-      meta: { versionId: '3', tag: [SUBSETTED] },
-      language: 'en',
-      contained: [{ resourceType: 'Organization', id: 'org', name: 'Clinic' }],
-      extension: [{ url: 'http://example.org/fhir/StructureDefinition/nickname', valueString: 'JD' }],
-      identifier: [{ system: 'urn:mrn', value: '123' }],
-      active: true,
-      name: [{ family: 'Doe', given: ['Jane'] }],
-      gender: 'female',
-      birthDate: '1970-01-01',
-      _birthDate: { extension: [{ url: 'http://hl7.org/fhir/StructureDefinition/patient-birthTime', valueDateTime: '1970-01-01T08:30:00Z' }] },
-      deceasedBoolean: false,
-      maritalStatus: { text: 'married' },
-      multipleBirthInteger: 2,
-      contact: [{ name: { family: 'Roe' } }],
-      communication: [{ language: { text: 'English' } }],
-      managingOrganization: { reference: '#org' },
-      link: [
-        {
-          id: 'l1',
-          extension: [{ url: 'http://example.org/fhir/StructureDefinition/link-note', valueString: 'n' }],
-          other: { reference: 'Patient/p2' },
-          type: 'seealso',
-        },
-      ],
-    },
+    // Every element of PATIENT but `text`, each written out in PATIENT above.
+    { ...PATIENT_WITHOUT_TEXT, meta: { versionId: '3', tag: [SUBSETTED] } },
   ],
   [
     'BodyStructure, true: mandatory non-Σ includedStructure kept, reduced to its Σ structure',

@@ -2,7 +2,7 @@ import { afterEach, expect, it } from 'vitest';
 import type { DBCore, DBCoreMutateRequest } from 'dexie';
 import type { Store } from '../../src/index.js';
 import { storeDatabase } from '../../src/store.js';
-import { openTestStore, selection, snapshot } from '../helpers.js';
+import { openTestStore, postTransaction, selection, snapshot } from '../helpers.js';
 
 let store: Store;
 afterEach(() => store.close());
@@ -57,34 +57,18 @@ it.each(['textStats', 'outbox', 'history', 'resources'])('a transaction Bundle f
   await store.update(selection({ id: 'a' }));
   const before = await snapshot(store);
   await failNextWriteTo(store, table);
-  const res = await store.handle({
-    method: 'POST',
-    url: '',
-    body: {
-      resourceType: 'Bundle',
-      type: 'transaction',
-      entry: [
-        { resource: selection({ id: 'a', status: 'unknown' }), request: { method: 'PUT', url: 'ImagingSelection/a' } },
-        { resource: selection({ id: 'b' }), request: { method: 'PUT', url: 'ImagingSelection/b' } },
-        { resource: selection(), request: { method: 'POST', url: 'ImagingSelection' } },
-      ],
-    },
-  });
+  const res = await postTransaction(store, [
+    { resource: selection({ id: 'a', status: 'unknown' }), request: { method: 'PUT', url: 'ImagingSelection/a' } },
+    { resource: selection({ id: 'b' }), request: { method: 'PUT', url: 'ImagingSelection/b' } },
+    { resource: selection(), request: { method: 'POST', url: 'ImagingSelection' } },
+  ]);
   expect(res.status).toBe(500);
   expect(await snapshot(store)).toEqual(before);
 });
 
 it('a bulk write keeps one outbox row per resource pointing at its latest history row', async () => {
   store = await openTestStore();
-  await store.handle({
-    method: 'POST',
-    url: '',
-    body: {
-      resourceType: 'Bundle',
-      type: 'transaction',
-      entry: ['x', 'y', 'z'].map((id) => ({ resource: selection({ id }), request: { method: 'PUT', url: `ImagingSelection/${id}` } })),
-    },
-  });
+  await postTransaction(store, ['x', 'y', 'z'].map((id) => ({ resource: selection({ id }), request: { method: 'PUT', url: `ImagingSelection/${id}` } })));
   const outbox = await storeDatabase(store).outbox.toArray();
   const history = await storeDatabase(store).history.toArray();
   expect(outbox.map((r) => [r.id, r.op, r.localVersion])).toEqual([['x', 'create', 1], ['y', 'create', 1], ['z', 'create', 1]]);

@@ -86,18 +86,18 @@ export function walkStructure(
   leave(ctx);
 }
 
+/**
+ * A check of one element of `parent` whose JSON value is `value`; `path` is the parent's path (issues name
+ * `path.step`).
+ */
+type ElementWalker = (element: CompiledElement, parent: Record<string, unknown>, value: unknown, path: string, ctx: WalkContext) => void;
+
 /** An element is present with a value, or with only the extensions of its `_element`. */
 const isPresent = (object: Record<string, unknown>, jsonKey: string): boolean =>
   ownValue(object, jsonKey) !== undefined || ownValue(object, `_${jsonKey}`) !== undefined;
 
 /** Checks an element's value for array/single shape, then each item. */
-function walkElementValue(
-  element: CompiledElement,
-  parent: Record<string, unknown>,
-  value: unknown,
-  path: string,
-  ctx: WalkContext,
-): void {
+const walkElementValue: ElementWalker = (element, parent, value, path, ctx) => {
   const at = `${path}.${element.step}`;
   if (!element.repeats) {
     if (Array.isArray(value)) {
@@ -128,7 +128,7 @@ function walkElementValue(
     }
     walkItem(element, item, `${at}[${i}]`, ctx);
   }
-}
+};
 
 /** Checks one value (never an array, never null) by the element's kind. */
 function walkItem(element: CompiledElement, item: unknown, path: string, ctx: WalkContext): void {
@@ -173,13 +173,7 @@ function walkItem(element: CompiledElement, item: unknown, path: string, ctx: Wa
  * primitive an array of such objects or null, as long as the value array.
  * @see https://hl7.org/fhir/R5/json.html#primitive
  */
-function walkPrimitiveExtensions(
-  element: CompiledElement,
-  parent: Record<string, unknown>,
-  value: unknown,
-  path: string,
-  ctx: WalkContext,
-): void {
+const walkPrimitiveExtensions: ElementWalker = (element, parent, value, path, ctx) => {
   const at = `${path}.${element.step}`;
   const shape = element.structure;
   if (!shape) return;
@@ -215,4 +209,4 @@ function walkPrimitiveExtensions(
       ctx.issues.structure(itemPath, `must be a JSON object or null, found ${describeJsonType(item)}`);
     }
   }
-}
+};

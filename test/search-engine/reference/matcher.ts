@@ -24,15 +24,9 @@ const anyOf = (ts: Iterable<Truth>): Truth => {
   }
   return open ? 'open' : 'no';
 };
-const allOf = (ts: Iterable<Truth>): Truth => {
-  let open = false;
-  for (const t of ts) {
-    if (t === 'no') return 'no';
-    if (t === 'open') open = true;
-  }
-  return open ? 'open' : 'yes';
-};
 const not = (t: Truth): Truth => (t === 'yes' ? 'no' : t === 'no' ? 'yes' : 'open');
+/** Three-valued AND, by De Morgan: no if one is no, else open if one is open, else yes. */
+const allOf = (ts: Iterable<Truth>): Truth => not(anyOf([...ts].map(not)));
 const truth = (b: boolean): Truth => (b ? 'yes' : 'no');
 
 /** The reference's answer to a query: per resource id, or why it cannot answer. */
