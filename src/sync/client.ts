@@ -77,7 +77,7 @@ export class FhirClient {
   }
 
   /** Drops the cached authorisation so the next request asks `authorize()` again. */
-  reauthorize(): void {
+  private reauthorize(): void {
     this.auth = undefined;
   }
 
@@ -104,7 +104,7 @@ export class FhirClient {
   }
 
   /** One request and its answer, whatever its status; throws {@link NetworkError} when no answer came. */
-  async request(method: string, pathOrUrl: string, body?: Resource | unknown, headers: Record<string, string> = {}): Promise<RemoteResponse> {
+  private async request(method: string, pathOrUrl: string, body?: Resource | unknown, headers: Record<string, string> = {}): Promise<RemoteResponse> {
     if (this.options.authorize && this.auth === undefined) this.auth = await this.options.authorize();
     const doFetch = this.options.fetch ?? globalThis.fetch;
     let res: Response;

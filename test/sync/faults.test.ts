@@ -210,8 +210,8 @@ describe('replication through faults', () => {
   // 404/410/429/5xx as the resource — a 401/403 (or 400) OperationOutcome becomes "the server's version". With the
   // default 'merge' policy that is an open conflict whose `remote` is the OperationOutcome and `remoteVersion` '';
   // with 'client-wins' the kept local version is pushed with `If-Match: W/""` and dead-lettered (400).
-  // Likely fix: in reconcile, handle 401/403 as pushOne does (client.reauthorize(), one retry, then
-  // AuthorizationError) and throw a RetryableError for any other non-200 that is not 404/410.
+  // Fixed by sending every request through FhirClient.send (401/403: authorize() again, one retry, then
+  // AuthorizationError; 429/5xx: RetryableError), and a RetryableError for any other non-200 that is not 404/410.
   it('a 401 on the GET that reconciles a 412 is not taken for the server version', async () => {
     const store = await client();
     const id = h.uid('reconcile-401');
@@ -314,7 +314,7 @@ describe('replication through faults', () => {
     });
 
     // Was a bug (fixed): pull.ts getPage() turns any non-200 answer, 401/403 included, into a RetryableError: the pull never
-    // calls client.reauthorize(), so an expired token is retried unchanged until maxAttempts and syncOnce rejects
+    // asked authorize() again, so an expired token is retried unchanged until maxAttempts and syncOnce rejects
     // with state 'offline'. (The same holds for the GET in push.ts reconcile().)
     it('a 401 on pull asks authorize() again and the pull succeeds', async () => {
       const id = h.uid('auth-pull');
