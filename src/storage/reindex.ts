@@ -1,9 +1,9 @@
 import Dexie from 'dexie';
 import type { Resource } from 'fhir/r5';
-import type { IndexEntry, ResourceRow, RowText } from './rows.js';
+import type { IndexEntry, ResourceRow, RowText, TextRow } from './rows.js';
 import type { StoreDatabase } from './schema.js';
-import { indexedRow, unpackIndex } from './resource-row.js';
-import { TextStatsDelta } from './text-stats.js';
+import { indexedRow, textKeyOf } from './resource-row.js';
+import { StatsDelta } from './row-stats.js';
 
 /** How many resources one back-fill transaction re-indexes. */
 const REINDEX_CHUNK = 500;
@@ -30,16 +30,26 @@ export async function reindex(
       const last = rows[rows.length - 1]!;
       after = [last.type, last.id];
       const computed = rows.filter((r) => r.deleted === 0 && r.resource).map((r) => ({ r, ...compute(r.resource!) }));
-      await db.transaction('rw', [db.resources, db.textStats], async () => {
-        const stats = new TextStatsDelta();
-        for (const c of computed) {
-          const cur = await db.resources.get([c.r.type, c.r.id]);
-          if (!cur || cur.deleted === 1 || cur.versionId !== c.r.versionId) continue;
-          stats.add(cur.type, unpackIndex(cur).text, c.text);
-          const { packed: _p, ix: _ix, hx: _hx, tx: _tx, ...base } = cur;
-          await db.resources.put(indexedRow(base, c.index, c.text));
-        }
-        await stats.flush(db);
+      await db.transaction('rw', [db.resources, db.texts, db.textStats, db.typeCounts], async () => {
+        const stats = new StatsDelta();
+        const current = await db.resources.bulkGet(computed.map((c) => [c.r.type, c.r.id] as [string, string]));
+        const rows: ResourceRow[] = [];
+        const texts: TextRow[] = [];
+        const textDeletes: [string, number, string][] = [];
+        computed.forEach((c, i) => {
+          const cur = current[i];
+          if (!cur || cur.deleted === 1 || cur.versionId !== c.r.versionId) return;
+          const { ix: _ix, hx: _hx, textLength: _tl, ...base } = cur;
+          const next = indexedRow(base, c.index, c.text);
+          stats.add(cur.type, cur, next.row);
+          rows.push(next.row);
+          const oldText = textKeyOf(cur);
+          if (oldText) textDeletes.push(oldText);
+          if (next.text) texts.push(next.text);
+        });
+        // The new text rows have the same keys as the old ones (same ts): delete first, then put.
+        await db.texts.bulkDelete(textDeletes);
+        await Promise.all([db.resources.bulkPut(rows), db.texts.bulkPut(texts), stats.flush(db)]);
       });
       done += computed.length;
       if (rows.length < REINDEX_CHUNK) break;

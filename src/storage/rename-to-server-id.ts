@@ -1,9 +1,9 @@
 import type { Resource } from 'fhir/r5';
 import type { PreparedResource } from './remote-steps.js';
-import { indexedRow, unpackIndex } from './resource-row.js';
+import { indexedRow, textKeyOf } from './resource-row.js';
+import { StatsDelta } from './row-stats.js';
 import type { OutboxRow, ResourceRow } from './rows.js';
 import type { StoreDatabase } from './schema.js';
-import { TextStatsDelta } from './text-stats.js';
 import { applyWrites } from './write-batch.js';
 import { StalePlanError, type WriteResult, type WriteSpec } from './write.js';
 
@@ -88,16 +88,22 @@ async function renameHistory(db: StoreDatabase, a: ServerIdAssignment): Promise<
   await db.history.bulkPut(history.map((h) => ({ ...h, id: a.serverId, ...(h.resource ? { resource: a.rename(h.resource) } : {}) })));
 }
 
-/** The current row moves to the new key with the same version, re-indexed; text statistics follow. */
+/** The current row and its full text move to the new key with the same version, re-indexed; the statistics follow. */
 async function moveCurrentRow(db: StoreDatabase, a: ServerIdAssignment, current: ResourceRow): Promise<ResourceRow> {
   const { type, id: localId } = a.row;
-  const moved = indexedRow({ type, id: a.serverId, versionId: current.versionId, ts: current.ts, deleted: a.renamed ? 0 : 1 }, a.renamed?.index ?? [], a.renamed?.text);
-  if (a.renamed) moved.resource = a.renamed.resource;
-  await db.resources.delete([type, localId]);
-  await db.resources.put(moved);
-  const stats = new TextStatsDelta();
-  stats.add(type, unpackIndex(current).text, a.renamed?.text);
-  await stats.flush(db);
+  const base = { type, id: a.serverId, versionId: current.versionId, ts: current.ts, deleted: a.renamed ? 0 : 1, ...(a.renamed ? { resource: a.renamed.resource } : {}) } as const;
+  const { row: moved, text } = indexedRow(base, a.renamed?.index ?? [], a.renamed?.text);
+  const oldText = textKeyOf(current);
+  const stats = new StatsDelta();
+  stats.add(type, current, undefined);
+  stats.add(type, undefined, moved);
+  await Promise.all([
+    db.resources.delete([type, localId]),
+    db.resources.put(moved),
+    oldText ? db.texts.delete(oldText) : undefined,
+    text ? db.texts.put(text) : undefined,
+    stats.flush(db),
+  ]);
   return moved;
 }
 

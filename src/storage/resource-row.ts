@@ -1,6 +1,6 @@
 import type { Resource } from 'fhir/r5';
-import { rowIndexKeys } from './index-keys.js';
-import type { IndexEntry, ResourceRow, RowText } from './rows.js';
+import { indexEntries, rowIndexKeys, textKeys } from './index-keys.js';
+import type { IndexEntry, ResourceRow, RowText, TextRow } from './rows.js';
 
 /** Server-managed meta: the store sets versionId and lastUpdated and ignores what the client sent. */
 export function stampMeta(resource: Resource, id: string, versionId: number, lastUpdated: string): Resource {
@@ -8,24 +8,36 @@ export function stampMeta(resource: Resource, id: string, versionId: number, las
 }
 
 /** The fields of a resource row besides its index. */
-export type RowBase = Omit<ResourceRow, 'packed' | 'ix' | 'hx' | 'tx'>;
+export type RowBase = Omit<ResourceRow, 'ix' | 'hx' | 'textLength'>;
 
-/** A resource row with its index entries, full-text documents and the multi-entry keys derived from them. */
-export function indexedRow(row: RowBase, index: IndexEntry[], text: RowText | undefined): ResourceRow {
-  const keys = rowIndexKeys(row.type, index, text);
-  const hasText = text !== undefined && (text._text !== undefined || text._content !== undefined);
-  return { ...row, packed: JSON.stringify(hasText ? [index, text] : [index]), ix: keys.ix, hx: keys.hx, tx: keys.tx };
+/** A resource row and its full-text row (undefined: the version has no full text). */
+export interface IndexedRow {
+  row: ResourceRow;
+  text: TextRow | undefined;
 }
 
-const unpacked = new WeakMap<ResourceRow, { index: IndexEntry[]; text: RowText | undefined }>();
+const hasText = (text: RowText | undefined): text is RowText => text !== undefined && (text._text !== undefined || text._content !== undefined);
 
-/** The index entries and full-text documents of a stored row (parsed once per row object). */
-export function unpackIndex(row: ResourceRow): { index: IndexEntry[]; text: RowText | undefined } {
-  let u = unpacked.get(row);
-  if (!u) {
-    const [index, text] = JSON.parse(row.packed) as [IndexEntry[], RowText?];
-    u = { index, text };
-    unpacked.set(row, u);
+/** A resource row with the multi-entry keys of its index entries, and the row of its full-text documents. */
+export function indexedRow(base: RowBase, index: IndexEntry[], text: RowText | undefined): IndexedRow {
+  const { ix, hx } = rowIndexKeys(base.type, index);
+  const row: ResourceRow = { ...base, ix, hx };
+  if (!hasText(text)) return { row, text: undefined };
+  row.textLength = [text._text?.length ?? 0, text._content?.length ?? 0];
+  return { row, text: { type: base.type, ts: base.ts, id: base.id, text, tx: textKeys(base.type, text) } };
+}
+
+/** The key of the `texts` row of a resource row, when it has one. */
+export const textKeyOf = (row: ResourceRow): [string, number, string] | undefined => (row.textLength ? [row.type, row.ts, row.id] : undefined);
+
+const decoded = new WeakMap<ResourceRow, IndexEntry[]>();
+
+/** The index entries of a stored row, decoded from its `ix` keys once per row object. */
+export function rowIndex(row: ResourceRow): IndexEntry[] {
+  let index = decoded.get(row);
+  if (!index) {
+    index = indexEntries(row.type, row.ix ?? []);
+    decoded.set(row, index);
   }
-  return u;
+  return index;
 }

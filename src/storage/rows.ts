@@ -17,15 +17,40 @@ export interface ResourceRow {
   deleted: 0 | 1;
   resource?: Resource;
   /**
-   * The index entries and full-text documents (terms and frequencies) of this version, as one JSON string
-   * `[index, text]`: the scan path matches with them, and one string clones several times faster than the
-   * object graph it stands for, which every write and every row read pays (see `packIndex`/`unpackIndex`).
+   * Multi-entry index keys, one per index entry (see `rowIndexKeys`): `prefix + value`, a date range as
+   * `prefix + enc(low) + enc(high)`. The entries themselves are decoded from these (`indexEntries`), so a row
+   * carries no second copy. Empty on tombstones.
    */
-  packed: string;
-  /** Multi-entry index keys derived from `index` and `text` (see `rowIndexKeys`); empty on tombstones. */
   ix?: string[];
+  /** The high ends of date ranges, for ranges on the high end (`on: 'high'`). */
   hx?: string[];
-  tx?: string[];
+  /**
+   * Lengths of the row's `_text` and `_content` documents (0: none), when it has full text: its documents are a
+   * row of `texts` keyed `[type, ts, id]`, and the text statistics need the old lengths when the row changes.
+   */
+  textLength?: [text: number, content: number];
+}
+
+/**
+ * The full-text documents of one resource version, beside its resource row so the postings (~30 terms per
+ * ImagingSelection) neither inflate the row every read loads nor its multi-entry indexes. Keyed
+ * `[type+ts+id]` so inserts land at the end of the type's range (ascending primary keys keep IndexedDB's index
+ * maintenance flat as the store grows); the row is replaced on every write of the resource.
+ */
+export interface TextRow {
+  type: string;
+  /** The `ts` of the resource row it belongs to. */
+  ts: number;
+  id: string;
+  text: RowText;
+  /** Postings: each term of either document once, `typeKeyCode(type) + term` (see `textKeys`). */
+  tx: string[];
+}
+
+/** The number of live (not deleted) resources of one type, kept in the write path. */
+export interface TypeCountRow {
+  type: string;
+  live: number;
 }
 
 /** The HTTP method a history entry records (PATCH is recorded as PUT, bdl-14). */

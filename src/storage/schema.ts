@@ -1,5 +1,6 @@
 import { Dexie, type Table } from 'dexie';
-import type { CheckpointRow, ConflictRow, DeadLetterRow, HistoryRow, OutboxRow, RemoteVersionRow, ResourceRow, SettingRow, TextStatsRow } from './rows.js';
+import type { CheckpointRow, ConflictRow, DeadLetterRow, HistoryRow, OutboxRow, RemoteVersionRow, ResourceRow, SettingRow, TextRow, TextStatsRow, TypeCountRow } from './rows.js';
+import { upgradeToLeanRows } from './upgrade-lean-rows.js';
 
 /** What `openDatabase` needs to reach an IndexedDB implementation (Dexie's `DexieOptions`). */
 export interface IndexedDbDeps {
@@ -17,7 +18,9 @@ export class StoreDatabase extends Dexie {
   resources!: Table<ResourceRow, [string, string]>;
   history!: Table<HistoryRow, number>;
   outbox!: Table<OutboxRow, [string, string]>;
+  texts!: Table<TextRow, [string, number, string]>;
   textStats!: Table<TextStatsRow, [string, string]>;
+  typeCounts!: Table<TypeCountRow, string>;
   settings!: Table<SettingRow, string>;
   remote!: Table<RemoteVersionRow, [string, string]>;
   checkpoints!: Table<CheckpointRow, string>;
@@ -82,10 +85,20 @@ export class StoreDatabase extends Dexie {
             delete row.text;
           });
       });
+    // Version 6 (lean rows): index keys start with a short type code, a date key carries both ends, the entries
+    // are decoded from the keys (no `packed` copy), full text moves to `texts` (its postings off the resource
+    // row), and live counts per type are kept in `typeCounts`. Rows of version 5 are converted in the upgrade.
+    this.version(6)
+      .stores({
+        resources: '[type+id], [type+ts], [type+deleted], *ix, *hx',
+        texts: '[type+ts+id], *tx',
+        typeCounts: 'type',
+      })
+      .upgrade(upgradeToLeanRows);
   }
 
   /** Every table a write interaction touches, for one read-write transaction. */
   get writeTables(): Table[] {
-    return [this.resources, this.history, this.outbox, this.textStats, this.remote, this.deadLetters];
+    return [this.resources, this.texts, this.history, this.outbox, this.textStats, this.typeCounts, this.remote, this.deadLetters];
   }
 }

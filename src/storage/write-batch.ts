@@ -1,13 +1,15 @@
 import { nextOutboxRow } from './outbox.js';
 import { checkPreconditions } from './preconditions.js';
-import { indexedRow, stampMeta, unpackIndex } from './resource-row.js';
-import type { HistoryMethod, HistoryRow, OutboxRow, RemoteVersionRow, ResourceRow } from './rows.js';
+import { indexedRow, stampMeta, textKeyOf, type IndexedRow } from './resource-row.js';
+import { StatsDelta, type StoredStats } from './row-stats.js';
+import type { HistoryMethod, HistoryRow, OutboxRow, RemoteVersionRow, ResourceRow, TextRow } from './rows.js';
 import type { StoreDatabase } from './schema.js';
-import { TextStatsDelta } from './text-stats.js';
 import type { WriteResult, WriteSpec } from './write.js';
 
 type Key = [string, string];
+type TextKey = [string, number, string];
 const keyOf = (type: string, id: string): string => `${type}\u0000${id}`;
+const textKeyString = (k: TextKey): string => `${k[0]}\u0000${k[1]}\u0000${k[2]}`;
 
 /** What one batch read, and what it will write once every spec is settled in memory. */
 interface Batch {
@@ -18,19 +20,26 @@ interface Batch {
   pending: Map<string, OutboxRow | undefined>;
   held: Map<string, RemoteVersionRow | undefined>;
   written: Map<string, ResourceRow>;
+  /** Full-text rows to put, by key: a resource written twice in the batch drops its first one here. */
+  texts: Map<string, TextRow>;
+  /** Full-text rows of versions the batch replaced that are stored. */
+  textDeletes: TextKey[];
   history: HistoryRow[];
   /** The outbox row of a resource points at the history row of its latest change (filled in once seqs are known); null: deleted. */
   outbox: Map<string, { row: OutboxRow; historyIndex: number } | null>;
   deadLettersCleared: Key[];
-  stats: TextStatsDelta;
+  stats: StatsDelta;
+  storedStats: StoredStats;
 }
 
 /**
  * Applies several writes inside an open read-write transaction with a handful of bulk calls instead of a few
- * calls per resource: one `bulkGet` per table to read, the versions, preconditions and outbox squashing settled
- * in memory in order (so a resource written twice sees its first write), then one bulk write per table. For a
- * transaction Bundle of 1,000 resources it is ~10 Dexie calls instead of ~10,000, and Dexie's change tracking
- * records whole tables instead of every index key. A single write goes the same way.
+ * calls per resource: one `bulkGet` per table to read, all issued at once (statistics included), the versions,
+ * preconditions, outbox squashing and statistics settled in memory in order (so a resource written twice sees its
+ * first write), then one bulk write per table, issued at once too (only the outbox waits, for the history keys):
+ * each awaited request inside a transaction costs a round trip (~0.35 ms on disk in Chromium). For a transaction
+ * Bundle of 1,000 resources it is ~10 Dexie calls instead of ~10,000, and Dexie's change tracking records whole
+ * tables instead of every index key. A single write goes the same way.
  */
 export async function applyWrites(db: StoreDatabase, specs: WriteSpec[], now: number, outboxEnabled: boolean): Promise<WriteResult[]> {
   if (specs.length === 0) return [];
@@ -50,10 +59,27 @@ export async function applyWrite(db: StoreDatabase, spec: WriteSpec, now: number
 async function readBatch(db: StoreDatabase, specs: WriteSpec[], now: number, outboxEnabled: boolean): Promise<Batch> {
   const keys = [...new Map(specs.map((s) => [keyOf(s.type, s.id), [s.type, s.id] as Key])).values()];
   const byKey = <R>(rows: (R | undefined)[]): Map<string, R | undefined> => new Map(rows.map((r, i) => [keyOf(...keys[i]!), r]));
-  const current = byKey(await db.resources.bulkGet(keys));
-  const pending = outboxEnabled ? byKey(await db.outbox.bulkGet(keys)) : new Map<string, OutboxRow | undefined>();
-  const held = outboxEnabled ? byKey(await db.remote.bulkGet(keys)) : new Map<string, RemoteVersionRow | undefined>();
-  return { now, outboxEnabled, current, pending, held, written: new Map(), history: [], outbox: new Map(), deadLettersCleared: [], stats: new TextStatsDelta() };
+  const [current, pending, held, storedStats] = await Promise.all([
+    db.resources.bulkGet(keys),
+    outboxEnabled ? db.outbox.bulkGet(keys) : [],
+    outboxEnabled ? db.remote.bulkGet(keys) : [],
+    StatsDelta.read(db, keys.map((k) => k[0])),
+  ]);
+  return {
+    now,
+    outboxEnabled,
+    current: byKey(current),
+    pending: byKey<OutboxRow>(pending),
+    held: byKey<RemoteVersionRow>(held),
+    written: new Map(),
+    texts: new Map(),
+    textDeletes: [],
+    history: [],
+    outbox: new Map(),
+    deadLettersCleared: [],
+    stats: new StatsDelta(),
+    storedStats,
+  };
 }
 
 /** Settles one write in memory: preconditions, the new row and history row, text statistics and the outbox. */
@@ -64,11 +90,12 @@ function settle(batch: Batch, spec: WriteSpec): WriteResult {
   checkPreconditions(spec, current, live);
   if (spec.kind === 'delete' && !live) return noopDelete(spec, current, batch.now);
 
-  const row = nextRow(spec, current, batch.now);
+  const { row, text } = nextRow(spec, current, batch.now);
   batch.current.set(k, row);
   batch.written.set(k, row);
+  replaceText(batch, current, text);
   batch.history.push(historyRow(spec, row, live));
-  batch.stats.add(spec.type, current ? unpackIndex(current).text : undefined, spec.kind === 'delete' ? undefined : spec.text);
+  batch.stats.add(spec.type, current, row);
   const origin = spec.origin ?? 'local';
   if (batch.outboxEnabled && origin === 'local') recordOutbox(batch, k, spec, row.versionId);
 
@@ -81,7 +108,7 @@ function settle(batch: Batch, spec: WriteSpec): WriteResult {
  * The next version's row: version + 1, `meta` stamped, a `lastUpdated` after the previous one's (a clock that
  * stands still or steps back still gives ordered versions), index keys derived; a delete leaves a tombstone.
  */
-function nextRow(spec: WriteSpec, current: ResourceRow | undefined, now: number): ResourceRow {
+function nextRow(spec: WriteSpec, current: ResourceRow | undefined, now: number): IndexedRow {
   const versionId = (current?.versionId ?? 0) + 1;
   const ts = Math.max(now, (current?.ts ?? -Infinity) + 1);
   if (spec.kind === 'delete' || spec.resource === undefined) {
@@ -89,7 +116,14 @@ function nextRow(spec: WriteSpec, current: ResourceRow | undefined, now: number)
     return indexedRow({ type: spec.type, id: spec.id, versionId, ts, deleted: 1 }, spec.kind === 'delete' ? [] : (spec.index ?? []), text);
   }
   const resource = stampMeta(spec.resource, spec.id, versionId, new Date(ts).toISOString());
-  return { ...indexedRow({ type: spec.type, id: spec.id, versionId, ts, deleted: 0 }, spec.index ?? [], spec.text), resource };
+  return indexedRow({ type: spec.type, id: spec.id, versionId, ts, deleted: 0, resource }, spec.index ?? [], spec.text);
+}
+
+/** The full-text row of the replaced version goes (or is never written, when this batch made it) and the new one comes. */
+function replaceText(batch: Batch, current: ResourceRow | undefined, text: TextRow | undefined): void {
+  const old = current ? textKeyOf(current) : undefined;
+  if (old && !batch.texts.delete(textKeyString(old))) batch.textDeletes.push(old);
+  if (text) batch.texts.set(textKeyString([text.type, text.ts, text.id]), text);
 }
 
 /** A delete of something absent or already deleted: nothing is written (R5 allows either answer; this store says 200). */
@@ -113,18 +147,27 @@ function recordOutbox(batch: Batch, k: string, spec: WriteSpec, versionId: numbe
   if (pending?.hold === 'dead') batch.deadLettersCleared.push([spec.type, spec.id]);
 }
 
-/** Writes what the batch settled: one bulk call per table. */
+/**
+ * Writes what the batch settled: one bulk call per table, all issued at once (IndexedDB runs a transaction's
+ * requests in order; awaiting each would add a round trip per table). The outbox waits for the history keys.
+ */
 async function writeBatch(db: StoreDatabase, batch: Batch): Promise<void> {
-  if (batch.written.size > 0) await db.resources.bulkPut([...batch.written.values()]);
-  const seqs = batch.history.length > 0 ? await db.history.bulkAdd(batch.history, { allKeys: true }) : [];
-  const puts: OutboxRow[] = [];
-  const deletes: Key[] = [];
-  for (const [k, v] of batch.outbox) {
-    if (v === null) deletes.push(k.split('\u0000') as Key);
-    else puts.push({ ...v.row, seq: seqs[v.historyIndex] as number });
-  }
-  if (deletes.length > 0) await db.outbox.bulkDelete(deletes);
-  if (puts.length > 0) await db.outbox.bulkPut(puts);
-  if (batch.deadLettersCleared.length > 0) await db.deadLetters.bulkDelete(batch.deadLettersCleared);
-  await batch.stats.flush(db);
+  const outbox = async (): Promise<unknown> => {
+    const seqs = batch.history.length > 0 ? await db.history.bulkAdd(batch.history, { allKeys: true }) : [];
+    const puts: OutboxRow[] = [];
+    const deletes: Key[] = [];
+    for (const [k, v] of batch.outbox) {
+      if (v === null) deletes.push(k.split('\u0000') as Key);
+      else puts.push({ ...v.row, seq: seqs[v.historyIndex] as number });
+    }
+    return Promise.all([deletes.length > 0 ? db.outbox.bulkDelete(deletes) : undefined, puts.length > 0 ? db.outbox.bulkPut(puts) : undefined]);
+  };
+  await Promise.all([
+    batch.written.size > 0 ? db.resources.bulkPut([...batch.written.values()]) : undefined,
+    batch.textDeletes.length > 0 ? db.texts.bulkDelete(batch.textDeletes) : undefined,
+    batch.texts.size > 0 ? db.texts.bulkPut([...batch.texts.values()]) : undefined,
+    outbox(),
+    batch.deadLettersCleared.length > 0 ? db.deadLetters.bulkDelete(batch.deadLettersCleared) : undefined,
+    batch.stats.write(db, batch.storedStats),
+  ]);
 }

@@ -5,7 +5,7 @@ import { splitOr, splitToken, splitUnescaped, unescape } from '../query/escape.j
 import { localReference } from '../parameters/extract.js';
 import { END, key, normaliseText, type IndexEntry } from '../parameters/index-entry.js';
 import type { ChainClause, Clause, HasClause, ParamClause, TextClause } from '../query/search-query.js';
-import { exactly, type CandidateRow, type KeyRange, type SearchSource } from './source.js';
+import { exactly, type CandidateRow, type KeyRange, type SearchSource, type TextDoc } from './source.js';
 import type { TerminologyRegistry } from '../terminology/index.js';
 import { bm25, matchesText, parseTextQuery, queryTerms, type TextQuery } from '../text/index.js';
 
@@ -383,32 +383,39 @@ async function compileText(type: string, clause: TextClause, ctx: ClauseContext)
   const alternatives = splitOr(clause.value).map((v) => parseTextQuery(unescape(v)));
   const q: TextQuery = alternatives.length === 1 ? alternatives[0]! : { op: 'or', args: alternatives };
   const terms = queryTerms(q);
-  const postings = new Map<string, string[]>();
-  for (const t of terms) postings.set(t, await ctx.source.termIds(type, clause.field, t));
+  // Postings are shared by `_text` and `_content` and hand out the documents: keep this field's document of each
+  // hit, and count a term's documents in this field (its BM25 document frequency) on them.
+  const docs = new Map<string, TextDoc>();
+  const df = new Map<string, number>();
+  for (const t of terms) {
+    let n = 0;
+    for (const hit of await ctx.source.textsWithTerm(type, t)) {
+      const doc = hit.text[clause.field];
+      if (!doc || !doc.terms.some(([term]) => term === t)) continue;
+      n++;
+      docs.set(hit.id, doc);
+    }
+    df.set(t, n);
+  }
   const stats = await ctx.source.textStats(type, clause.field);
-  const docOf = (row: CandidateRow) => row.text?.[clause.field];
   const matches = (row: CandidateRow): boolean => {
-    const doc = docOf(row);
+    const doc = docs.get(row.id);
     if (!doc) return false;
     const have = new Set(doc.terms.map(([t]) => t));
     return matchesText(q, (t) => have.has(t));
   };
   const score = (row: CandidateRow): number => {
-    const doc = docOf(row);
+    const doc = docs.get(row.id);
     if (!doc) return 0;
     const tf = new Map(doc.terms);
     return bm25({
-      terms: terms.map((t) => ({ tf: tf.get(t) ?? 0, df: postings.get(t)?.length ?? 0 })),
+      terms: terms.map((t) => ({ tf: tf.get(t) ?? 0, df: df.get(t) ?? 0 })),
       docLength: doc.length,
       avgDocLength: stats.docs > 0 ? stats.length / stats.docs : 1,
       docCount: stats.docs,
     });
   };
-  if (terms.length === 0) {
-    // Only exclusions (`-liver`): every document is a candidate.
-    return { clause, estimate: async () => Infinity, candidates: async () => ctx.source.allIds(type), matches, score };
-  }
-  const union = new Set<string>();
-  for (const p of postings.values()) for (const id of p) union.add(id);
-  return { clause, estimate: async () => union.size, candidates: async () => [...union], matches, score };
+  // Every alternative needs a word that must be present (parseTextQuery refuses the others), so a match holds one
+  // of the terms: the documents of their postings are every candidate, and the ones `matches` reads.
+  return { clause, estimate: async () => docs.size, candidates: async () => [...docs.keys()], matches, score };
 }

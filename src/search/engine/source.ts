@@ -16,7 +16,12 @@ export interface CandidateRow {
   ts: number;
   resource: Resource;
   index: IndexEntry[];
-  text?: { _text?: TextDoc; _content?: TextDoc };
+}
+
+/** The full-text documents of one resource, as a posting list hands them out (documents and ids read at once). */
+export interface TextHit {
+  id: string;
+  text: { _text?: TextDoc; _content?: TextDoc };
 }
 
 /** A range of index keys of one parameter: on the entry's value (default) or on a date's `high`. */
@@ -62,8 +67,11 @@ export interface SearchSource {
   lastUpdatedKeys(type: string): Promise<{ id: string; ts: number }[]>;
   /** Number of versions whose `meta.lastUpdated` lies in `[low, high]` ms. */
   countLastUpdated(type: string, low: number, high: number): Promise<number>;
-  /** Ids of the resources whose full text holds the term (its postings; frequencies are on the rows). */
-  termIds(type: string, field: '_text' | '_content', term: string): Promise<string[]>;
+  /**
+   * The full-text documents of the resources of `type` that hold the term in either field (`_text` or
+   * `_content`): one posting list per term for both fields, so the caller checks the field on the documents.
+   */
+  textsWithTerm(type: string, term: string): Promise<TextHit[]>;
   /** Number of documents and their total length, for BM25. */
   textStats(type: string, field: '_text' | '_content'): Promise<{ docs: number; length: number }>;
   /** The resource types that have at least one resource (for a system search without `_type`). */
