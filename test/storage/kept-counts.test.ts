@@ -1,0 +1,70 @@
+import fc from 'fast-check';
+import type { Resource } from 'fhir/r5';
+import { expect, it } from 'vitest';
+import { storeDatabase } from '../../src/store.js';
+import { renameToServerId } from '../../src/storage/rename-to-server-id.js';
+import { rowIndex } from '../../src/storage/resource-row.js';
+import type { StoreDatabase } from '../../src/storage/schema.js';
+import { openTestStore, selection } from '../helpers.js';
+
+type Op = { kind: 'put' | 'delete' | 'rename'; type: 'ImagingSelection' | 'Patient'; slot: number; words: string };
+
+const opArb: fc.Arbitrary<Op> = fc.record({
+  kind: fc.constantFrom('put', 'put', 'delete', 'rename'),
+  type: fc.constantFrom('ImagingSelection', 'Patient'),
+  slot: fc.integer({ min: 0, max: 4 }),
+  words: fc.constantFrom('', 'liver', 'liver lesion', 'kidney cyst left'),
+});
+
+const narrative = (words: string) => (words ? { text: { status: 'generated' as const, div: `<div xmlns="http://www.w3.org/1999/xhtml">${words}</div>` } } : {});
+const resourceOf = (op: Op, id: string): Resource =>
+  op.type === 'Patient' ? { resourceType: 'Patient', id, name: [{ family: op.words || 'Doe' }], ...narrative(op.words) } : selection({ id, ...narrative(op.words) });
+
+/** A resource takes a server id as `push: 'post'` does it (the sync layer plans this outside the transaction). */
+async function rename(db: StoreDatabase, type: string, id: string, serverId: string): Promise<void> {
+  const current = await db.resources.get([type, id]);
+  if (!current) return;
+  const text = (await db.texts.where('[type+ts+id]').equals([type, current.ts, id]).first())?.text ?? {};
+  const renamed = current.deleted === 0 ? { resource: { ...current.resource!, id: serverId }, index: rowIndex(current), text } : undefined;
+  const row = (await db.outbox.get([type, id])) ?? { type, id, op: 'create' as const, seq: 0, localVersion: current.versionId, firstChangedAt: 0 };
+  await db.transaction('rw', [...db.writeTables, db.conflicts], () =>
+    renameToServerId(db, { row, serverId, version: '1', basedOn: current.versionId, ...(renamed ? { renamed } : {}), rename: (r) => ({ ...r, id: serverId }), referrers: [] }, 0),
+  );
+}
+
+it('the kept live counts and text statistics equal what the rows say, after any creates, updates, deletes and renames', async () => {
+  await fc.assert(
+    fc.asyncProperty(fc.array(opArb, { minLength: 1, maxLength: 25 }), async (ops) => {
+      const store = await openTestStore();
+      const db = storeDatabase(store);
+      const ids = new Map<string, string>(); // `${type}/${slot}` → the id it has now
+      let renames = 0;
+      for (const op of ops) {
+        const k = `${op.type}/${op.slot}`;
+        const id = ids.get(k) ?? `r${op.slot}`;
+        if (op.kind === 'put') await store.update(resourceOf(op, id));
+        else if (op.kind === 'delete') await store.delete(op.type, id);
+        else if (!(await db.resources.get([op.type, `s${renames}`]))) {
+          await rename(db, op.type, id, `s${renames}`);
+          if (await db.resources.get([op.type, `s${renames}`])) ids.set(k, `s${renames}`);
+          renames++;
+        }
+      }
+      for (const type of ['ImagingSelection', 'Patient']) {
+        const linear = await db.resources.where('[type+deleted]').equals([type, 0]).count();
+        expect((await db.typeCounts.get(type))?.live ?? 0).toBe(linear);
+        const texts = (await db.texts.toArray()).filter((t) => t.type === type);
+        // Every current row with full text has its texts row, and no other texts row is left.
+        const withText = (await db.resources.where('[type+deleted]').between([type, 0], [type, 1], true, true).toArray()).filter((r) => r.textLength);
+        expect(texts.map((t) => `${t.ts}/${t.id}`).sort()).toEqual(withText.map((r) => `${r.ts}/${r.id}`).sort());
+        for (const field of ['_text', '_content'] as const) {
+          const docs = texts.filter((t) => t.text[field]);
+          const stats = await db.textStats.get([type, field]);
+          expect({ docs: stats?.docs ?? 0, length: stats?.length ?? 0 }).toEqual({ docs: docs.length, length: docs.reduce((n, t) => n + t.text[field]!.length, 0) });
+        }
+      }
+      store.close();
+    }),
+    { numRuns: 40 },
+  );
+});
