@@ -3,7 +3,9 @@
  * - `tables`: index rows in `searchIndex` (`[type+param+value+id]`, `[type+param+high]`) and full-text postings
  *   in `postings` (`[type+field+term+id]`), beside the resource rows (schema version 2);
  * - `multi-entry`: index keys as multi-entry indexes on the resource row itself (`*ix`, `*hx`, `*tx`), built by
- *   `src/storage/index-keys.ts` (schema version 3).
+ *   `src/storage/index-keys.ts` (schema versions 3 to 5);
+ * - `lean`: `*ix`, `*hx` on the resource row (short type codes, dates with both ends), full text in `texts` with
+ *   its postings `*tx`, live counts in `typeCounts` (schema version 6).
  * The layout is detected from the store's open database, so the baseline always writes and reads what the
  * store does, through the same kind of index.
  * @module
@@ -11,7 +13,7 @@
 import Dexie, { type Table } from 'dexie';
 import type { ResourceRow } from '../src/storage/rows.js';
 import type { StoreDatabase } from '../src/storage/schema.js';
-import { unpackIndex } from '../src/storage/resource-row.js';
+import { rowIndex } from '../src/storage/resource-row.js';
 
 type Key = string | number;
 type Row = Record<string, unknown>;
@@ -65,7 +67,8 @@ const tables: Layout = {
     const postings: Row[] = [];
     for (const r of resources) {
       const seen = new Set<string>();
-      const { index, text } = unpackIndex(r);
+      const index = rowIndex(r);
+      const text = (await db.texts.where('[type+ts+id]').equals([type, r.ts, r.id]).first())?.text;
       for (const e of index) {
         const k = `${e.param}\u0000${typeof e.value}${String(e.value)}`;
         if (seen.has(k)) continue;
@@ -134,11 +137,52 @@ function multiEntry(k: IndexKeys): Layout {
   return layout;
 }
 
+interface LeanKeys {
+  keyPrefix: (type: string, param: string) => string;
+  termPrefix: (type: string) => string;
+  keyBounds: (prefix: string, r: { lower: Key; upper: Key; on?: 'value' | 'high' }) => { lower: string; upper: string; includeLower: boolean; includeUpper: boolean };
+}
+
+/** Schema version 6: multi-entry `ix`, `hx` on the resource row, full text and its postings in `texts`. */
+function lean(k: LeanKeys): Layout {
+  const range = (db: StoreDatabase, type: string, param: string, lower: Key, upper: Key, on: 'value' | 'high') => {
+    const b = k.keyBounds(k.keyPrefix(type, param), { lower, upper, on });
+    return db.resources.where(on === 'high' ? 'hx' : 'ix').between(b.lower, b.upper, b.includeLower, b.includeUpper);
+  };
+  return {
+    name: 'lean rows (ix, hx on the resource row; texts with tx; typeCounts)',
+    writeTables: ['resources', 'texts', 'history', 'outbox', 'textStats', 'typeCounts'],
+    async rowsOf(db, type, ids) {
+      const { resources, history, outbox, textStats } = await commonRows(db, type, ids);
+      const texts = (await db.texts.bulkGet(resources.filter((r) => r.textLength).map((r) => [type, r.ts, r.id] as [string, number, string]))).filter((t) => t !== undefined) as unknown as Row[];
+      const typeCounts = (await db.typeCounts.toArray()).filter((t) => t.type === type) as unknown as Row[];
+      return { resources: resources as unknown as Row[], texts, history, outbox, textStats, typeCounts };
+    },
+    async ids(db, type, param, lower, upper, on = 'value') {
+      return [...new Set(((await range(db, type, param, lower, upper, on).primaryKeys()) as unknown as [string, string][]).map((pk) => pk[1]))];
+    },
+    async rows(db, type, param, lower, upper, on = 'value') {
+      return unique(live(await range(db, type, param, lower, upper, on).toArray()));
+    },
+    async termRows(db, type, field, term) {
+      const texts = (await db.texts.where('tx').equals(k.termPrefix(type) + term).toArray()).filter((t) => t.text[field]?.terms.some(([x]) => x === term));
+      return byIds(db, type, texts.map((t) => t.id));
+    },
+    async datePage(db, type, param, desc, offset, limit) {
+      let coll = range(db, type, param, -Infinity, Infinity, 'value');
+      if (desc) coll = coll.reverse();
+      return ((await coll.offset(offset).limit(limit).primaryKeys()) as unknown as [string, string][]).map((pk) => pk[1]);
+    },
+    byIds,
+  };
+}
+
 /** The layout of an open store database. */
 export async function detectLayout(db: StoreDatabase): Promise<Layout> {
   const names = new Set(db.tables.map((t) => t.name));
   if (names.has('searchIndex') && names.has('postings')) return tables;
   const indexes = new Set(db.resources.schema.indexes.map((i) => i.name));
+  if (names.has('texts') && indexes.has('ix')) return lean((await import('../src/storage/index-keys.js')) as LeanKeys);
   if (indexes.has('ix') && indexes.has('tx')) {
     // Imported by a computed path so the benchmark still compiles against a schema without the module.
     const path = '../src/storage/index-keys.js';

@@ -25,7 +25,7 @@ import { openStore, sequentialIds, steppingClock, type Store } from '../src/inde
 import { storeDatabase } from '../src/store.js';
 import type { ResourceRow } from '../src/storage/rows.js';
 import { StoreDatabase } from '../src/storage/schema.js';
-import { unpackIndex } from '../src/storage/resource-row.js';
+import { rowIndex } from '../src/storage/resource-row.js';
 import { key, normaliseText } from '../src/search/parameters/index-entry.js';
 import { detectLayout } from './layout.js';
 import { textTerms } from '../src/search/text/index.js';
@@ -143,7 +143,7 @@ async function bulkLoad(label: string, count: number, make: (i: number) => Resou
     if ((res.entry?.length ?? 0) !== resources.length) throw new Error(`${label}: transaction answered ${res.entry?.length} entries for ${resources.length}`);
 
     const rows = await layout.rowsOf(sdb, type, resources.map((r) => r.id!));
-    for (const [k, v] of Object.entries(rows)) if (k !== 'textStats') stats.rows[k] = (stats.rows[k] ?? 0) + v.length;
+    for (const [k, v] of Object.entries(rows)) if (k !== 'textStats' && k !== 'typeCounts') stats.rows[k] = (stats.rows[k] ?? 0) + v.length;
     t = now();
     await rawWrite(rows);
     const rawMs = now() - t;
@@ -232,7 +232,7 @@ interface QuerySpec {
 
 const tokenKey = key.systemCode('http://bench.example.org/accession', accValue);
 const patientRefs = (rows: ResourceRow[]): string[] =>
-  rows.flatMap((r) => unpackIndex(r).index.filter((e) => e.param === 'subject' && typeof e.value === 'string' && e.value.startsWith(key.ref('Patient/'))).map((e) => String(e.value).slice(key.ref('Patient/').length)));
+  rows.flatMap((r) => rowIndex(r).filter((e) => e.param === 'subject' && typeof e.value === 'string' && e.value.startsWith(key.ref('Patient/'))).map((e) => String(e.value).slice(key.ref('Patient/').length)));
 
 let nextUrl: string | undefined;
 const queries: QuerySpec[] = [
