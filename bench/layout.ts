@@ -5,7 +5,7 @@
  * - `multi-entry`: index keys as multi-entry indexes on the resource row itself (`*ix`, `*hx`, `*tx`), built by
  *   `src/storage/index-keys.ts` (schema versions 3 to 5);
  * - `lean`: `*ix`, `*hx` on the resource row (short type codes, dates with both ends), full text in `texts` with
- *   its postings `*tx`, live counts in `typeCounts` (schema version 6).
+ *   its postings `*tx`, the statistics of a type in `typeStats` (schema version 6).
  * The layout is detected from the store's open database, so the baseline always writes and reads what the
  * store does, through the same kind of index.
  * @module
@@ -47,7 +47,8 @@ async function commonRows(db: StoreDatabase, type: string, ids: string[]): Promi
   });
   const history = (await db.history.where('[type+id+versionId]').anyOf(resources.map((r) => [type, r.id, r.versionId])).toArray()).map(({ seq: _seq, ...h }) => h as Row);
   const outbox = (await db.outbox.bulkGet(ids.map((id) => [type, id] as [string, string]))).filter((o) => o !== undefined) as unknown as Row[];
-  const textStats = (await db.textStats.toArray()).filter((t) => t.type === type) as unknown as Row[];
+  const stats = db.tables.some((t) => t.name === 'textStats') ? await table(db, 'textStats').toArray() : [];
+  const textStats = stats.filter((t: { type: string }) => t.type === type) as Row[];
   return { resources, history, outbox, textStats };
 }
 
@@ -150,13 +151,13 @@ function lean(k: LeanKeys): Layout {
     return db.resources.where(on === 'high' ? 'hx' : 'ix').between(b.lower, b.upper, b.includeLower, b.includeUpper);
   };
   return {
-    name: 'lean rows (ix, hx on the resource row; texts with tx; typeCounts)',
-    writeTables: ['resources', 'texts', 'history', 'outbox', 'textStats', 'typeCounts'],
+    name: 'lean rows (ix, hx on the resource row; texts with tx; typeStats)',
+    writeTables: ['resources', 'texts', 'history', 'outbox', 'typeStats'],
     async rowsOf(db, type, ids) {
-      const { resources, history, outbox, textStats } = await commonRows(db, type, ids);
+      const { resources, history, outbox } = await commonRows(db, type, ids);
       const texts = (await db.texts.bulkGet(resources.filter((r) => r.textLength).map((r) => [type, r.ts, r.id] as [string, number, string]))).filter((t) => t !== undefined) as unknown as Row[];
-      const typeCounts = (await db.typeCounts.toArray()).filter((t) => t.type === type) as unknown as Row[];
-      return { resources: resources as unknown as Row[], texts, history, outbox, textStats, typeCounts };
+      const typeStats = (await db.typeStats.toArray()).filter((t) => t.type === type) as unknown as Row[];
+      return { resources: resources as unknown as Row[], texts, history, outbox, typeStats };
     },
     async ids(db, type, param, lower, upper, on = 'value') {
       return [...new Set(((await range(db, type, param, lower, upper, on).primaryKeys()) as unknown as [string, string][]).map((pk) => pk[1]))];

@@ -143,7 +143,7 @@ async function bulkLoad(label: string, count: number, make: (i: number) => Resou
     if ((res.entry?.length ?? 0) !== resources.length) throw new Error(`${label}: transaction answered ${res.entry?.length} entries for ${resources.length}`);
 
     const rows = await layout.rowsOf(sdb, type, resources.map((r) => r.id!));
-    for (const [k, v] of Object.entries(rows)) if (k !== 'textStats' && k !== 'typeCounts') stats.rows[k] = (stats.rows[k] ?? 0) + v.length;
+    for (const [k, v] of Object.entries(rows)) if (k !== 'textStats' && k !== 'typeStats') stats.rows[k] = (stats.rows[k] ?? 0) + v.length;
     t = now();
     await rawWrite(rows);
     const rawMs = now() - t;

@@ -30,7 +30,7 @@ export async function reindex(
       const last = rows[rows.length - 1]!;
       after = [last.type, last.id];
       const computed = rows.filter((r) => r.deleted === 0 && r.resource).map((r) => ({ r, ...compute(r.resource!) }));
-      await db.transaction('rw', [db.resources, db.texts, db.textStats, db.typeCounts], async () => {
+      await db.transaction('rw', [db.resources, db.texts, db.typeStats], async () => {
         const stats = new StatsDelta();
         const current = await db.resources.bulkGet(computed.map((c) => [c.r.type, c.r.id] as [string, string]));
         const rows: ResourceRow[] = [];

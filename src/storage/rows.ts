@@ -47,11 +47,26 @@ export interface TextRow {
   tx: string[];
 }
 
-/** The number of live (not deleted) resources of one type, kept in the write path. */
-export interface TypeCountRow {
-  type: string;
-  live: number;
+/** Document count and total length of one full-text field (`_text` or `_content`) of one type, for BM25. */
+export interface TextFieldStats {
+  docs: number;
+  length: number;
 }
+
+/**
+ * The statistics of one resource type the write path keeps: one row, so a write reads and writes one row per
+ * type it touches (not one per statistic).
+ */
+export interface TypeStatsRow {
+  type: string;
+  /** The number of live (not deleted) resources. */
+  live: number;
+  _text: TextFieldStats;
+  _content: TextFieldStats;
+}
+
+/** A type's statistics before anything was written. */
+export const emptyTypeStats = (type: string): TypeStatsRow => ({ type, live: 0, _text: { docs: 0, length: 0 }, _content: { docs: 0, length: 0 } });
 
 /** The HTTP method a history entry records (PATCH is recorded as PUT, bdl-14). */
 export type HistoryMethod = 'POST' | 'PUT' | 'DELETE';
@@ -68,14 +83,6 @@ export interface HistoryRow {
   /** HTTP status the interaction answered (201 create, 200 update/delete). */
   status: number;
   resource?: Resource;
-}
-
-/** Document count and total length per type and full-text field, for BM25. */
-export interface TextStatsRow {
-  type: string;
-  field: '_text' | '_content';
-  docs: number;
-  length: number;
 }
 
 /** A persisted store setting (registered SearchParameters and terminology, the index generation). */

@@ -1,5 +1,5 @@
 import { Dexie, type Table } from 'dexie';
-import type { CheckpointRow, ConflictRow, DeadLetterRow, HistoryRow, OutboxRow, RemoteVersionRow, ResourceRow, SettingRow, TextRow, TextStatsRow, TypeCountRow } from './rows.js';
+import type { CheckpointRow, ConflictRow, DeadLetterRow, HistoryRow, OutboxRow, RemoteVersionRow, ResourceRow, SettingRow, TextRow, TypeStatsRow } from './rows.js';
 import { upgradeToLeanRows } from './upgrade-lean-rows.js';
 
 /** What `openDatabase` needs to reach an IndexedDB implementation (Dexie's `DexieOptions`). */
@@ -19,8 +19,7 @@ export class StoreDatabase extends Dexie {
   history!: Table<HistoryRow, number>;
   outbox!: Table<OutboxRow, [string, string]>;
   texts!: Table<TextRow, [string, number, string]>;
-  textStats!: Table<TextStatsRow, [string, string]>;
-  typeCounts!: Table<TypeCountRow, string>;
+  typeStats!: Table<TypeStatsRow, string>;
   settings!: Table<SettingRow, string>;
   remote!: Table<RemoteVersionRow, [string, string]>;
   checkpoints!: Table<CheckpointRow, string>;
@@ -87,18 +86,20 @@ export class StoreDatabase extends Dexie {
       });
     // Version 6 (lean rows): index keys start with a short type code, a date key carries both ends, the entries
     // are decoded from the keys (no `packed` copy), full text moves to `texts` (its postings off the resource
-    // row), and live counts per type are kept in `typeCounts`. Rows of version 5 are converted in the upgrade.
+    // row), and the statistics of a type (live count, BM25 figures) are one `typeStats` row, which replaces
+    // `textStats`. Rows of version 5 are converted in the upgrade.
     this.version(6)
       .stores({
         resources: '[type+id], [type+ts], [type+deleted], *ix, *hx',
         texts: '[type+ts+id], *tx',
-        typeCounts: 'type',
+        typeStats: 'type',
+        textStats: null,
       })
       .upgrade(upgradeToLeanRows);
   }
 
   /** Every table a write interaction touches, for one read-write transaction. */
   get writeTables(): Table[] {
-    return [this.resources, this.texts, this.history, this.outbox, this.textStats, this.typeCounts, this.remote, this.deadLetters];
+    return [this.resources, this.texts, this.history, this.outbox, this.typeStats, this.remote, this.deadLetters];
   }
 }

@@ -35,7 +35,7 @@ export class DexieSearchSource implements SearchSource {
 
   /** One `get` of the count the write path keeps (counting `[type+deleted]` is linear: ~16 µs per key on disk). */
   async typeCount(type: string): Promise<number> {
-    return (await this.db.typeCounts.get(type))?.live ?? 0;
+    return (await this.db.typeStats.get(type))?.live ?? 0;
   }
 
   private range(type: string, param: string, r: KeyRange) {
@@ -96,8 +96,8 @@ export class DexieSearchSource implements SearchSource {
   }
 
   async textStats(type: string, field: '_text' | '_content'): Promise<{ docs: number; length: number }> {
-    const row = await this.db.textStats.get([type, field]);
-    return { docs: row?.docs ?? 0, length: row?.length ?? 0 };
+    const row = await this.db.typeStats.get(type);
+    return { docs: row?.[field].docs ?? 0, length: row?.[field].length ?? 0 };
   }
 
   async types(): Promise<string[]> {

@@ -1,6 +1,6 @@
 import type { Transaction } from 'dexie';
 import { indexedRow } from './resource-row.js';
-import type { IndexEntry, ResourceRow, RowText, TextRow, TypeCountRow } from './rows.js';
+import { emptyTypeStats, type IndexEntry, type ResourceRow, type RowText, type TextRow, type TypeStatsRow } from './rows.js';
 
 /** A resource row as schema version 5 stored it: entries and documents in `packed`, full-text keys in `tx`. */
 interface PackedRow extends Omit<ResourceRow, 'textLength'> {
@@ -11,12 +11,14 @@ interface PackedRow extends Omit<ResourceRow, 'textLength'> {
 /**
  * Converts the rows of schema version 5 to version 6 inside the upgrade transaction: index keys re-made from
  * the packed entries (short type codes, dates with both ends), `packed` and the `tx` postings dropped from the
- * resource row, the full-text documents written as `texts` rows, and the live count per type stored. The text
- * statistics are unchanged (the same documents). No search code runs here: only the stored entries are re-keyed.
+ * resource row, the full-text documents written as `texts` rows, and the statistics of each type (the text
+ * statistics as they were, the same documents, and the live count) as one `typeStats` row. No search code runs
+ * here: only the stored entries are re-keyed.
  */
 export async function upgradeToLeanRows(tx: Transaction): Promise<void> {
   const texts: TextRow[] = [];
-  const counts = new Map<string, number>();
+  const stats = new Map<string, TypeStatsRow>();
+  const statsOf = (type: string): TypeStatsRow => stats.get(type) ?? stats.set(type, emptyTypeStats(type)).get(type)!;
   await tx
     .table('resources')
     .toCollection()
@@ -26,8 +28,11 @@ export async function upgradeToLeanRows(tx: Transaction): Promise<void> {
       const converted = indexedRow(base, index, text);
       ref.value = converted.row;
       if (converted.text) texts.push(converted.text);
-      if (old.deleted === 0) counts.set(old.type, (counts.get(old.type) ?? 0) + 1);
+      if (old.deleted === 0) statsOf(old.type).live++;
     });
+  for (const t of (await tx.table('textStats').toArray()) as { type: string; field: '_text' | '_content'; docs: number; length: number }[]) {
+    statsOf(t.type)[t.field] = { docs: t.docs, length: t.length };
+  }
   await tx.table('texts').bulkPut(texts);
-  await tx.table('typeCounts').bulkPut([...counts].map(([type, live]): TypeCountRow => ({ type, live })));
+  await tx.table('typeStats').bulkPut([...stats.values()]);
 }

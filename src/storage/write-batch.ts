@@ -1,8 +1,8 @@
 import { nextOutboxRow } from './outbox.js';
 import { checkPreconditions } from './preconditions.js';
 import { indexedRow, stampMeta, textKeyOf, type IndexedRow } from './resource-row.js';
-import { StatsDelta, type StoredStats } from './row-stats.js';
-import type { HistoryMethod, HistoryRow, OutboxRow, RemoteVersionRow, ResourceRow, TextRow } from './rows.js';
+import { StatsDelta } from './row-stats.js';
+import type { HistoryMethod, HistoryRow, OutboxRow, RemoteVersionRow, ResourceRow, TextRow, TypeStatsRow } from './rows.js';
 import type { StoreDatabase } from './schema.js';
 import type { WriteResult, WriteSpec } from './write.js';
 
@@ -29,7 +29,7 @@ interface Batch {
   outbox: Map<string, { row: OutboxRow; historyIndex: number } | null>;
   deadLettersCleared: Key[];
   stats: StatsDelta;
-  storedStats: StoredStats;
+  storedStats: (TypeStatsRow | undefined)[];
 }
 
 /**

@@ -68,7 +68,9 @@ export const V5_TABLES = {
 /** Writes a database of schema version `version` (4 or 5) holding these rows and the other tables of a store. */
 export async function writeOldDatabase(name: string, deps: { indexedDB: IDBFactory; IDBKeyRange: typeof IDBKeyRange }, version: 4 | 5, from: Store, rows: unknown[]): Promise<void> {
   const source = storeDatabase(from);
-  const tables = { history: await source.history.toArray(), outbox: await source.outbox.toArray(), textStats: await source.textStats.toArray(), settings: await source.settings.toArray() };
+  // Version 5 kept the BM25 figures as one row per type and field.
+  const textStats = (await source.typeStats.toArray()).flatMap((s) => (['_text', '_content'] as const).map((field) => ({ type: s.type, field, ...s[field] })));
+  const tables = { history: await source.history.toArray(), outbox: await source.outbox.toArray(), textStats, settings: await source.settings.toArray() };
   const old = new Dexie(name, deps);
   old.version(version).stores(V5_TABLES);
   await old.table('resources').bulkPut(rows);

@@ -9,7 +9,7 @@ describe('snapshot()', () => {
     const db = storeDatabase(store);
     const snap = await snapshot(store);
     expect(Object.keys(snap).sort()).toEqual(db.tables.map((t) => t.name).sort());
-    expect(Object.keys(snap)).toEqual(expect.arrayContaining(['resources', 'history', 'settings', 'outbox', 'textStats', 'remote', 'checkpoints', 'conflicts', 'deadLetters']));
+    expect(Object.keys(snap)).toEqual(expect.arrayContaining(['resources', 'history', 'settings', 'outbox', 'texts', 'typeStats', 'remote', 'checkpoints', 'conflicts', 'deadLetters']));
     store.close();
   });
 
