@@ -2,8 +2,9 @@ import { typeKeyCode } from '../model/resource-type-codes.js';
 import { END, SEP } from '../search/parameters/index-entry.js';
 import type { IndexEntry, RowText } from './rows.js';
 
-// Dates are epoch ms in ±8.64e15; shifted by 9e15 they are positive integers below 16^14: 14 hex digits.
-const OFFSET = 9e15;
+// Dates are epoch ms in ±8.64e15; shifted by 9e15 they are positive integers below 16^14: 14 hex digits. The sum
+// passes 2^53 (from the year 2198 on), so it is made in BigInt: the entries are decoded from these keys, exactly.
+const OFFSET = 9_000_000_000_000_000n;
 const WIDTH = 14;
 /** −∞ and +∞ as date keys: below and above every real date, and as wide as one (a date key is fixed width). */
 const MINUS_INFINITY = `d${'0'.repeat(WIDTH)}`;
@@ -23,7 +24,7 @@ export function encodeValue(value: string | number): string {
   if (typeof value === 'string') return value;
   if (value === -Infinity) return MINUS_INFINITY;
   if (value === Infinity) return PLUS_INFINITY;
-  return `d${Math.round(value + OFFSET).toString(16).padStart(WIDTH, '0')}`;
+  return `d${(BigInt(Math.round(value)) + OFFSET).toString(16).padStart(WIDTH, '0')}`;
 }
 
 /** The inverse of `encodeValue` for one date (`s` is 15 characters); anything else is returned as it is. */
@@ -31,7 +32,7 @@ export function decodeValue(s: string): string | number {
   if (!DATE_KEY.test(s)) return s;
   if (s === MINUS_INFINITY) return -Infinity;
   if (s === PLUS_INFINITY) return Infinity;
-  return parseInt(s.slice(1), 16) - OFFSET;
+  return Number(BigInt(`0x${s.slice(1)}`) - OFFSET);
 }
 
 /**
