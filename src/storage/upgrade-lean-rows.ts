@@ -1,6 +1,6 @@
 import type { Transaction } from 'dexie';
 import { indexedRow } from './resource-row.js';
-import { emptyTypeStats, type IndexEntry, type ResourceRow, type RowText, type TextRow, type TypeStatsRow } from './rows.js';
+import { emptyTypeStats, type IndexEntry, type ResourceRow, type RowText, type TypeStatsRow } from './rows.js';
 
 /** A resource row as schema version 5 stored it: entries and documents in `packed`, full-text keys in `tx`. */
 interface PackedRow extends Omit<ResourceRow, 'textLength'> {
@@ -8,31 +8,39 @@ interface PackedRow extends Omit<ResourceRow, 'textLength'> {
   tx?: string[];
 }
 
+/** Rows converted per step: the upgrade holds one chunk in memory, not the database. */
+const CHUNK = 500;
+
 /**
- * Converts the rows of schema version 5 to version 6 inside the upgrade transaction: index keys re-made from
- * the packed entries (short type codes, dates with both ends), `packed` and the `tx` postings dropped from the
- * resource row, the full-text documents written as `texts` rows, and the statistics of each type (the text
- * statistics as they were, the same documents, and the live count) as one `typeStats` row. No search code runs
- * here: only the stored entries are re-keyed.
+ * Converts the rows of schema version 5 to version 6 inside the upgrade transaction, chunk by chunk in key order:
+ * index keys re-made from the packed entries (short type codes, dates with both ends), `packed` and the `tx`
+ * postings dropped from the resource row, the full-text documents written as `texts` rows, and the statistics of
+ * each type (the text statistics as they were, the same documents, and the live count) as one `typeStats` row.
+ * No search code runs here: only the stored entries are re-keyed.
  */
 export async function upgradeToLeanRows(tx: Transaction): Promise<void> {
-  const texts: TextRow[] = [];
   const stats = new Map<string, TypeStatsRow>();
   const statsOf = (type: string): TypeStatsRow => stats.get(type) ?? stats.set(type, emptyTypeStats(type)).get(type)!;
-  await tx
-    .table('resources')
-    .toCollection()
-    .modify((old: PackedRow, ref: { value: unknown }) => {
+  const resources = tx.table('resources');
+  let after: [string, string] | undefined;
+  for (;;) {
+    const rows = (await (after ? resources.where(':id').above(after) : resources.orderBy(':id')).limit(CHUNK).toArray()) as PackedRow[];
+    if (rows.length === 0) break;
+    const converted = rows.map((old) => {
       const [index, text] = old.packed !== undefined ? (JSON.parse(old.packed) as [IndexEntry[], RowText?]) : [[], undefined];
       const { packed: _packed, tx: _tx, ix: _ix, hx: _hx, ...base } = old;
-      const converted = indexedRow(base, index, text);
-      ref.value = converted.row;
-      if (converted.text) texts.push(converted.text);
       if (old.deleted === 0) statsOf(old.type).live++;
+      return indexedRow(base, index, text);
     });
+    await resources.bulkPut(converted.map((c) => c.row));
+    await tx.table('texts').bulkPut(converted.flatMap((c) => (c.text ? [c.text] : [])));
+    const last = rows[rows.length - 1]!;
+    after = [last.type, last.id];
+    if (rows.length < CHUNK) break;
+  }
   for (const t of (await tx.table('textStats').toArray()) as { type: string; field: '_text' | '_content'; docs: number; length: number }[]) {
     statsOf(t.type)[t.field] = { docs: t.docs, length: t.length };
   }
-  await tx.table('texts').bulkPut(texts);
   await tx.table('typeStats').bulkPut([...stats.values()]);
 }
+
