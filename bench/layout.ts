@@ -14,6 +14,7 @@ import Dexie, { type Table } from 'dexie';
 import type { ResourceRow } from '../src/storage/rows.js';
 import type { StoreDatabase } from '../src/storage/schema.js';
 import { rowIndex } from '../src/storage/resource-row.js';
+import { decodeDocs } from '../src/storage/text-docs.js';
 
 type Key = string | number;
 type Row = Record<string, unknown>;
@@ -69,7 +70,8 @@ const tables: Layout = {
     for (const r of resources) {
       const seen = new Set<string>();
       const index = rowIndex(r);
-      const text = (await db.texts.where('[type+ts+id]').equals([type, r.ts, r.id]).first())?.text;
+      const stored = await db.texts.where('[type+ts+id]').equals([type, r.ts, r.id]).first();
+      const text = stored ? decodeDocs(stored.docs) : undefined;
       for (const e of index) {
         const k = `${e.param}\u0000${typeof e.value}${String(e.value)}`;
         if (seen.has(k)) continue;
@@ -166,7 +168,7 @@ function lean(k: LeanKeys): Layout {
       return unique(live(await range(db, type, param, lower, upper, on).toArray()));
     },
     async termRows(db, type, field, term) {
-      const texts = (await db.texts.where('tx').equals(k.termPrefix(type) + term).toArray()).filter((t) => t.text[field]?.terms.some(([x]) => x === term));
+      const texts = (await db.texts.where('tx').equals(k.termPrefix(type) + term).toArray()).filter((t) => decodeDocs(t.docs)[field]?.terms.some(([x]) => x === term));
       return byIds(db, type, texts.map((t) => t.id));
     },
     async datePage(db, type, param, desc, offset, limit) {

@@ -1,6 +1,7 @@
 import type { Resource } from 'fhir/r5';
 import { indexEntries, rowIndexKeys, textKeys } from './index-keys.js';
 import type { IndexEntry, ResourceRow, RowText, TextRow } from './rows.js';
+import { encodeDocs } from './text-docs.js';
 
 /** Server-managed meta: the store sets versionId and lastUpdated and ignores what the client sent. */
 export function stampMeta(resource: Resource, id: string, versionId: number, lastUpdated: string): Resource {
@@ -24,7 +25,7 @@ export function indexedRow(base: RowBase, index: IndexEntry[], text: RowText | u
   const row: ResourceRow = { ...base, ix, hx };
   if (!hasText(text)) return { row, text: undefined };
   row.textLength = [text._text?.length ?? 0, text._content?.length ?? 0];
-  return { row, text: { type: base.type, ts: base.ts, id: base.id, text, tx: textKeys(base.type, text) } };
+  return { row, text: { type: base.type, ts: base.ts, id: base.id, docs: encodeDocs(text), tx: textKeys(base.type, text) } };
 }
 
 /** The key of the `texts` row of a resource row, when it has one. */

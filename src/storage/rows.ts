@@ -42,7 +42,8 @@ export interface TextRow {
   /** The `ts` of the resource row it belongs to. */
   ts: number;
   id: string;
-  text: RowText;
+  /** The documents (`_text`, `_content`: length, term frequencies) as one string (see `encodeDocs`). */
+  docs: string;
   /** Postings: each term of either document once, `typeKeyCode(type) + term` (see `textKeys`). */
   tx: string[];
 }

@@ -3,10 +3,11 @@ import { decodeValue, keyBounds, keyPrefix, keyValue, termPrefix } from './index
 import type { ResourceRow, TextRow } from './rows.js';
 import { rowIndex } from './resource-row.js';
 import type { StoreDatabase } from './schema.js';
+import { decodeDocs } from './text-docs.js';
 
 const toCandidate = (row: ResourceRow): CandidateRow => ({ type: row.type, id: row.id, versionId: row.versionId, ts: row.ts, resource: row.resource!, index: rowIndex(row) });
 
-const toHit = (row: TextRow): TextHit => ({ id: row.id, text: row.text });
+const toHit = (row: TextRow): TextHit => ({ id: row.id, text: decodeDocs(row.docs) });
 
 const isLive = (row: ResourceRow | undefined): row is ResourceRow => row !== undefined && row.deleted === 0;
 

@@ -43,4 +43,3 @@ export async function upgradeToLeanRows(tx: Transaction): Promise<void> {
   }
   await tx.table('typeStats').bulkPut([...stats.values()]);
 }
-

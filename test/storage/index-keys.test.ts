@@ -4,6 +4,7 @@ import { typeKeyCode } from '../../src/model/resource-type-codes.js';
 import { R5_RESOURCE_TYPES } from '../../src/model/resource-types.js';
 import { indexEntries, keyBounds, keyPrefix, keyValue, rowIndexKeys } from '../../src/storage/index-keys.js';
 import type { IndexEntry } from '../../src/storage/rows.js';
+import { decodeDocs, encodeDocs } from '../../src/storage/text-docs.js';
 
 it('every R5 resource type has its own two-character key code, and stored codes never move', () => {
   const codes = [...R5_RESOURCE_TYPES].map(typeKeyCode);
@@ -45,6 +46,18 @@ it('a range on the low end of dates selects the same entries as the range itself
         expect(inKeys).toBe(inRange);
         expect(keyValue(k!.slice(prefix.length))).toBe(low);
       }
+    }),
+  );
+});
+
+it('the full-text documents come back from their stored string as they went in', () => {
+  const doc = fc.array(fc.tuple(fc.constantFrom('liver', 'lesion', 'kidney', 'cyst', '1.2.3', 'narr'), fc.integer({ min: 1, max: 5 })), { minLength: 1, maxLength: 6 })
+    .map((terms) => [...new Map(terms)])
+    .map((terms) => ({ length: terms.reduce((n, [, tf]) => n + tf, 0), terms }));
+  fc.assert(
+    fc.property(fc.option(doc, { nil: undefined }), fc.option(doc, { nil: undefined }), (t, c) => {
+      const text = { ...(t ? { _text: t } : {}), ...(c ? { _content: c } : {}) };
+      expect(decodeDocs(encodeDocs(text))).toEqual(text);
     }),
   );
 });

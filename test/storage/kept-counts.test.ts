@@ -5,6 +5,7 @@ import { storeDatabase } from '../../src/store.js';
 import { renameToServerId } from '../../src/storage/rename-to-server-id.js';
 import { rowIndex } from '../../src/storage/resource-row.js';
 import type { StoreDatabase } from '../../src/storage/schema.js';
+import { decodeDocs } from '../../src/storage/text-docs.js';
 import { openTestStore, selection } from '../helpers.js';
 
 type Op = { kind: 'put' | 'delete' | 'rename'; type: 'ImagingSelection' | 'Patient'; slot: number; words: string };
@@ -24,7 +25,8 @@ const resourceOf = (op: Op, id: string): FhirResource =>
 async function rename(db: StoreDatabase, type: string, id: string, serverId: string): Promise<void> {
   const current = await db.resources.get([type, id]);
   if (!current) return;
-  const text = (await db.texts.where('[type+ts+id]').equals([type, current.ts, id]).first())?.text ?? {};
+  const stored = await db.texts.where('[type+ts+id]').equals([type, current.ts, id]).first();
+  const text = stored ? decodeDocs(stored.docs) : {};
   const renamed = current.deleted === 0 ? { resource: { ...current.resource!, id: serverId }, index: rowIndex(current), text } : undefined;
   const row = (await db.outbox.get([type, id])) ?? { type, id, op: 'create' as const, seq: 0, localVersion: current.versionId, firstChangedAt: 0 };
   await db.transaction('rw', [...db.writeTables, db.conflicts], () =>
@@ -54,7 +56,7 @@ it('the kept live counts and text statistics equal what the rows say, after any 
         const linear = await db.resources.where('[type+deleted]').equals([type, 0]).count();
         const stats = await db.typeStats.get(type);
         expect(stats?.live ?? 0).toBe(linear);
-        const texts = (await db.texts.toArray()).filter((t) => t.type === type);
+        const texts = (await db.texts.toArray()).filter((t) => t.type === type).map((t) => ({ ...t, text: decodeDocs(t.docs) }));
         // Every current row with full text has its texts row, and no other texts row is left.
         const withText = (await db.resources.where('[type+deleted]').between([type, 0], [type, 1], true, true).toArray()).filter((r) => r.textLength);
         expect(texts.map((t) => `${t.ts}/${t.id}`).sort()).toEqual(withText.map((r) => `${r.ts}/${r.id}`).sort());

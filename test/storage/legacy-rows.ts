@@ -3,6 +3,7 @@ import type { Store } from '../../src/index.js';
 import { storeDatabase } from '../../src/store.js';
 import { rowIndex } from '../../src/storage/resource-row.js';
 import type { IndexEntry, ResourceRow, RowText } from '../../src/storage/rows.js';
+import { decodeDocs } from '../../src/storage/text-docs.js';
 
 /**
  * Rows as schema version 5 (main before the lean rows) stored them, made from what a current store holds: the
@@ -43,7 +44,7 @@ function v5Keys(type: string, index: IndexEntry[], text: RowText | undefined): {
 /** The index entries and documents of every current row of a store, as version 5 rows. */
 export async function v5Rows(store: Store): Promise<V5Row[]> {
   const db = storeDatabase(store);
-  const texts = new Map((await db.texts.toArray()).map((t) => [`${t.type}/${t.id}`, t.text]));
+  const texts = new Map((await db.texts.toArray()).map((t) => [`${t.type}/${t.id}`, decodeDocs(t.docs)]));
   return (await db.resources.toArray()).map((row: ResourceRow): V5Row => {
     const index = rowIndex(row);
     const text = texts.get(`${row.type}/${row.id}`);
