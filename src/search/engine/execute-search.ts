@@ -1,4 +1,5 @@
 import { compileClause, type ClauseContext, type ClausePlan } from './clauses.js';
+import { candidateIds, dateGroupPlans } from './plan.js';
 import { END, key } from '../parameters/index-entry.js';
 import { comparePositions, decodeCursor, encodeCursor, positionOf, type Cursor, type Position, type Ranked } from './order.js';
 import type { Clause, IncludeSpec, SearchQuery, SortKey } from '../query/search-query.js';
@@ -177,9 +178,9 @@ async function sortKeysOnly(type: string, sort: SearchQuery['sort'], ctx: Execut
   for (const k of sort) {
     if (k.code === '_id' || k.code === '_score') continue;
     if (k.code === '_lastUpdated') {
-      for (const { id, ts } of await ctx.source.lastUpdatedKeys(type)) {
+      for (const { id, value } of await ctx.source.keys(type, '_lastUpdated', { lower: -Infinity, upper: Infinity })) {
         const row = stand.get(id);
-        if (row) row.ts = ts;
+        if (row) row.ts = value as number;
       }
       continue;
     }
@@ -215,24 +216,6 @@ function lowerBound<T>(items: T[], pred: (x: T) => boolean): number {
   return lo;
 }
 
-/**
- * The best clause's candidate ids, narrowed by the other clauses whose index keys are cheaper to read than the
- * rows they would save loading (e.g. `issued=ge…&issued=lt…`, two wide ranges with a narrow overlap).
- */
-async function intersectCandidates(best: ClausePlan, bestEstimate: number, plans: ClausePlan[]): Promise<string[]> {
-  let ids = await best.candidates();
-  if (ids.length <= 64) return ids;
-  for (const p of plans) {
-    if (p === best) continue;
-    const e = await p.estimate();
-    if (!Number.isFinite(e) || e > Math.max(bestEstimate, ids.length) * 4) continue;
-    const other = new Set(await p.candidates());
-    ids = ids.filter((id) => other.has(id));
-    if (ids.length <= 64) break;
-  }
-  return ids;
-}
-
 /** Every match of `type` for the clauses (all of them), scored when asked. */
 async function matchType(type: string, clauses: Clause[], ctx: ExecuteContext, wantScore: boolean): Promise<Ranked[]> {
   const clauseCtx: ClauseContext = {
@@ -244,16 +227,8 @@ async function matchType(type: string, clauses: Clause[], ctx: ExecuteContext, w
   let rows: CandidateRow[];
   if (plans.length === 0 || ctx.scan) rows = await ctx.source.all(type);
   else {
-    let best: ClausePlan | undefined;
-    let bestEstimate = Infinity;
-    for (const p of plans) {
-      const e = await p.estimate();
-      if (e < bestEstimate) {
-        best = p;
-        bestEstimate = e;
-      }
-    }
-    rows = best ? await ctx.source.byIds(type, await intersectCandidates(best, bestEstimate, plans)) : await ctx.source.all(type);
+    const ids = await candidateIds([...plans, ...dateGroupPlans(type, clauses, clauseCtx)], await ctx.source.typeCount(type));
+    rows = ids === undefined ? await ctx.source.all(type) : await ctx.source.byIds(type, ids);
   }
   const matched = rows.filter((row) => plans.every((p) => p.matches(row)));
   const scorer = wantScore ? plans.find((p) => p.score)?.score : undefined;
