@@ -1,5 +1,6 @@
 import { compileClause, type ClauseContext, type ClausePlan } from './clauses.js';
 import { candidateIds, dateGroupPlans } from './plan.js';
+import { walkSortedPage } from './sort-walk.js';
 import { END, key } from '../parameters/index-entry.js';
 import { comparePositions, decodeCursor, encodeCursor, positionOf, type Cursor, type Position, type Ranked } from './order.js';
 import type { Clause, IncludeSpec, SearchQuery, SortKey } from '../query/search-query.js';
@@ -33,9 +34,13 @@ const MAX_INCLUDE_DEPTH = 4;
  */
 export async function executeSearch(query: SearchQuery, ctx: ExecuteContext): Promise<SearchResult> {
   const wantScore = query.sort.some((k) => k.code === '_score');
-  if (query.clauses.length === 0 && !ctx.scan && query.types.length === 1 && query.summary !== 'count') {
-    const fast = await pageInIndexOrder(query.types[0]!, query, ctx);
-    if (fast) return fast;
+  if (query.clauses.length === 0 && !ctx.scan) {
+    // Without criteria the total is the number of live resources, which storage keeps per type.
+    if (query.summary === 'count') return { matches: [], included: [], total: await liveCount(query.types, ctx) };
+    if (query.types.length === 1) {
+      const fast = (await walkedPage(query.types[0]!, query, ctx)) ?? (await pageInIndexOrder(query.types[0]!, query, ctx));
+      if (fast) return fast;
+    }
   }
   let all: Ranked[] = [];
   // Without criteria only the sort keys decide the page: order index keys, then load just the page's rows.
@@ -106,6 +111,28 @@ function pageLinks(cut: PageCut<unknown>, first: Position | undefined, last: Pos
     ...(cut.hasNext && last ? { next: encodeCursor({ dir: 'a', at: last }) } : {}),
     ...(cut.hasPrevious && first ? { previous: encodeCursor({ dir: 'b', at: first }) } : {}),
   };
+}
+
+async function liveCount(types: string[], ctx: ExecuteContext): Promise<number> {
+  let n = 0;
+  for (const type of types) n += await ctx.source.typeCount(type);
+  return n;
+}
+
+/** A page of a search without criteria read by walking the sort index from the cursor (see `walkSortedPage`). */
+async function walkedPage(type: string, query: SearchQuery, ctx: ExecuteContext): Promise<SearchResult | undefined> {
+  const walked = await walkSortedPage(type, query, ctx.source);
+  if (walked === undefined) return undefined;
+  const page = walked.matches;
+  const cut: PageCut<Ranked> = { items: page, hasPrevious: query.page !== undefined, hasNext: walked.hasNext };
+  const result: SearchResult = {
+    matches: page,
+    included: [],
+    ...(query.total !== 'none' ? { total: await ctx.source.typeCount(type) } : {}),
+    ...pageLinks(cut, page[0] && positionOf(page[0], query.sort), page.length > 0 ? positionOf(page[page.length - 1]!, query.sort) : undefined),
+  };
+  if (query.include.length > 0) result.included = await includes(page.map((m) => m.row), query.include, ctx);
+  return result;
 }
 
 /**
