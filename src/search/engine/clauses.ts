@@ -34,6 +34,11 @@ export interface ClausePlan {
    * read every key of the type.
    */
   probe: (limit: number) => Promise<string[] | undefined>;
+  /**
+   * For a complement (`:not`, `:not-in`, `:missing=true`): its candidate ids as every live id minus the ids of the
+   * keys it excludes, read as keys only. The planner's last resort before loading every row: keys cost less than rows.
+   */
+  complement?: () => Promise<string[]>;
   matches: (row: CandidateRow) => boolean;
   /** Relevance per id, for `_sort=_score` (full text only). */
   score?: (row: CandidateRow) => number;
@@ -74,6 +79,18 @@ function unionOrUndefined(lists: (readonly string[] | undefined)[]): string[] | 
 
 /** No index access: the clause only filters rows another clause (or the scan) found. */
 const filterOnly: Pick<ClausePlan, 'probe'> = { probe: async () => undefined };
+
+/** The live resources of `type` without a key in the ranges: never probed, only read as a last resort (see `complement`). */
+function complementAccess(ctx: ClauseContext, type: string, param: string, ranges: KeyRange[]): Pick<ClausePlan, 'probe' | 'complement'> {
+  return {
+    ...filterOnly,
+    complement: async () => {
+      const [all, ...excluded] = await Promise.all([ctx.source.allIds(type), ...ranges.map((r) => ctx.source.ids(type, param, r))]);
+      const out = new Set(excluded.flat());
+      return all!.filter((id) => !out.has(id));
+    },
+  };
+}
 
 /** The ids among at most `limit` keys of the ranges whose key passes `hit` (a filter on keys, e.g. `:contains`). */
 function keyFilterAccess(ctx: ClauseContext, type: string, param: string, ranges: KeyRange[], hit: (k: string) => boolean): Pick<ClausePlan, 'probe'> {
@@ -122,7 +139,7 @@ function compileParam(type: string, clause: ParamClause, ctx: ClauseContext): Cl
     if (code === '_id' || code === '_lastUpdated') return { clause, probe: async () => (missing ? [] : undefined), matches: () => !missing };
     // Any index entry of the parameter means it has a value: the whole key range of the parameter.
     const present = (row: CandidateRow): boolean => row.index.some((e) => e.param === code);
-    const access = missing ? filterOnly : keyAccess(ctx, type, code, [EVERY_KEY]);
+    const access = missing ? complementAccess(ctx, type, code, [EVERY_KEY]) : keyAccess(ctx, type, code, [EVERY_KEY]);
     return { clause, ...access, matches: (row) => present(row) !== missing };
   }
   if (code === '_id') return compileId(type, clause, ctx);
@@ -233,7 +250,7 @@ function compileToken(type: string, clause: ParamClause, ctx: ClauseContext): Cl
   }
   const has = (row: CandidateRow): boolean => stringKeys(row, code).some((k) => inRanges(k, ranges));
   if (mod === 'not' || mod === 'not-in') {
-    return { clause, ...filterOnly, matches: (row) => !has(row) };
+    return { clause, ...complementAccess(ctx, type, code, ranges), matches: (row) => !has(row) };
   }
   return { clause, ...keyAccess(ctx, type, code, ranges), matches: has };
 }

@@ -254,7 +254,7 @@ async function matchType(type: string, clauses: Clause[], ctx: ExecuteContext, w
   let rows: CandidateRow[];
   if (plans.length === 0 || ctx.scan) rows = await ctx.source.all(type);
   else {
-    const ids = await candidateIds([...plans, ...dateGroupPlans(type, clauses, clauseCtx)], await ctx.source.typeCount(type));
+    const ids = await candidateIds([...plans, ...dateGroupPlans(type, clauses, clauseCtx)], () => ctx.source.typeCount(type));
     rows = ids === undefined ? await ctx.source.all(type) : await ctx.source.byIds(type, ids);
   }
   const matched = rows.filter((row) => plans.every((p) => p.matches(row)));

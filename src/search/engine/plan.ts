@@ -10,20 +10,26 @@ const PROBE_GROWTH = 4;
  * limit at once; the clauses that finished under it give their ids (intersected when several did); if none did,
  * the limit grows fourfold and the unfinished ones are read again. So the keys read stay within a few times the
  * size of the smallest clause, however broad the others are (a broad `status` never has its keys read in full to
- * save loading a few rows). Undefined when no clause finished under half the type's rows: loading every row then
- * costs about what loading that many candidates would.
+ * save loading a few rows). When none finished under half the type's rows, a complement clause gives its ids if
+ * they are fewer; else undefined: loading every row then costs about what loading that many candidates would.
  * @see https://hl7.org/fhir/R5/search.html#combining
  */
-export async function candidateIds(plans: ClausePlan[], typeCount: number): Promise<string[] | undefined> {
+export async function candidateIds(plans: ClausePlan[], typeCount: () => Promise<number>): Promise<string[] | undefined> {
   let open = plans;
+  let live: number | undefined;
   for (let limit = FIRST_PROBE; open.length > 0; limit *= PROBE_GROWTH) {
     const found = await Promise.all(open.map((p) => p.probe(limit)));
     const complete = found.filter((ids): ids is string[] => ids !== undefined);
     if (complete.length > 0) return intersect(complete);
-    if (limit >= typeCount / 2) return undefined;
+    live ??= await typeCount();
+    if (limit >= live / 2) break;
     open = open.filter((_, i) => found[i] === undefined);
   }
-  return undefined;
+  // Every clause is broad; a complement may still be narrow (`issued:missing=true`), and its keys cost less than rows.
+  const complement = plans.find((p) => p.complement !== undefined);
+  if (complement === undefined) return undefined;
+  const ids = await complement.complement!();
+  return ids.length < (live ?? (await typeCount())) / 2 ? ids : undefined;
 }
 
 /** The ids in every list, smallest list first. */
