@@ -20,6 +20,11 @@ import { BASE, dataSetArb, loadDataSet } from './arbitraries.js';
  */
 
 const registry = new SearchRegistry();
+/**
+ * Criteria for ImagingSelection: none, or complements, which never drive a plan: with them the search has no
+ * candidates and walks the sort index, testing rows as it goes.
+ */
+const CRITERIA = ['', 'status:not=entered-in-error', 'status:not=available', 'issued:missing=false&code:not=x|y'];
 /** Type, sort, and the parameter whose values the walk reads (undefined: every resource has a key). */
 const SORTS: [type: string, sort: string, param: string | undefined][] = [
   ['ImagingSelection', '', undefined],
@@ -34,13 +39,14 @@ const SORTS: [type: string, sort: string, param: string | undefined][] = [
 
 it('walked sorted pages equal the full scan, page by page', async () => {
   await fc.assert(
-    fc.asyncProperty(dataSetArb, fc.constantFrom(...SORTS), fc.integer({ min: 1, max: 4 }), async (data, [type, sort, param], count) => {
+    fc.asyncProperty(dataSetArb, fc.constantFrom(...SORTS), fc.constantFrom(...CRITERIA), fc.integer({ min: 1, max: 4 }), async (data, [type, sort, param], criteria, count) => {
       const store = await openTestStore();
       try {
         await loadDataSet(store, data);
         const source = new DexieSearchSource(storeDatabase(store));
         const ctx: ExecuteContext = { source, registry, terminology: defaultTerminology(), timeZone: 'UTC', now: 0, baseUrl: BASE };
-        const parse = (page?: string) => parseSearch([type], parseQuery(`${sort}&_count=${count}${page ? `&_page=${page}` : ''}`), { registry, handling: 'strict' });
+        const where = type === 'ImagingSelection' ? criteria : '';
+        const parse = (page?: string) => parseSearch([type], parseQuery(`${where}&${sort}&_count=${count}${page ? `&_page=${page}` : ''}`), { registry, handling: 'strict' });
         const pages = async (scan: boolean): Promise<{ ids: string[][]; totals: (number | undefined)[] }> => {
           const ids: string[][] = [];
           const totals: (number | undefined)[] = [];
@@ -55,8 +61,11 @@ it('walked sorted pages equal the full scan, page by page', async () => {
         };
         const walked = await pages(false);
         const scanned = await pages(true);
-        expect(walked.ids, `${type}?${sort}&_count=${count}`).toEqual(scanned.ids);
-        expect(walked.totals).toEqual(scanned.totals);
+        expect(walked.ids, `${type}?${where}&${sort}&_count=${count}`).toEqual(scanned.ids);
+        // With criteria a walked page may leave the total out (it would cost every row); when given, it is right.
+        if (where === '') expect(walked.totals).toEqual(scanned.totals);
+        else walked.totals.forEach((t, i) => t === undefined || expect(t).toBe(scanned.totals[i]));
+        if (where !== '') return;
         // The walk answers a page unless it reaches the end of the index first (those without a value come last).
         const keyed = param ? (await store.search(type as 'Patient', `${param}:missing=false&_count=1000`)).total! : await source.typeCount(type);
         if (keyed > count) expect(await walkSortedPage(type, parse(), source), 'the first page is walked').toBeDefined();

@@ -46,7 +46,17 @@ export async function executeSearch(query: SearchQuery, ctx: ExecuteContext): Pr
   // Without criteria only the sort keys decide the page: order index keys, then load just the page's rows.
   const light = query.clauses.length === 0 && !ctx.scan;
   for (const type of query.types) {
-    all = all.concat(light ? await sortKeysOnly(type, query.sort, ctx) : await matchType(type, query.clauses, ctx, wantScore));
+    if (light) {
+      all = all.concat(await sortKeysOnly(type, query.sort, ctx));
+      continue;
+    }
+    const plan = await planType(type, query.clauses, ctx);
+    // Only broad clauses: a page in sort order is found by walking the sort index and testing rows as they come.
+    if (plan.ids === undefined && !ctx.scan && query.types.length === 1 && query.summary !== 'count' && query.total !== 'accurate' && !wantScore) {
+      const walked = await walkedPage(type, query, ctx, (row) => plan.plans.every((p) => p.matches(row)));
+      if (walked) return walked;
+    }
+    all = all.concat(await matchPlanned(type, plan, ctx, wantScore));
   }
   if (query.summary === 'count') return { matches: [], included: [], total: all.length };
 
@@ -119,16 +129,23 @@ async function liveCount(types: string[], ctx: ExecuteContext): Promise<number> 
   return n;
 }
 
-/** A page of a search without criteria read by walking the sort index from the cursor (see `walkSortedPage`). */
-async function walkedPage(type: string, query: SearchQuery, ctx: ExecuteContext): Promise<SearchResult | undefined> {
-  const walked = await walkSortedPage(type, query, ctx.source);
+/**
+ * A page read by walking the sort index from the cursor (see `walkSortedPage`), its rows tested with `accept` when
+ * the search has criteria. Without criteria the total is the live count storage keeps; with criteria it is known
+ * only when the first page is the whole answer (counting the rest would read every row, which the walk avoids;
+ * `_total=accurate` takes the general path instead).
+ * @see https://hl7.org/fhir/R5/search.html#total
+ */
+async function walkedPage(type: string, query: SearchQuery, ctx: ExecuteContext, accept?: (row: CandidateRow) => boolean): Promise<SearchResult | undefined> {
+  const walked = await walkSortedPage(type, query, ctx.source, accept);
   if (walked === undefined) return undefined;
   const page = walked.matches;
   const cut: PageCut<Ranked> = { items: page, hasPrevious: query.page !== undefined, hasNext: walked.hasNext };
+  const total = accept === undefined ? await ctx.source.typeCount(type) : !walked.hasNext && query.page === undefined ? page.length : undefined;
   const result: SearchResult = {
     matches: page,
     included: [],
-    ...(query.total !== 'none' ? { total: await ctx.source.typeCount(type) } : {}),
+    ...(query.total !== 'none' && total !== undefined ? { total } : {}),
     ...pageLinks(cut, page[0] && positionOf(page[0], query.sort), page.length > 0 ? positionOf(page[page.length - 1]!, query.sort) : undefined),
   };
   if (query.include.length > 0) result.included = await includes(page.map((m) => m.row), query.include, ctx);
@@ -243,20 +260,30 @@ function lowerBound<T>(items: T[], pred: (x: T) => boolean): number {
   return lo;
 }
 
-/** Every match of `type` for the clauses (all of them), scored when asked. */
-async function matchType(type: string, clauses: Clause[], ctx: ExecuteContext, wantScore: boolean): Promise<Ranked[]> {
+/** The compiled clauses of a search on one type and its candidate ids (undefined: every row is a candidate). */
+interface TypePlan {
+  plans: ClausePlan[];
+  ids: string[] | undefined;
+}
+
+async function planType(type: string, clauses: Clause[], ctx: ExecuteContext): Promise<TypePlan> {
   const clauseCtx: ClauseContext = {
     ...ctx,
     idsMatching: async (t, c) => (await matchType(t, [c], ctx, false)).map((r) => r.row.id),
   };
   const plans: ClausePlan[] = [];
   for (const c of clauses) plans.push(await compileClause(type, c, clauseCtx));
-  let rows: CandidateRow[];
-  if (plans.length === 0 || ctx.scan) rows = await ctx.source.all(type);
-  else {
-    const ids = await candidateIds([...plans, ...dateGroupPlans(type, clauses, clauseCtx)], () => ctx.source.typeCount(type));
-    rows = ids === undefined ? await ctx.source.all(type) : await ctx.source.byIds(type, ids);
-  }
+  if (plans.length === 0 || ctx.scan) return { plans, ids: undefined };
+  return { plans, ids: await candidateIds([...plans, ...dateGroupPlans(type, clauses, clauseCtx)], () => ctx.source.typeCount(type)) };
+}
+
+/** Every match of `type` for the clauses (all of them), scored when asked. */
+async function matchType(type: string, clauses: Clause[], ctx: ExecuteContext, wantScore: boolean): Promise<Ranked[]> {
+  return matchPlanned(type, await planType(type, clauses, ctx), ctx, wantScore);
+}
+
+async function matchPlanned(type: string, { plans, ids }: TypePlan, ctx: ExecuteContext, wantScore: boolean): Promise<Ranked[]> {
+  const rows = ids === undefined ? await ctx.source.all(type) : await ctx.source.byIds(type, ids);
   const matched = rows.filter((row) => plans.every((p) => p.matches(row)));
   const scorer = wantScore ? plans.find((p) => p.score)?.score : undefined;
   return matched.map((row) => (scorer ? { row, score: scorer(row) } : { row }));
