@@ -15,6 +15,8 @@ interface SortIndex {
 }
 
 const STRING = key.string('');
+/** The most keys one round of a walk reads. */
+const MAX_BATCH = 8192;
 
 /**
  * The index whose key order is the order of a sort key; undefined when there is none (token and reference sorts,
@@ -92,8 +94,11 @@ export async function walkSortedPage(
     if (found.length >= want) return { matches: found.slice(0, query.count), hasNext: true };
     if (entries.length < batch) return index.total ? { matches: found, hasNext: false } : undefined;
     const last = positioned[positioned.length - 1]!.at;
-    // Keys all equal to the last one read: read more at once, or the walk would not move.
-    if (fresh.length === 0 || (from !== undefined && comparePositions(last, from, keys) <= 0)) batch *= 2;
+    // More equal keys than a round may read: the general path orders them.
+    if (fresh.length === 0 && batch === MAX_BATCH) return undefined;
+    // Each round reads twice as many keys: few rounds when the criteria pass few rows, and a walk over keys all
+    // equal to the last one read still moves.
+    batch = Math.min(batch * 2, MAX_BATCH);
     from = last;
   }
 }
