@@ -16,8 +16,8 @@ export interface ClauseContext {
   timeZone: string;
   now: number;
   baseUrl: string;
-  /** Ids of `type` resources matching one clause (for chains and `_has`). */
-  idsMatching: (type: string, clause: Clause) => Promise<string[]>;
+  /** The `type` resources matching one clause (for chains and `_has`). */
+  rowsMatching: (type: string, clause: Clause) => Promise<CandidateRow[]>;
 }
 
 /**
@@ -395,15 +395,14 @@ function compileUri(type: string, clause: ParamClause, ctx: ClauseContext): Clau
 async function compileChain(type: string, clause: ChainClause, ctx: ClauseContext): Promise<ClausePlan> {
   const keys = new Set<string>();
   for (const branch of clause.branches) {
-    for (const id of await ctx.idsMatching(branch.type, branch.inner)) keys.add(key.ref(`${branch.type}/${id}`));
+    for (const row of await ctx.rowsMatching(branch.type, branch.inner)) keys.add(key.ref(`${branch.type}/${row.id}`));
   }
   const code = clause.param.code;
   return { clause, ...keyAccess(ctx, type, code, [...keys].map(exactly)), matches: (row) => stringKeys(row, code).some((k) => keys.has(k)) };
 }
 
 async function compileHas(type: string, clause: HasClause, ctx: ClauseContext): Promise<ClausePlan> {
-  const referring = await ctx.idsMatching(clause.type, clause.inner);
-  const rows = await ctx.source.byIds(clause.type, referring);
+  const rows = await ctx.rowsMatching(clause.type, clause.inner);
   const prefix = key.ref(`${type}/`);
   const ids = new Set<string>();
   for (const row of rows) for (const k of stringKeys(row, clause.ref.code)) if (k.startsWith(prefix)) ids.add(k.slice(prefix.length));

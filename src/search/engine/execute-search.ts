@@ -8,7 +8,7 @@ import type { SearchRegistry } from '../parameters/registry.js';
 import type { CandidateRow } from './source.js';
 
 /** What running a search needs. `scan: true` skips the planner and tests every row: the reference path the indexed one is checked against. */
-export type ExecuteContext = Omit<ClauseContext, 'idsMatching'> & { registry: SearchRegistry; scan?: boolean };
+export type ExecuteContext = Omit<ClauseContext, 'rowsMatching'> & { registry: SearchRegistry; scan?: boolean };
 
 /** One page of a search. */
 export interface SearchResult {
@@ -269,7 +269,7 @@ interface TypePlan {
 async function planType(type: string, clauses: Clause[], ctx: ExecuteContext): Promise<TypePlan> {
   const clauseCtx: ClauseContext = {
     ...ctx,
-    idsMatching: async (t, c) => (await matchType(t, [c], ctx, false)).map((r) => r.row.id),
+    rowsMatching: async (t, c) => (await matchType(t, [c], ctx, false)).map((r) => r.row),
   };
   const plans: ClausePlan[] = [];
   for (const c of clauses) plans.push(await compileClause(type, c, clauseCtx));
