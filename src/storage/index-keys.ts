@@ -1,6 +1,6 @@
 import { typeKeyCode } from '../model/resource-type-codes.js';
-import { END, SEP } from '../search/parameters/index-entry.js';
-import type { IndexEntry, RowText } from './rows.js';
+import { SEP } from '../search/parameters/index-entry.js';
+import type { DateEntry, IndexEntry, RowText } from './rows.js';
 
 // Dates are epoch ms in ±8.64e15; shifted by 9e15 they are positive integers below 16^14: 14 hex digits. The sum
 // passes 2^53 (from the year 2198 on), so it is made in BigInt: the entries are decoded from these keys, exactly.
@@ -9,11 +9,8 @@ const WIDTH = 14;
 /** −∞ and +∞ as date keys: below and above every real date, and as wide as one (a date key is fixed width). */
 const MINUS_INFINITY = `d${'0'.repeat(WIDTH)}`;
 const PLUS_INFINITY = `d${'g'.repeat(WIDTH)}`;
-/** One encoded date. */
-const DATE = `d[0-9a-g]{${WIDTH}}`;
-/** The value part of a date entry's `ix` key: the low end then the high end, both fixed width. */
-const DATE_RANGE_KEY = new RegExp(`^(${DATE})(${DATE})$`);
-const DATE_KEY = new RegExp(`^${DATE}$`);
+/** One encoded date (the value part of a date key). */
+const DATE_KEY = new RegExp(`^d[0-9a-g]{${WIDTH}}$`);
 
 /**
  * A sortable string for an index value: strings as they are, numbers (dates) as `d` + fixed-width hex so that
@@ -54,59 +51,46 @@ export interface KeyBounds {
 }
 
 /**
- * The stored key range of a logical range of one parameter's values. On `ix` a date entry's key carries its low
- * end then its high end (`prefix + enc(low) + enc(high)`), so a bound on the low end covers every high end after
- * it: `low ≤ u` is `key ≤ prefix + enc(u) + END`, `low < u` is `key < prefix + enc(u)`, `low > l` is
- * `key > prefix + enc(l) + END`. On `hx` the keys are the high ends alone. String bounds are keys as they are.
+ * The stored key range of a logical range of one parameter's values: both ends encoded under the prefix. A date's
+ * `ix` key is its low end alone and its `hx` key its high end alone, so keys of equal value stay in resource id
+ * order, which a walk of the sort index resumes by.
  */
-export function keyBounds(prefix: string, r: { lower: string | number; upper: string | number; lowerOpen?: boolean; upperOpen?: boolean; on?: 'value' | 'high' }): KeyBounds {
-  const inline = r.on !== 'high';
-  const lowerOpen = r.lowerOpen ?? false;
-  const upperOpen = r.upperOpen ?? false;
-  const lowerDate = inline && typeof r.lower === 'number';
-  const upperDate = inline && typeof r.upper === 'number';
-  return {
-    lower: prefix + encodeValue(r.lower) + (lowerDate && lowerOpen ? END : ''),
-    upper: prefix + encodeValue(r.upper) + (upperDate && !upperOpen ? END : ''),
-    includeLower: !lowerOpen,
-    includeUpper: !upperOpen,
-  };
-}
-
-/** The logical value of the value part of an `ix` key: a date entry's low end, or the string key. */
-export function keyValue(valuePart: string): string | number {
-  const m = DATE_RANGE_KEY.exec(valuePart);
-  return m ? (decodeValue(m[1]!) as number) : valuePart;
+export function keyBounds(prefix: string, r: { lower: string | number; upper: string | number; lowerOpen?: boolean; upperOpen?: boolean }): KeyBounds {
+  return { lower: prefix + encodeValue(r.lower), upper: prefix + encodeValue(r.upper), includeLower: !r.lowerOpen, includeUpper: !r.upperOpen };
 }
 
 /**
- * The multi-entry index keys of a resource row: `ix` for each entry (a date with both its ends), `hx` for the
- * high end of date ranges. IndexedDB maintains these with the row itself, so a write puts one row and never diffs
- * or deletes index rows. The entries themselves are not stored besides: `indexEntries` decodes them from `ix`.
+ * The multi-entry index keys of a resource row: `ix` for each entry's value (a date's low end), `hx` for the high
+ * end of date ranges, and the date entries themselves (`dates`: which low goes with which high, which the keys
+ * alone do not say). IndexedDB maintains the keys with the row itself, so a write puts one row and never diffs or
+ * deletes index rows. The other entries are not stored besides: `indexEntries` decodes them from `ix`.
  */
-export function rowIndexKeys(type: string, index: IndexEntry[]): { ix: string[]; hx: string[] } {
+export function rowIndexKeys(type: string, index: IndexEntry[]): { ix: string[]; hx: string[]; dates: DateEntry[] } {
   const ix = new Set<string>();
   const hx = new Set<string>();
+  const dates = new Map<string, DateEntry>();
   for (const e of index) {
     const prefix = keyPrefix(type, e.param);
-    if (e.high === undefined) ix.add(prefix + encodeValue(e.value));
-    else {
-      ix.add(prefix + encodeValue(e.value) + encodeValue(e.high));
+    ix.add(prefix + encodeValue(e.value));
+    if (e.high !== undefined) {
       hx.add(prefix + encodeValue(e.high));
+      dates.set(`${e.param}\u0000${e.value}\u0000${e.high}`, [e.param, e.value as number, e.high]);
     }
   }
-  return { ix: [...ix], hx: [...hx] };
+  return { ix: [...ix], hx: [...hx], dates: [...dates.values()] };
 }
 
-/** The index entries an `ix` list stands for (the inverse of `rowIndexKeys`, up to duplicate entries). */
-export function indexEntries(type: string, ix: readonly string[]): IndexEntry[] {
+/** The index entries of a row: the string entries decoded from its `ix` keys, the date entries as kept. */
+export function indexEntries(type: string, ix: readonly string[], dates: readonly DateEntry[]): IndexEntry[] {
   const skip = typeKeyCode(type).length;
-  return ix.map((k): IndexEntry => {
+  const entries: IndexEntry[] = [];
+  for (const k of ix) {
     const sep = k.indexOf(SEP, skip);
-    const param = k.slice(skip, sep);
-    const m = DATE_RANGE_KEY.exec(k.slice(sep + 1));
-    return m ? { param, value: decodeValue(m[1]!), high: decodeValue(m[2]!) as number } : { param, value: k.slice(sep + 1) };
-  });
+    const value = k.slice(sep + 1);
+    if (!DATE_KEY.test(value)) entries.push({ param: k.slice(skip, sep), value });
+  }
+  for (const [param, value, high] of dates) entries.push({ param, value, high });
+  return entries;
 }
 
 /** The full-text postings of a row: each term of either document once, under the type's prefix. */

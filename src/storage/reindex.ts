@@ -39,7 +39,7 @@ export async function reindex(
         computed.forEach((c, i) => {
           const cur = current[i];
           if (!cur || cur.deleted === 1 || cur.versionId !== c.r.versionId) return;
-          const { ix: _ix, hx: _hx, textLength: _tl, ...base } = cur;
+          const { ix: _ix, hx: _hx, dates: _dates, textLength: _tl, ...base } = cur;
           const next = indexedRow(base, c.index, c.text);
           stats.add(cur.type, cur, next.row);
           rows.push(next.row);

@@ -9,7 +9,7 @@ export function stampMeta(resource: Resource, id: string, versionId: number, las
 }
 
 /** The fields of a resource row besides its index. */
-export type RowBase = Omit<ResourceRow, 'ix' | 'hx' | 'textLength'>;
+export type RowBase = Omit<ResourceRow, 'ix' | 'hx' | 'dates' | 'textLength'>;
 
 /** A resource row and its full-text row (undefined: the version has no full text). */
 export interface IndexedRow {
@@ -21,8 +21,9 @@ const hasText = (text: RowText | undefined): text is RowText => text !== undefin
 
 /** A resource row with the multi-entry keys of its index entries, and the row of its full-text documents. */
 export function indexedRow(base: RowBase, index: IndexEntry[], text: RowText | undefined): IndexedRow {
-  const { ix, hx } = rowIndexKeys(base.type, index);
+  const { ix, hx, dates } = rowIndexKeys(base.type, index);
   const row: ResourceRow = { ...base, ix, hx };
+  if (dates.length > 0) row.dates = dates;
   if (!hasText(text)) return { row, text: undefined };
   row.textLength = [text._text?.length ?? 0, text._content?.length ?? 0];
   return { row, text: { type: base.type, ts: base.ts, id: base.id, docs: encodeDocs(text), tx: textKeys(base.type, text) } };
@@ -33,11 +34,11 @@ export const textKeyOf = (row: ResourceRow): [string, number, string] | undefine
 
 const decoded = new WeakMap<ResourceRow, IndexEntry[]>();
 
-/** The index entries of a stored row, decoded from its `ix` keys once per row object. */
+/** The index entries of a stored row, decoded from its `ix` keys (and `dates`) once per row object. */
 export function rowIndex(row: ResourceRow): IndexEntry[] {
   let index = decoded.get(row);
   if (!index) {
-    index = indexEntries(row.type, row.ix ?? []);
+    index = indexEntries(row.type, row.ix ?? [], row.dates ?? []);
     decoded.set(row, index);
   }
   return index;

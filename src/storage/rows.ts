@@ -4,6 +4,9 @@ import type { RowText } from '../search/engine/indexer.js';
 
 export type { IndexEntry, RowText };
 
+/** A date index entry as a row keeps it: parameter, low end, high end (epoch ms, ±Infinity for open ends). */
+export type DateEntry = [param: string, low: number, high: number];
+
 /**
  * The current state of one resource, keyed `[type+id]`. A deleted resource stays as a tombstone
  * (`deleted: 1`, no `resource`) so that read answers 410 Gone (https://hl7.org/fhir/R5/http.html#delete).
@@ -17,13 +20,15 @@ export interface ResourceRow {
   deleted: 0 | 1;
   resource?: Resource;
   /**
-   * Multi-entry index keys, one per index entry (see `rowIndexKeys`): `prefix + value`, a date range as
-   * `prefix + enc(low) + enc(high)`. The entries themselves are decoded from these (`indexEntries`), so a row
-   * carries no second copy. Empty on tombstones.
+   * Multi-entry index keys, one per index entry (see `rowIndexKeys`): `prefix + value`, a date range by its low
+   * end. The entries are decoded from these (`indexEntries`), so a row carries no second copy of them, but for
+   * dates (below). Empty on tombstones.
    */
   ix?: string[];
   /** The high ends of date ranges, for ranges on the high end (`on: 'high'`). */
   hx?: string[];
+  /** The date entries (parameter, low, high): which high end goes with which low end, which the keys do not say. */
+  dates?: DateEntry[];
   /**
    * Lengths of the row's `_text` and `_content` documents (0: none), when it has full text: its documents are a
    * row of `texts` keyed `[type, ts, id]`, and the text statistics need the old lengths when the row changes.

@@ -84,8 +84,8 @@ export class StoreDatabase extends Dexie {
             delete row.text;
           });
       });
-    // Version 6 (lean rows): index keys start with a short type code, a date key carries both ends, the entries
-    // are decoded from the keys (no `packed` copy), full text moves to `texts` (its postings off the resource
+    // Version 6 (lean rows): index keys start with a short type code, the entries are decoded from the keys (the
+    // dates kept as `[param, low, high]`; no `packed` copy), full text moves to `texts` (its postings off the resource
     // row), and the statistics of a type (live count, BM25 figures) are one `typeStats` row, which replaces
     // `textStats`. Rows of version 5 are converted in the upgrade.
     this.version(6)

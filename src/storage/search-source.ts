@@ -1,5 +1,6 @@
-import type { CandidateRow, KeyRange, SearchSource, TextHit } from '../search/engine/source.js';
-import { decodeValue, keyBounds, keyPrefix, keyValue, termPrefix } from './index-keys.js';
+import type { Collection } from 'dexie';
+import type { CandidateRow, KeyEntry, KeyRange, SearchSource, TextHit } from '../search/engine/source.js';
+import { decodeValue, keyBounds, keyPrefix, termPrefix } from './index-keys.js';
 import type { ResourceRow, TextRow } from './rows.js';
 import { rowIndex } from './resource-row.js';
 import type { StoreDatabase } from './schema.js';
@@ -44,8 +45,16 @@ export class DexieSearchSource implements SearchSource {
     return this.db.resources.where(r.on === 'high' ? 'hx' : 'ix').between(b.lower, b.upper, b.includeLower, b.includeUpper);
   }
 
-  count(type: string, param: string, r: KeyRange): Promise<number> {
-    return this.range(type, param, r).count();
+  async idsUpTo(type: string, param: string, r: KeyRange, limit: number): Promise<string[] | undefined> {
+    if (param === '_lastUpdated') {
+      const pks = await this.lastUpdatedRange(type, r).limit(limit).primaryKeys();
+      if (pks.length >= limit) return undefined;
+      const live = await this.db.resources.bulkGet(pks);
+      return live.filter(isLive).map((row) => row.id);
+    }
+    // getAllKeys(range, limit) on the index: at most `limit` keys read, however wide the range.
+    const pks = await this.range(type, param, r).limit(limit).primaryKeys();
+    return pks.length >= limit ? undefined : [...new Set(pks.map((pk) => pk[1]))];
   }
 
   async ids(type: string, param: string, r: KeyRange): Promise<string[]> {
@@ -63,33 +72,36 @@ export class DexieSearchSource implements SearchSource {
     return (await this.range(type, param, r).primaryKeys()).map((pk) => pk[1]);
   }
 
-  async keys(type: string, param: string, r: KeyRange): Promise<{ value: string | number; id: string }[]> {
-    const prefix = keyPrefix(type, param);
-    const out: { value: string | number; id: string }[] = [];
-    await this.range(type, param, r).eachKey((k, cursor) => {
-      const part = String(k).slice(prefix.length);
-      out.push({ value: r.on === 'high' ? decodeValue(part) : keyValue(part), id: (cursor.primaryKey as [string, string])[1] });
+  async keys(type: string, param: string, r: KeyRange, opts: { limit?: number; reverse?: boolean } = {}): Promise<KeyEntry[]> {
+    const out: KeyEntry[] = [];
+    let walk: Collection<ResourceRow, [string, string]>;
+    let value: (k: unknown, pk: [string, string]) => string | number;
+    if (param === '_id') {
+      walk = this.db.resources.where('[type+id]').between([type, r.lower], [type, r.upper], !r.lowerOpen, !r.upperOpen);
+      value = (_k, pk) => pk[1];
+    } else if (param === '_lastUpdated') {
+      walk = this.lastUpdatedRange(type, r);
+      value = (k) => (k as [string, number])[1];
+    } else {
+      const prefix = keyPrefix(type, param);
+      walk = this.range(type, param, r);
+      value = (k) => decodeValue(String(k).slice(prefix.length));
+    }
+    if (opts.reverse) walk = walk.reverse();
+    if (opts.limit !== undefined) walk = walk.limit(opts.limit);
+    await walk.eachKey((k, cursor) => {
+      const pk = cursor.primaryKey as [string, string];
+      out.push({ value: value(k, pk), id: pk[1] });
     });
     return out;
   }
 
-  async byLastUpdated(type: string, low: number, high: number): Promise<CandidateRow[]> {
-    const rows = await this.db.resources.where('[type+ts]').between([type, low], [type, high], true, true).toArray();
-    return rows.filter(isLive).map(toCandidate);
+  private lastUpdatedRange(type: string, r: KeyRange) {
+    return this.db.resources.where('[type+ts]').between([type, r.lower], [type, r.upper], !r.lowerOpen, !r.upperOpen);
   }
 
-  async lastUpdatedKeys(type: string): Promise<{ id: string; ts: number }[]> {
-    const live = new Set(await this.allIds(type));
-    const out: { id: string; ts: number }[] = [];
-    await this.db.resources.where('[type+ts]').between([type, -Infinity], [type, Infinity], true, true).eachKey((k, cursor) => {
-      const id = (cursor.primaryKey as [string, string])[1];
-      if (live.has(id)) out.push({ id, ts: (k as [string, number])[1] });
-    });
-    return out;
-  }
-
-  countLastUpdated(type: string, low: number, high: number): Promise<number> {
-    return this.db.resources.where('[type+ts]').between([type, low], [type, high], true, true).count();
+  async dateSpan(_type: string, _param: string): Promise<number> {
+    return Infinity;
   }
 
   async textsWithTerm(type: string, term: string): Promise<TextHit[]> {

@@ -13,7 +13,7 @@ const CHUNK = 500;
 
 /**
  * Converts the rows of schema version 5 to version 6 inside the upgrade transaction, chunk by chunk in key order:
- * index keys re-made from the packed entries (short type codes, dates with both ends), `packed` and the `tx`
+ * index keys re-made from the packed entries (short type codes, the date entries kept), `packed` and the `tx`
  * postings dropped from the resource row, the full-text documents written as `texts` rows, and the statistics of
  * each type (the text statistics as they were, the same documents, and the live count) as one `typeStats` row.
  * No search code runs here: only the stored entries are re-keyed.
@@ -28,7 +28,7 @@ export async function upgradeToLeanRows(tx: Transaction): Promise<void> {
     if (rows.length === 0) break;
     const converted = rows.map((old) => {
       const [index, text] = old.packed !== undefined ? (JSON.parse(old.packed) as [IndexEntry[], RowText?]) : [[], undefined];
-      const { packed: _packed, tx: _tx, ix: _ix, hx: _hx, ...base } = old;
+      const { packed: _packed, tx: _tx, ix: _ix, hx: _hx, dates: _dates, ...base } = old;
       if (old.deleted === 0) statsOf(old.type).live++;
       return indexedRow(base, index, text);
     });

@@ -48,7 +48,7 @@ export async function v5Rows(store: Store): Promise<V5Row[]> {
   return (await db.resources.toArray()).map((row: ResourceRow): V5Row => {
     const index = rowIndex(row);
     const text = texts.get(`${row.type}/${row.id}`);
-    const { ix: _ix, hx: _hx, textLength: _tl, ...base } = row;
+    const { ix: _ix, hx: _hx, dates: _dates, textLength: _tl, ...base } = row;
     return { ...base, packed: JSON.stringify(text ? [index, text] : [index]), ...v5Keys(row.type, index, text) };
   });
 }

@@ -16,8 +16,8 @@ export interface ClauseContext {
   timeZone: string;
   now: number;
   baseUrl: string;
-  /** Ids of `type` resources matching one clause (for chains and `_has`). */
-  idsMatching: (type: string, clause: Clause) => Promise<string[]>;
+  /** The `type` resources matching one clause (for chains and `_has`). */
+  rowsMatching: (type: string, clause: Clause) => Promise<CandidateRow[]>;
 }
 
 /**
@@ -27,10 +27,18 @@ export interface ClauseContext {
  */
 export interface ClausePlan {
   clause: Clause;
-  /** Rows the index access would read; `Infinity` when the clause has none (it only filters). */
-  estimate: () => Promise<number>;
-  /** Candidate ids from the index (a superset of the matches); only called when the clause was chosen. */
-  candidates: () => Promise<string[]>;
+  /**
+   * A bounded probe of the clause's index access: its candidate ids (a superset of the matches) when it selects
+   * fewer than `limit` index keys, else undefined, having read at most about `limit` keys. Always undefined for a
+   * clause without an index access (it only filters) and for a complement (`:not`, `:missing=true`), which would
+   * read every key of the type.
+   */
+  probe: (limit: number) => Promise<string[] | undefined>;
+  /**
+   * For a complement (`:not`, `:not-in`, `:missing=true`): its candidate ids as every live id minus the ids of the
+   * keys it excludes, read as keys only. The planner's last resort before loading every row: keys cost less than rows.
+   */
+  complement?: () => Promise<string[]>;
   matches: (row: CandidateRow) => boolean;
   /** Relevance per id, for `_sort=_score` (full text only). */
   score?: (row: CandidateRow) => number;
@@ -49,29 +57,48 @@ const inRanges = (k: string, ranges: KeyRange[]): boolean =>
   ranges.some((r) => typeof r.lower === 'string' && typeof r.upper === 'string' && k >= r.lower && k <= r.upper);
 
 /** A set of key ranges of one parameter: the building block of most access paths. */
-function keyAccess(ctx: ClauseContext, type: string, param: string, ranges: KeyRange[]): Pick<ClausePlan, 'estimate' | 'candidates'> {
+function keyAccess(ctx: ClauseContext, type: string, param: string, ranges: KeyRange[]): Pick<ClausePlan, 'probe'> {
   return {
-    estimate: async () => {
-      let n = 0;
-      for (const r of ranges) n += await ctx.source.count(type, param, r);
-      return n;
-    },
-    candidates: async () => {
-      const ids = new Set<string>();
-      for (const r of ranges) for (const id of await ctx.source.ids(type, param, r)) ids.add(id);
-      return [...ids];
+    probe: async (limit) => {
+      // Every range at once: one round trip, each range bounded by the limit.
+      const found = await Promise.all(ranges.map((r) => ctx.source.idsUpTo(type, param, r, limit)));
+      return unionOrUndefined(found);
     },
   };
 }
 
-/** The complement of a selection among the live resources of `type` (`:not`, `:missing=true`, `:not-in`). */
-function complementAccess(ctx: ClauseContext, type: string, param: string, ranges: KeyRange[]): Pick<ClausePlan, 'estimate' | 'candidates'> {
-  const inner = keyAccess(ctx, type, param, ranges);
+/** The union of id lists, or undefined when one of them is (a probe that hit its limit). */
+function unionOrUndefined(lists: (readonly string[] | undefined)[]): string[] | undefined {
+  const ids = new Set<string>();
+  for (const list of lists) {
+    if (list === undefined) return undefined;
+    for (const id of list) ids.add(id);
+  }
+  return [...ids];
+}
+
+/** No index access: the clause only filters rows another clause (or the scan) found. */
+const filterOnly: Pick<ClausePlan, 'probe'> = { probe: async () => undefined };
+
+/** The live resources of `type` without a key in the ranges: never probed, only read as a last resort (see `complement`). */
+function complementAccess(ctx: ClauseContext, type: string, param: string, ranges: KeyRange[]): Pick<ClausePlan, 'probe' | 'complement'> {
   return {
-    estimate: async () => Math.max(0, (await ctx.source.typeCount(type)) - (await inner.estimate())),
-    candidates: async () => {
-      const excluded = new Set(await inner.candidates());
-      return (await ctx.source.allIds(type)).filter((id) => !excluded.has(id));
+    ...filterOnly,
+    complement: async () => {
+      const [all, ...excluded] = await Promise.all([ctx.source.allIds(type), ...ranges.map((r) => ctx.source.ids(type, param, r))]);
+      const out = new Set(excluded.flat());
+      return all!.filter((id) => !out.has(id));
+    },
+  };
+}
+
+/** The ids among at most `limit` keys of the ranges whose key passes `hit` (a filter on keys, e.g. `:contains`). */
+function keyFilterAccess(ctx: ClauseContext, type: string, param: string, ranges: KeyRange[], hit: (k: string) => boolean): Pick<ClausePlan, 'probe'> {
+  return {
+    probe: async (limit) => {
+      const found = await Promise.all(ranges.map((r) => ctx.source.keys(type, param, r, { limit })));
+      if (found.some((keys) => keys.length >= limit)) return undefined;
+      return [...new Set(found.flat().filter((k) => hit(String(k.value))).map((k) => k.id))];
     },
   };
 }
@@ -109,7 +136,7 @@ function compileParam(type: string, clause: ParamClause, ctx: ClauseContext): Cl
   if (clause.modifier === 'missing') {
     const missing = clause.values[0] === 'true';
     // Every resource has an id and a lastUpdated: all rows or none.
-    if (code === '_id' || code === '_lastUpdated') return { clause, estimate: async () => (missing ? 0 : ctx.source.typeCount(type)), candidates: async () => (missing ? [] : ctx.source.allIds(type)), matches: () => !missing };
+    if (code === '_id' || code === '_lastUpdated') return { clause, probe: async () => (missing ? [] : undefined), matches: () => !missing };
     // Any index entry of the parameter means it has a value: the whole key range of the parameter.
     const present = (row: CandidateRow): boolean => row.index.some((e) => e.param === code);
     const access = missing ? complementAccess(ctx, type, code, [EVERY_KEY]) : keyAccess(ctx, type, code, [EVERY_KEY]);
@@ -137,29 +164,19 @@ function compileId(type: string, clause: ParamClause, ctx: ClauseContext): Claus
   const ids = clause.values.map(unescape);
   const set = new Set(ids);
   if (clause.modifier === 'not') {
-    return {
-      clause,
-      estimate: async () => ctx.source.typeCount(type),
-      candidates: async () => (await ctx.source.allIds(type)).filter((id) => !set.has(id)),
-      matches: (row) => !set.has(row.id),
-    };
+    return { clause, ...filterOnly, matches: (row) => !set.has(row.id) };
   }
   if (clause.modifier !== undefined) throw badRequest(`Modifier ':${clause.modifier}' is not supported on _id`, [clause.name]);
-  return { clause, estimate: async () => ids.length, candidates: async () => ids, matches: (row) => set.has(row.id) };
+  return { clause, probe: async () => [...set], matches: (row) => set.has(row.id) };
 }
 
 function compileLastUpdated(type: string, clause: ParamClause, ctx: ClauseContext): ClausePlan {
   const tests = clause.values.map((raw) => dateTest(clause, raw, ctx));
-  const bounds = tests.map((t) => t.bounds);
-  const low = Math.min(...bounds.map((b) => b.lowMin ?? -Infinity));
-  const high = Math.max(...bounds.map((b) => b.lowMax ?? Infinity));
   const matches = (row: CandidateRow): boolean => tests.some((t) => matchesDate(t.prefix, t.range, { low: row.ts, high: row.ts }, ctx.now));
-  return {
-    clause,
-    estimate: async () => (Number.isFinite(low) || Number.isFinite(high) ? ctx.source.countLastUpdated(type, low, high) : Infinity),
-    candidates: async () => (await ctx.source.byLastUpdated(type, low, high)).map((r) => r.id),
-    matches,
-  };
+  // `meta.lastUpdated` is a point: its low and high are one value, so every bound applies to the one key.
+  const ranges = tests.map((t) => dateRange(t.bounds, 0));
+  if (ranges.some((r) => r === undefined)) return { clause, ...filterOnly, matches };
+  return { clause, ...keyAccess(ctx, type, '_lastUpdated', ranges as KeyRange[]), matches };
 }
 
 function dateTest(clause: ParamClause, raw: string, ctx: ClauseContext) {
@@ -274,18 +291,55 @@ function compileDate(type: string, clause: ParamClause, ctx: ClauseContext): Cla
   const tests = clause.values.map((raw) => dateTest(clause, raw, ctx));
   const matches = (row: CandidateRow): boolean =>
     entriesOf(row, code).some((e) => typeof e.value === 'number' && tests.some((t) => matchesDate(t.prefix, t.range, { low: e.value as number, high: e.high ?? (e.value as number) }, ctx.now)));
-  const ranges = tests.map((t) => dateRange(t.bounds));
-  if (ranges.some((r) => r === undefined)) {
-    return { clause, estimate: async () => Infinity, candidates: async () => ctx.source.allIds(type), matches };
-  }
-  return { clause, ...keyAccess(ctx, type, code, ranges as KeyRange[]), matches };
+  return {
+    clause,
+    probe: async (limit) => {
+      const span = await ctx.source.dateSpan(type, code);
+      const ranges = tests.map((t) => dateRange(t.bounds, span));
+      if (ranges.some((r) => r === undefined)) return undefined;
+      return keyAccess(ctx, type, code, ranges as KeyRange[]).probe(limit);
+    },
+    matches,
+  };
 }
 
-/** The index range to scan for one date test: on low when it is bounded, else on high; none for `ne`. */
-function dateRange(b: DateIndexBounds): KeyRange | undefined {
-  if (b.lowMin !== undefined || b.lowMax !== undefined) return { lower: b.lowMin ?? -Infinity, upper: b.lowMax ?? Infinity };
+/**
+ * The one index range to read for date bounds: on the low end, with the bounds on the high end turned into bounds
+ * on the low end by `span`, an upper bound of `high - low` (a point has span 0: `high >= a` is `low >= a`); on the
+ * high end when only it is bounded and the span is unknown; none for `ne`.
+ * @see https://hl7.org/fhir/R5/search.html#date
+ */
+function dateRange(b: DateIndexBounds, span: number): KeyRange | undefined {
+  const lowMin = Math.max(b.lowMin ?? -Infinity, (b.highMin ?? -Infinity) - span);
+  const lowMax = Math.min(b.lowMax ?? Infinity, b.highMax ?? Infinity);
+  if (Number.isFinite(lowMin) || Number.isFinite(lowMax)) return { lower: lowMin, upper: lowMax };
   if (b.highMin !== undefined || b.highMax !== undefined) return { lower: b.highMin ?? -Infinity, upper: b.highMax ?? Infinity, on: 'high' };
   return undefined;
+}
+
+/**
+ * One access for several AND-ed clauses on one date parameter (`issued=ge2024-01&issued=lt2024-02`): their bounds
+ * intersected into one key range, where each alone would read a half-open range of the whole index. It only finds
+ * candidates: the clauses themselves still test every row. Undefined when a clause has several values (an OR) or
+ * a modifier.
+ * @see https://hl7.org/fhir/R5/search.html#combining
+ */
+export function compileDateGroup(type: string, clauses: ParamClause[], ctx: ClauseContext): ClausePlan | undefined {
+  if (clauses.length < 2 || clauses.some((c) => c.values.length !== 1 || c.modifier !== undefined)) return undefined;
+  const code = clauses[0]!.param.code;
+  const point = code === '_lastUpdated';
+  const bounds = clauses.map((c) => dateTest(c, c.values[0]!, ctx).bounds);
+  const max = (pick: (b: DateIndexBounds) => number | undefined) => Math.max(...bounds.map((b) => pick(b) ?? -Infinity));
+  const min = (pick: (b: DateIndexBounds) => number | undefined) => Math.min(...bounds.map((b) => pick(b) ?? Infinity));
+  const both: DateIndexBounds = { lowMin: max((b) => b.lowMin), lowMax: min((b) => b.lowMax), highMin: max((b) => b.highMin), highMax: min((b) => b.highMax), exact: false };
+  return {
+    clause: clauses[0]!,
+    probe: async (limit) => {
+      const range = dateRange(both, point ? 0 : await ctx.source.dateSpan(type, code));
+      return range ? keyAccess(ctx, type, code, [range]).probe(limit) : undefined;
+    },
+    matches: () => true,
+  };
 }
 
 function compileString(type: string, clause: ParamClause, ctx: ClauseContext): ClausePlan {
@@ -298,12 +352,7 @@ function compileString(type: string, clause: ParamClause, ctx: ClauseContext): C
   if (clause.modifier === 'contains') {
     const needles = values.map(normaliseText);
     const hit = (k: string): boolean => k.startsWith(key.string('')) && needles.some((n) => k.slice(key.string('').length).includes(n));
-    return {
-      clause,
-      estimate: async () => ctx.source.count(type, code, { lower: key.string(''), upper: key.string(END) }),
-      candidates: async () => [...new Set((await ctx.source.keys(type, code, { lower: key.string(''), upper: key.string(END) })).filter((k) => hit(String(k.value))).map((k) => k.id))],
-      matches: (row) => stringKeys(row, code).some(hit),
-    };
+    return { clause, ...keyFilterAccess(ctx, type, code, [{ lower: key.string(''), upper: key.string(END) }], hit), matches: (row) => stringKeys(row, code).some(hit) };
   }
   const prefixes = values.map((v) => key.string(normaliseText(v)));
   return {
@@ -332,29 +381,12 @@ function compileUri(type: string, clause: ParamClause, ctx: ClauseContext): Clau
   const uris = (row: CandidateRow): string[] => stringKeys(row, code).filter((k) => k.startsWith(key.uri(''))).map((k) => k.slice(key.uri('').length));
   if (clause.modifier === 'below') {
     const under = (u: string): boolean => values.some((v) => u === v || u.startsWith(v.endsWith('/') ? v : `${v}/`));
-    return {
-      clause,
-      estimate: async () => {
-        let n = 0;
-        for (const v of values) n += await ctx.source.count(type, code, { lower: key.uri(v), upper: key.uri(v) + END });
-        return n;
-      },
-      candidates: async () => {
-        const ids = new Set<string>();
-        for (const v of values) for (const k of await ctx.source.keys(type, code, { lower: key.uri(v), upper: key.uri(v) + END })) if (under(String(k.value).slice(key.uri('').length))) ids.add(k.id);
-        return [...ids];
-      },
-      matches: (row) => uris(row).some(under),
-    };
+    const ranges = values.map((v) => ({ lower: key.uri(v), upper: key.uri(v) + END }));
+    return { clause, ...keyFilterAccess(ctx, type, code, ranges, (k) => under(k.slice(key.uri('').length))), matches: (row) => uris(row).some(under) };
   }
   if (clause.modifier === 'contains') {
     const hit = (u: string): boolean => values.some((v) => u.toLowerCase().includes(v.toLowerCase()));
-    return {
-      clause,
-      estimate: async () => ctx.source.count(type, code, { lower: key.uri(''), upper: key.uri(END) }),
-      candidates: async () => [...new Set((await ctx.source.keys(type, code, { lower: key.uri(''), upper: key.uri(END) })).filter((k) => hit(String(k.value).slice(key.uri('').length))).map((k) => k.id))],
-      matches: (row) => uris(row).some(hit),
-    };
+    return { clause, ...keyFilterAccess(ctx, type, code, [{ lower: key.uri(''), upper: key.uri(END) }], (k) => hit(k.slice(key.uri('').length))), matches: (row) => uris(row).some(hit) };
   }
   const exact = new Set((clause.modifier === 'above' ? values.flatMap(urlAncestors) : values).map(key.uri));
   return { clause, ...keyAccess(ctx, type, code, [...exact].map(exactly)), matches: (row) => stringKeys(row, code).some((k) => exact.has(k)) };
@@ -363,19 +395,18 @@ function compileUri(type: string, clause: ParamClause, ctx: ClauseContext): Clau
 async function compileChain(type: string, clause: ChainClause, ctx: ClauseContext): Promise<ClausePlan> {
   const keys = new Set<string>();
   for (const branch of clause.branches) {
-    for (const id of await ctx.idsMatching(branch.type, branch.inner)) keys.add(key.ref(`${branch.type}/${id}`));
+    for (const row of await ctx.rowsMatching(branch.type, branch.inner)) keys.add(key.ref(`${branch.type}/${row.id}`));
   }
   const code = clause.param.code;
   return { clause, ...keyAccess(ctx, type, code, [...keys].map(exactly)), matches: (row) => stringKeys(row, code).some((k) => keys.has(k)) };
 }
 
 async function compileHas(type: string, clause: HasClause, ctx: ClauseContext): Promise<ClausePlan> {
-  const referring = await ctx.idsMatching(clause.type, clause.inner);
-  const rows = await ctx.source.byIds(clause.type, referring);
+  const rows = await ctx.rowsMatching(clause.type, clause.inner);
   const prefix = key.ref(`${type}/`);
   const ids = new Set<string>();
   for (const row of rows) for (const k of stringKeys(row, clause.ref.code)) if (k.startsWith(prefix)) ids.add(k.slice(prefix.length));
-  return { clause, estimate: async () => ids.size, candidates: async () => [...ids], matches: (row) => ids.has(row.id) };
+  return { clause, probe: async () => [...ids], matches: (row) => ids.has(row.id) };
 }
 
 async function compileText(type: string, clause: TextClause, ctx: ClauseContext): Promise<ClausePlan> {
@@ -385,19 +416,20 @@ async function compileText(type: string, clause: TextClause, ctx: ClauseContext)
   const terms = queryTerms(q);
   // Postings are shared by `_text` and `_content` and hand out the documents: keep this field's document of each
   // hit, and count a term's documents in this field (its BM25 document frequency) on them.
+  // The postings of every term and the statistics are read at once: one round trip.
+  const [postings, stats] = await Promise.all([Promise.all(terms.map((t) => ctx.source.textsWithTerm(type, t))), ctx.source.textStats(type, clause.field)]);
   const docs = new Map<string, TextDoc>();
   const df = new Map<string, number>();
-  for (const t of terms) {
+  terms.forEach((t, i) => {
     let n = 0;
-    for (const hit of await ctx.source.textsWithTerm(type, t)) {
+    for (const hit of postings[i] ?? []) {
       const doc = hit.text[clause.field];
       if (!doc || !doc.terms.some(([term]) => term === t)) continue;
       n++;
       docs.set(hit.id, doc);
     }
     df.set(t, n);
-  }
-  const stats = await ctx.source.textStats(type, clause.field);
+  });
   const matches = (row: CandidateRow): boolean => {
     const doc = docs.get(row.id);
     if (!doc) return false;
@@ -417,5 +449,5 @@ async function compileText(type: string, clause: TextClause, ctx: ClauseContext)
   };
   // Every alternative needs a word that must be present (parseTextQuery refuses the others), so a match holds one
   // of the terms: the documents of their postings are every candidate, and the ones `matches` reads.
-  return { clause, estimate: async () => docs.size, candidates: async () => [...docs.keys()], matches, score };
+  return { clause, probe: async () => [...docs.keys()], matches, score };
 }

@@ -1,4 +1,6 @@
 import { compileClause, type ClauseContext, type ClausePlan } from './clauses.js';
+import { candidateIds, dateGroupPlans } from './plan.js';
+import { walkSortedPage } from './sort-walk.js';
 import { END, key } from '../parameters/index-entry.js';
 import { comparePositions, decodeCursor, encodeCursor, positionOf, type Cursor, type Position, type Ranked } from './order.js';
 import type { Clause, IncludeSpec, SearchQuery, SortKey } from '../query/search-query.js';
@@ -6,7 +8,7 @@ import type { SearchRegistry } from '../parameters/registry.js';
 import type { CandidateRow } from './source.js';
 
 /** What running a search needs. `scan: true` skips the planner and tests every row: the reference path the indexed one is checked against. */
-export type ExecuteContext = Omit<ClauseContext, 'idsMatching'> & { registry: SearchRegistry; scan?: boolean };
+export type ExecuteContext = Omit<ClauseContext, 'rowsMatching'> & { registry: SearchRegistry; scan?: boolean };
 
 /** One page of a search. */
 export interface SearchResult {
@@ -32,15 +34,29 @@ const MAX_INCLUDE_DEPTH = 4;
  */
 export async function executeSearch(query: SearchQuery, ctx: ExecuteContext): Promise<SearchResult> {
   const wantScore = query.sort.some((k) => k.code === '_score');
-  if (query.clauses.length === 0 && !ctx.scan && query.types.length === 1 && query.summary !== 'count') {
-    const fast = await pageInIndexOrder(query.types[0]!, query, ctx);
-    if (fast) return fast;
+  if (query.clauses.length === 0 && !ctx.scan) {
+    // Without criteria the total is the number of live resources, which storage keeps per type.
+    if (query.summary === 'count') return { matches: [], included: [], total: await liveCount(query.types, ctx) };
+    if (query.types.length === 1) {
+      const fast = (await walkedPage(query.types[0]!, query, ctx)) ?? (await pageInIndexOrder(query.types[0]!, query, ctx));
+      if (fast) return fast;
+    }
   }
   let all: Ranked[] = [];
   // Without criteria only the sort keys decide the page: order index keys, then load just the page's rows.
   const light = query.clauses.length === 0 && !ctx.scan;
   for (const type of query.types) {
-    all = all.concat(light ? await sortKeysOnly(type, query.sort, ctx) : await matchType(type, query.clauses, ctx, wantScore));
+    if (light) {
+      all = all.concat(await sortKeysOnly(type, query.sort, ctx));
+      continue;
+    }
+    const plan = await planType(type, query.clauses, ctx);
+    // Only broad clauses: a page in sort order is found by walking the sort index and testing rows as they come.
+    if (plan.ids === undefined && !ctx.scan && query.types.length === 1 && query.summary !== 'count' && query.total !== 'accurate' && !wantScore) {
+      const walked = await walkedPage(type, query, ctx, (row) => plan.plans.every((p) => p.matches(row)));
+      if (walked) return walked;
+    }
+    all = all.concat(await matchPlanned(type, plan, ctx, wantScore));
   }
   if (query.summary === 'count') return { matches: [], included: [], total: all.length };
 
@@ -105,6 +121,35 @@ function pageLinks(cut: PageCut<unknown>, first: Position | undefined, last: Pos
     ...(cut.hasNext && last ? { next: encodeCursor({ dir: 'a', at: last }) } : {}),
     ...(cut.hasPrevious && first ? { previous: encodeCursor({ dir: 'b', at: first }) } : {}),
   };
+}
+
+async function liveCount(types: string[], ctx: ExecuteContext): Promise<number> {
+  let n = 0;
+  for (const type of types) n += await ctx.source.typeCount(type);
+  return n;
+}
+
+/**
+ * A page read by walking the sort index from the cursor (see `walkSortedPage`), its rows tested with `accept` when
+ * the search has criteria. Without criteria the total is the live count storage keeps; with criteria it is known
+ * only when the first page is the whole answer (counting the rest would read every row, which the walk avoids;
+ * `_total=accurate` takes the general path instead).
+ * @see https://hl7.org/fhir/R5/search.html#total
+ */
+async function walkedPage(type: string, query: SearchQuery, ctx: ExecuteContext, accept?: (row: CandidateRow) => boolean): Promise<SearchResult | undefined> {
+  const walked = await walkSortedPage(type, query, ctx.source, accept);
+  if (walked === undefined) return undefined;
+  const page = walked.matches;
+  const cut: PageCut<Ranked> = { items: page, hasPrevious: query.page !== undefined, hasNext: walked.hasNext };
+  const total = accept === undefined ? await ctx.source.typeCount(type) : !walked.hasNext && query.page === undefined ? page.length : undefined;
+  const result: SearchResult = {
+    matches: page,
+    included: [],
+    ...(query.total !== 'none' && total !== undefined ? { total } : {}),
+    ...pageLinks(cut, page[0] && positionOf(page[0], query.sort), page.length > 0 ? positionOf(page[page.length - 1]!, query.sort) : undefined),
+  };
+  if (query.include.length > 0) result.included = await includes(page.map((m) => m.row), query.include, ctx);
+  return result;
 }
 
 /**
@@ -177,9 +222,9 @@ async function sortKeysOnly(type: string, sort: SearchQuery['sort'], ctx: Execut
   for (const k of sort) {
     if (k.code === '_id' || k.code === '_score') continue;
     if (k.code === '_lastUpdated') {
-      for (const { id, ts } of await ctx.source.lastUpdatedKeys(type)) {
+      for (const { id, value } of await ctx.source.keys(type, '_lastUpdated', { lower: -Infinity, upper: Infinity })) {
         const row = stand.get(id);
-        if (row) row.ts = ts;
+        if (row) row.ts = value as number;
       }
       continue;
     }
@@ -215,46 +260,30 @@ function lowerBound<T>(items: T[], pred: (x: T) => boolean): number {
   return lo;
 }
 
-/**
- * The best clause's candidate ids, narrowed by the other clauses whose index keys are cheaper to read than the
- * rows they would save loading (e.g. `issued=ge…&issued=lt…`, two wide ranges with a narrow overlap).
- */
-async function intersectCandidates(best: ClausePlan, bestEstimate: number, plans: ClausePlan[]): Promise<string[]> {
-  let ids = await best.candidates();
-  if (ids.length <= 64) return ids;
-  for (const p of plans) {
-    if (p === best) continue;
-    const e = await p.estimate();
-    if (!Number.isFinite(e) || e > Math.max(bestEstimate, ids.length) * 4) continue;
-    const other = new Set(await p.candidates());
-    ids = ids.filter((id) => other.has(id));
-    if (ids.length <= 64) break;
-  }
-  return ids;
+/** The compiled clauses of a search on one type and its candidate ids (undefined: every row is a candidate). */
+interface TypePlan {
+  plans: ClausePlan[];
+  ids: string[] | undefined;
+}
+
+async function planType(type: string, clauses: Clause[], ctx: ExecuteContext): Promise<TypePlan> {
+  const clauseCtx: ClauseContext = {
+    ...ctx,
+    rowsMatching: async (t, c) => (await matchType(t, [c], ctx, false)).map((r) => r.row),
+  };
+  const plans: ClausePlan[] = [];
+  for (const c of clauses) plans.push(await compileClause(type, c, clauseCtx));
+  if (plans.length === 0 || ctx.scan) return { plans, ids: undefined };
+  return { plans, ids: await candidateIds([...plans, ...dateGroupPlans(type, clauses, clauseCtx)], () => ctx.source.typeCount(type)) };
 }
 
 /** Every match of `type` for the clauses (all of them), scored when asked. */
 async function matchType(type: string, clauses: Clause[], ctx: ExecuteContext, wantScore: boolean): Promise<Ranked[]> {
-  const clauseCtx: ClauseContext = {
-    ...ctx,
-    idsMatching: async (t, c) => (await matchType(t, [c], ctx, false)).map((r) => r.row.id),
-  };
-  const plans: ClausePlan[] = [];
-  for (const c of clauses) plans.push(await compileClause(type, c, clauseCtx));
-  let rows: CandidateRow[];
-  if (plans.length === 0 || ctx.scan) rows = await ctx.source.all(type);
-  else {
-    let best: ClausePlan | undefined;
-    let bestEstimate = Infinity;
-    for (const p of plans) {
-      const e = await p.estimate();
-      if (e < bestEstimate) {
-        best = p;
-        bestEstimate = e;
-      }
-    }
-    rows = best ? await ctx.source.byIds(type, await intersectCandidates(best, bestEstimate, plans)) : await ctx.source.all(type);
-  }
+  return matchPlanned(type, await planType(type, clauses, ctx), ctx, wantScore);
+}
+
+async function matchPlanned(type: string, { plans, ids }: TypePlan, ctx: ExecuteContext, wantScore: boolean): Promise<Ranked[]> {
+  const rows = ids === undefined ? await ctx.source.all(type) : await ctx.source.byIds(type, ids);
   const matched = rows.filter((row) => plans.every((p) => p.matches(row)));
   const scorer = wantScore ? plans.find((p) => p.score)?.score : undefined;
   return matched.map((row) => (scorer ? { row, score: scorer(row) } : { row }));

@@ -36,10 +36,18 @@ export interface KeyRange {
 /** The exact-key range `[k, k]`. */
 export const exactly = (k: string | number): KeyRange => ({ lower: k, upper: k });
 
+/** One index key in a key-order walk: its value (a date as epoch ms, `_lastUpdated` as ms, `_id` as the id) and its resource. */
+export interface KeyEntry {
+  value: string | number;
+  id: string;
+}
+
 /**
  * What search reads from. Storage implements it over Dexie; tests can implement it over arrays, so search
  * semantics are testable without IndexedDB and the indexed path can be checked against a plain scan.
- * Row-returning methods return live resources only (tombstones are never matches).
+ * Row-returning methods return live resources only (tombstones are never matches). Methods that read index keys
+ * take a `limit` where the planner needs its cost bounded: IndexedDB charges per key read (~17 µs on disk), and
+ * even `count()` walks every key of its range.
  */
 export interface SearchSource {
   /** The live resources of `type` with these ids. */
@@ -50,8 +58,12 @@ export interface SearchSource {
   allIds(type: string): Promise<string[]>;
   /** Number of live resources of `type`. */
   typeCount(type: string): Promise<number>;
-  /** Number of index rows of `param` in the range (an upper bound of the resources it selects). */
-  count(type: string, param: string, range: KeyRange): Promise<number>;
+  /**
+   * A bounded probe: the resource ids with an index entry of `param` in the range when the range holds fewer than
+   * `limit` keys, else undefined (having read at most `limit` keys). `'_lastUpdated'` ranges over `meta.lastUpdated`
+   * in ms (tombstones included in the keys read, never in the ids).
+   */
+  idsUpTo(type: string, param: string, range: KeyRange, limit: number): Promise<string[] | undefined>;
   /** Resource ids with an index entry of `param` in the range (keys only). */
   ids(type: string, param: string, range: KeyRange): Promise<string[]>;
   /**
@@ -59,14 +71,17 @@ export interface SearchSource {
    * bulk key read, no cursor walk. `'_lastUpdated'` orders live resources by `meta.lastUpdated`.
    */
   idsInKeyOrder(type: string, param: string, range: KeyRange): Promise<string[]>;
-  /** The index keys themselves in the range, for filters on keys (e.g. `:contains`). */
-  keys(type: string, param: string, range: KeyRange): Promise<{ value: string | number; id: string }[]>;
-  /** Live resources whose `meta.lastUpdated` lies in `[low, high]` ms. */
-  byLastUpdated(type: string, low: number, high: number): Promise<CandidateRow[]>;
-  /** `meta.lastUpdated` of every live resource of `type`, from the index (no rows read). */
-  lastUpdatedKeys(type: string): Promise<{ id: string; ts: number }[]>;
-  /** Number of versions whose `meta.lastUpdated` lies in `[low, high]` ms. */
-  countLastUpdated(type: string, low: number, high: number): Promise<number>;
+  /**
+   * The index keys in the range in key order (then by id), backwards when `reverse`, at most `limit` of them. Besides
+   * search parameters, `'_id'` walks the resources by id and `'_lastUpdated'` by `meta.lastUpdated`; those two
+   * include tombstones, which `byIds` then drops.
+   */
+  keys(type: string, param: string, range: KeyRange, opts?: { limit?: number; reverse?: boolean }): Promise<KeyEntry[]>;
+  /**
+   * An upper bound of `high - low` over the date index entries `param` has ever had on `type` (Infinity when
+   * unknown): with it, `high >= a` becomes `low >= a - span`, so AND-ed bounds on one date read one key range.
+   */
+  dateSpan(type: string, param: string): Promise<number>;
   /**
    * The full-text documents of the resources of `type` that hold the term in either field (`_text` or
    * `_content`): one posting list per term for both fields, so the caller checks the field on the documents.

@@ -1,0 +1,53 @@
+import { compileDateGroup, type ClauseContext, type ClausePlan } from './clauses.js';
+import type { Clause, ParamClause } from '../query/search-query.js';
+
+/** The first probe reads at most this many index keys per clause; each next round four times more. */
+const FIRST_PROBE = 64;
+const PROBE_GROWTH = 4;
+
+/**
+ * The candidate ids of a search on one type, found by bounded probes: every clause's index access is read up to a
+ * limit at once; the clauses that finished under it give their ids (intersected when several did); if none did,
+ * the limit grows fourfold and the unfinished ones are read again. So the keys read stay within a few times the
+ * size of the smallest clause, however broad the others are (a broad `status` never has its keys read in full to
+ * save loading a few rows). When none finished under half the type's rows, a complement clause gives its ids if
+ * they are fewer; else undefined: loading every row then costs about what loading that many candidates would.
+ * @see https://hl7.org/fhir/R5/search.html#combining
+ */
+export async function candidateIds(plans: ClausePlan[], typeCount: () => Promise<number>): Promise<string[] | undefined> {
+  let open = plans;
+  let live: number | undefined;
+  for (let limit = FIRST_PROBE; open.length > 0; limit *= PROBE_GROWTH) {
+    const found = await Promise.all(open.map((p) => p.probe(limit)));
+    const complete = found.filter((ids): ids is string[] => ids !== undefined);
+    if (complete.length > 0) return intersect(complete);
+    live ??= await typeCount();
+    if (limit >= live / 2) break;
+    open = open.filter((_, i) => found[i] === undefined);
+  }
+  // Every clause is broad; a complement may still be narrow (`issued:missing=true`), and its keys cost less than rows.
+  const complement = plans.find((p) => p.complement !== undefined);
+  if (complement === undefined) return undefined;
+  const ids = await complement.complement!();
+  return ids.length < (live ?? (await typeCount())) / 2 ? ids : undefined;
+}
+
+/** The ids in every list, smallest list first. */
+function intersect(lists: string[][]): string[] {
+  const [first, ...rest] = [...lists].sort((a, b) => a.length - b.length);
+  const sets = rest.map((l) => new Set(l));
+  return first!.filter((id) => sets.every((s) => s.has(id)));
+}
+
+/**
+ * Extra accesses for AND-ed clauses on one date parameter, each pair of half-open bounds read as one key range
+ * (see `compileDateGroup`).
+ */
+export function dateGroupPlans(type: string, clauses: Clause[], ctx: ClauseContext): ClausePlan[] {
+  const byCode = new Map<string, ParamClause[]>();
+  for (const c of clauses) {
+    if (c.kind !== 'param' || (c.param.type !== 'date' && c.param.code !== '_lastUpdated')) continue;
+    byCode.set(c.param.code, [...(byCode.get(c.param.code) ?? []), c]);
+  }
+  return [...byCode.values()].flatMap((group) => compileDateGroup(type, group, ctx) ?? []);
+}
