@@ -69,6 +69,12 @@ export interface TypeStatsRow {
   live: number;
   _text: TextFieldStats;
   _content: TextFieldStats;
+  /**
+   * Per date parameter, the widest `high - low` any of its entries has had (Infinity with an open end): an upper
+   * bound that lets a bound on the high end become a bound on the low end (`SearchSource.dateSpan`). It only
+   * grows: a deleted or narrowed entry leaves it as it was, still an upper bound.
+   */
+  spans?: Record<string, number>;
 }
 
 /** A type's statistics before anything was written. */

@@ -100,8 +100,9 @@ export class DexieSearchSource implements SearchSource {
     return this.db.resources.where('[type+ts]').between([type, r.lower], [type, r.upper], !r.lowerOpen, !r.upperOpen);
   }
 
-  async dateSpan(_type: string, _param: string): Promise<number> {
-    return Infinity;
+  /** The widest span the write path has kept for the parameter; 0 when it never had a date entry on the type. */
+  async dateSpan(type: string, param: string): Promise<number> {
+    return (await this.db.typeStats.get(type))?.spans?.[param] ?? 0;
   }
 
   async textsWithTerm(type: string, term: string): Promise<TextHit[]> {

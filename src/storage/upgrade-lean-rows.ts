@@ -1,6 +1,7 @@
 import type { Transaction } from 'dexie';
 import { indexedRow } from './resource-row.js';
-import { emptyTypeStats, type IndexEntry, type ResourceRow, type RowText, type TypeStatsRow } from './rows.js';
+import { StatsDelta } from './row-stats.js';
+import type { IndexEntry, ResourceRow, RowText, TypeStatsRow } from './rows.js';
 
 /** A resource row as schema version 5 stored it: entries and documents in `packed`, full-text keys in `tx`. */
 interface PackedRow extends Omit<ResourceRow, 'textLength'> {
@@ -15,12 +16,11 @@ const CHUNK = 500;
  * Converts the rows of schema version 5 to version 6 inside the upgrade transaction, chunk by chunk in key order:
  * index keys re-made from the packed entries (short type codes, the date entries kept), `packed` and the `tx`
  * postings dropped from the resource row, the full-text documents written as `texts` rows, and the statistics of
- * each type (the text statistics as they were, the same documents, and the live count) as one `typeStats` row.
+ * each type (live count, BM25 figures of the same documents, date spans) kept as the write path keeps them.
  * No search code runs here: only the stored entries are re-keyed.
  */
 export async function upgradeToLeanRows(tx: Transaction): Promise<void> {
-  const stats = new Map<string, TypeStatsRow>();
-  const statsOf = (type: string): TypeStatsRow => stats.get(type) ?? stats.set(type, emptyTypeStats(type)).get(type)!;
+  const stats = new StatsDelta();
   const resources = tx.table('resources');
   let after: [string, string] | undefined;
   for (;;) {
@@ -29,8 +29,9 @@ export async function upgradeToLeanRows(tx: Transaction): Promise<void> {
     const converted = rows.map((old) => {
       const [index, text] = old.packed !== undefined ? (JSON.parse(old.packed) as [IndexEntry[], RowText?]) : [[], undefined];
       const { packed: _packed, tx: _tx, ix: _ix, hx: _hx, dates: _dates, ...base } = old;
-      if (old.deleted === 0) statsOf(old.type).live++;
-      return indexedRow(base, index, text);
+      const next = indexedRow(base, index, text);
+      stats.add(old.type, undefined, next.row);
+      return next;
     });
     await resources.bulkPut(converted.map((c) => c.row));
     await tx.table('texts').bulkPut(converted.flatMap((c) => (c.text ? [c.text] : [])));
@@ -38,8 +39,5 @@ export async function upgradeToLeanRows(tx: Transaction): Promise<void> {
     after = [last.type, last.id];
     if (rows.length < CHUNK) break;
   }
-  for (const t of (await tx.table('textStats').toArray()) as { type: string; field: '_text' | '_content'; docs: number; length: number }[]) {
-    statsOf(t.type)[t.field] = { docs: t.docs, length: t.length };
-  }
-  await tx.table('typeStats').bulkPut([...stats.values()]);
+  await tx.table<TypeStatsRow, string>('typeStats').bulkPut(stats.rows([]));
 }

@@ -19,7 +19,9 @@ const opArb: fc.Arbitrary<Op> = fc.record({
 
 const narrative = (words: string) => (words ? { text: { status: 'generated' as const, div: `<div xmlns="http://www.w3.org/1999/xhtml">${words}</div>` } } : {});
 const resourceOf = (op: Op, id: string): FhirResource =>
-  op.type === 'Patient' ? { resourceType: 'Patient', id, name: [{ family: op.words || 'Doe' }], ...narrative(op.words) } : selection({ id, ...narrative(op.words) });
+  op.type === 'Patient'
+    ? { resourceType: 'Patient', id, name: [{ family: op.words || 'Doe' }], birthDate: op.words ? `1970-0${op.slot + 1}` : '1970-01-01', ...narrative(op.words) }
+    : selection({ id, issued: `2024-01-0${op.slot + 1}T10:00:00Z`, ...narrative(op.words) });
 
 /** A resource takes a server id as `push: 'post'` does it (the sync layer plans this outside the transaction). */
 async function rename(db: StoreDatabase, type: string, id: string, serverId: string): Promise<void> {
@@ -34,7 +36,7 @@ async function rename(db: StoreDatabase, type: string, id: string, serverId: str
   );
 }
 
-it('the kept live counts and text statistics equal what the rows say, after any creates, updates, deletes and renames', async () => {
+it('the kept live counts, text statistics and date spans hold for the rows, after any creates, updates, deletes and renames', async () => {
   await fc.assert(
     fc.asyncProperty(fc.array(opArb, { minLength: 1, maxLength: 25 }), async (ops) => {
       const store = await openTestStore();
@@ -56,6 +58,10 @@ it('the kept live counts and text statistics equal what the rows say, after any 
         const linear = await db.resources.where('[type+deleted]').equals([type, 0]).count();
         const stats = await db.typeStats.get(type);
         expect(stats?.live ?? 0).toBe(linear);
+        // A date span is an upper bound of every current entry's high - low.
+        for (const row of await db.resources.where('[type+deleted]').equals([type, 0]).toArray()) {
+          for (const [param, low, high] of row.dates ?? []) expect(stats?.spans?.[param]).toBeGreaterThanOrEqual(high - low);
+        }
         const texts = (await db.texts.toArray()).filter((t) => t.type === type).map((t) => ({ ...t, text: decodeDocs(t.docs) }));
         // Every current row with full text has its texts row, and no other texts row is left.
         const withText = (await db.resources.where('[type+deleted]').between([type, 0], [type, 1], true, true).toArray()).filter((r) => r.textLength);

@@ -57,7 +57,7 @@ it('a database written by schema version 5 (packed entries, long keys, postings 
     expect(row).not.toHaveProperty('packed');
     expect(row).not.toHaveProperty('tx');
   }
-  expect(await db.typeStats.get('ImagingSelection')).toMatchObject({ type: 'ImagingSelection', live: 4, _text: { docs: 3 }, _content: { docs: 4 } });
+  expect(await db.typeStats.get('ImagingSelection')).toMatchObject({ type: 'ImagingSelection', live: 4, _text: { docs: 3 }, _content: { docs: 4 }, spans: { issued: 0 } });
   expect((await db.texts.toArray()).map((t) => t.id).sort()).toEqual(['a', 'b', 'c', 'd']);
   for (const q of QUERIES) expect({ q, ...(await answer(store, q)) }).toEqual({ q, ...expected[q] });
 
