@@ -1,5 +1,10 @@
+import type { Table } from 'dexie';
 import { emptyTypeStats, type ResourceRow, type TypeStatsRow } from './rows.js';
-import type { StoreDatabase } from './schema.js';
+
+/** The table the statistics live in (the store's, or the upgrade transaction's). */
+export interface StatsTable {
+  typeStats: Table<TypeStatsRow, string>;
+}
 
 const FIELDS = ['_text', '_content'] as const;
 
