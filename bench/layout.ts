@@ -4,7 +4,7 @@
  *   in `postings` (`[type+field+term+id]`), beside the resource rows (schema version 2);
  * - `multi-entry`: index keys as multi-entry indexes on the resource row itself (`*ix`, `*hx`, `*tx`), built by
  *   `src/storage/index-keys.ts` (schema versions 3 to 5);
- * - `lean`: `*ix`, `*hx` on the resource row (short type codes, dates with both ends), full text in `texts` with
+ * - `lean`: `*ix`, `*hx` on the resource row (short type codes, date pairs in `dates`), full text in `texts` with
  *   its postings `*tx`, the statistics of a type in `typeStats` (schema version 6).
  * The layout is detected from the store's open database, so the baseline always writes and reads what the
  * store does, through the same kind of index.
