@@ -74,26 +74,35 @@ export class DexieSearchSource implements SearchSource {
 
   async keys(type: string, param: string, r: KeyRange, opts: { limit?: number; reverse?: boolean } = {}): Promise<KeyEntry[]> {
     const out: KeyEntry[] = [];
-    let walk: Collection<ResourceRow, [string, string]>;
     let value: (k: unknown, pk: [string, string]) => string | number;
-    if (param === '_id') {
-      walk = this.db.resources.where('[type+id]').between([type, r.lower], [type, r.upper], !r.lowerOpen, !r.upperOpen);
-      value = (_k, pk) => pk[1];
-    } else if (param === '_lastUpdated') {
-      walk = this.lastUpdatedRange(type, r);
-      value = (k) => (k as [string, number])[1];
-    } else {
+    if (param === '_id') value = (_k, pk) => pk[1];
+    else if (param === '_lastUpdated') value = (k) => (k as [string, number])[1];
+    else {
       const prefix = keyPrefix(type, param);
-      walk = this.range(type, param, r);
       value = (k) => decodeValue(String(k).slice(prefix.length));
     }
-    if (opts.reverse) walk = walk.reverse();
-    if (opts.limit !== undefined) walk = walk.limit(opts.limit);
-    await walk.eachKey((k, cursor) => {
+    await this.walk(type, param, r, opts).eachKey((k, cursor) => {
       const pk = cursor.primaryKey as [string, string];
       out.push({ value: value(k, pk), id: pk[1] });
     });
     return out;
+  }
+
+  async rowsInKeyOrder(type: string, param: string, r: KeyRange, opts: { limit?: number; reverse?: boolean } = {}): Promise<{ rows: CandidateRow[]; read: number }> {
+    // Dexie answers a plain range with a limit and a direction with one getAll({ query, count, direction }) where
+    // the engine has it (Chromium 141+), else with a cursor.
+    const rows = await this.walk(type, param, r, opts).toArray();
+    return { rows: rows.filter(isLive).map(toCandidate), read: rows.length };
+  }
+
+  /** A range of `param`'s index (or of `[type+id]`, `[type+ts]`) in a direction, with a limit. */
+  private walk(type: string, param: string, r: KeyRange, opts: { limit?: number; reverse?: boolean }): Collection<ResourceRow, [string, string]> {
+    let walk: Collection<ResourceRow, [string, string]>;
+    if (param === '_id') walk = this.db.resources.where('[type+id]').between([type, r.lower], [type, r.upper], !r.lowerOpen, !r.upperOpen);
+    else if (param === '_lastUpdated') walk = this.lastUpdatedRange(type, r);
+    else walk = this.range(type, param, r);
+    if (opts.reverse) walk = walk.reverse();
+    return opts.limit !== undefined ? walk.limit(opts.limit) : walk;
   }
 
   private lastUpdatedRange(type: string, r: KeyRange) {

@@ -1,5 +1,5 @@
 import { compileClause, type ClauseContext, type ClausePlan } from './clauses.js';
-import { candidateIds, dateGroupPlans } from './plan.js';
+import { candidates, dateGroupPlans, type Candidates } from './plan.js';
 import { walkSortedPage } from './sort-walk.js';
 import { END, key } from '../parameters/index-entry.js';
 import { comparePositions, decodeCursor, encodeCursor, positionOf, type Cursor, type Position, type Ranked } from './order.js';
@@ -52,7 +52,7 @@ export async function executeSearch(query: SearchQuery, ctx: ExecuteContext): Pr
     }
     const plan = await planType(type, query.clauses, ctx);
     // Only broad clauses: a page in sort order is found by walking the sort index and testing rows as they come.
-    if (plan.ids === undefined && !ctx.scan && query.types.length === 1 && query.summary !== 'count' && query.total !== 'accurate' && !wantScore) {
+    if (plan.found === undefined && !ctx.scan && query.types.length === 1 && query.summary !== 'count' && query.total !== 'accurate' && !wantScore) {
       const walked = await walkedPage(type, query, ctx, (row) => plan.plans.every((p) => p.matches(row)));
       if (walked) return walked;
     }
@@ -260,10 +260,10 @@ function lowerBound<T>(items: T[], pred: (x: T) => boolean): number {
   return lo;
 }
 
-/** The compiled clauses of a search on one type and its candidate ids (undefined: every row is a candidate). */
+/** The compiled clauses of a search on one type and its candidates (undefined: every row is a candidate). */
 interface TypePlan {
   plans: ClausePlan[];
-  ids: string[] | undefined;
+  found: Candidates | undefined;
 }
 
 async function planType(type: string, clauses: Clause[], ctx: ExecuteContext): Promise<TypePlan> {
@@ -273,8 +273,8 @@ async function planType(type: string, clauses: Clause[], ctx: ExecuteContext): P
   };
   const plans: ClausePlan[] = [];
   for (const c of clauses) plans.push(await compileClause(type, c, clauseCtx));
-  if (plans.length === 0 || ctx.scan) return { plans, ids: undefined };
-  return { plans, ids: await candidateIds([...plans, ...dateGroupPlans(type, clauses, clauseCtx)], () => ctx.source.typeCount(type)) };
+  if (plans.length === 0 || ctx.scan) return { plans, found: undefined };
+  return { plans, found: await candidates([...plans, ...dateGroupPlans(type, clauses, clauseCtx)], () => ctx.source.typeCount(type)) };
 }
 
 /** Every match of `type` for the clauses (all of them), scored when asked. */
@@ -282,8 +282,8 @@ async function matchType(type: string, clauses: Clause[], ctx: ExecuteContext, w
   return matchPlanned(type, await planType(type, clauses, ctx), ctx, wantScore);
 }
 
-async function matchPlanned(type: string, { plans, ids }: TypePlan, ctx: ExecuteContext, wantScore: boolean): Promise<Ranked[]> {
-  const rows = ids === undefined ? await ctx.source.all(type) : await ctx.source.byIds(type, ids);
+async function matchPlanned(type: string, { plans, found }: TypePlan, ctx: ExecuteContext, wantScore: boolean): Promise<Ranked[]> {
+  const rows = found === undefined ? await ctx.source.all(type) : found.rows ? await found.rows() : await ctx.source.byIds(type, found.ids);
   const matched = rows.filter((row) => plans.every((p) => p.matches(row)));
   const scorer = wantScore ? plans.find((p) => p.score)?.score : undefined;
   return matched.map((row) => (scorer ? { row, score: scorer(row) } : { row }));

@@ -1,5 +1,6 @@
 import { compileDateGroup, type ClauseContext, type ClausePlan } from './clauses.js';
 import type { Clause, ParamClause } from '../query/search-query.js';
+import type { CandidateRow } from './source.js';
 
 /** The first probe reads at most this many index keys per clause; each next round four times more. */
 const FIRST_PROBE = 64;
@@ -14,13 +15,15 @@ const PROBE_GROWTH = 4;
  * they are fewer; else undefined: loading every row then costs about what loading that many candidates would.
  * @see https://hl7.org/fhir/R5/search.html#combining
  */
-export async function candidateIds(plans: ClausePlan[], typeCount: () => Promise<number>): Promise<string[] | undefined> {
+export async function candidates(plans: ClausePlan[], typeCount: () => Promise<number>): Promise<Candidates | undefined> {
   let open = plans;
   let live: number | undefined;
   for (let limit = FIRST_PROBE; open.length > 0; limit *= PROBE_GROWTH) {
     const found = await Promise.all(open.map((p) => p.probe(limit)));
     const complete = found.filter((ids): ids is string[] => ids !== undefined);
-    if (complete.length > 0) return intersect(complete);
+    // One clause alone: its rows come from its index ranges; several: only the ids in all of them are loaded.
+    const alone = complete.length === 1 ? open[found.indexOf(complete[0])]?.rows : undefined;
+    if (complete.length > 0) return { ids: intersect(complete), ...(alone ? { rows: alone } : {}) };
     live ??= await typeCount();
     if (limit >= live / 2) break;
     open = open.filter((_, i) => found[i] === undefined);
@@ -29,7 +32,13 @@ export async function candidateIds(plans: ClausePlan[], typeCount: () => Promise
   const complement = plans.find((p) => p.complement !== undefined);
   if (complement === undefined) return undefined;
   const ids = await complement.complement!();
-  return ids.length < (live ?? (await typeCount())) / 2 ? ids : undefined;
+  return ids.length < (live ?? (await typeCount())) / 2 ? { ids } : undefined;
+}
+
+/** What the planner found: the candidate ids, and where the one clause that found them can read their rows. */
+export interface Candidates {
+  ids: string[];
+  rows?: () => Promise<CandidateRow[]>;
 }
 
 /** The ids in every list, smallest list first. */

@@ -1,22 +1,20 @@
 import { END, key } from '../parameters/index-entry.js';
 import type { SearchQuery, SortKey } from '../query/search-query.js';
-import { comparePositions, decodeCursor, sortValue, type Position, type Ranked } from './order.js';
-import type { CandidateRow, KeyEntry, KeyRange, SearchSource } from './source.js';
+import { comparePositions, decodeCursor, positionOf, type Position, type Ranked } from './order.js';
+import type { CandidateRow, KeyRange, SearchSource } from './source.js';
 
 /** The index a sort key walks: its parameter (or `_id`, `_lastUpdated`), the range of every key, the direction. */
 interface SortIndex {
   param: string;
   range: KeyRange;
   reverse: boolean;
-  /** The sort value a walked key stands for (a string key without its tag). */
-  valueOf: (e: KeyEntry) => string | number;
   /** Whether every live resource has a key in it (else those without one come after the walk, last). */
   total: boolean;
 }
 
 const STRING = key.string('');
-/** The most keys one round of a walk reads. */
-const MAX_BATCH = 8192;
+/** The most index entries a walk reads before it leaves the page to the general path. */
+const MAX_WALK = 65_536;
 
 /**
  * The index whose key order is the order of a sort key; undefined when there is none (token and reference sorts,
@@ -27,12 +25,12 @@ const MAX_BATCH = 8192;
 function sortIndex(k: SortKey | undefined): SortIndex | undefined {
   const reverse = k?.descending ?? false;
   // `_sort=_id` compares ids case-insensitively first (as every string sort value), which is not their key order.
-  if (k === undefined) return { param: '_id', range: { lower: '', upper: END }, reverse, valueOf: (e) => e.id, total: true };
-  if (k.code === '_lastUpdated') return { param: '_lastUpdated', range: { lower: -Infinity, upper: Infinity }, reverse, valueOf: (e) => e.value, total: true };
+  if (k === undefined) return { param: '_id', range: { lower: '', upper: END }, reverse, total: true };
+  if (k.code === '_lastUpdated') return { param: '_lastUpdated', range: { lower: -Infinity, upper: Infinity }, reverse, total: true };
   // Descending, a date sorts by the high end of its range, which the high-end index holds in order.
-  if (k.param?.type === 'date') return { param: k.code, range: { lower: -Infinity, upper: Infinity, ...(reverse ? { on: 'high' as const } : {}) }, reverse, valueOf: (e) => e.value, total: false };
+  if (k.param?.type === 'date') return { param: k.code, range: { lower: -Infinity, upper: Infinity, ...(reverse ? { on: 'high' as const } : {}) }, reverse, total: false };
   if (k.param?.type === 'string') {
-    return { param: k.code, range: { lower: STRING, upper: key.string(END) }, reverse, valueOf: (e) => String(e.value).slice(STRING.length), total: false };
+    return { param: k.code, range: { lower: STRING, upper: key.string(END) }, reverse, total: false };
   }
   return undefined;
 }
@@ -47,9 +45,9 @@ export interface WalkedPage {
 /**
  * One page of a search on one type ordered by one sort key, read by walking that key's index from the page's
  * cursor and stopping once the page (and one more match, to know there is a next page) is found: the keys and rows
- * read follow the page size, not the number of resources. A resource with several keys is taken at its first place
- * in the order (its sort value, as `sortValue` computes it), so it appears once; rows are loaded in batches and
- * tested with `accept` (the query's clauses, if any). Undefined when the walk cannot answer: a sort without such an
+ * read follow the page size, not the number of resources. The rows come with the keys (one `getAll` on the index
+ * with a count and a direction); a resource with several keys is taken at its first place in the order, so it
+ * appears once; rows are tested with `accept` (the query's clauses, if any). Undefined when the walk cannot answer: a sort without such an
  * index, several sort keys, a `previous` cursor, or a walk that reached the end of the index while resources
  * without a key may still follow (the caller then takes the general path).
  * @see https://hl7.org/fhir/R5/search.html#sort
@@ -70,36 +68,23 @@ export async function walkSortedPage(
   if (cursor && (cursor.dir !== 'a' || cursor.at.type !== type || (k !== undefined && cursor.at.values[0] === null))) return undefined;
   const after: Position | undefined = cursor?.at;
   const want = query.count + 1;
-  const found: Ranked[] = [];
-  const seen = new Set<string>();
-  // Where the walk goes on from: the last key read (and its id, for the keys equal to it).
-  let from: Position | undefined = after;
-  let batch = 2 * want + 8;
-  for (;;) {
-    const range = from === undefined ? index.range : narrow(index, from.values[0] ?? from.id);
-    const entries = await source.keys(type, index.param, range, { limit: batch, reverse: index.reverse });
-    const positioned = entries.map((e) => ({ e, at: { values: k ? [index.valueOf(e)] : [], type, id: e.id } }));
-    const fresh = from === undefined ? positioned : positioned.filter((p) => comparePositions(p.at, from!, keys) > 0);
-    const ids = [...new Set(fresh.map((p) => p.e.id).filter((id) => !seen.has(id)))];
-    const rows = new Map((await source.byIds(type, ids)).map((r) => [r.id, r]));
-    for (const p of fresh) {
-      const row = rows.get(p.e.id);
-      if (row === undefined || seen.has(row.id)) continue;
-      // Its first place in the order is where its own sort value puts it; any other key of it is skipped.
-      if (k !== undefined && sortValue({ row }, k) !== p.at.values[0]) continue;
+  const range = after === undefined ? index.range : narrow(index, after.values[0] ?? after.id);
+  // Each round reads four times more from the same start: a few rounds when the criteria pass few rows, and no
+  // need to know where in a row's keys the last round stopped.
+  for (let limit = 2 * want + 8; ; limit *= 4) {
+    const { rows, read } = await source.rowsInKeyOrder(type, index.param, range, { limit, reverse: index.reverse });
+    const found: Ranked[] = [];
+    const seen = new Set<string>();
+    for (const row of rows) {
+      // A row comes once per key in the range; its first is its place in the order, which its own sort value
+      // gives. One placed at or before the cursor was on an earlier page.
+      if (seen.has(row.id)) continue;
       seen.add(row.id);
-      if (after !== undefined && comparePositions(p.at, after, keys) <= 0) continue;
-      if (accept(row)) found.push({ row });
+      if (after !== undefined && comparePositions(positionOf({ row }, keys), after, keys) <= 0) continue;
+      if (accept(row) && found.push({ row }) >= want) return { matches: found.slice(0, query.count), hasNext: true };
     }
-    if (found.length >= want) return { matches: found.slice(0, query.count), hasNext: true };
-    if (entries.length < batch) return index.total ? { matches: found, hasNext: false } : undefined;
-    const last = positioned[positioned.length - 1]!.at;
-    // More equal keys than a round may read: the general path orders them.
-    if (fresh.length === 0 && batch === MAX_BATCH) return undefined;
-    // Each round reads twice as many keys: few rounds when the criteria pass few rows, and a walk over keys all
-    // equal to the last one read still moves.
-    batch = Math.min(batch * 2, MAX_BATCH);
-    from = last;
+    if (read < limit) return index.total ? { matches: found, hasNext: false } : undefined;
+    if (limit >= MAX_WALK) return undefined;
   }
 }
 

@@ -78,6 +78,13 @@ export interface SearchSource {
    */
   keys(type: string, param: string, range: KeyRange, opts?: { limit?: number; reverse?: boolean }): Promise<KeyEntry[]>;
   /**
+   * The rows of the index entries in the range, in key order (backwards when `reverse`), one per entry read (a row
+   * with several keys in the range comes once per key), at most `limit` entries: one `getAll` on the index, which
+   * reads rows faster than a `get` per id. `read` is the number of entries read, tombstones included (`_id` and
+   * `_lastUpdated` walk every row), which `rows` leaves out. Same parameters as `keys`.
+   */
+  rowsInKeyOrder(type: string, param: string, range: KeyRange, opts?: { limit?: number; reverse?: boolean }): Promise<{ rows: CandidateRow[]; read: number }>;
+  /**
    * An upper bound of `high - low` over the date index entries `param` has ever had on `type` (Infinity when
    * unknown): with it, `high >= a` becomes `low >= a - span`, so AND-ed bounds on one date read one key range.
    */
