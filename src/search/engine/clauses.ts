@@ -342,12 +342,16 @@ export function compileDateGroup(type: string, clauses: ParamClause[], ctx: Clau
   const max = (pick: (b: DateIndexBounds) => number | undefined) => Math.max(...bounds.map((b) => pick(b) ?? -Infinity));
   const min = (pick: (b: DateIndexBounds) => number | undefined) => Math.min(...bounds.map((b) => pick(b) ?? Infinity));
   const both: DateIndexBounds = { lowMin: max((b) => b.lowMin), lowMax: min((b) => b.lowMax), highMin: max((b) => b.highMin), highMax: min((b) => b.highMax), exact: false };
+  let access: Promise<Pick<ClausePlan, 'probe' | 'rows'>> | undefined;
+  const ranged = (): Promise<Pick<ClausePlan, 'probe' | 'rows'>> =>
+    (access ??= (async () => {
+      const range = dateRange(both, point ? 0 : await ctx.source.dateSpan(type, code));
+      return range ? keyAccess(ctx, type, code, [range]) : filterOnly;
+    })());
   return {
     clause: clauses[0]!,
-    probe: async (limit) => {
-      const range = dateRange(both, point ? 0 : await ctx.source.dateSpan(type, code));
-      return range ? keyAccess(ctx, type, code, [range]).probe(limit) : undefined;
-    },
+    probe: async (limit) => (await ranged()).probe(limit),
+    rows: async () => (await ranged()).rows?.() ?? [],
     matches: () => true,
   };
 }

@@ -1,5 +1,5 @@
 import { compileClause, type ClauseContext, type ClausePlan } from './clauses.js';
-import { candidates, dateGroupPlans, type Candidates } from './plan.js';
+import { candidates, probedPlans, type Candidates } from './plan.js';
 import { walkSortedPage } from './sort-walk.js';
 import { END, key } from '../parameters/index-entry.js';
 import { comparePositions, decodeCursor, encodeCursor, positionOf, type Cursor, type Position, type Ranked } from './order.js';
@@ -274,7 +274,7 @@ async function planType(type: string, clauses: Clause[], ctx: ExecuteContext): P
   const plans: ClausePlan[] = [];
   for (const c of clauses) plans.push(await compileClause(type, c, clauseCtx));
   if (plans.length === 0 || ctx.scan) return { plans, found: undefined };
-  return { plans, found: await candidates([...plans, ...dateGroupPlans(type, clauses, clauseCtx)], () => ctx.source.typeCount(type)) };
+  return { plans, found: await candidates(probedPlans(type, clauses, plans, clauseCtx), () => ctx.source.typeCount(type)) };
 }
 
 /** Every match of `type` for the clauses (all of them), scored when asked. */

@@ -49,14 +49,23 @@ function intersect(lists: string[][]): string[] {
 }
 
 /**
- * Extra accesses for AND-ed clauses on one date parameter, each pair of half-open bounds read as one key range
- * (see `compileDateGroup`).
+ * The clauses to probe: AND-ed clauses on one date parameter are replaced by one access that reads their bounds as
+ * one key range (see `compileDateGroup`), which is never wider than any of them; the others are probed as they are.
+ * Every clause still filters the rows.
  */
-export function dateGroupPlans(type: string, clauses: Clause[], ctx: ClauseContext): ClausePlan[] {
+export function probedPlans(type: string, clauses: Clause[], plans: ClausePlan[], ctx: ClauseContext): ClausePlan[] {
   const byCode = new Map<string, ParamClause[]>();
   for (const c of clauses) {
     if (c.kind !== 'param' || (c.param.type !== 'date' && c.param.code !== '_lastUpdated')) continue;
     byCode.set(c.param.code, [...(byCode.get(c.param.code) ?? []), c]);
   }
-  return [...byCode.values()].flatMap((group) => compileDateGroup(type, group, ctx) ?? []);
+  const grouped = new Set<Clause>();
+  const groups: ClausePlan[] = [];
+  for (const members of byCode.values()) {
+    const group = compileDateGroup(type, members, ctx);
+    if (group === undefined) continue;
+    groups.push(group);
+    for (const m of members) grouped.add(m);
+  }
+  return [...plans.filter((p) => !grouped.has(p.clause)), ...groups];
 }
