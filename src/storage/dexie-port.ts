@@ -37,7 +37,7 @@ export class DexieStoragePort implements StoragePort {
       const planned = await plan(attempt);
       try {
         // An `async` scope function: Dexie keeps the transaction across native awaits only for those.
-        const out = await this.db.transaction('rw', this.tables(), async () => this.run(planned));
+        const out = await this.db.transaction('rw', this.tables(planned), async () => this.run(planned));
         const written = out.results.filter((r) => !r.noop);
         if (written.length > 0) this.options.onCommit(written);
         return out;
@@ -48,9 +48,13 @@ export class DexieStoragePort implements StoragePort {
     }
   }
 
-  /** Every table a commit may touch: one scope, so any plan fits in one transaction. */
-  private tables() {
-    return [...this.db.writeTables, this.db.conflicts, this.db.checkpoints];
+  /**
+   * The tables a commit may touch: those of the write path for plain writes (a smaller scope is a cheaper
+   * transaction, and does not wait on the sync tables), every table for sync's mutations and assumptions.
+   */
+  private tables(planned: CommitPlan<unknown>) {
+    const plain = planned.mutations.every((m) => m.kind === 'write') && (planned.assumes ?? []).length === 0;
+    return plain ? this.db.writeTables : [...this.db.writeTables, this.db.conflicts, this.db.checkpoints];
   }
 
   /** Inside the transaction: the checks, the mutations in order, then `after`. */
