@@ -3,23 +3,25 @@ import type { Clause, ParamClause } from '../query/search-query.js';
 import type { CandidateRow } from './source.js';
 
 /** The first probe reads at most this many index keys per clause; each next round four times more. */
-const FIRST_PROBE = 64;
+const FIRST_PROBE = 128;
 const PROBE_GROWTH = 4;
 
 /**
- * The candidate ids of a search on one type, found by bounded probes: every clause's index access is read up to a
- * limit at once; the clauses that finished under it give their ids (intersected when several did); if none did,
- * the limit grows fourfold and the unfinished ones are read again. So the keys read stay within a few times the
- * size of the smallest clause, however broad the others are (a broad `status` never has its keys read in full to
- * save loading a few rows). When none finished under half the type's rows, a complement clause gives its ids if
- * they are fewer; else undefined: loading every row then costs about what loading that many candidates would.
+ * The candidate ids of a search on one type, found by bounded probes. The first round reads every clause's index
+ * access up to 128 keys at once (one round trip); the clauses that finished under the limit give their ids
+ * (intersected when several did). If none did, each next round has a limit four times larger and probes the
+ * unfinished clauses one after another, the ones after a finished clause only up to that clause's size (they
+ * can only narrow it). So the keys read stay within a few times the size of the smallest clause, however broad
+ * the others are (a broad `status` never has its keys read in full to save loading a few rows). When none
+ * finished under half the type's rows, a complement clause gives its ids if they are fewer; else undefined:
+ * loading every row then costs about what loading that many candidates would.
  * @see https://hl7.org/fhir/R5/search.html#combining
  */
 export async function candidates(plans: ClausePlan[], typeCount: () => Promise<number>): Promise<Candidates | undefined> {
   let open = plans;
   let live: number | undefined;
   for (let limit = FIRST_PROBE; open.length > 0; limit *= PROBE_GROWTH) {
-    const found = await Promise.all(open.map((p) => p.probe(limit)));
+    const found = limit === FIRST_PROBE ? await Promise.all(open.map((p) => p.probe(limit))) : await probeInTurn(open, limit);
     const complete = found.filter((ids): ids is string[] => ids !== undefined);
     // One clause alone: its rows come from its index ranges; several: only the ids in all of them are loaded.
     const alone = complete.length === 1 ? open[found.indexOf(complete[0])]?.rows : undefined;
@@ -33,6 +35,18 @@ export async function candidates(plans: ClausePlan[], typeCount: () => Promise<n
   if (complement === undefined) return undefined;
   const ids = await complement.complement!();
   return ids.length < (live ?? (await typeCount())) / 2 ? { ids } : undefined;
+}
+
+/** Probes clauses one after another, each after the first finished one bounded by the smallest size found. */
+async function probeInTurn(plans: ClausePlan[], limit: number): Promise<(string[] | undefined)[]> {
+  const found: (string[] | undefined)[] = [];
+  let bound = limit;
+  for (const p of plans) {
+    const ids = await p.probe(bound);
+    found.push(ids);
+    if (ids !== undefined) bound = Math.min(bound, ids.length + 1);
+  }
+  return found;
 }
 
 /** What the planner found: the candidate ids, and where the one clause that found them can read their rows. */
