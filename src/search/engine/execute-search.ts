@@ -5,7 +5,7 @@ import { END, key } from '../parameters/index-entry.js';
 import { comparePositions, decodeCursor, encodeCursor, positionOf, type Cursor, type Position, type Ranked } from './order.js';
 import type { Clause, IncludeSpec, SearchQuery, SortKey } from '../query/search-query.js';
 import type { SearchRegistry } from '../parameters/registry.js';
-import type { CandidateRow } from './source.js';
+import { exactly, type CandidateRow } from './source.js';
 
 /** What running a search needs. `scan: true` skips the planner and tests every row: the reference path the indexed one is checked against. */
 export type ExecuteContext = Omit<ClauseContext, 'rowsMatching'> & { registry: SearchRegistry; scan?: boolean };
@@ -24,6 +24,8 @@ export interface SearchResult {
 
 /** How many rounds `:iterate` follows references (R5 lets servers limit the depth). */
 const MAX_INCLUDE_DEPTH = 4;
+/** Reverse-include reads issued at once. */
+const REVERSE_READS_AT_ONCE = 32;
 
 /**
  * Runs a query. For each clause the planner estimates the rows its index access reads and takes the most
@@ -307,19 +309,18 @@ async function includes(page: CandidateRow[], specs: IncludeSpec[], ctx: Execute
       if (!ids) wanted.set(type, (ids = new Set()));
       ids.add(id);
     };
+    const next: CandidateRow[] = [];
+    const take = (row: CandidateRow): void => {
+      const k = `${row.type}/${row.id}`;
+      if (seen.has(k)) return;
+      seen.add(k);
+      next.push(row);
+    };
     for (const spec of active) {
-      if (spec.reverse) await reverseTargets(frontier, spec, ctx, want);
+      if (spec.reverse) for (const row of await reverseTargets(frontier, spec, ctx)) take(row);
       else forwardTargets(frontier, spec, ctx, want);
     }
-    const next: CandidateRow[] = [];
-    for (const [type, ids] of wanted) {
-      for (const row of await ctx.source.byIds(type, [...ids])) {
-        const k = `${row.type}/${row.id}`;
-        if (seen.has(k)) continue;
-        seen.add(k);
-        next.push(row);
-      }
-    }
+    for (const [type, ids] of wanted) for (const row of await ctx.source.byIds(type, [...ids])) take(row);
     out.push(...next);
     frontier = next;
   }
@@ -339,17 +340,25 @@ function forwardTargets(rows: CandidateRow[], spec: IncludeSpec, ctx: ExecuteCon
   }
 }
 
-async function reverseTargets(rows: CandidateRow[], spec: IncludeSpec, ctx: ExecuteContext, want: (type: string, id: string) => void): Promise<void> {
+/** The resources that refer to the rows through the spec's parameter: their rows, read from the reference keys at once. */
+async function reverseTargets(rows: CandidateRow[], spec: IncludeSpec, ctx: ExecuteContext): Promise<CandidateRow[]> {
   const types = spec.sourceType === '*' ? await ctx.source.types() : [spec.sourceType];
+  const reads: [type: string, param: string, ref: string][] = [];
   for (const type of types) {
     const params = spec.param === '*' ? ctx.registry.referenceParameterCodes(type) : [spec.param];
     for (const param of params) {
       for (const row of rows) {
         if (spec.targetType !== undefined && spec.targetType !== row.type) continue;
-        const k = key.ref(`${row.type}/${row.id}`);
-        for (const id of await ctx.source.ids(type, param, { lower: k, upper: k })) want(type, id);
+        reads.push([type, param, key.ref(`${row.type}/${row.id}`)]);
       }
     }
   }
+  // A few reads in flight at once: one round trip for a small page, no flood of transactions for a large one.
+  const out: CandidateRow[] = [];
+  for (let i = 0; i < reads.length; i += REVERSE_READS_AT_ONCE) {
+    const chunk = reads.slice(i, i + REVERSE_READS_AT_ONCE).map(([type, param, ref]) => ctx.source.rowsInKeyOrder(type, param, exactly(ref)));
+    for (const r of await Promise.all(chunk)) out.push(...r.rows);
+  }
+  return out;
 }
 
