@@ -8,6 +8,7 @@
  * - `BENCH_BROWSER_N`: sizes, comma-separated (default `10000,50000`; e.g. `2000` while developing);
  * - `BENCH_BROWSER_100K=1`: add 100,000;
  * - `BENCH_BROWSER_CREATES` (default 100): selections created one by one;
+ * - `BENCH_BROWSER_PROFILE=create`: print a CPU profile of the single creates (where the time goes);
  * - `BENCH_BROWSER_BUDGET_MS` (default 3000): measured time per side and read, beyond the 5 runs each gets;
  * - `BENCH_BROWSER_DOCS=0`: leave docs/ alone;
  * - `BENCH_COMMIT`: name the code measured when it is not a git checkout.
@@ -42,7 +43,35 @@ if (sizes.some((n) => !Number.isInteger(n) || n < 100)) throw new Error(`BENCH_B
 const CREATES = Number(process.env.BENCH_BROWSER_CREATES ?? '100');
 const BUDGET_MS = Number(process.env.BENCH_BROWSER_BUDGET_MS ?? '3000');
 
+/** `BENCH_BROWSER_PROFILE=create`: a CPU profile of the single creates (both sides), its top functions printed. */
+const PROFILE_CREATES = process.env.BENCH_BROWSER_PROFILE === 'create';
+
 const log = (s = ''): void => void process.stdout.write(`${s}\n`);
+
+/**
+ * Starts the page's CPU profiler (Chrome DevTools Protocol); the function it returns stops it and describes where
+ * the time went: self time per function, the top 25, with `(idle)` the time the page waited (on IndexedDB).
+ */
+async function startProfile(page: Page): Promise<() => Promise<string>> {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Profiler.enable');
+  await cdp.send('Profiler.setSamplingInterval', { interval: 100 });
+  await cdp.send('Profiler.start');
+  return async () => {
+    const { profile } = await cdp.send('Profiler.stop');
+    const self = new Map<string, number>();
+    const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+    const deltas = profile.timeDeltas ?? [];
+    (profile.samples ?? []).forEach((id, i) => {
+      const f = byId.get(id)!.callFrame;
+      const name = `${f.functionName || '(anonymous)'} ${f.url.split('/').pop() ?? ''}:${f.lineNumber + 1}`;
+      self.set(name, (self.get(name) ?? 0) + (deltas[i] ?? 0) / 1000);
+    });
+    const total = [...self.values()].reduce((a, b) => a + b, 0);
+    const top = [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, 25);
+    return [`  CPU profile of the single creates: ${fmt(total)} ms sampled`, ...top.map(([name, ms]) => `    ${fmt(ms).padStart(8)} ms  ${((100 * ms) / total).toFixed(1).padStart(5)}%  ${name}`)].join('\n');
+  };
+}
 const fmt = (ms: number): string => (ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.toFixed(1) : ms.toFixed(2));
 
 /** The page script: bench/browser/page.ts and the store's source, bundled as the package's browser build is. */
@@ -161,8 +190,10 @@ async function runSize(script: string, n: number): Promise<BrowserResult> {
     const slice = Math.min(SLICE, n);
 
     const creates: Record<Side, number[]> = { store: [], raw: [] };
+    const profiler = PROFILE_CREATES ? await startProfile(page) : undefined;
     for (let k = 0; k < CREATES; k++) for (const side of ['store', 'raw'] as const) creates[side].push(await call(page, 'create', side, k));
     log(`  single create: store ${fmt(median(creates.store))} ms, raw ${fmt(median(creates.raw))} ms (medians of ${CREATES})`);
+    if (profiler) log(await profiler());
 
     const queries: QueryFigure[] = [];
     for (const m of await call(page, 'measures')) {
