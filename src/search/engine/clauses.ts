@@ -40,6 +40,12 @@ export interface ClausePlan {
    */
   rows?: () => Promise<CandidateRow[]>;
   /**
+   * A bounded probe that reads rows instead of keys: the candidates' rows when the ranges hold fewer than `limit`
+   * entries, else undefined. For a search whose only index access is this clause, where the rows are the next read
+   * anyway: one round trip instead of two.
+   */
+  probeRows?: (limit: number) => Promise<CandidateRow[] | undefined>;
+  /**
    * For a complement (`:not`, `:not-in`, `:missing=true`): its candidate ids as every live id minus the ids of the
    * keys it excludes, read as keys only. The planner's last resort before loading every row: keys cost less than rows.
    */
@@ -62,20 +68,23 @@ const inRanges = (k: string, ranges: KeyRange[]): boolean =>
   ranges.some((r) => typeof r.lower === 'string' && typeof r.upper === 'string' && k >= r.lower && k <= r.upper);
 
 /** A set of key ranges of one parameter: the building block of most access paths. */
-function keyAccess(ctx: ClauseContext, type: string, param: string, ranges: KeyRange[]): Pick<ClausePlan, 'probe' | 'rows'> {
+function keyAccess(ctx: ClauseContext, type: string, param: string, ranges: KeyRange[]): Pick<ClausePlan, 'probe' | 'rows' | 'probeRows'> {
   return {
     probe: async (limit) => {
       // Every range at once: one round trip, each range bounded by the limit.
       const found = await Promise.all(ranges.map((r) => ctx.source.idsUpTo(type, param, r, limit)));
       return unionOrUndefined(found);
     },
-    rows: async () => {
-      const found = await Promise.all(ranges.map((r) => ctx.source.rowsInKeyOrder(type, param, r)));
-      // A row with several keys in the ranges comes once per key.
-      return [...new Map(found.flatMap((f) => f.rows).map((row) => [row.id, row])).values()];
+    rows: async () => uniqueRows(await Promise.all(ranges.map((r) => ctx.source.rowsInKeyOrder(type, param, r)))),
+    probeRows: async (limit) => {
+      const found = await Promise.all(ranges.map((r) => ctx.source.rowsInKeyOrder(type, param, r, { limit })));
+      return found.some((f) => f.read >= limit) ? undefined : uniqueRows(found);
     },
   };
 }
+
+/** The rows of several range reads, each once (a row with several keys in the ranges comes once per key). */
+const uniqueRows = (reads: { rows: CandidateRow[] }[]): CandidateRow[] => [...new Map(reads.flatMap((f) => f.rows).map((row) => [row.id, row])).values()];
 
 /** The union of id lists, or undefined when one of them is (a probe that hit its limit). */
 function unionOrUndefined(lists: (readonly string[] | undefined)[]): string[] | undefined {
@@ -342,8 +351,8 @@ export function compileDateGroup(type: string, clauses: ParamClause[], ctx: Clau
   const max = (pick: (b: DateIndexBounds) => number | undefined) => Math.max(...bounds.map((b) => pick(b) ?? -Infinity));
   const min = (pick: (b: DateIndexBounds) => number | undefined) => Math.min(...bounds.map((b) => pick(b) ?? Infinity));
   const both: DateIndexBounds = { lowMin: max((b) => b.lowMin), lowMax: min((b) => b.lowMax), highMin: max((b) => b.highMin), highMax: min((b) => b.highMax), exact: false };
-  let access: Promise<Pick<ClausePlan, 'probe' | 'rows'>> | undefined;
-  const ranged = (): Promise<Pick<ClausePlan, 'probe' | 'rows'>> =>
+  let access: Promise<Pick<ClausePlan, 'probe' | 'rows' | 'probeRows'>> | undefined;
+  const ranged = (): Promise<Pick<ClausePlan, 'probe' | 'rows' | 'probeRows'>> =>
     (access ??= (async () => {
       const range = dateRange(both, point ? 0 : await ctx.source.dateSpan(type, code));
       return range ? keyAccess(ctx, type, code, [range]) : filterOnly;
@@ -352,6 +361,7 @@ export function compileDateGroup(type: string, clauses: ParamClause[], ctx: Clau
     clause: clauses[0]!,
     probe: async (limit) => (await ranged()).probe(limit),
     rows: async () => (await ranged()).rows?.() ?? [],
+    probeRows: async (limit) => (await ranged()).probeRows?.(limit),
     matches: () => true,
   };
 }

@@ -20,8 +20,16 @@ const PROBE_GROWTH = 4;
 export async function candidates(plans: ClausePlan[], typeCount: () => Promise<number>): Promise<Candidates | undefined> {
   let open = plans;
   let live: number | undefined;
-  for (let limit = FIRST_PROBE; open.length > 0; limit *= PROBE_GROWTH) {
-    const found = limit === FIRST_PROBE ? await Promise.all(open.map((p) => p.probe(limit))) : await probeInTurn(open, limit);
+  let first = FIRST_PROBE;
+  const lone = plans.length === 1 ? plans[0]!.probeRows : undefined;
+  if (lone) {
+    // One clause: its rows are the next read anyway, so the first probe reads them.
+    const rows = await lone(FIRST_PROBE);
+    if (rows) return { ids: rows.map((r) => r.id), rows: async () => rows };
+    first *= PROBE_GROWTH;
+  }
+  for (let limit = first; open.length > 0; limit *= PROBE_GROWTH) {
+    const found = limit === first ? await Promise.all(open.map((p) => p.probe(limit))) : await probeInTurn(open, limit);
     const complete = found.filter((ids): ids is string[] => ids !== undefined);
     // One clause alone: its rows come from its index ranges; several: only the ids in all of them are loaded.
     const alone = complete.length === 1 ? open[found.indexOf(complete[0])]?.rows : undefined;
