@@ -1,6 +1,6 @@
 import { compileClause, type ClauseContext, type ClausePlan } from './clauses.js';
 import { candidates, probedPlans, type Candidates } from './plan.js';
-import { walkSortedPage } from './sort-walk.js';
+import { canWalk, walkSortedPage } from './sort-walk.js';
 import { END, key } from '../parameters/index-entry.js';
 import { comparePositions, decodeCursor, encodeCursor, positionOf, type Cursor, type Position, type Ranked } from './order.js';
 import type { Clause, IncludeSpec, SearchQuery, SortKey } from '../query/search-query.js';
@@ -52,9 +52,10 @@ export async function executeSearch(query: SearchQuery, ctx: ExecuteContext): Pr
       all = all.concat(await sortKeysOnly(type, query.sort, ctx));
       continue;
     }
-    const plan = await planType(type, query.clauses, ctx);
+    const walk = !ctx.scan && query.types.length === 1 && query.summary !== 'count' && query.total !== 'accurate' && !wantScore && canWalk(query);
+    const plan = await planType(type, query.clauses, ctx, walk ? query.count + 1 : undefined);
     // Only broad clauses: a page in sort order is found by walking the sort index and testing rows as they come.
-    if (plan.found === undefined && !ctx.scan && query.types.length === 1 && query.summary !== 'count' && query.total !== 'accurate' && !wantScore) {
+    if (plan.found === undefined && walk) {
       const walked = await walkedPage(type, query, ctx, (row) => plan.plans.every((p) => p.matches(row)));
       if (walked) return walked;
     }
@@ -268,7 +269,8 @@ interface TypePlan {
   found: Candidates | undefined;
 }
 
-async function planType(type: string, clauses: Clause[], ctx: ExecuteContext): Promise<TypePlan> {
+/** Compiles and probes the clauses; `walkWant`: a page of that many matches could be walked instead. */
+async function planType(type: string, clauses: Clause[], ctx: ExecuteContext, walkWant?: number): Promise<TypePlan> {
   const clauseCtx: ClauseContext = {
     ...ctx,
     rowsMatching: async (t, c) => (await matchType(t, [c], ctx, false)).map((r) => r.row),
@@ -276,7 +278,7 @@ async function planType(type: string, clauses: Clause[], ctx: ExecuteContext): P
   const plans: ClausePlan[] = [];
   for (const c of clauses) plans.push(await compileClause(type, c, clauseCtx));
   if (plans.length === 0 || ctx.scan) return { plans, found: undefined };
-  return { plans, found: await candidates(probedPlans(type, clauses, plans, clauseCtx), () => ctx.source.typeCount(type)) };
+  return { plans, found: await candidates(probedPlans(type, clauses, plans, clauseCtx), () => ctx.source.typeCount(type), walkWant) };
 }
 
 /** Every match of `type` for the clauses (all of them), scored when asked. */

@@ -14,10 +14,11 @@ const PROBE_GROWTH = 4;
  * can only narrow it). So the keys read stay within a few times the size of the smallest clause, however broad
  * the others are (a broad `status` never has its keys read in full to save loading a few rows). When none
  * finished under half the type's rows, a complement clause gives its ids if they are fewer; else undefined:
- * loading every row then costs about what loading that many candidates would.
+ * loading every row then costs about what loading that many candidates would. With `walkWant` (a page of that many
+ * matches can be found by walking the sort index instead) the probes stop earlier, where walking gets cheaper.
  * @see https://hl7.org/fhir/R5/search.html#combining
  */
-export async function candidates(plans: ClausePlan[], typeCount: () => Promise<number>): Promise<Candidates | undefined> {
+export async function candidates(plans: ClausePlan[], typeCount: () => Promise<number>, walkWant?: number): Promise<Candidates | undefined> {
   let open = plans;
   let live: number | undefined;
   let first = FIRST_PROBE;
@@ -36,6 +37,9 @@ export async function candidates(plans: ClausePlan[], typeCount: () => Promise<n
     if (complete.length > 0) return { ids: intersect(complete), ...(alone ? { rows: alone } : {}) };
     live ??= await typeCount();
     if (limit >= live / 2) break;
+    // A page of `walkWant` matches found by walking the sort index reads about walkWant·live/limit rows when the
+    // smallest clause holds over `limit`: past √(walkWant·live) keys, probing on costs more than the walk.
+    if (walkWant !== undefined && limit >= Math.max(first * PROBE_GROWTH, 2 * Math.sqrt(walkWant * live))) break;
     open = open.filter((_, i) => found[i] === undefined);
   }
   // Every clause is broad; a complement may still be narrow (`issued:missing=true`), and its keys cost less than rows.

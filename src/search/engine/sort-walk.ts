@@ -35,6 +35,9 @@ function sortIndex(k: SortKey | undefined): SortIndex | undefined {
   return undefined;
 }
 
+/** Whether a page in this sort order can be found by walking an index (see `walkSortedPage`). */
+export const canWalk = (query: Pick<SearchQuery, 'sort'>): boolean => query.sort.length <= 1 && sortIndex(query.sort[0]) !== undefined;
+
 /** What a walked page found. */
 export interface WalkedPage {
   matches: Ranked[];
