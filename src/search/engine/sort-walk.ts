@@ -50,9 +50,10 @@ export interface WalkedPage {
  * cursor and stopping once the page (and one more match, to know there is a next page) is found: the keys and rows
  * read follow the page size, not the number of resources. The rows come with the keys (one `getAll` on the index
  * with a count and a direction); a resource with several keys is taken at its first place in the order, so it
- * appears once; rows are tested with `accept` (the query's clauses, if any). Undefined when the walk cannot answer: a sort without such an
- * index, several sort keys, a `previous` cursor, or a walk that reached the end of the index while resources
- * without a key may still follow (the caller then takes the general path).
+ * appears once; rows are tested with `accept` (the query's clauses, if any). Undefined when the walk cannot
+ * answer: a sort without such an index, several sort keys, a `previous` cursor, a walk that reached the end of
+ * the index while resources without a key may still follow, or one that read {@link MAX_WALK} entries without
+ * filling the page (the caller then takes the general path).
  * @see https://hl7.org/fhir/R5/search.html#sort
  * @see https://hl7.org/fhir/R5/http.html#paging
  */
@@ -74,7 +75,7 @@ export async function walkSortedPage(
   const range = after === undefined ? index.range : narrow(index, after.values[0] ?? after.id);
   // Each round reads four times more from the same start: a few rounds when the criteria pass few rows, and no
   // need to know where in a row's keys the last round stopped.
-  for (let limit = 2 * want + 8; ; limit *= 4) {
+  for (let limit = Math.min(2 * want + 8, MAX_WALK); ; limit = Math.min(limit * 4, MAX_WALK)) {
     const { rows, read } = await source.rowsInKeyOrder(type, index.param, range, { limit, reverse: index.reverse });
     const found: Ranked[] = [];
     const seen = new Set<string>();
