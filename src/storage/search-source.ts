@@ -72,7 +72,7 @@ export class DexieSearchSource implements SearchSource {
     return (await this.range(type, param, r).primaryKeys()).map((pk) => pk[1]);
   }
 
-  async keys(type: string, param: string, r: KeyRange, opts: { limit?: number; reverse?: boolean } = {}): Promise<KeyEntry[]> {
+  async keys(type: string, param: string, r: KeyRange, opts: { limit?: number } = {}): Promise<KeyEntry[]> {
     const out: KeyEntry[] = [];
     let value: (k: unknown, pk: [string, string]) => string | number;
     if (param === '_id') value = (_k, pk) => pk[1];

@@ -310,15 +310,26 @@ function compileDate(type: string, clause: ParamClause, ctx: ClauseContext): Cla
   const tests = clause.values.map((raw) => dateTest(clause, raw, ctx));
   const matches = (row: CandidateRow): boolean =>
     entriesOf(row, code).some((e) => typeof e.value === 'number' && tests.some((t) => matchesDate(t.prefix, t.range, { low: e.value as number, high: e.high ?? (e.value as number) }, ctx.now)));
+  return { clause, ...spannedAccess(ctx, type, code, tests.map((t) => t.bounds), false), matches };
+}
+
+/**
+ * The key access of date bounds (one range per bounds, see `dateRange`), made once the parameter's span is read
+ * (once per clause, not per probe); `point`: the values are points (`_lastUpdated`), span 0 without a read. No
+ * access when some bounds give no range (`ne`).
+ */
+function spannedAccess(ctx: ClauseContext, type: string, code: string, bounds: DateIndexBounds[], point: boolean): Pick<ClausePlan, 'probe' | 'rows' | 'probeRows'> {
+  let access: Promise<Pick<ClausePlan, 'probe' | 'rows' | 'probeRows'>> | undefined;
+  const ranged = (): Promise<Pick<ClausePlan, 'probe' | 'rows' | 'probeRows'>> =>
+    (access ??= (async () => {
+      const span = point ? 0 : await ctx.source.dateSpan(type, code);
+      const ranges = bounds.map((b) => dateRange(b, span));
+      return ranges.every((r) => r !== undefined) ? keyAccess(ctx, type, code, ranges as KeyRange[]) : filterOnly;
+    })());
   return {
-    clause,
-    probe: async (limit) => {
-      const span = await ctx.source.dateSpan(type, code);
-      const ranges = tests.map((t) => dateRange(t.bounds, span));
-      if (ranges.some((r) => r === undefined)) return undefined;
-      return keyAccess(ctx, type, code, ranges as KeyRange[]).probe(limit);
-    },
-    matches,
+    probe: async (limit) => (await ranged()).probe(limit),
+    rows: async () => (await ranged()).rows?.() ?? [],
+    probeRows: async (limit) => (await ranged()).probeRows?.(limit),
   };
 }
 
@@ -351,17 +362,9 @@ export function compileDateGroup(type: string, clauses: ParamClause[], ctx: Clau
   const max = (pick: (b: DateIndexBounds) => number | undefined) => Math.max(...bounds.map((b) => pick(b) ?? -Infinity));
   const min = (pick: (b: DateIndexBounds) => number | undefined) => Math.min(...bounds.map((b) => pick(b) ?? Infinity));
   const both: DateIndexBounds = { lowMin: max((b) => b.lowMin), lowMax: min((b) => b.lowMax), highMin: max((b) => b.highMin), highMax: min((b) => b.highMax), exact: false };
-  let access: Promise<Pick<ClausePlan, 'probe' | 'rows' | 'probeRows'>> | undefined;
-  const ranged = (): Promise<Pick<ClausePlan, 'probe' | 'rows' | 'probeRows'>> =>
-    (access ??= (async () => {
-      const range = dateRange(both, point ? 0 : await ctx.source.dateSpan(type, code));
-      return range ? keyAccess(ctx, type, code, [range]) : filterOnly;
-    })());
   return {
     clause: clauses[0]!,
-    probe: async (limit) => (await ranged()).probe(limit),
-    rows: async () => (await ranged()).rows?.() ?? [],
-    probeRows: async (limit) => (await ranged()).probeRows?.(limit),
+    ...spannedAccess(ctx, type, code, [both], point),
     matches: () => true,
   };
 }

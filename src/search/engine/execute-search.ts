@@ -28,8 +28,9 @@ const MAX_INCLUDE_DEPTH = 4;
 const REVERSE_READS_AT_ONCE = 32;
 
 /**
- * Runs a query. For each clause the planner estimates the rows its index access reads and takes the most
- * selective one for candidates; every clause then filters them with the same predicate a full scan uses.
+ * Runs a query. The planner probes the clauses' index accesses with bounded key reads and loads the candidates
+ * of those that finish (see `candidates`), or walks the sort index when every clause is broad (see
+ * `walkSortedPage`); every clause then filters the rows with the same predicate a full scan uses.
  * Matches are ordered by `_sort` (then type and id, a total order) and paged with a keyset cursor, so
  * pages stay consistent while the store changes.
  * @see https://hl7.org/fhir/R5/search.html

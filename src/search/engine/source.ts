@@ -72,11 +72,11 @@ export interface SearchSource {
    */
   idsInKeyOrder(type: string, param: string, range: KeyRange): Promise<string[]>;
   /**
-   * The index keys in the range in key order (then by id), backwards when `reverse`, at most `limit` of them. Besides
+   * The index keys in the range in key order (then by id), at most `limit` of them. Besides
    * search parameters, `'_id'` walks the resources by id and `'_lastUpdated'` by `meta.lastUpdated`; those two
    * include tombstones, which `byIds` then drops.
    */
-  keys(type: string, param: string, range: KeyRange, opts?: { limit?: number; reverse?: boolean }): Promise<KeyEntry[]>;
+  keys(type: string, param: string, range: KeyRange, opts?: { limit?: number }): Promise<KeyEntry[]>;
   /**
    * The rows of the index entries in the range, in key order (backwards when `reverse`), one per entry read (a row
    * with several keys in the range comes once per key), at most `limit` entries: one `getAll` on the index, which
