@@ -9,6 +9,7 @@ import { SearchRegistry } from './search/parameters/registry.js';
 import { defaultTerminology, type TerminologyRegistry } from './search/terminology/index.js';
 import { assertTimeZone } from './search/dates/timezone.js';
 import { reindex } from './storage/reindex.js';
+import { PostingsWriter } from './storage/postings-writer.js';
 import { liveRead } from './storage/live.js';
 import type { WriteResult } from './storage/write.js';
 import { search as searchInteraction } from './rest/interactions/search.js';
@@ -149,6 +150,15 @@ export interface Store {
    * the search once per resource.
    */
   watch<K extends ResourceType, P extends SearchParams | undefined = undefined>(type: K, query?: P): Observable<Bundle<ResourceOf<K> | IncludedBy<P>>>;
+  /**
+   * Writes now what the store's index keeps for later and resolves when it is done: the full-text postings of
+   * recent writes (a write stores its text documents at once and their postings once the store has been quiet
+   * for a moment) and any re-indexing after `registerSearchParameter`. Searches never need it, they are exact
+   * either way; `_text` and `_content` are faster once the postings are written. Call it after a bulk load, or
+   * before measuring.
+   * @see https://hl7.org/fhir/R5/search.html#_text
+   */
+  flushIndex(): Promise<void>;
   /** True when the store keeps its data in memory only (no IndexedDB was found or passed in): lost on exit. */
   readonly inMemory: boolean;
   /** Closes the database and completes `changes$`, which stops every replication of this store for good. */
@@ -178,6 +188,7 @@ class FhirStore implements Store {
     private readonly ctx: EngineContext,
     private readonly indexing: Indexing,
     private readonly changes: Subject<StoreChange>,
+    private readonly postings: PostingsWriter,
   ) {}
 
   replicate(options: ReplicationOptions): Replication {
@@ -225,6 +236,7 @@ class FhirStore implements Store {
       await saveSetting(this.database, 'searchParameters', sp, (x) => (x as SearchParameter).url === sp.url && sp.url !== undefined);
       await reindex(this.database, this.indexing.compute, [...new Set(compiled.map((p) => p.resourceType))]);
     });
+    this.postings.committed();
   }
 
   async registerTerminology(resource: ValueSet | CodeSystem): Promise<void> {
@@ -306,7 +318,13 @@ class FhirStore implements Store {
     return this.call<Bundle>({ method: 'POST', url: '', body: { ...bundle, type: 'transaction' } });
   }
 
+  async flushIndex(): Promise<void> {
+    await this.indexing.idle();
+    await this.postings.flush();
+  }
+
   close(): void {
+    this.postings.close();
     this.changes.complete();
     this.database.close();
   }
@@ -364,6 +382,7 @@ export async function openStore(options: StoreOptions = {}): Promise<Store> {
   for (const sp of ((await readSetting(db, 'searchParameters')) as SearchParameter[] | undefined) ?? []) await registry.register(sp);
   for (const t of ((await readSetting(db, 'terminology')) as (ValueSet | CodeSystem)[] | undefined) ?? []) terminology.register(t);
   const indexing = new Indexing((resource) => indexResource(resource, registry, { baseUrl, timeZone }));
+  const postings = new PostingsWriter(db);
   // A database indexed by an older format (or migrated from schema 1) is re-indexed before the first search.
   if ((await readSetting(db, 'indexGeneration')) !== INDEX_FORMAT) {
     await indexing.track(async () => {
@@ -371,6 +390,8 @@ export async function openStore(options: StoreOptions = {}): Promise<Store> {
       await writeSetting(db, 'indexGeneration', INDEX_FORMAT);
     });
   }
+  // Rows a re-index or another session left pending are posted once this one is quiet.
+  void indexing.idle().then(() => postings.committed());
   const source = new DexieSearchSource(db);
   const changes = new Subject<StoreChange>();
   const clock = options.clock ?? systemClock;
@@ -379,6 +400,7 @@ export async function openStore(options: StoreOptions = {}): Promise<Store> {
     clock,
     outbox: options.outbox ?? true,
     onCommit: (results: WriteResult[]) => {
+      postings.committed();
       for (const r of results) changes.next({ type: r.type, id: r.id, versionId: r.versionId, op: r.op, origin: r.origin, ...(r.previousId ? { previousId: r.previousId } : {}) });
     },
   });
@@ -393,5 +415,5 @@ export async function openStore(options: StoreOptions = {}): Promise<Store> {
     terminology,
     whenIndexed: () => indexing.idle(),
   };
-  return new FhirStore(db, storage === 'in-memory', ctx, indexing, changes);
+  return new FhirStore(db, storage === 'in-memory', ctx, indexing, changes, postings);
 }

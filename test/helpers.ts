@@ -53,6 +53,9 @@ export function openTestStore(options: StoreOptions = {}): Promise<Store> {
  * read from the Dexie instance (`db.tables`), so a table added to the schema is covered without editing this.
  */
 export async function snapshot(store: Store): Promise<Record<string, unknown[]>> {
+  // Full-text postings are written in the background once the store is quiet: write them first, so a snapshot
+  // taken before and one after an interaction differ only by what the interaction did.
+  await store.flushIndex();
   const db = storeDatabase(store);
   const out: Record<string, unknown[]> = {};
   for (const table of [...db.tables].sort((a, b) => a.name.localeCompare(b.name))) out[table.name] = await table.toArray();

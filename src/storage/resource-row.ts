@@ -1,5 +1,5 @@
 import type { Resource } from 'fhir/r5';
-import { indexEntries, rowIndexKeys, textKeys } from './index-keys.js';
+import { indexEntries, rowIndexKeys } from './index-keys.js';
 import type { IndexEntry, ResourceRow, RowText, TextRow } from './rows.js';
 import { encodeDocs } from './text-docs.js';
 
@@ -26,7 +26,8 @@ export function indexedRow(base: RowBase, index: IndexEntry[], text: RowText | u
   if (dates.length > 0) row.dates = dates;
   if (!hasText(text)) return { row, text: undefined };
   row.textLength = [text._text?.length ?? 0, text._content?.length ?? 0];
-  return { row, text: { type: base.type, ts: base.ts, id: base.id, docs: encodeDocs(text), tx: textKeys(base.type, text) } };
+  // Pending: the postings are written after the transaction (`postPendingTexts`).
+  return { row, text: { type: base.type, ts: base.ts, id: base.id, docs: encodeDocs(text), pending: base.type } };
 }
 
 /** The key of the `texts` row of a resource row, when it has one. */

@@ -40,7 +40,9 @@ export interface ResourceRow {
  * The full-text documents of one resource version, beside its resource row so the postings (~30 terms per
  * ImagingSelection) neither inflate the row every read loads nor its multi-entry indexes. Keyed
  * `[type+ts+id]` so inserts land at the end of the type's range (ascending primary keys keep IndexedDB's index
- * maintenance flat as the store grows); the row is replaced on every write of the resource.
+ * maintenance flat as the store grows); the row is replaced on every write of the resource. A write stores the
+ * documents only; the postings follow in the background (see `PostingsWriter`), since their ~30 index keys
+ * were about a third of the cost of a write.
  */
 export interface TextRow {
   type: string;
@@ -49,8 +51,16 @@ export interface TextRow {
   id: string;
   /** The documents (`_text`, `_content`: length, term frequencies) as one string (see `encodeDocs`). */
   docs: string;
-  /** Postings: each term of either document once, `typeKeyCode(type) + term` (see `textKeys`). */
-  tx: string[];
+  /**
+   * Postings: each term of either document once, `typeKeyCode(type) + term` (see `textKeys`). Written after the
+   * write's transaction, by `postPendingTexts`: absent while `pending` is set.
+   */
+  tx?: string[];
+  /**
+   * The type, while the row's postings are not written yet: the `pending` index lists the rows a `_text` search
+   * checks on their documents (so it stays exact) and the background writer posts. Absent once posted.
+   */
+  pending?: string;
 }
 
 /** Document count and total length of one full-text field (`_text` or `_content`) of one type, for BM25. */

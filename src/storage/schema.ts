@@ -96,6 +96,9 @@ export class StoreDatabase extends Dexie {
         textStats: null,
       })
       .upgrade(upgradeToLeanRows);
+    // Version 7: a write stores a text row's documents only, marked `pending` (one index key instead of ~30
+    // postings); the postings are written after the transaction (`PostingsWriter`). Rows of version 6 are posted.
+    this.version(7).stores({ texts: '[type+ts+id], *tx, pending' });
   }
 
   /** Every table a write interaction touches, for one read-write transaction. */

@@ -5,6 +5,7 @@ import type { ResourceRow, TextRow } from './rows.js';
 import { rowIndex } from './resource-row.js';
 import type { StoreDatabase } from './schema.js';
 import { decodeDocs } from './text-docs.js';
+import { pendingTexts } from './text-postings.js';
 
 const toCandidate = (row: ResourceRow): CandidateRow => ({ type: row.type, id: row.id, versionId: row.versionId, ts: row.ts, resource: row.resource!, index: rowIndex(row) });
 
@@ -114,8 +115,20 @@ export class DexieSearchSource implements SearchSource {
     return (await this.db.typeStats.get(type))?.spans?.[param] ?? 0;
   }
 
-  async textsWithTerm(type: string, term: string): Promise<TextHit[]> {
-    return (await this.db.texts.where('tx').equals(termPrefix(type) + term).toArray()).map(toHit);
+  /**
+   * The posted rows of each term, from its postings, and the pending rows (whose postings the background writer
+   * has not written yet) that hold it, from their documents: exact whether or not the writer has caught up.
+   */
+  async textsWithTerms(type: string, terms: readonly string[]): Promise<TextHit[][]> {
+    const prefix = termPrefix(type);
+    const [posted, pending] = await Promise.all([
+      Promise.all(terms.map((t) => this.db.texts.where('tx').equals(prefix + t).toArray())),
+      pendingTexts(this.db, type),
+    ]);
+    const waiting = pending.map(toHit);
+    const holds = (hit: TextHit, term: string): boolean =>
+      (['_text', '_content'] as const).some((f) => hit.text[f]?.terms.some(([t]) => t === term) ?? false);
+    return terms.map((t, i) => [...posted[i]!.map(toHit), ...waiting.filter((hit) => holds(hit, t))]);
   }
 
   async textStats(type: string, field: '_text' | '_content'): Promise<{ docs: number; length: number }> {

@@ -18,7 +18,7 @@ it('a store reopened on the same IndexedDB finds its resources, versions and out
   expect((await second.read('ImagingSelection', 'a')).meta?.versionId).toBe('2');
   expect((await second.vread('ImagingSelection', 'a', '1')).meta?.versionId).toBe('1');
   expect(await storeDatabase(second).outbox.count()).toBe(1);
-  expect(storeDatabase(second).verno).toBe(6);
+  expect(storeDatabase(second).verno).toBe(7);
   second.close();
 });
 
@@ -40,7 +40,7 @@ it('a database of schema version 4 (index entries and text as objects on the row
   maker.close();
 
   const store = await openStore({ name: 'old', indexedDB, IDBKeyRange, clock: steppingClock(), idGenerator: sequentialIds() });
-  expect(storeDatabase(store).verno).toBe(6);
+  expect(storeDatabase(store).verno).toBe(7);
   const stored = await storeDatabase(store).resources.get(['ImagingSelection', 'a']);
   expect(stored).not.toHaveProperty('index');
   expect(stored).not.toHaveProperty('packed');

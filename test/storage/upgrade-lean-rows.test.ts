@@ -52,7 +52,7 @@ it('a database written by schema version 5 (packed entries, long keys, postings 
 
   const store = await open('old', indexedDB);
   const db = storeDatabase(store);
-  expect(db.verno).toBe(6);
+  expect(db.verno).toBe(7);
   for (const row of await db.resources.toArray()) {
     expect(row).not.toHaveProperty('packed');
     expect(row).not.toHaveProperty('tx');

@@ -444,7 +444,7 @@ async function compileText(type: string, clause: TextClause, ctx: ClauseContext)
   // Postings are shared by `_text` and `_content` and hand out the documents: keep this field's document of each
   // hit, and count a term's documents in this field (its BM25 document frequency) on them.
   // The postings of every term and the statistics are read at once: one round trip.
-  const [postings, stats] = await Promise.all([Promise.all(terms.map((t) => ctx.source.textsWithTerm(type, t))), ctx.source.textStats(type, clause.field)]);
+  const [postings, stats] = await Promise.all([ctx.source.textsWithTerms(type, terms), ctx.source.textStats(type, clause.field)]);
   const docs = new Map<string, TextDoc>();
   const df = new Map<string, number>();
   terms.forEach((t, i) => {

@@ -90,10 +90,12 @@ export interface SearchSource {
    */
   dateSpan(type: string, param: string): Promise<number>;
   /**
-   * The full-text documents of the resources of `type` that hold the term in either field (`_text` or
+   * For each term, the full-text documents of the resources of `type` that hold it in either field (`_text` or
    * `_content`): one posting list per term for both fields, so the caller checks the field on the documents.
+   * All terms in one call: what a search reads for every term (the documents still waiting for their postings)
+   * is read once.
    */
-  textsWithTerm(type: string, term: string): Promise<TextHit[]>;
+  textsWithTerms(type: string, terms: readonly string[]): Promise<TextHit[][]>;
   /** Number of documents and their total length, for BM25. */
   textStats(type: string, field: '_text' | '_content'): Promise<{ docs: number; length: number }>;
   /** The resource types that have at least one resource (for a system search without `_type`). */
