@@ -47,6 +47,7 @@ function rows(results: BrowserResult[]): Row[] {
   const names = [...new Set(results.flatMap((r) => r.queries.map((q) => q.name)))];
   return [
     { name: 'bulk load, transaction Bundles of 500, per resource', short: 'bulk load (Bundles of 500)', unit: 'ms per resource', at: (r) => r.load.selections },
+    { name: 'bulk load and its full-text postings (written after it), per resource', short: 'bulk load + postings', unit: 'ms per resource', at: (r) => r.load.withPostings },
     { name: 'bulk load, first 10k selections (all when fewer)', short: 'bulk load, first 10k', unit: 'ms per resource', at: (r) => r.load.first },
     { name: 'bulk load, last 10k selections (all when fewer)', short: 'bulk load, last 10k', unit: 'ms per resource', at: (r) => r.load.last },
     { name: 'single create', unit: 'ms', at: (r) => r.create },

@@ -85,6 +85,12 @@ const api: BenchApi = {
     return ms;
   },
 
+  async flushIndex() {
+    const t = performance.now();
+    await current().store.flushIndex();
+    return performance.now() - t;
+  },
+
   async create(side: Side, k) {
     const s = current();
     const r = extra(k, s.n);

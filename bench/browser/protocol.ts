@@ -41,6 +41,8 @@ export interface BenchApi {
   open(n: number): Promise<{ userAgent: string; buckets: boolean; isolated: boolean }>;
   /** Writes resources [from, to) of a kind in one transaction (a transaction Bundle for the store); ms. */
   load(side: Side, kind: 'Patient' | 'ImagingSelection', from: number, to: number): Promise<number>;
+  /** Writes the store's pending full-text postings now (`store.flushIndex()`); ms. */
+  flushIndex(): Promise<number>;
   /** Creates the k-th extra ImagingSelection (the store first: its id is the raw side's); ms. */
   create(side: Side, k: number): Promise<number>;
   measures(): Promise<MeasureInfo[]>;

@@ -45,6 +45,11 @@ export interface BrowserResult {
     first: PairFigure;
     last: PairFigure;
     sliceSize: number;
+    /**
+     * The whole load with the full-text postings the store writes after it (`flushIndex`, timed right after the
+     * load) added to the store's side, ms per resource: the work the background writer does later, counted.
+     */
+    withPostings?: PairFigure;
     /** Per transaction of `chunk` selections: [store ms, raw ms]. */
     chunks: [number, number][];
   };

@@ -188,6 +188,10 @@ async function runSize(script: string, n: number): Promise<BrowserResult> {
     const patientChunks = await bulk(page, 'Patient', patients, 'Patients');
     const chunks = await bulk(page, 'ImagingSelection', n, 'ImagingSelections');
     const slice = Math.min(SLICE, n);
+    const selections = perResource(chunks, 0, n);
+    const postingsMs = await call(page, 'flushIndex');
+    const withPostings = { store: selections.store + postingsMs / n, raw: selections.raw };
+    log(`  full-text postings written after the load: ${fmt(postingsMs / n)} ms per resource; load with them: store ${fmt(withPostings.store)} ms, raw ${fmt(withPostings.raw)} ms`);
 
     const creates: Record<Side, number[]> = { store: [], raw: [] };
     const profiler = PROFILE_CREATES ? await startProfile(page) : undefined;
@@ -214,7 +218,8 @@ async function runSize(script: string, n: number): Promise<BrowserResult> {
       cpus: cpus().length,
       seconds: 0,
       load: {
-        selections: perResource(chunks, 0, n),
+        selections,
+        withPostings,
         patients: perResource(patientChunks, 0, patients),
         first: perResource(chunks, 0, slice),
         last: perResource(chunks, n - slice, n),
