@@ -3,8 +3,10 @@ import { postPendingTexts } from './text-postings.js';
 
 /** How long the store must go without a commit before the writer starts (ms). */
 const QUIET_MS = 250;
-/** Text rows posted per transaction: ~30 index keys each, so a transaction holds the texts table for tens of ms. */
+/** Text rows posted per background transaction: ~30 index keys each, so one holds the texts table for tens of ms. */
 const CHUNK = 100;
+/** Text rows posted per transaction by `flush`, which the caller waits for: fewer, larger transactions. */
+const FLUSH_CHUNK = 500;
 
 /**
  * Writes full-text postings in the background, once the store has gone quiet: a write stores a resource's
@@ -31,7 +33,7 @@ export class PostingsWriter {
   async flush(): Promise<void> {
     this.disarm();
     await this.running;
-    while (!this.closed && (await postPendingTexts(this.db, CHUNK)) === CHUNK);
+    while (!this.closed && (await postPendingTexts(this.db, FLUSH_CHUNK)) === FLUSH_CHUNK);
   }
 
   /** Stops for good (the database is closing). */
