@@ -10,24 +10,25 @@ Runs a FHIR R5 server (https://hl7.org/fhir/R5/http.html) over an in-memory fhir
 
 Options:
   --port N             TCP port (0 picks a free one; default 8080)
-  --host H             interface to listen on (default 127.0.0.1; any other than
-                       loopback needs a token)
+  --host H             interface to listen on (default 127.0.0.1; any address
+                       but loopback needs a token)
   --base-path P        path of the FHIR base (default /fhir)
   --data FILE          load an NDJSON file or a JSON Bundle/resource at start
   --max-body-bytes N   largest request body accepted (default 10485760)
   --log                print one line per request on stderr
+  -h, --help           show this help
+  -v, --version        print the version of fhir-offline-store
 
 Security (docs/server.md#security):
-  --cors-origin O      let pages of origin O call the server (repeatable; loopback
-                       origins always can; scheme://host:* for any port; * for all)
-  --allowed-host H     also answer requests whose Host is H (repeatable; loopback
-                       names and --host always are)
-  --token T            require Authorization: Bearer T on every request (better:
-                       the ${TOKEN_ENV} environment variable, which ps cannot show)
-  --tls-cert FILE      serve HTTPS with this PEM certificate (chain) ...
-  --tls-key FILE       ... and this PEM private key
-  -h, --help           show this help
-  -v, --version        print the version of fhir-offline-store`;
+  --cors-origin O      let pages of origin O call the server (repeatable);
+                       loopback origins always can; scheme://host:* for any
+                       port; * for every origin
+  --allowed-host H     also serve requests whose Host is H (repeatable);
+                       loopback names and --host always are
+  --token T            require Authorization: Bearer T on every request
+                       (better: set ${TOKEN_ENV}, which ps cannot show)
+  --tls-cert FILE      serve HTTPS with this PEM certificate (chain)
+  --tls-key FILE       and this PEM private key`;
 
 /** The server's options as the command line gives them. */
 interface ServeArgs {

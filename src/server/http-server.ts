@@ -42,8 +42,8 @@ export interface ServerOptions {
    * Letters, digits and `-._~+/` (then `=` padding), as RFC 6750 allows. Never logged. Default: none needed.
    */
   token?: string;
-  /** Serve HTTPS with this certificate (chain) and private key, both PEM. Default: plain HTTP. */
-  tls?: { cert: string | Buffer; key: string | Buffer };
+  /** Serve HTTPS with this certificate (chain) and private key, both PEM (text, or its bytes). Default: plain HTTP. */
+  tls?: { cert: string | Uint8Array; key: string | Uint8Array };
   /** Path of the FHIR base. Default `/fhir`. */
   basePath?: string;
   /**
@@ -138,7 +138,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     inFlight.add(done);
     void done.finally(() => inFlight.delete(done));
   };
-  const server: Server = options.tls === undefined ? createServer(handler) : createTlsServer({ cert: options.tls.cert, key: options.tls.key }, handler);
+  const server: Server = options.tls === undefined ? createServer(handler) : createTlsServer({ cert: pem(options.tls.cert), key: pem(options.tls.key) }, handler);
 
   const port = await listen(server, options.port ?? 0, host);
   baseUrl = `${options.tls === undefined ? 'http' : 'https'}://${urlHost(host)}:${port}${basePath}`;
@@ -179,6 +179,11 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         if (ownStore) served.close();
       })()),
   };
+}
+
+/** PEM as Node's TLS takes it. (The option says `Uint8Array`, which a `Buffer` is, so the API needs no Node types.) */
+function pem(value: string | Uint8Array): string | Buffer {
+  return typeof value === 'string' ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
 }
 
 function listen(server: Server, port: number, host: string): Promise<number> {

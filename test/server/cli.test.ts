@@ -1,5 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -121,4 +122,22 @@ it('exits 2 on an empty token or half a TLS pair, and 1 on a TLS file it cannot 
   const missing = run(['serve', '--port', '0', '--tls-cert', join(tmp, 'cert.pem'), '--tls-key', join(tmp, 'key.pem')]);
   expect(await missing.exit).toBe(1);
   expect(missing.stderr()).toMatch(/ENOENT/);
+});
+
+it('serves HTTPS with --tls-cert and --tls-key (a self-signed certificate made for this run)', async () => {
+  const [cert, key] = [join(tmp, 'tls-cert.pem'), join(tmp, 'tls-key.pem')];
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', key, '-out', cert], { stdio: 'ignore' });
+  const proc = run(['serve', '--port', '0', '--tls-cert', cert, '--tls-key', key]);
+  const url = await waitFor(() => /FHIR R5 server listening at (https:\/\/127\.0\.0\.1:\d+\/fhir)\n/.exec(proc.stdout())?.[1], `the listening line (stderr: ${proc.stderr()})`);
+  const status = await new Promise<number>((resolve, reject) => {
+    const req = httpsRequest(`${url}/metadata`, { ca: readFileSync(cert), agent: false }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+  expect(status).toBe(200);
+  proc.child.kill('SIGTERM');
+  expect(await proc.exit).toBe(0);
 });
