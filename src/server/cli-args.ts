@@ -1,5 +1,8 @@
 import { parseArgs } from 'node:util';
 
+/** The environment variable a token can be given in, out of sight of `ps` and shell history. */
+export const TOKEN_ENV = 'FHIR_OFFLINE_STORE_TOKEN';
+
 export const USAGE = `Usage: fhir-offline-store serve [options]
        fhir-offline-store --version | --help
 
@@ -7,13 +10,25 @@ Runs a FHIR R5 server (https://hl7.org/fhir/R5/http.html) over an in-memory fhir
 
 Options:
   --port N             TCP port (0 picks a free one; default 8080)
-  --host H             interface to listen on (default 127.0.0.1)
+  --host H             interface to listen on (default 127.0.0.1; any address
+                       but loopback needs a token)
   --base-path P        path of the FHIR base (default /fhir)
   --data FILE          load an NDJSON file or a JSON Bundle/resource at start
   --max-body-bytes N   largest request body accepted (default 10485760)
   --log                print one line per request on stderr
   -h, --help           show this help
-  -v, --version        print the version of fhir-offline-store`;
+  -v, --version        print the version of fhir-offline-store
+
+Security (docs/server.md#security):
+  --cors-origin O      let pages of origin O call the server (repeatable);
+                       loopback origins always can; scheme://host:* for any
+                       port; * for every origin
+  --allowed-host H     also serve requests whose Host is H (repeatable);
+                       loopback names and --host always are
+  --token T            require Authorization: Bearer T on every request
+                       (better: set ${TOKEN_ENV}, which ps cannot show)
+  --tls-cert FILE      serve HTTPS with this PEM certificate (chain)
+  --tls-key FILE       and this PEM private key`;
 
 /** The server's options as the command line gives them. */
 interface ServeArgs {
@@ -23,6 +38,12 @@ interface ServeArgs {
   data?: string;
   maxBodyBytes?: number;
   log: boolean;
+  corsOrigins: string[];
+  allowedHosts: string[];
+  /** From `--token`, else the environment variable `TOKEN_ENV`. */
+  token?: string;
+  tlsCert?: string;
+  tlsKey?: string;
 }
 
 /** What the command line asks for; `usage` is a mistake (exit 2), `help` a request for the usage (exit 0). */
@@ -30,8 +51,12 @@ type Command = { kind: 'serve'; args: ServeArgs } | { kind: 'help' } | { kind: '
 
 const DEFAULT_PORT = 8080;
 
-/** Parses `serve [--port N] [--host H] [--data FILE] [--base-path P] [--max-body-bytes N] [--log]`. */
-export function parseCommand(argv: string[]): Command {
+/**
+ * Parses `serve [--port N] [--host H] [--data FILE] [--base-path P] [--max-body-bytes N] [--log]
+ * [--cors-origin O]... [--allowed-host H]... [--token T] [--tls-cert FILE --tls-key FILE]`, with the token
+ * also taken from `env[TOKEN_ENV]` (`--token` wins).
+ */
+export function parseCommand(argv: string[], env: Record<string, string | undefined> = {}): Command {
   let parsed;
   try {
     parsed = parseArgs({
@@ -45,6 +70,11 @@ export function parseCommand(argv: string[]): Command {
         data: { type: 'string' },
         'max-body-bytes': { type: 'string' },
         log: { type: 'boolean' },
+        'cors-origin': { type: 'string', multiple: true },
+        'allowed-host': { type: 'string', multiple: true },
+        token: { type: 'string' },
+        'tls-cert': { type: 'string' },
+        'tls-key': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -64,14 +94,25 @@ export function parseCommand(argv: string[]): Command {
   if (maxBodyBytes === 0 || (maxBodyBytes === undefined && values['max-body-bytes'] !== undefined)) {
     return { kind: 'usage', error: `--max-body-bytes must be a positive integer, got '${values['max-body-bytes']}'` };
   }
+  // An empty token is a mistake, not "no token": whoever set it believes the server is protected.
+  const token = values.token ?? env[TOKEN_ENV];
+  if (token === '') return { kind: 'usage', error: `${values.token === '' ? '--token' : TOKEN_ENV} is empty` };
+  if ((values['tls-cert'] === undefined) !== (values['tls-key'] === undefined)) {
+    return { kind: 'usage', error: '--tls-cert and --tls-key go together' };
+  }
   const args: ServeArgs = {
     port,
     host: values.host ?? '127.0.0.1',
     basePath: values['base-path'] ?? '/fhir',
     log: values.log ?? false,
+    corsOrigins: values['cors-origin'] ?? [],
+    allowedHosts: values['allowed-host'] ?? [],
   };
   if (values.data !== undefined) args.data = values.data;
   if (maxBodyBytes !== undefined) args.maxBodyBytes = maxBodyBytes;
+  if (token !== undefined) args.token = token;
+  if (values['tls-cert'] !== undefined) args.tlsCert = values['tls-cert'];
+  if (values['tls-key'] !== undefined) args.tlsKey = values['tls-key'];
   return { kind: 'serve', args };
 }
 

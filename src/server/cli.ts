@@ -3,6 +3,7 @@
  * `fhir-offline-store serve --port N [--data FILE]` runs a FHIR R5 server over an in-memory store.
  * @see https://hl7.org/fhir/R5/http.html
  */
+import { readFile } from 'node:fs/promises';
 import { parseCommand, USAGE } from './cli-args.js';
 import { startServer, type RunningServer } from './http-server.js';
 
@@ -11,7 +12,7 @@ declare const __PACKAGE_VERSION__: string | undefined;
 const PACKAGE_VERSION = typeof __PACKAGE_VERSION__ === 'string' ? __PACKAGE_VERSION__ : '0.0.0-dev';
 
 async function main(argv: string[]): Promise<void> {
-  const command = parseCommand(argv);
+  const command = parseCommand(argv, process.env);
   if (command.kind === 'help') {
     console.log(USAGE);
     return;
@@ -28,13 +29,19 @@ async function main(argv: string[]): Promise<void> {
   const { args } = command;
   let server: RunningServer;
   try {
+    const tls = args.tlsCert !== undefined && args.tlsKey !== undefined ? { cert: await readFile(args.tlsCert), key: await readFile(args.tlsKey) } : undefined;
     server = await startServer({
       port: args.port,
       host: args.host,
       basePath: args.basePath,
+      corsOrigins: args.corsOrigins,
+      allowedHosts: args.allowedHosts,
+      ...(args.token !== undefined ? { token: args.token } : {}),
+      ...(tls !== undefined ? { tls } : {}),
       ...(args.data !== undefined ? { data: args.data } : {}),
       ...(args.maxBodyBytes !== undefined ? { maxBodyBytes: args.maxBodyBytes } : {}),
       ...(args.log ? { log: (line: string) => console.error(line) } : {}),
+      warn: (message: string) => console.error(`fhir-offline-store: warning: ${message}`),
     });
   } catch (e) {
     console.error(`fhir-offline-store: ${(e as Error).message}`);
@@ -42,6 +49,8 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   if (args.data !== undefined) console.log(`Loaded ${server.loaded} resources from ${args.data}`);
+  // Says that a token is needed, never what it is.
+  if (args.token !== undefined) console.log('Every request needs Authorization: Bearer <token>');
   // Printed last: a process waiting for this line may send requests at once.
   console.log(`FHIR R5 server listening at ${server.url}`);
 

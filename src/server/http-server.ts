@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
 import { operationOutcome, type IssueInput } from '../errors/fhir-error.js';
@@ -8,17 +9,41 @@ import { openStore, type Store } from '../store.js';
 import type { Clock } from '../util/clock.js';
 import { BodyTooLargeError, readBody } from './body.js';
 import { monotonicClock } from './clock.js';
-import { corsHeaders, preflightHeaders } from './cors.js';
+import { answeredForRefusedOrigin, corsHeaders, OriginPolicy, preflightHeaders } from './cors.js';
 import { RequestGate } from './gate.js';
+import { HostPolicy, isLoopbackHost } from './host.js';
 import { loadDataFile } from './load-data.js';
-import { absoluteOnBase, isHistoryTarget, linksOnBase, normaliseBasePath, relativeTarget } from './target.js';
+import { absoluteOnBase, isHistoryTarget, linksOnBase, normaliseBasePath, relativeTarget, targetAuthority } from './target.js';
+import { BearerToken, challenge } from './token.js';
 
 /** Options of `startServer`. Every one has a default. */
 export interface ServerOptions {
   /** TCP port; 0 (the default) picks a free one. */
   port?: number;
-  /** Interface to listen on. Default `127.0.0.1`. */
+  /**
+   * Interface to listen on. Default `127.0.0.1`. Any address that is not loopback (`0.0.0.0`, `::`, a LAN
+   * address, a host name other than `localhost`) needs a `token`: without one `startServer` rejects.
+   */
   host?: string;
+  /**
+   * Origins, besides loopback ones (`http(s)://127.0.0.1`, `localhost`, `[::1]`, any port), whose pages may
+   * call the server (CORS): `https://app.example`, `http://app.example:*` (any port), or `*` (every origin,
+   * with a warning). Other origins get no CORS headers, and their requests other than GET and HEAD are
+   * answered 403. Default none. (docs/server.md#security)
+   */
+  corsOrigins?: readonly string[];
+  /**
+   * Host names, besides loopback and `host`, that requests may name in `Host` (e.g. the DNS name of a LAN
+   * gateway); any other `Host` is answered 421 (DNS rebinding). Default none.
+   */
+  allowedHosts?: readonly string[];
+  /**
+   * A bearer token every request but a CORS preflight must present (`Authorization: Bearer <token>`, else 401).
+   * Letters, digits and `-._~+/` (then `=` padding), as RFC 6750 allows. Never logged. Default: none needed.
+   */
+  token?: string;
+  /** Serve HTTPS with this certificate (chain) and private key, both PEM (text, or its bytes). Default: plain HTTP. */
+  tls?: { cert: string | Uint8Array; key: string | Uint8Array };
   /** Path of the FHIR base. Default `/fhir`. */
   basePath?: string;
   /**
@@ -34,11 +59,16 @@ export interface ServerOptions {
   data?: string;
   /** Receives one line per request (`GET /fhir/metadata 200 3ms`) and per problem. Default: silent. */
   log?: (line: string) => void;
+  /**
+   * Receives the warnings of a start whose options open the server up (`*` among `corsOrigins`, a token
+   * that would cross a network unencrypted). Default `console.warn`.
+   */
+  warn?: (message: string) => void;
 }
 
 /** A running server. */
 export interface RunningServer {
-  /** The FHIR base URL, e.g. `http://127.0.0.1:54321/fhir`. */
+  /** The FHIR base URL, e.g. `http://127.0.0.1:54321/fhir` (`https:` with `tls`). */
   url: string;
   /** The TCP port it listens on. */
   port: number;
@@ -58,8 +88,11 @@ const CLOSE_GRACE_MS = 2000;
 const DISCARD_GRACE_MS = 1000;
 
 /**
- * Starts a FHIR R5 server over HTTP that answers exactly what `store.handle` answers
+ * Starts a FHIR R5 server over HTTP (or HTTPS with `tls`) that answers exactly what `store.handle` answers
  * (https://hl7.org/fhir/R5/http.html), with CORS, a body size limit and `application/fhir+json`.
+ * Safe by default (docs/server.md#security): it listens on loopback, only loopback origins get CORS headers,
+ * only its own names are served in `Host` (DNS rebinding), and a `token`, when given, is needed by every request;
+ * listening on any other interface needs a token.
  * It listens first, so that a port of 0 becomes a real one, then opens the store with the real base URL
  * (fullUrls and absolute references are made from it); requests that arrive meanwhile wait for the store.
  * @example
@@ -74,6 +107,20 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const basePath = normaliseBasePath(options.basePath ?? '/fhir');
   const maxBodyBytes = options.maxBodyBytes ?? 10 * MiB;
   const log = options.log ?? (() => {});
+  const warn = options.warn ?? ((message: string) => console.warn(`fhir-offline-store: ${message}`));
+  const origins = new OriginPolicy(options.corsOrigins);
+  const hosts = new HostPolicy(host, options.allowedHosts);
+  const token = options.token === undefined ? undefined : new BearerToken(options.token);
+  if (token === undefined && !isLoopbackHost(host)) {
+    throw new Error(
+      `Refusing to listen on '${host}' without a token: every machine that can reach it could read and change all data. ` +
+        'Give a token (--token, or the FHIR_OFFLINE_STORE_TOKEN environment variable; startServer({ token })), or listen on 127.0.0.1.',
+    );
+  }
+  if (origins.any) warn("CORS is open to every origin ('*'): any web page the user visits can call this server" + (token ? ' (it still needs the token)' : ''));
+  if (token !== undefined && options.tls === undefined && !isLoopbackHost(host)) {
+    warn(`listening on '${host}' over plain HTTP: the token and the data cross the network unencrypted (give --tls-cert and --tls-key)`);
+  }
   const gate = new RequestGate();
   const inFlight = new Set<Promise<void>>();
 
@@ -86,14 +133,15 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   ready.catch(() => {}); // a failed start is reported by startServer; waiting requests answer 503
 
   let baseUrl = '';
-  const server = createServer((req, res) => {
-    const done = serve(req, res, { basePath, maxBodyBytes, baseUrl: () => baseUrl, ready, gate, log });
+  const handler = (req: IncomingMessage, res: ServerResponse): void => {
+    const done = serve(req, res, { basePath, maxBodyBytes, baseUrl: () => baseUrl, ready, gate, log, origins, hosts, token });
     inFlight.add(done);
     void done.finally(() => inFlight.delete(done));
-  });
+  };
+  const server: Server = options.tls === undefined ? createServer(handler) : createTlsServer({ cert: pem(options.tls.cert), key: pem(options.tls.key) }, handler);
 
   const port = await listen(server, options.port ?? 0, host);
-  baseUrl = `http://${urlHost(host)}:${port}${basePath}`;
+  baseUrl = `${options.tls === undefined ? 'http' : 'https'}://${urlHost(host)}:${port}${basePath}`;
   const ownStore = options.store === undefined;
   let store: Store | undefined;
   let loaded = 0;
@@ -131,6 +179,11 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         if (ownStore) served.close();
       })()),
   };
+}
+
+/** PEM as Node's TLS takes it. (The option says `Uint8Array`, which a `Buffer` is, so the API needs no Node types.) */
+function pem(value: string | Uint8Array): string | Buffer {
+  return typeof value === 'string' ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
 }
 
 function listen(server: Server, port: number, host: string): Promise<number> {
@@ -171,6 +224,9 @@ interface ServeContext {
   ready: Promise<Store>;
   gate: RequestGate;
   log: (line: string) => void;
+  origins: OriginPolicy;
+  hosts: HostPolicy;
+  token: BearerToken | undefined;
 }
 
 /** Answers one HTTP request. Never rejects. */
@@ -178,15 +234,41 @@ async function serve(req: IncomingMessage, res: ServerResponse, ctx: ServeContex
   const started = performance.now();
   const method = (req.method ?? 'GET').toUpperCase();
   const rawUrl = req.url ?? '/';
-  const cors = corsHeaders(req.headers);
+  let cors: Record<string, string> = { Vary: 'Origin' };
   const finish = (response: FhirResponse, extra: Record<string, string> = {}): void => {
     send(res, response, { ...cors, ...extra }, method === 'HEAD', ctx.baseUrl(), /[?&]_pretty=true(?:&|$)/.test(rawUrl));
     ctx.log(`${method} ${rawUrl} ${response.status} ${Math.round(performance.now() - started)}ms`);
   };
+  /** Answers without reading the body (thrown away after the answer, as after a 413). */
+  const refuse = (status: number, issue: IssueInput, extra: Record<string, string> = {}): void => {
+    res.once('finish', () => discardThenDrop(req));
+    finish(failure(status, issue), extra);
+  };
   try {
+    // The checks run in this order: a wrong Host says nothing more (421); a refused origin gets no CORS
+    // header, and nothing but a read (403); a preflight needs no token (browsers never send one on it);
+    // then the token. Each answers before the body is read and before the store is touched.
+    const hostCheck = checkHost(req, rawUrl, ctx.hosts);
+    if (hostCheck !== undefined) return refuse(hostCheck.status, hostCheck.issue);
+    const origin = req.headers.origin;
+    cors = corsHeaders(req.headers, ctx.origins);
+    if (origin !== undefined && !ctx.origins.allows(origin) && !answeredForRefusedOrigin(method)) {
+      return refuse(403, {
+        code: 'forbidden',
+        diagnostics: `Requests from the origin '${origin}' are not allowed (allow it with --cors-origin or startServer({ corsOrigins }))`,
+      });
+    }
     if (method === 'OPTIONS') {
       req.resume(); // a preflight has no body worth reading
       return finish({ status: 204, headers: preflightHeaders(req.headers) });
+    }
+    const credential = ctx.token?.check(req.headers.authorization) ?? 'ok';
+    if (credential !== 'ok') {
+      return refuse(
+        401,
+        { code: 'login', diagnostics: credential === 'missing' ? 'This server needs Authorization: Bearer <token>' : 'The bearer token is not accepted' },
+        { 'WWW-Authenticate': challenge(credential) },
+      );
     }
     const url = relativeTarget(rawUrl, ctx.basePath);
     if (url === undefined) {
@@ -231,6 +313,31 @@ function discardThenDrop(req: IncomingMessage): void {
   req.once('end', () => clearTimeout(drop));
   req.once('close', () => clearTimeout(drop));
   req.resume();
+}
+
+/**
+ * Why a request's `Host` is not served, or undefined when it is. More than one `Host` is a 400 (RFC 9112
+ * §3.2); a name that is not the server's is a 421 Misdirected Request (RFC 9110 §15.5.20): the request
+ * reached a server that is not the one its URL names, which is what DNS rebinding does. An absolute-form
+ * target's authority stands in for `Host` (RFC 9112 §3.2.2), so it is checked too.
+ */
+function checkHost(req: IncomingMessage, rawUrl: string, hosts: HostPolicy): { status: number; issue: IssueInput } | undefined {
+  let count = 0;
+  for (let i = 0; i < req.rawHeaders.length; i += 2) if (req.rawHeaders[i]!.toLowerCase() === 'host') count++;
+  if (count > 1) return { status: 400, issue: { code: 'invalid', diagnostics: 'More than one Host header' } };
+  const authority = targetAuthority(rawUrl);
+  for (const name of [req.headers.host, authority]) {
+    if (name !== undefined && !hosts.allows(name)) {
+      return {
+        status: 421,
+        issue: {
+          code: 'security',
+          diagnostics: `This server does not answer to the host '${name}' (allow a name with --allowed-host or startServer({ allowedHosts }))`,
+        },
+      };
+    }
+  }
+  return undefined;
 }
 
 function failure(status: number, issue: IssueInput): FhirResponse {

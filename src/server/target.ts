@@ -17,6 +17,14 @@ export function relativeTarget(rawUrl: string, basePath: string): string | undef
   return rest.replace(/^\/+/, '');
 }
 
+/**
+ * The authority (`host[:port]`) of an absolute-form request target (`GET http://host:port/fhir/...`,
+ * RFC 9112 §3.2.2), which a server must use instead of `Host`; undefined for the usual origin-form (`/fhir/...`).
+ */
+export function targetAuthority(rawUrl: string): string | undefined {
+  return /^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)/i.exec(rawUrl)?.[1];
+}
+
 /** Whether a relative target is a history interaction (`_history`, `Type/_history`, `Type/id/_history`), not a vread. */
 export function isHistoryTarget(relative: string): boolean {
   const path = relative.split('?')[0]!.split('/').filter((s) => s !== '');

@@ -124,7 +124,8 @@ export interface Browser {
   close(): Promise<void>;
 }
 
-export async function launchChromium(): Promise<Browser> {
+/** `extraArgs` are added to the fixed flags (e.g. `--host-resolver-rules=MAP evil.test 127.0.0.1`). */
+export async function launchChromium(extraArgs: readonly string[] = []): Promise<Browser> {
   const userDataDir = mkdtempSync(join(tmpdir(), 'fhir-store-chromium-'));
   let context: BrowserContext;
   try {
@@ -132,7 +133,7 @@ export async function launchChromium(): Promise<Browser> {
       executablePath: CHROMIUM,
       headless: true,
       timeout: 15_000,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic', '--no-first-run'],
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic', '--no-first-run', ...extraArgs],
     });
   } catch (e) {
     rmSync(userDataDir, { recursive: true, force: true });

@@ -1,5 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,8 +21,10 @@ afterEach(() => {
   for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
 });
 
-function run(args: string[]): { child: ChildProcess; stdout: () => string; stderr: () => string; exit: Promise<number | null> } {
-  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+function run(args: string[], env: Record<string, string> = {}): { child: ChildProcess; stdout: () => string; stderr: () => string; exit: Promise<number | null> } {
+  // The token variable of the environment the tests run in (if any) is never passed on by accident.
+  const { FHIR_OFFLINE_STORE_TOKEN: _, ...inherited } = process.env;
+  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...inherited, ...env } });
   children.push(child);
   let out = '';
   let err = '';
@@ -82,4 +85,59 @@ it('prints the version of the package it was built from: exit 0 for --version an
     expect(await proc.exit).toBe(0);
     expect(proc.stdout()).toBe(`${version}\n`);
   }
+});
+
+it('refuses to listen beyond loopback without a token: exit 1 and why', async () => {
+  const proc = run(['serve', '--port', '0', '--host', '0.0.0.0']);
+  expect(await proc.exit).toBe(1);
+  expect(proc.stderr()).toMatch(/Refusing to listen on '0\.0\.0\.0' without a token/);
+  expect(proc.stdout()).toBe('');
+});
+
+it('takes the token from FHIR_OFFLINE_STORE_TOKEN, needs it on every request, and never prints it', async () => {
+  const token = 'cli-env-token-4f9a';
+  const proc = run(['serve', '--port', '0', '--log', '--cors-origin', '*'], { FHIR_OFFLINE_STORE_TOKEN: token });
+  const url = await waitFor(() => /FHIR R5 server listening at (http:\/\/127\.0\.0\.1:\d+\/fhir)\n/.exec(proc.stdout())?.[1], `the listening line (stderr: ${proc.stderr()})`);
+  expect(proc.stdout()).toContain('Every request needs Authorization: Bearer <token>');
+  expect(proc.stderr()).toMatch(/warning: CORS is open to every origin/);
+  const refused = await fetch(`${url}/metadata`, { signal: AbortSignal.timeout(10_000) });
+  expect(refused.status).toBe(401);
+  expect(refused.headers.get('www-authenticate')).toMatch(/^Bearer /);
+  await refused.arrayBuffer();
+  const ok = await fetch(`${url}/metadata`, { headers: { Authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(10_000) });
+  expect(ok.status).toBe(200);
+  await ok.arrayBuffer();
+  proc.child.kill('SIGTERM');
+  expect(await proc.exit).toBe(0);
+  expect(proc.stderr()).toMatch(/GET \/fhir\/metadata 401/);
+  expect(`${proc.stdout()}${proc.stderr()}`).not.toContain(token);
+});
+
+it('exits 2 on an empty token or half a TLS pair, and 1 on a TLS file it cannot read', async () => {
+  const empty = run(['serve', '--port', '0'], { FHIR_OFFLINE_STORE_TOKEN: '' });
+  expect(await empty.exit).toBe(2);
+  expect(empty.stderr()).toMatch(/FHIR_OFFLINE_STORE_TOKEN is empty/);
+  const half = run(['serve', '--port', '0', '--tls-cert', join(tmp, 'cert.pem')]);
+  expect(await half.exit).toBe(2);
+  const missing = run(['serve', '--port', '0', '--tls-cert', join(tmp, 'cert.pem'), '--tls-key', join(tmp, 'key.pem')]);
+  expect(await missing.exit).toBe(1);
+  expect(missing.stderr()).toMatch(/ENOENT/);
+});
+
+it('serves HTTPS with --tls-cert and --tls-key (a self-signed certificate made for this run)', async () => {
+  const [cert, key] = [join(tmp, 'tls-cert.pem'), join(tmp, 'tls-key.pem')];
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', key, '-out', cert], { stdio: 'ignore' });
+  const proc = run(['serve', '--port', '0', '--tls-cert', cert, '--tls-key', key]);
+  const url = await waitFor(() => /FHIR R5 server listening at (https:\/\/127\.0\.0\.1:\d+\/fhir)\n/.exec(proc.stdout())?.[1], `the listening line (stderr: ${proc.stderr()})`);
+  const status = await new Promise<number>((resolve, reject) => {
+    const req = httpsRequest(`${url}/metadata`, { ca: readFileSync(cert), agent: false }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+  expect(status).toBe(200);
+  proc.child.kill('SIGTERM');
+  expect(await proc.exit).toBe(0);
 });

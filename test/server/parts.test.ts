@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseCommand } from '../../src/server/cli-args.js';
+import { parseCommand, TOKEN_ENV } from '../../src/server/cli-args.js';
 import { monotonicClock } from '../../src/server/clock.js';
 import { parseData } from '../../src/server/load-data.js';
 import { absoluteOnBase, isHistoryTarget, normaliseBasePath, relativeTarget } from '../../src/server/target.js';
@@ -64,11 +64,27 @@ describe('parseData', () => {
 
 describe('command line', () => {
   it('parses serve and its options', () => {
-    expect(parseCommand(['serve'])).toEqual({ kind: 'serve', args: { port: 8080, host: '127.0.0.1', basePath: '/fhir', log: false } });
+    const none = { corsOrigins: [], allowedHosts: [] };
+    expect(parseCommand(['serve'])).toEqual({ kind: 'serve', args: { port: 8080, host: '127.0.0.1', basePath: '/fhir', log: false, ...none } });
     expect(parseCommand(['serve', '--port', '0', '--data', 'x.ndjson', '--base-path', '/r5', '--log'])).toEqual({
       kind: 'serve',
-      args: { port: 0, host: '127.0.0.1', basePath: '/r5', data: 'x.ndjson', log: true },
+      args: { port: 0, host: '127.0.0.1', basePath: '/r5', data: 'x.ndjson', log: true, ...none },
     });
+  });
+
+  it('parses the security options, the token from --token or the environment', () => {
+    const argv = ['serve', '--cors-origin', 'https://a.example', '--cors-origin', 'http://b.example:*', '--allowed-host', 'gw.lan'];
+    expect(parseCommand([...argv, '--tls-cert', 'c.pem', '--tls-key', 'k.pem'])).toMatchObject({
+      kind: 'serve',
+      args: { corsOrigins: ['https://a.example', 'http://b.example:*'], allowedHosts: ['gw.lan'], tlsCert: 'c.pem', tlsKey: 'k.pem' },
+    });
+    expect(parseCommand(['serve'], { [TOKEN_ENV]: 'from-env' })).toMatchObject({ args: { token: 'from-env' } });
+    expect(parseCommand(['serve', '--token', 'from-flag'], { [TOKEN_ENV]: 'from-env' })).toMatchObject({ args: { token: 'from-flag' } });
+    expect(parseCommand(['serve'], {})).not.toHaveProperty('args.token');
+    // An empty token is a mistake (whoever set it believes the server is protected), and so is half a TLS pair.
+    expect(parseCommand(['serve'], { [TOKEN_ENV]: '' })).toEqual({ kind: 'usage', error: `${TOKEN_ENV} is empty` });
+    expect(parseCommand(['serve', '--token', ''])).toEqual({ kind: 'usage', error: '--token is empty' });
+    expect(parseCommand(['serve', '--tls-cert', 'c.pem'])).toEqual({ kind: 'usage', error: '--tls-cert and --tls-key go together' });
   });
 
   it('answers help, and usage for mistakes', () => {

@@ -16,10 +16,10 @@ export interface SyncHarness {
   /** The virtual time of the current test. */
   readonly time: VirtualTime;
   /**
-   * Replication options of the current test: its virtual time as the environment, and a retry policy small
-   * enough that giving up comes after a few virtual waits.
+   * Replication options of the current test: its virtual time as the environment, a retry policy small
+   * enough that giving up comes after a few virtual waits, and with `token`, an `authorize` that sends it.
    */
-  readonly fast: Pick<ReplicationOptions, 'environment' | 'retry'>;
+  readonly fast: Pick<ReplicationOptions, 'environment' | 'retry' | 'authorize'>;
   /** An id unique to this run, so tests (and reruns against a long-lived server) never see each other's data. */
   uid(name: string): string;
   /** A new store (closed after the test) whose ids are unique to this run, prefixed `idPrefix`. */
@@ -30,9 +30,10 @@ export interface SyncHarness {
 
 /**
  * Registers the hooks of a sync test file (server before all, stores closed and proxy ended after each test)
- * and gives what they set up.
+ * and gives what they set up. With `token`, the server (this package's own) needs `Authorization: Bearer
+ * <token>` on every request, and the remote client and the `fast` options send it.
  */
-export function syncHarness(options: { proxy?: boolean; maxAttempts?: number } = {}): SyncHarness {
+export function syncHarness(options: { proxy?: boolean; maxAttempts?: number; token?: string } = {}): SyncHarness {
   let server: SyncHarness['server'] | undefined;
   let remote: SyncHarness['remote'] | undefined;
   let proxy: FaultProxy | undefined;
@@ -44,8 +45,8 @@ export function syncHarness(options: { proxy?: boolean; maxAttempts?: number } =
     return value;
   };
   beforeAll(async () => {
-    server = await remoteServer();
-    remote = remoteClient(server.url);
+    server = await remoteServer(options.token);
+    remote = remoteClient(server.url, options.token !== undefined ? { Authorization: `Bearer ${options.token}` } : {});
   });
   afterAll(() => server?.close());
   beforeEach(async () => {
@@ -71,7 +72,12 @@ export function syncHarness(options: { proxy?: boolean; maxAttempts?: number } =
       return time;
     },
     get fast() {
-      return { environment: time.env, retry: { initialDelay: 5, maxDelay: 50, maxAttempts: options.maxAttempts ?? 2 } };
+      const { token } = options;
+      return {
+        environment: time.env,
+        retry: { initialDelay: 5, maxDelay: 50, maxAttempts: options.maxAttempts ?? 2 },
+        ...(token !== undefined ? { authorize: async () => ({ Authorization: `Bearer ${token}` }) } : {}),
+      };
     },
     uid,
     async client(idPrefix = 'c') {

@@ -3,21 +3,21 @@ import { startServer } from '../../src/server/index.js';
 
 /**
  * The remote FHIR R5 server the sync suite talks to over real HTTP: `FHIR_BASE_URL` when set (any FHIR R5
- * server, e.g. HAPI), else this package's own server on a free port.
+ * server, e.g. HAPI), else this package's own server on a free port, needing `token` when one is given.
  */
-export async function remoteServer(): Promise<{ url: string; close: () => Promise<void> }> {
+export async function remoteServer(token?: string): Promise<{ url: string; close: () => Promise<void> }> {
   const given = process.env['FHIR_BASE_URL'];
   if (given) return { url: given.replace(/\/+$/, ''), close: async () => {} };
-  const server = await startServer({ port: 0 });
+  const server = await startServer({ port: 0, ...(token !== undefined ? { token } : {}) });
   return { url: server.url, close: () => server.close() };
 }
 
-/** Requests against the remote, as another client of the server would make them. */
-export function remoteClient(base: string) {
+/** Requests against the remote, as another client of the server would make them (with `auth` headers, if any). */
+export function remoteClient(base: string, auth: Record<string, string> = {}) {
   const call = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
     const res = await fetch(`${base}/${path}`, {
       method,
-      headers: { Accept: 'application/fhir+json', ...(body ? { 'Content-Type': 'application/fhir+json' } : {}), ...headers },
+      headers: { Accept: 'application/fhir+json', ...auth, ...(body ? { 'Content-Type': 'application/fhir+json' } : {}), ...headers },
       ...(body ? { body: JSON.stringify(body) } : {}),
     });
     const text = await res.text();
