@@ -1,4 +1,3 @@
-import { unsafeJson } from '../forbidden-keys.js';
 import { IssueCollector, type ValidationFailure } from './issues.js';
 import { walkResource } from './resource.js';
 import type { WalkContext } from './walk-context.js';
@@ -22,12 +21,6 @@ import type { WalkContext } from './walk-context.js';
  */
 export function checkResource(resource: unknown): ValidationFailure | undefined {
   const issues = new IssueCollector();
-  // Before any walk: a `__proto__` member hides from own-key checks, and deep nesting from recursive ones.
-  const unsafe = unsafeJson(resource);
-  if (unsafe) {
-    issues.structure(typeof (resource as { resourceType?: unknown })?.resourceType === 'string' ? String((resource as { resourceType: string }).resourceType) : 'Resource', unsafe);
-    return issues.failure();
-  }
   const ctx: WalkContext = {
     issues,
     depth: 0,
