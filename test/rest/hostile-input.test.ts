@@ -138,3 +138,37 @@ describe('values R5 forbids are not stored (defect 5)', () => {
     store.close();
   });
 });
+
+describe('a search cannot hold the database (defect 2)', () => {
+  const values = (n: number, last: string) => [...Array.from({ length: n - 1 }, (_, i) => `x${i}`), last].join(',');
+
+  it('1,000 OR values answer correctly, in one read transaction; inside a conditional write too', async () => {
+    const store = await openTestStore();
+    await store.update(selection({ id: 'a', status: 'available' }));
+    await store.update(selection({ id: 'b', status: 'entered-in-error' }));
+    const found = await store.search('ImagingSelection', { status: values(1000, 'available') });
+    expect(found.entry?.map((e) => e.resource!.id)).toEqual(['a']);
+    const twelve = await store.search('ImagingSelection', { status: values(12, 'entered-in-error') });
+    expect(twelve.entry?.map((e) => e.resource!.id)).toEqual(['b']);
+    // A conditional create re-checks its matches inside the write transaction: the shared read nests in it.
+    const res = await store.handle({ method: 'POST', url: 'ImagingSelection', headers: { 'Content-Type': 'application/fhir+json', 'If-None-Exist': `status=${values(12, 'available')}` }, body: JSON.stringify(selection()) });
+    expect(res.status).toBe(200);
+    expect((await store.search('ImagingSelection', '_summary=count')).total).toBe(2);
+    store.close();
+  });
+
+  it.each([
+    ['1,001 OR values of one parameter', `status=${values(1001, 'available')}`, /at most 1000/],
+    ['a query of more than 32 KB', `identifier=${'x'.repeat(33 * 1024)}`, /too long/],
+    ['101 parameters', Array.from({ length: 101 }, (_, i) => `identifier=v${i}`).join('&'), /at most 100/],
+  ])('%s is a 400', async (_name, query, message) => {
+    const store = await openTestStore();
+    await store.update(selection({ id: 'a' }));
+    const res = await store.handle({ method: 'GET', url: `ImagingSelection?${query}` });
+    expect(res.status).toBe(400);
+    expect((res.body as OperationOutcome).issue[0]?.diagnostics).toMatch(message);
+    const posted = await store.handle({ method: 'POST', url: 'ImagingSelection/_search', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: query });
+    expect(posted.status).toBe(400);
+    store.close();
+  });
+});
