@@ -1,6 +1,6 @@
 import type { Bundle, CodeSystem, FhirResource, Parameters, Resource, SearchParameter, ValueSet } from 'fhir/r5';
 import { Subject, asyncScheduler, from, switchMap, throttleTime, type Observable } from 'rxjs';
-import { FhirError } from './errors/fhir-error.js';
+import { badRequest, FhirError } from './errors/fhir-error.js';
 import type { EngineContext } from './rest/context.js';
 import { handle } from './rest/handle.js';
 import type { FhirRequest, FhirResponse } from './rest/http.js';
@@ -171,7 +171,21 @@ function queryString(params: SearchParams | undefined): string {
   const pairs = Array.isArray(params)
     ? params
     : Object.entries(params).flatMap(([k, v]) => (Array.isArray(v) ? v.map((x): [string, string] => [k, x]) : [[k, v] as [string, string]]));
-  return pairs.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&');
+  try {
+    return pairs.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&');
+  } catch (e) {
+    // encodeURIComponent throws URIError on a lone UTF-16 surrogate: bad input, answered as any other.
+    throw badRequest(`Search parameters cannot be encoded: ${(e as Error).message}`);
+  }
+}
+
+/** An id as a URL path segment; a lone UTF-16 surrogate (which `encodeURIComponent` refuses) is a 400. */
+function segment(id: string): string {
+  try {
+    return encodeURIComponent(id);
+  } catch {
+    throw badRequest(`Invalid id: it holds a lone UTF-16 surrogate`);
+  }
 }
 
 /** Two searchset Bundles with the same content: each run has its own Bundle `id` and `meta.lastUpdated`. */
@@ -269,43 +283,43 @@ class FhirStore implements Store {
 
   read<K extends ResourceType>(type: K, id: string): Promise<ResourceOf<K>>;
   read<T extends FhirResource>(type: T['resourceType'], id: string): Promise<T>;
-  read(type: ResourceType, id: string): Promise<FhirResource> {
-    return this.call<FhirResource>({ method: 'GET', url: `${type}/${encodeURIComponent(id)}` });
+  async read(type: ResourceType, id: string): Promise<FhirResource> {
+    return this.call<FhirResource>({ method: 'GET', url: `${type}/${segment(id)}` });
   }
 
   vread<K extends ResourceType>(type: K, id: string, versionId: string): Promise<ResourceOf<K>>;
   vread<T extends FhirResource>(type: T['resourceType'], id: string, versionId: string): Promise<T>;
-  vread(type: ResourceType, id: string, versionId: string): Promise<FhirResource> {
-    return this.call<FhirResource>({ method: 'GET', url: `${type}/${encodeURIComponent(id)}/_history/${encodeURIComponent(versionId)}` });
+  async vread(type: ResourceType, id: string, versionId: string): Promise<FhirResource> {
+    return this.call<FhirResource>({ method: 'GET', url: `${type}/${segment(id)}/_history/${segment(versionId)}` });
   }
 
-  update<T extends FhirResource>(resource: T, options: WriteOptions = {}): Promise<ResourceOf<T['resourceType']>> {
+  async update<T extends FhirResource>(resource: T, options: WriteOptions = {}): Promise<ResourceOf<T['resourceType']>> {
     const headers: Record<string, string> = options.ifMatch ? { 'If-Match': options.ifMatch } : {};
-    return this.call<ResourceOf<T['resourceType']>>({ method: 'PUT', url: `${resource.resourceType}/${encodeURIComponent(resource.id ?? '')}`, headers, body: resource });
+    return this.call<ResourceOf<T['resourceType']>>({ method: 'PUT', url: `${resource.resourceType}/${segment(resource.id ?? '')}`, headers, body: resource });
   }
 
   patch<K extends ResourceType>(type: K, id: string, patch: unknown[] | Parameters, options?: WriteOptions): Promise<ResourceOf<K>>;
   patch<T extends FhirResource>(type: T['resourceType'], id: string, patch: unknown[] | Parameters, options?: WriteOptions): Promise<T>;
-  patch(type: ResourceType, id: string, patch: unknown[] | Parameters, options: WriteOptions = {}): Promise<FhirResource> {
+  async patch(type: ResourceType, id: string, patch: unknown[] | Parameters, options: WriteOptions = {}): Promise<FhirResource> {
     const headers: Record<string, string> = {
       'Content-Type': Array.isArray(patch) ? 'application/json-patch+json' : 'application/fhir+json',
       ...(options.ifMatch ? { 'If-Match': options.ifMatch } : {}),
     };
-    return this.call<FhirResource>({ method: 'PATCH', url: `${type}/${encodeURIComponent(id)}`, headers, body: patch });
+    return this.call<FhirResource>({ method: 'PATCH', url: `${type}/${segment(id)}`, headers, body: patch });
   }
 
   async delete(type: ResourceType, id: string, options: WriteOptions = {}): Promise<void> {
     const headers: Record<string, string> = options.ifMatch ? { 'If-Match': options.ifMatch } : {};
-    await this.call<unknown>({ method: 'DELETE', url: `${type}/${encodeURIComponent(id)}`, headers });
+    await this.call<unknown>({ method: 'DELETE', url: `${type}/${segment(id)}`, headers });
   }
 
-  search<K extends ResourceType, P extends SearchParams | undefined = undefined>(type: K, params?: P): Promise<Bundle<ResourceOf<K> | IncludedBy<P>>> {
+  async search<K extends ResourceType, P extends SearchParams | undefined = undefined>(type: K, params?: P): Promise<Bundle<ResourceOf<K> | IncludedBy<P>>> {
     const qs = queryString(params);
     return this.call<Bundle<ResourceOf<K> | IncludedBy<P>>>({ method: 'GET', url: qs ? `${type}?${qs}` : type });
   }
 
-  history<K extends ResourceType = ResourceType>(type?: K, id?: string, params?: SearchParams): Promise<Bundle<ResourceOf<K>>> {
-    const path = type === undefined ? '_history' : id === undefined ? `${type}/_history` : `${type}/${encodeURIComponent(id)}/_history`;
+  async history<K extends ResourceType = ResourceType>(type?: K, id?: string, params?: SearchParams): Promise<Bundle<ResourceOf<K>>> {
+    const path = type === undefined ? '_history' : id === undefined ? `${type}/_history` : `${type}/${segment(id)}/_history`;
     const qs = queryString(params);
     return this.call<Bundle<ResourceOf<K>>>({ method: 'GET', url: qs ? `${path}?${qs}` : path });
   }

@@ -1,3 +1,4 @@
+import { setOwn } from './forbidden-keys.js';
 import { choiceOfKey, elementType } from './r5-model.js';
 
 /** Element types whose values are links a transaction rewrites; canonical is deliberately not among them. */
@@ -62,7 +63,7 @@ function rewrite(value: unknown, map: ReadonlyMap<string, string>, owner: string
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(obj)) {
       const child = childType(self, k);
-      out[k] = rewrite(v, map, child?.path, k, child?.type);
+      setOwn(out, k, rewrite(v, map, child?.path, k, child?.type));
     }
     return out;
   }

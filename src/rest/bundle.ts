@@ -1,3 +1,4 @@
+import { unsafeJson } from '../model/forbidden-keys.js';
 import type { Bundle, BundleEntry, Resource } from 'fhir/r5';
 import { badRequest, FhirError, preconditionFailed, toFhirError } from '../errors/fhir-error.js';
 import { formatEtag } from '../history/etag.js';
@@ -38,6 +39,9 @@ export async function processBundle(ctx: EngineContext, body: unknown, prefer: P
   }
   if (bundle.entry !== undefined && !Array.isArray(bundle.entry)) throw badRequest('Bundle.entry must be an array', ['Bundle.entry']);
   const entries = bundle.entry ?? [];
+  entries.forEach((e: unknown, i) => {
+    if (typeof e !== 'object' || e === null || Array.isArray(e)) throw badRequest(`Bundle.entry[${i}] must be an object`, [`Bundle.entry[${i}]`]);
+  });
   const responseEntries = bundle.type === 'batch' ? await runBatch(ctx, entries, prefer, execute) : await runTransaction(ctx, entries, prefer);
   const response: Bundle = {
     resourceType: 'Bundle',
@@ -76,6 +80,8 @@ function entryRequest(ctx: EngineContext, entry: BundleEntry, index: number): Pa
     } catch {
       throw badRequest(`Bundle.entry[${index}].resource: the Binary does not hold a JSON Patch`, [`Bundle.entry[${index}].resource`]);
     }
+    const unsafe = unsafeJson(parsed.body);
+    if (unsafe) throw badRequest(`Bundle.entry[${index}].resource: the JSON Patch cannot be taken in: ${unsafe}`, [`Bundle.entry[${index}].resource`]);
   } else if (resource !== undefined) {
     parsed.body = resource;
     parsed.contentType = 'application/fhir+json';

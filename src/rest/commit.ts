@@ -10,6 +10,8 @@ import type { EngineContext } from './context.js';
 export interface Planned<T> {
   writes: WriteSpec[];
   verify?: () => Promise<void>;
+  /** Re-plan for as long as other writes make the plan stale (see `CommitPlan.untilApplied`). */
+  untilApplied?: boolean;
   /** Runs inside the transaction after the writes (storage reads only), e.g. the GETs of a transaction Bundle. */
   after?: (results: WriteResult[]) => Promise<T> | T;
 }
@@ -21,7 +23,7 @@ export interface Planned<T> {
  */
 export function commitPlanned<T>(ctx: EngineContext, plan: () => Promise<Planned<T>>): Promise<Committed<T>> {
   return ctx.storage.commit(async () => {
-    const { writes, verify, after } = await plan();
-    return { mutations: [{ kind: 'write', specs: writes }], ...(verify ? { verify } : {}), ...(after ? { after } : {}) };
+    const { writes, verify, after, untilApplied } = await plan();
+    return { mutations: [{ kind: 'write', specs: writes }], ...(verify ? { verify } : {}), ...(after ? { after } : {}), ...(untilApplied ? { untilApplied } : {}) };
   });
 }

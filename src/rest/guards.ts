@@ -13,7 +13,7 @@ export function requireType(type: string): void {
 
 /** 400 for an id that breaks the R5 `id` pattern (https://hl7.org/fhir/R5/datatypes.html#id). */
 export function requireId(id: string, where = 'URL'): void {
-  if (!isValidId(id)) throw badRequest(`Invalid id '${id}' in the ${where}: ids match [A-Za-z0-9\\-\\.]{1,64}`);
+  if (!isValidId(id)) throw badRequest(`Invalid id '${id}' in the ${where}: ids match [A-Za-z0-9\\-\\.]{1,64} and are not '.' or '..' (URL path segments)`);
 }
 
 /** A live resource row, or 404 (never existed) / 410 (deleted, with the ETag of the deleting version). */

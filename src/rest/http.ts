@@ -1,3 +1,4 @@
+import { unsafeJson } from '../model/forbidden-keys.js';
 import { badRequest, FhirError } from '../errors/fhir-error.js';
 
 /** A FHIR REST request as `store.handle` takes it. `url` is relative to the FHIR base. */
@@ -83,7 +84,11 @@ export function parseRequest(req: FhirRequest, baseUrl: string): ParsedRequest {
   const contentType = headers.get('content-type')?.split(';')[0]?.trim().toLowerCase();
   const parsed: ParsedRequest = { method, path, query, hasQuery, headers };
   if (contentType) parsed.contentType = contentType;
-  if (req.body !== undefined && req.body !== null && req.body !== '') parsed.body = parseBody(req.body, contentType);
+  if (req.body !== undefined && req.body !== null && req.body !== '') {
+    parsed.body = parseBody(req.body, contentType);
+    const unsafe = unsafeJson(parsed.body);
+    if (unsafe) throw badRequest(`The body cannot be taken in: ${unsafe}`);
+  }
   return parsed;
 }
 
@@ -124,12 +129,18 @@ function parseForm(body: string): [string, string][] {
   return [...new URLSearchParams(body)];
 }
 
+/** A UTF-16 surrogate without its other half: not a character, and no URL or JSON encoder can write it. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 function decodeComponent(s: string, where: string): string {
+  let decoded: string;
   try {
-    return decodeURIComponent(s);
+    decoded = decodeURIComponent(s);
   } catch {
     throw badRequest(`Malformed percent-encoding in the ${where}: '${s}'`);
   }
+  if (LONE_SURROGATE.test(decoded)) throw badRequest(`The ${where} holds a lone UTF-16 surrogate, which is not a character`);
+  return decoded;
 }
 
 function parseBody(body: unknown, contentType: string | undefined): unknown {

@@ -10,6 +10,8 @@ import { StalePlanError, type WriteResult } from './write.js';
 
 /** How many times a commit plans before it answers 409. */
 const MAX_ATTEMPTS = 5;
+/** The same for a plan marked `untilApplied`: a bound against a bug, far above any real contention. */
+const MAX_ATTEMPTS_UNTIL_APPLIED = 10_000;
 
 /** What the port needs besides the database. */
 export interface PortOptions {
@@ -43,7 +45,7 @@ export class DexieStoragePort implements StoragePort {
         return out;
       } catch (e) {
         if (!(e instanceof StalePlanError)) throw e;
-        if (attempt + 1 >= MAX_ATTEMPTS) throw conflict(`Gave up after ${attempt + 1} attempts: ${e.message}`);
+        if (attempt + 1 >= (planned.untilApplied ? MAX_ATTEMPTS_UNTIL_APPLIED : MAX_ATTEMPTS)) throw conflict(`Gave up after ${attempt + 1} attempts: ${e.message}`);
       }
     }
   }

@@ -38,6 +38,12 @@ export interface CommitPlan<T = void> {
   /** Re-checks what the plan assumed with storage reads only; throws `StalePlanError` to plan again. */
   verify?: () => Promise<void>;
   mutations: Mutation[];
+  /**
+   * Plan again for as long as other writes keep making the plan stale, not just a few times: for a write that
+   * nothing but a precondition may refuse (an unconditional patch, re-applied to each new current version).
+   * Each stale attempt means another write committed, so the writes as a whole always progress.
+   */
+  untilApplied?: boolean;
   /** Runs inside the transaction after the mutations (storage reads only), e.g. the GETs of a transaction Bundle. */
   after?: (results: WriteResult[]) => Promise<T> | T;
 }

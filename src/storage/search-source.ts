@@ -22,6 +22,12 @@ const isLive = (row: ResourceRow | undefined): row is ResourceRow => row !== und
 export class DexieSearchSource implements SearchSource {
   constructor(private readonly db: StoreDatabase) {}
 
+  together<T>(reads: () => Promise<T>): Promise<T> {
+    // An `async` scope: Dexie keeps the transaction across native awaits only for those. Inside a write
+    // transaction (conditional interactions) this is a sub-transaction of it.
+    return this.db.transaction('r', [this.db.resources, this.db.typeStats], async () => reads());
+  }
+
   async byIds(type: string, ids: readonly string[]): Promise<CandidateRow[]> {
     const unique = [...new Set(ids)];
     const rows = await this.db.resources.bulkGet(unique.map((id) => [type, id] as [string, string]));

@@ -52,7 +52,7 @@ interface ClientOptions {
   fetch?: typeof fetch;
   headers?: Record<string, string>;
   /** Returns the headers that authorise a request (e.g. a bearer token); called again after a 401/403. */
-  authorize?: () => Promise<Record<string, string>>;
+  authorize?: () => Promise<Record<string, string> | string>;
   /** The time `Retry-After` dates are counted from. Default the platform clock. */
   clock?: Clock;
 }
@@ -105,7 +105,7 @@ export class FhirClient {
 
   /** One request and its answer, whatever its status; throws {@link NetworkError} when no answer came. */
   private async request(method: string, pathOrUrl: string, body?: Resource | unknown, headers: Record<string, string> = {}): Promise<RemoteResponse> {
-    if (this.options.authorize && this.auth === undefined) this.auth = await this.options.authorize();
+    if (this.options.authorize && this.auth === undefined) this.auth = authorizationHeaders(await this.options.authorize());
     const doFetch = this.options.fetch ?? globalThis.fetch;
     let res: Response;
     const url = this.url(pathOrUrl);
@@ -159,4 +159,16 @@ export function retryAfterMs(res: RemoteResponse, now: number): number | undefin
   if (/^\d+$/.test(v.trim())) return Number(v.trim()) * 1000;
   const at = Date.parse(v);
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
+/**
+ * The headers `authorize()` gave: an object of string values as it is, a string as the `Authorization` value.
+ * Anything else is refused: spreading a string into headers would send it one character per header.
+ */
+function authorizationHeaders(value: unknown): Record<string, string> {
+  if (typeof value === 'string') return { Authorization: value };
+  if (value !== null && typeof value === 'object' && !Array.isArray(value) && Object.values(value).every((v) => typeof v === 'string')) {
+    return value as Record<string, string>;
+  }
+  throw new AuthorizationError('authorize() must resolve to headers (an object of string values) or to the Authorization value (a string)');
 }

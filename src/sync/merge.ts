@@ -1,4 +1,5 @@
 import type { Resource } from 'fhir/r5';
+import { setOwn } from '../model/forbidden-keys.js';
 
 /** Elements the comparison of two versions leaves out: the server manages them. */
 const SERVER_MANAGED = new Set(['id', 'resourceType']);
@@ -12,10 +13,10 @@ function contentOf(r: Resource): Record<string, unknown> {
     if (SERVER_MANAGED.has(k)) continue;
     if (k === 'meta' && v && typeof v === 'object') {
       const meta = Object.fromEntries(Object.entries(v as object).filter(([mk]) => !SERVER_META.has(mk)));
-      if (Object.keys(meta).length > 0) out[k] = meta;
+      if (Object.keys(meta).length > 0) setOwn(out, k, meta);
       continue;
     }
-    out[k] = v;
+    setOwn(out, k, v);
   }
   return out;
 }
@@ -74,7 +75,7 @@ export function mergeThreeWay(base: Resource | undefined, local: Resource | unde
       conflicts.push(k);
       continue;
     }
-    if (value !== undefined) out[k] = value;
+    if (value !== undefined) setOwn(out, k, value);
   }
   return conflicts.length > 0 ? { ok: false, elements: conflicts } : { ok: true, resource: out as unknown as Resource };
 }

@@ -25,8 +25,12 @@ export interface ReplicationOptions {
   fetch?: typeof fetch;
   /** Headers sent with every request to the server. */
   headers?: Record<string, string>;
-  /** Headers that authorise a request (bearer tokens); kept in memory only, asked again after a 401/403. */
-  authorize?: () => Promise<Record<string, string>>;
+  /**
+   * Headers that authorise a request (bearer tokens), or a string: the `Authorization` value itself
+   * (`'Bearer …'`). Kept in memory only, asked again after a 401/403. Anything else pauses replication with an
+   * error saying so (it is never spread into headers).
+   */
+  authorize?: () => Promise<Record<string, string> | string>;
   /**
    * `put` (client ids, idempotent; the default), `post` (the server assigns the ids of creates: the local
    * resource takes it, and references to it are rewritten) or `transaction` (one transaction Bundle per batch).

@@ -16,5 +16,9 @@ export function sequentialIds(prefix = 'id'): IdGenerator {
 /** The R5 `id` datatype pattern. */
 export const FHIR_ID_PATTERN = /^[A-Za-z0-9\-.]{1,64}$/;
 
-/** True when `id` is a valid FHIR logical id. */
-export const isValidId = (id: string): boolean => FHIR_ID_PATTERN.test(id);
+/**
+ * True when `id` is a valid FHIR logical id that also survives a URL: the R5 pattern allows `.` and `..`, but
+ * every HTTP client resolves those path segments away (RFC 3986 §5.2.4), so `ImagingSelection/..` could never be
+ * read, updated or replicated by its URL.
+ */
+export const isValidId = (id: string): boolean => FHIR_ID_PATTERN.test(id) && id !== '.' && id !== '..';

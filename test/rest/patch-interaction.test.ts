@@ -115,3 +115,29 @@ describe('PATCH through handle', () => {
     expect((await store.handle({ method: 'PATCH', url, headers, body: patch })).status).toBe(412);
   });
 });
+
+// Was a bug (issue 13, defect 8): 90 of 100 unconditional PATCHes at once answered 409 "Gave up after 5 attempts".
+describe('PATCH under contention', () => {
+  const addIdentifier = (k: number) => [{ op: 'add', path: '/identifier/-', value: { system: 'urn:test', value: `v${k}` } }];
+
+  it('50 unconditional patches at once all apply: each lands on the version current when it commits', async () => {
+    await store.patch('ImagingSelection', ID, [{ op: 'add', path: '/identifier', value: [{ system: 'urn:test', value: 'start' }] }]);
+    const answers = await Promise.all(
+      Array.from({ length: 50 }, (_, k) => store.handle({ method: 'PATCH', url: `ImagingSelection/${ID}`, headers: { 'Content-Type': 'application/json-patch+json' }, body: addIdentifier(k) })),
+    );
+    expect(answers.map((a) => a.status)).toEqual(Array(50).fill(200));
+    const stored = await store.read('ImagingSelection', ID);
+    expect(stored.identifier?.map((i) => i.value).sort()).toEqual(['start', ...Array.from({ length: 50 }, (_, k) => `v${k}`)].sort());
+    expect(stored.meta?.versionId).toBe('52');
+  });
+
+  it('patches with If-Match at once: exactly one applies, the rest answer 412', async () => {
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, (_, k) =>
+        store.handle({ method: 'PATCH', url: `ImagingSelection/${ID}`, headers: { 'Content-Type': 'application/json-patch+json', 'If-Match': 'W/"1"' }, body: [{ op: 'replace', path: '/status', value: k % 2 === 0 ? 'available' : 'entered-in-error' }] }),
+      ),
+    );
+    expect(answers.filter((a) => a.status === 200)).toHaveLength(1);
+    expect(answers.filter((a) => a.status === 412)).toHaveLength(19);
+  });
+});

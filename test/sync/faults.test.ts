@@ -313,6 +313,35 @@ describe('replication through faults', () => {
       expect(await firstValueFrom(rep.deadLetters$)).toEqual([]);
     });
 
+    // Was a bug (fixed, issue 13 defect 7): a bare string from authorize() was spread into headers `0`, `1`, … one
+    // character each, so the token went out in pieces.
+    it('authorize() resolving to a string sends it as the Authorization value', async () => {
+      const store = await client();
+      const id = h.uid('auth-str');
+      await store.update(selection({ id }));
+      tokens('token-1');
+      const rep = store.replicate({ baseUrl: h.proxy.url, authorize: async () => 'Bearer token-1', ...h.fast });
+      await h.sync(rep);
+      const [put] = h.proxy.requests('PUT', `${IS}/${id}`);
+      expect([put?.headers.authorization, put?.status]).toEqual(['Bearer token-1', 201]);
+      expect(Object.keys(put!.headers).filter((k) => /^\d+$/.test(k))).toEqual([]);
+    });
+
+    it.each([
+      ['a number', 42],
+      ['null', null],
+      ['an array', ['Bearer x']],
+      ['an object with a non-string value', { Authorization: 1 }],
+    ])('authorize() resolving to %s pauses replication with an AuthorizationError; nothing is sent', async (_name, value) => {
+      const store = await client();
+      await store.update(selection({ id: h.uid('auth-bad') }));
+      const rep = store.replicate({ baseUrl: h.proxy.url, authorize: async () => value as never, ...h.fast });
+      await expect(h.sync(rep)).rejects.toThrow(/authorize\(\) must resolve to headers/);
+      expect(rep.state).toBe('paused');
+      expect(h.proxy.count()).toBe(0);
+      expect(await pending(rep)).toBe(1);
+    });
+
     // Was a bug (fixed): pull.ts getPage() turns any non-200 answer, 401/403 included, into a RetryableError: the pull never
     // asked authorize() again, so an expired token is retried unchanged until maxAttempts and syncOnce rejects
     // with state 'offline'. (The same holds for the GET in push.ts reconcile().)

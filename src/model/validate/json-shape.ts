@@ -3,12 +3,8 @@
  * structured clones or application code, so nothing is assumed about prototypes.
  */
 
-/**
- * Keys refused anywhere in a resource: copying them onto plain objects later (merge, patch) could
- * reach `Object.prototype`. They are never FHIR element names.
- * @see https://hl7.org/fhir/R5/security.html
- */
-export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+/** Keys refused anywhere in a resource (see `model/forbidden-keys.ts`). */
+export { FORBIDDEN_KEYS } from '../forbidden-keys.js';
 
 const objectToString = Object.prototype.toString;
 
@@ -40,3 +36,13 @@ export function describeJsonType(value: unknown): string {
 export function ownValue(object: Record<string, unknown>, key: string): unknown {
   return Object.hasOwn(object, key) ? object[key] : undefined;
 }
+
+/**
+ * A primitive's `_element` object holds at least one extension: without a value it must (ele-1, "All FHIR
+ * elements must have a @value or children"; an `id` alone is neither).
+ * @see https://hl7.org/fhir/R5/element.html#invs
+ */
+export const hasExtensions = (object: Record<string, unknown>): boolean => {
+  const ext = ownValue(object, 'extension');
+  return Array.isArray(ext) && ext.length > 0;
+};

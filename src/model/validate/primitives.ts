@@ -93,6 +93,28 @@ const isBase64 = (value: string): boolean => {
   return significant > 0 && significant % 4 === 0;
 };
 
+/**
+ * The day of a `YYYY-MM-DD…` value exists in its month (`2023-02-29` and `2024-02-30` match the lexical patterns
+ * but name no day): the R5 date types are calendar dates (https://hl7.org/fhir/R5/datatypes.html#date).
+ */
+const isCalendarDay = (value: string): boolean => {
+  const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(value);
+  if (!m) return true;
+  const year = Number(m[1]);
+  const month = Number(m[2]);
+  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+  const days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1] ?? 0;
+  return Number(m[3]) <= days;
+};
+
+/** A date-like primitive: its pattern, and a day that exists. */
+const calendar = (name: string, pattern: RegExp, rule: string): StringPrimitive => ({
+  name,
+  json: 'string',
+  isValid: (value) => pattern.test(value) && isCalendarDay(value),
+  rule: `${rule}, a day that exists`,
+});
+
 const isInteger64 = (value: string): boolean => {
   if (!/^(0|[-+]?[1-9][0-9]{0,18})$/.test(value)) return false;
   const n = BigInt(value);
@@ -121,13 +143,13 @@ export const PRIMITIVE_TYPES: Readonly<Record<string, PrimitiveSpec>> = {
   oid: matching('oid', /^urn:oid:[0-2](\.(0|[1-9][0-9]*))+$/),
   uuid: matching('uuid', /^urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/),
   base64Binary: { name: 'base64Binary', json: 'string', isValid: isBase64, rule: 'must be base64' },
-  instant: matching(
+  instant: calendar(
     'instant',
     new RegExp(`^${YEAR}-${MONTH}-${DAY}T${TIME}${ZONE}$`),
     'must be YYYY-MM-DDThh:mm:ss[.fff] with a time zone',
   ),
-  date: matching('date', new RegExp(`^${YEAR}(-${MONTH}(-${DAY})?)?$`), 'must be YYYY, YYYY-MM or YYYY-MM-DD'),
-  dateTime: matching(
+  date: calendar('date', new RegExp(`^${YEAR}(-${MONTH}(-${DAY})?)?$`), 'must be YYYY, YYYY-MM or YYYY-MM-DD'),
+  dateTime: calendar(
     'dateTime',
     new RegExp(`^${YEAR}(-${MONTH}(-${DAY}(T${TIME}${ZONE})?)?)?$`),
     'must be YYYY, YYYY-MM, YYYY-MM-DD or YYYY-MM-DDThh:mm:ss[.fff] with a time zone',

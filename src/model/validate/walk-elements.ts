@@ -1,5 +1,5 @@
 import type { CompiledElement, CompiledStructure } from './compiled-structure.js';
-import { FORBIDDEN_KEYS, describeJsonType, isJsonObject, ownValue } from './json-shape.js';
+import { FORBIDDEN_KEYS, describeJsonType, hasExtensions, isJsonObject, ownValue } from './json-shape.js';
 import { checkPrimitive } from './primitives.js';
 import { enter, leave, type WalkContext } from './walk-context.js';
 import { walkUntyped, walkUntypedProperty } from './walk-untyped.js';
@@ -178,8 +178,14 @@ const walkPrimitiveExtensions: ElementWalker = (element, parent, value, path, ct
   const shape = element.structure;
   if (!shape) return;
   if (!element.repeats) {
-    if (isJsonObject(value)) walkStructure(shape, value, at, ctx);
-    else ctx.issues.structure(at, `'_${element.jsonKey}' must be a JSON object, found ${describeJsonType(value)}`);
+    if (!isJsonObject(value)) {
+      ctx.issues.structure(at, `'_${element.jsonKey}' must be a JSON object, found ${describeJsonType(value)}`);
+      return;
+    }
+    walkStructure(shape, value, at, ctx);
+    if (ownValue(parent, element.jsonKey) === undefined && !hasExtensions(value)) {
+      ctx.issues.structure(at, `ele-1: '_${element.jsonKey}' without a value must hold an extension`);
+    }
     return;
   }
   if (!Array.isArray(value)) {
@@ -205,6 +211,8 @@ const walkPrimitiveExtensions: ElementWalker = (element, parent, value, path, ct
       if (!hasValue) ctx.issues.structure(itemPath, 'must not be null in both the value and its extensions');
     } else if (isJsonObject(item)) {
       walkStructure(shape, item, itemPath, ctx);
+      const hasValue = Array.isArray(values) && values[i] !== null && values[i] !== undefined;
+      if (!hasValue && !hasExtensions(item)) ctx.issues.structure(itemPath, 'ele-1: an entry without a value must hold an extension');
     } else {
       ctx.issues.structure(itemPath, `must be a JSON object or null, found ${describeJsonType(item)}`);
     }

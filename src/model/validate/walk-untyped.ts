@@ -1,4 +1,4 @@
-import { FORBIDDEN_KEYS, describeJsonType, isJsonObject, ownValue } from './json-shape.js';
+import { FORBIDDEN_KEYS, describeJsonType, hasExtensions, isJsonObject, ownValue } from './json-shape.js';
 import { enter, leave, type WalkContext } from './walk-context.js';
 
 /*
@@ -56,6 +56,9 @@ function walkUntypedObject(object: Record<string, unknown>, path: string, ctx: W
     const value = object[key];
     if (value === undefined) continue;
     present++;
+    if (key.charCodeAt(0) === 95 && isJsonObject(value) && ownValue(object, key.slice(1)) === undefined && !hasExtensions(value)) {
+      ctx.issues.structure(`${path}.${stepOf(key)}`, `ele-1: '${key}' without a value must hold an extension`);
+    }
     walkUntypedProperty(object, key, value, `${path}.${stepOf(key)}`, ctx);
   }
   if (present === 0) ctx.issues.structure(path, 'ele-1: must not be an empty object');

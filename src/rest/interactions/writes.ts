@@ -201,7 +201,9 @@ export async function planPatch(
     basedOn: current.versionId,
     ...(ifMatch !== undefined ? { ifMatch, ifMatchHeader: cond.ifMatch! } : {}),
   };
-  return { writes: [spec], after: ([r]) => writtenOutcome(r!, 200, `Patched ${type}/${id}`) };
+  // Without If-Match the patch applies to whatever version is current when it commits (R5: only a precondition
+  // refuses it), however many other writes land while it is planned again.
+  return { writes: [spec], after: ([r]) => writtenOutcome(r!, 200, `Patched ${type}/${id}`), ...(ifMatch === undefined ? { untilApplied: true } : {}) };
 }
 
 function applyPatch(resource: Resource, patch: unknown, contentType: string | undefined): Resource {

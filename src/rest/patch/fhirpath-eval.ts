@@ -1,5 +1,5 @@
 import { loadedFhirPath } from '../../model/fhirpath-engine.js';
-import { isForbiddenKey } from './forbidden-keys.js';
+import { isForbiddenKey } from '../../model/forbidden-keys.js';
 
 /**
  * The parts of a fhirpath.js `ResourceNode` the patch engine relies on (see fhirpath/src/types.js). With

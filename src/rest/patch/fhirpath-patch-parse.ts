@@ -2,7 +2,7 @@ import { badRequest } from '../../errors/fhir-error.js';
 import { compilePath, PathSyntaxError } from './fhirpath-eval.js';
 import { malformedOperation } from './fhirpath-patch-errors.js';
 import { ELEMENT_NAME, readValue, type PatchValue } from './fhirpath-patch-value.js';
-import { isForbiddenKey } from './forbidden-keys.js';
+import { isForbiddenKey } from '../../model/forbidden-keys.js';
 import { isJsonObject, type JsonObject } from './locate.js';
 
 interface Common {

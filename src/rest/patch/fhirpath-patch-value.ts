@@ -1,7 +1,7 @@
 import type { ElementValue } from './element-edit.js';
 import { childElement, isKnownPath, isPrimitiveType, parameterValueType, type ElementInfo } from './fhir-model.js';
 import { malformedOperation } from './fhirpath-patch-errors.js';
-import { findForbiddenKey, isForbiddenKey } from './forbidden-keys.js';
+import { findForbiddenKey, isForbiddenKey } from '../../model/forbidden-keys.js';
 import { isJsonObject, type JsonObject } from './locate.js';
 import { typeProblem } from './value-type.js';
 

@@ -2,7 +2,7 @@ import jsonpatch from 'fast-json-patch';
 import type { Operation } from 'fast-json-patch';
 import type { Resource } from 'fhir/r5';
 import { FhirError, badRequest, unprocessable } from '../../errors/fhir-error.js';
-import { findForbiddenKey, isForbiddenKey } from './forbidden-keys.js';
+import { findForbiddenKey, isForbiddenKey } from '../../model/forbidden-keys.js';
 import { pointerToFhirPath, pointerTokens } from './json-pointer.js';
 
 const RFC6902_OPS: ReadonlySet<string> = new Set(['add', 'remove', 'replace', 'move', 'copy', 'test']);

@@ -69,18 +69,28 @@ const inRanges = (k: string, ranges: KeyRange[]): boolean =>
 
 /** A set of key ranges of one parameter: the building block of most access paths. */
 function keyAccess(ctx: ClauseContext, type: string, param: string, ranges: KeyRange[]): Pick<ClausePlan, 'probe' | 'rows' | 'probeRows'> {
+  const each = <T>(read: (r: KeyRange) => Promise<T>): Promise<T[]> => readEach(ctx, ranges, read);
   return {
     probe: async (limit) => {
       // Every range at once: one round trip, each range bounded by the limit.
-      const found = await Promise.all(ranges.map((r) => ctx.source.idsUpTo(type, param, r, limit)));
+      const found = await each((r) => ctx.source.idsUpTo(type, param, r, limit));
       return unionOrUndefined(found);
     },
-    rows: async () => uniqueRows(await Promise.all(ranges.map((r) => ctx.source.rowsInKeyOrder(type, param, r)))),
+    rows: async () => uniqueRows(await each((r) => ctx.source.rowsInKeyOrder(type, param, r))),
     probeRows: async (limit) => {
-      const found = await Promise.all(ranges.map((r) => ctx.source.rowsInKeyOrder(type, param, r, { limit })));
+      const found = await each((r) => ctx.source.rowsInKeyOrder(type, param, r, { limit }));
       return found.some((f) => f.read >= limit) ? undefined : uniqueRows(found);
     },
   };
+}
+
+/** Above this many ranges, a clause's reads share one transaction (a few cost less each on their own). */
+const SHARED_TRANSACTION_RANGES = 8;
+
+/** One read per range, all issued at once; many in one transaction (each IndexedDB transaction has a cost). */
+function readEach<T>(ctx: ClauseContext, ranges: KeyRange[], read: (r: KeyRange) => Promise<T>): Promise<T[]> {
+  const all = () => Promise.all(ranges.map(read));
+  return ranges.length > SHARED_TRANSACTION_RANGES ? ctx.source.together(all) : all();
 }
 
 /** The rows of several range reads, each once (a row with several keys in the ranges comes once per key). */
@@ -104,9 +114,9 @@ function complementAccess(ctx: ClauseContext, type: string, param: string, range
   return {
     ...filterOnly,
     complement: async () => {
-      const [all, ...excluded] = await Promise.all([ctx.source.allIds(type), ...ranges.map((r) => ctx.source.ids(type, param, r))]);
+      const [all, excluded] = await Promise.all([ctx.source.allIds(type), readEach(ctx, ranges, (r) => ctx.source.ids(type, param, r))]);
       const out = new Set(excluded.flat());
-      return all!.filter((id) => !out.has(id));
+      return all.filter((id) => !out.has(id));
     },
   };
 }

@@ -50,6 +50,11 @@ export interface KeyEntry {
  * even `count()` walks every key of its range.
  */
 export interface SearchSource {
+  /**
+   * Runs `reads` (which await nothing but this source) in one read transaction instead of one per read: for a
+   * clause with many values, whose reads would otherwise each open their own transaction.
+   */
+  together<T>(reads: () => Promise<T>): Promise<T>;
   /** The live resources of `type` with these ids. */
   byIds(type: string, ids: readonly string[]): Promise<CandidateRow[]>;
   /** Every live resource of `type`: the plan of last resort. */

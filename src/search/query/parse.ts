@@ -50,6 +50,13 @@ export interface ParsedSearch extends SearchQuery {
 const fail = (name: string, why: string) => badRequest(`Search parameter '${name}': ${why}`, [name]);
 
 /**
+ * Bounds on one search, so one request cannot hold the database for minutes (each value is an index read):
+ * the characters of every name and value together, the parameters, and the OR values of one parameter.
+ * Far above what any real query needs (the R5 search page sets no limits; servers do).
+ */
+export const SEARCH_LIMITS = { chars: 32 * 1024, parameters: 100, orValues: 1000 } as const;
+
+/**
  * Parses the query of a search into the one model planning, matching and links share. Empty values are
  * ignored (R5 search.html#errors); an unknown parameter is a 400 unless `handling` is `lenient`; an
  * unsupported modifier always is.
@@ -62,7 +69,11 @@ export function parseSearch(types: string[], params: Iterable<[string, string]>,
     else throw fail(name, why);
   };
   const seen = new Set<string>();
-  for (const [name, value] of params) {
+  const pairs = [...params];
+  const chars = pairs.reduce((n, [name, value]) => n + name.length + value.length + 2, 0);
+  if (chars > SEARCH_LIMITS.chars) throw badRequest(`The search is too long: ${chars} characters of parameters, at most ${SEARCH_LIMITS.chars}`);
+  if (pairs.length > SEARCH_LIMITS.parameters) throw badRequest(`The search has ${pairs.length} parameters, at most ${SEARCH_LIMITS.parameters}`);
+  for (const [name, value] of pairs) {
     if (value === '' || IGNORED.has(name)) continue;
     if (name.startsWith('_') && resultParameter(query, name, value, seen, ctx, unknown)) continue;
     const clause = parseClause(types, name, value, ctx, unknown);
@@ -284,6 +295,7 @@ function chainClause(
  */
 function parameterClause(name: string, param: CompiledSearchParameter, code: string, modifier: string | undefined, value: string): ParamClause {
   const values = splitOr(value);
+  if (values.length > SEARCH_LIMITS.orValues) throw fail(name, `${values.length} values, at most ${SEARCH_LIMITS.orValues} (split the search)`);
   if (modifier !== undefined) checkModifier(name, param, code, modifier, values);
   if (param.type === 'special' || !MODIFIERS[param.type]) throw fail(name, `parameters of type ${param.type} are not supported`);
   return { kind: 'param', name, param, ...(modifier !== undefined ? { modifier } : {}), values };
