@@ -18,6 +18,11 @@ export interface CornerstoneDetails {
   derivedHandles?: string;
   /** ArrowAnnotate: the arrow head is at the first point. */
   arrowFirst?: boolean;
+  /**
+   * PlanarFreehandROI, SplineROI: whether the contour is closed. R5 reads a polyline whose last point repeats its
+   * first as closed; this says so outright, so an open path that happens to end where it began stays open.
+   */
+  closed?: boolean;
   /** SplineROI: Cornerstone's spline type (`CATMULLROM`, `CARDINAL`, `LINEAR`). */
   splineType?: string;
 }
@@ -29,6 +34,7 @@ export function cornerstoneExtension(details: CornerstoneDetails): Extension {
   if (details.derivedHandles) parts.push({ url: 'derivedHandles', valueCode: details.derivedHandles });
   if (details.arrowFirst !== undefined) parts.push({ url: 'arrowFirst', valueBoolean: details.arrowFirst });
   if (details.splineType) parts.push({ url: 'splineType', valueCode: details.splineType });
+  if (details.closed !== undefined) parts.push({ url: 'closed', valueBoolean: details.closed });
   return { url: CORNERSTONE_EXTENSION, extension: parts };
 }
 
@@ -48,5 +54,7 @@ export function readCornerstoneExtension(extensions: Extension[] | undefined): C
   if (arrowFirst !== undefined) details.arrowFirst = arrowFirst;
   const splineType = part('splineType')?.valueCode;
   if (splineType) details.splineType = splineType;
+  const closed = part('closed')?.valueBoolean;
+  if (closed !== undefined) details.closed = closed;
   return details;
 }

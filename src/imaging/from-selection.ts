@@ -59,13 +59,13 @@ function toolData(details: CornerstoneDetails, p: Point2[], c: ImageCoordinates)
       }
       return { handles: { points: ordered(), activeHandleIndex: null } };
     case 'PlanarFreehandROI': {
-      const closed = isClosed(p);
+      const closed = details.closed ?? isClosed(p);
       const ring = (closed ? p.slice(0, -1) : p).map(world);
       const ends = details.derivedHandles === 'contour-ends' && !closed ? [ring[0]!, ring[ring.length - 1]!] : [];
       return { handles: { points: ends, activeHandleIndex: null }, contour: { polyline: ring, closed } };
     }
     case 'SplineROI': {
-      const closed = isClosed(p);
+      const closed = details.closed ?? isClosed(p);
       const controls = (closed ? p.slice(0, -1) : p).map(world);
       return { handles: { points: controls, activeHandleIndex: null }, contour: { polyline: [], closed }, spline: { type: details.splineType ?? 'CATMULLROM' } };
     }

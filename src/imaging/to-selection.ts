@@ -79,7 +79,7 @@ const TOOLS: Record<string, (a: CornerstoneAnnotation, c: ImageCoordinates) => R
     const closed = a.data.contour?.closed !== false;
     if (polyline.length < (closed ? 3 : 2)) throw cannotMap(`a ${closed ? 'closed' : 'open'} PlanarFreehandROI contour needs at least ${closed ? 3 : 2} points, it has ${polyline.length}`, 'data.contour.polyline');
     const p = polyline.map((w, i) => c.toImage(w, `contour point ${i}`));
-    const details: CornerstoneDetails = { toolName: 'PlanarFreehandROI' };
+    const details: CornerstoneDetails = { toolName: 'PlanarFreehandROI', closed };
     if (!closed && (a.data.handles?.points?.length ?? 0) > 0) details.derivedHandles = 'contour-ends';
     return { regionType: 'polyline', points: closed ? closeRing(p) : p, code: closed ? AREA : LENGTH, details };
   },
@@ -92,7 +92,7 @@ const TOOLS: Record<string, (a: CornerstoneAnnotation, c: ImageCoordinates) => R
     if (!regionType) throw cannotMap(`a ${type} SplineROI does not pass through its control points, as an R5 interpolated region must`, 'data.spline.type');
     const p = handles(a, 3, true).map((w, i) => c.toImage(w, `spline control point ${i}`));
     const closed = a.data.contour?.closed !== false;
-    return { regionType, points: closed ? closeRing(p) : p, code: closed ? AREA : LENGTH, details: { toolName: 'SplineROI', splineType: type } };
+    return { regionType, points: closed ? closeRing(p) : p, code: closed ? AREA : LENGTH, details: { toolName: 'SplineROI', splineType: type, closed } };
   },
 };
 

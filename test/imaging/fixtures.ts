@@ -1,5 +1,6 @@
 import { metaData, utilities } from '@cornerstonejs/core';
 import type { Types } from '@cornerstonejs/tools';
+import { glMatrix } from 'gl-matrix';
 import type { DicomImage, ImagePlane, ImagingContext, SelectedImage } from '../../src/imaging/index.js';
 
 /*
@@ -26,6 +27,11 @@ export const planes = new Map<string, ImagePlane>();
 /** Which image ids are frames of a multi-frame instance (frame numbers go into `instance.subset`). */
 export const multiframe = new Set<string>();
 
+// Cornerstone computes with gl-matrix, whose vectors are Float32Array by default: a world point then carries
+// ~1e-5 px of rounding, more than the round trip's 1e-6 px (docs/imaging.md, "Cornerstone limitations"). The
+// fixtures switch gl-matrix to plain (double) arrays, as an app that stores annotations should.
+glMatrix.setMatrixArrayType(Array);
+
 metaData.addProvider((type: string, imageId: string) => (type === 'imagePlaneModule' ? planes.get(imageId) : undefined), 10_000);
 
 /** A plane with orthonormal cosines turned by `angle` about an oblique axis, `spacing` mm square pixels, 256². */
@@ -43,8 +49,8 @@ export function obliquePlane(angle: number, origin: Point3 = [-120.5, 80.25, 33.
 }
 
 /** Registers an image (its plane in Cornerstone's metadata) and returns its image id. */
-export function addImage(sopInstanceUid: string, plane: ImagePlane, frameNumber?: number): string {
-  const imageId = imageIdOf({ studyInstanceUid: STUDY, seriesInstanceUid: SERIES, sopInstanceUid, ...(frameNumber !== undefined ? { frameNumber } : {}) });
+export function addImage(sopInstanceUid: string, plane: ImagePlane, frameNumber?: number, studyInstanceUid = STUDY, seriesInstanceUid = SERIES): string {
+  const imageId = imageIdOf({ studyInstanceUid, seriesInstanceUid, sopInstanceUid, ...(frameNumber !== undefined ? { frameNumber } : {}) });
   planes.set(imageId, plane);
   if (frameNumber !== undefined) multiframe.add(imageId);
   return imageId;
