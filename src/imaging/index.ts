@@ -13,3 +13,5 @@ export type { DicomImage, ImagingContext, SelectedImage } from './context.js';
 export { imageToWorld, planeConverter, worldToImage } from './image-plane.js';
 export type { CoordinateConverter, ImagePlane } from './image-plane.js';
 export { ANNOTATION_UID_SYSTEM, AREA, CENTER, CORNERSTONE_EXTENSION, DCM, FINDING, LENGTH, NOTE_EXTENSION, SNOMED } from './codes.js';
+export { ANNOTATION_EVENTS, bindAnnotations } from './bind.js';
+export type { AnnotationBinding, AnnotationStateLike, BindOptions, EventTargetLike } from './bind.js';
