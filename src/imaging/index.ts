@@ -15,3 +15,4 @@ export type { CoordinateConverter, ImagePlane } from './image-plane.js';
 export { ANNOTATION_UID_SYSTEM, AREA, CENTER, CORNERSTONE_EXTENSION, DCM, FINDING, LENGTH, NOTE_EXTENSION, SNOMED } from './codes.js';
 export { ANNOTATION_EVENTS, bindAnnotations } from './bind.js';
 export type { AnnotationBinding, AnnotationStateLike, BindOptions, EventTargetLike } from './bind.js';
+export { OBSERVATION_DERIVED_FROM, observationsFromAnnotation } from './measurements.js';
