@@ -8,14 +8,19 @@ import { MAPPED_TOOLS, selectionFromAnnotation } from './to-selection.js';
 
 /** Cornerstone's `annotation.state` module (`@cornerstonejs/tools`), as far as the binding uses it. */
 export interface AnnotationStateLike {
+  /** The annotation with this UID, if the state has it. */
   getAnnotation(annotationUID: string): CornerstoneAnnotation | undefined;
+  /** Adds an annotation (under `groupSelector`: an element or a group key). */
   addAnnotation(annotation: CornerstoneAnnotation, groupSelector?: unknown): unknown;
+  /** Removes an annotation; Cornerstone then sends ANNOTATION_REMOVED. */
   removeAnnotation(annotationUID: string): void;
 }
 
 /** Cornerstone's `eventTarget` (`@cornerstonejs/core`): where the tools' annotation events are dispatched. */
 export interface EventTargetLike {
+  /** Listens to an event type; the event's `detail.annotation` is the annotation. */
   addEventListener(type: string, listener: (event: Event) => void): void;
+  /** Stops listening. */
   removeEventListener(type: string, listener: (event: Event) => void): void;
 }
 

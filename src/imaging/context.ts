@@ -26,8 +26,11 @@ export interface DicomImage {
 
 /** The DICOM identity of an image as a selection names it, to find the Cornerstone image id for it. */
 export interface SelectedImage {
+  /** `ImagingSelection.studyUid`. */
   studyInstanceUid?: string;
+  /** `ImagingSelection.seriesUid`. */
   seriesInstanceUid?: string;
+  /** `ImagingSelection.instance.uid`. */
   sopInstanceUid: string;
   /** 1-based frame number, from `instance.subset`. */
   frameNumber?: number;

@@ -119,7 +119,7 @@ export function annotationsFromSelection(selection: ImagingSelection, context: I
           ...(frame !== undefined ? { frameNumber: frame } : {}),
         });
         if (!imageId) throw cannotMap(`the context knows no image id for SOP instance ${instance.uid}${frame !== undefined ? ` frame ${frame}` : ''}`, `ImagingSelection.instance[${i}].uid`);
-        const data = toolData(tool, p, imageCoordinates(context, imageId, undefined));
+        const data = toolData(tool, p, imageCoordinates(context, imageId, context.image?.(imageId)?.imagePlane));
         data.label = label;
         data.cachedStats = {};
         const many = instances.length > 1 || regions.length > 1 || frames.length > 1;

@@ -134,6 +134,14 @@ describe('annotationsFromSelection', () => {
     expect(out[0]!.annotationUID).toBeUndefined();
   });
 
+  it('converts back through the plane that context.image gives, with no other source of planes', () => {
+    const onlyImage = planeContext();
+    delete onlyImage.imagePlane;
+    const annotation = cases[3]![1];
+    const [back] = annotationsFromSelection(selectionFromAnnotation(annotation, onlyImage), onlyImage);
+    back!.data.handles!.points!.forEach((p, i) => p.forEach((v, k) => expect(v).toBeCloseTo(annotation.data.handles!.points![i]![k]!, 6)));
+  });
+
   it('a region over several frames is one annotation per frame, each with its own UID', () => {
     const f1 = addImage('1.2.826.0.1.3680043.8.498.1.2.12', plane, 1);
     const f2 = addImage('1.2.826.0.1.3680043.8.498.1.2.12', plane, 2);
