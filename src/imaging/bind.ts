@@ -99,6 +99,9 @@ export function bindAnnotations(store: Store, options: BindOptions): AnnotationB
   const known = new Set<string>();
   /** The selections a watch emission has held: only these are removed when an emission no longer holds them. */
   const shown = new Set<string>();
+  /** The annotations shown for each selection made elsewhere, by selection id; and all their UIDs. */
+  const parts = new Map<string, string[]>();
+  const readOnly = new Set<string>();
   /** Store work queued or running, per UID. */
   const inflight = new Map<string, number>();
   const pending = new Map<string, unknown>();
@@ -107,6 +110,18 @@ export function bindAnnotations(store: Store, options: BindOptions): AnnotationB
   let closed = false;
 
   const fail = (error: unknown, uid: string | undefined): void => options.onError?.(error, uid);
+
+  /** Takes the read-only annotations of a selection made elsewhere off the state (inside `applying`). */
+  const removeParts = (id: string): boolean => {
+    const uids = parts.get(id);
+    if (!uids) return false;
+    parts.delete(id);
+    for (const u of uids) {
+      readOnly.delete(u);
+      if (annotationState.getAnnotation(u)) annotationState.removeAnnotation(u);
+    }
+    return true;
+  };
 
   /** Runs store work for one UID after the work already queued for it: creates, updates and deletes stay in order. */
   const enqueue = (uid: string, work: () => Promise<void>): Promise<void> => {
@@ -125,7 +140,7 @@ export function bindAnnotations(store: Store, options: BindOptions): AnnotationB
 
   const write = (annotation: CornerstoneAnnotation): Promise<void> => {
     const uid = annotation.annotationUID;
-    if (!uid || !mapped.has(annotation.metadata?.toolName ?? '')) return Promise.resolve();
+    if (!uid || readOnly.has(uid) || !mapped.has(annotation.metadata?.toolName ?? '')) return Promise.resolve();
     if (!FHIR_ID.test(uid)) {
       fail(new Error(`annotation UID ${uid} is not a FHIR id`), uid);
       return Promise.resolve();
@@ -173,12 +188,12 @@ export function bindAnnotations(store: Store, options: BindOptions): AnnotationB
     [ANNOTATION_EVENTS.modified]: (event) => {
       const annotation = annotationOf(event);
       const uid = annotation?.annotationUID;
-      if (applying || !uid || drawing.has(uid) || !mapped.has(annotation.metadata?.toolName ?? '')) return;
+      if (applying || !uid || drawing.has(uid) || readOnly.has(uid) || !mapped.has(annotation.metadata?.toolName ?? '')) return;
       settleLater(uid);
     },
     [ANNOTATION_EVENTS.removed]: (event) => {
       const uid = annotationOf(event)?.annotationUID;
-      if (applying || !uid) return;
+      if (applying || !uid || readOnly.has(uid)) return;
       drawing.delete(uid);
       const handle = pending.get(uid);
       if (handle !== undefined) timers.clearTimeout(handle);
@@ -213,10 +228,15 @@ export function bindAnnotations(store: Store, options: BindOptions): AnnotationB
           fail(e, uid);
           continue;
         }
-        if (annotations.length !== 1 || selection.identifier?.every((i) => i.system !== ANNOTATION_UID_SYSTEM)) {
-          // A selection made elsewhere may draw as several annotations; each is shown under its own UID.
-          for (const a of annotations) if (a.annotationUID && !annotationState.getAnnotation(a.annotationUID)) annotationState.addAnnotation(a, options.groupSelector);
-          known.add(uid);
+        if (!selection.identifier?.some((i) => i.system === ANNOTATION_UID_SYSTEM && i.value === uid)) {
+          // A selection made elsewhere (not from an annotation of this id): shown read-only, as the annotations
+          // it draws (several when it has several regions or frames), replaced whole when it changes.
+          removeParts(uid);
+          const uids = annotations.map((a, k) => a.annotationUID ?? `${uid}.${k}`);
+          annotations.forEach((a, k) => annotationState.addAnnotation({ ...a, annotationUID: uids[k]! }, options.groupSelector));
+          uids.forEach((u) => readOnly.add(u));
+          parts.set(uid, uids);
+          written.set(uid, selection.meta?.versionId);
           changed = true;
           continue;
         }
@@ -238,7 +258,8 @@ export function bindAnnotations(store: Store, options: BindOptions): AnnotationB
         shown.delete(uid);
         known.delete(uid);
         written.delete(uid);
-        if (annotationState.getAnnotation(uid)) {
+        if (removeParts(uid)) changed = true;
+        else if (annotationState.getAnnotation(uid)) {
           annotationState.removeAnnotation(uid);
           changed = true;
         }

@@ -164,6 +164,36 @@ it('selections written elsewhere appear, change and disappear on the annotation 
   expect((await store.history('ImagingSelection', uid(4))).entry).toHaveLength(3);
 });
 
+it('a selection made elsewhere is shown read-only, as the annotations it draws, and taken off when deleted', async () => {
+  const { store, rendered } = await setup();
+  const foreign: ImagingSelection = {
+    resourceType: 'ImagingSelection',
+    id: 'foreign-1',
+    status: 'available',
+    code: { text: 'Region selected from image' },
+    derivedFrom: [{ reference: 'ImagingStudy/s1' }],
+    studyUid: '1.2.826.0.1.3680043.8.498.1',
+    seriesUid: '1.2.826.0.1.3680043.8.498.1.2',
+    instance: [{ uid: '1.2.826.0.1.3680043.8.498.1.2.50', imageRegion2D: [
+      { regionType: 'point', coordinate: [3, 4] },
+      { regionType: 'polyline', coordinate: [10, 10, 20, 10, 20, 20, 10, 10] },
+    ] }],
+  };
+  let shown = rendered();
+  await store.update(foreign);
+  await shown;
+  const parts = ['foreign-1.0.0', 'foreign-1.0.1'].map((u) => cs.state.getAnnotation(u));
+  expect(parts.map((a) => a?.metadata?.toolName)).toEqual(['Probe', 'PlanarFreehandROI']);
+  // Dragging one of them writes nothing: the selection is not this viewer's to rewrite.
+  fire(ANNOTATION_EVENTS.modified, parts[0]!);
+  await binding!.settled();
+  expect(await version(store, 'foreign-1')).toBe('1');
+  shown = rendered();
+  await store.delete('ImagingSelection', 'foreign-1');
+  await shown;
+  expect(['foreign-1.0.0', 'foreign-1.0.1'].map((u) => cs.state.getAnnotation(u))).toEqual([undefined, undefined]);
+});
+
 it('unbind detaches every listener and the watch', async () => {
   const { store, binding, renders } = await setup();
   await binding.unbind();
