@@ -57,7 +57,12 @@ export interface AnnotationData {
   /** A contour tool's outline (PlanarFreehandROI, SplineROI). */
   contour?: AnnotationContour;
   /** SplineROI: the spline type (`CATMULLROM`, `CARDINAL`, `LINEAR`, `BSPLINE`) and its runtime instance. */
-  spline?: { type?: string; [key: string]: unknown };
+  spline?: {
+    /** `CATMULLROM`, `CARDINAL`, `LINEAR` or `BSPLINE`. */
+    type?: string;
+    /** The spline instance and its resolution, which Cornerstone makes again when it renders. */
+    [key: string]: unknown;
+  };
   /** EllipticalROI: the viewport rotation when it was drawn. */
   initialRotation?: number;
   /** The measurements Cornerstone computed, per target (`imageId:…` or a volume id). */

@@ -26,9 +26,13 @@ export interface EventTargetLike {
 
 /** The names of Cornerstone's annotation events (`Enums.Events` of `@cornerstonejs/tools`). */
 export const ANNOTATION_EVENTS = {
+  /** A tool starts drawing an annotation (or one is added to an element). */
   added: 'CORNERSTONE_TOOLS_ANNOTATION_ADDED',
+  /** An annotation changed: every mouse move of a drag, a label, undo/redo. */
   modified: 'CORNERSTONE_TOOLS_ANNOTATION_MODIFIED',
+  /** A drawing ended. */
   completed: 'CORNERSTONE_TOOLS_ANNOTATION_COMPLETED',
+  /** An annotation was removed. */
   removed: 'CORNERSTONE_TOOLS_ANNOTATION_REMOVED',
 } as const;
 
@@ -58,7 +62,12 @@ export interface BindOptions {
   /** A mapping or store failure; the binding goes on. Default: none (the failure is dropped). */
   onError?: (error: unknown, annotationUID: string | undefined) => void;
   /** Timers, for tests with virtual time. Default: the platform's. */
-  timers?: { setTimeout(fn: () => void, ms: number): unknown; clearTimeout(handle: unknown): void };
+  timers?: {
+    /** Runs `fn` after `ms`; returns a handle for `clearTimeout`. */
+    setTimeout(fn: () => void, ms: number): unknown;
+    /** Cancels a handle of `setTimeout`. */
+    clearTimeout(handle: unknown): void;
+  };
 }
 
 /** A live binding; {@link AnnotationBinding.unbind} detaches it. */
