@@ -48,8 +48,9 @@ export const browserEntries = { index: 'src/index.ts', replicate: 'src/replicate
 
 export default defineConfig([
   {
-    // `server` is the Node-only subpath `fhir-offline-store/server`; the main entry stays browser-safe.
-    entry: { index: 'src/index.ts', server: 'src/server/index.ts' },
+    // `server` is the Node-only subpath `fhir-offline-store/server`; `imaging` the Cornerstone3D bridge
+    // `fhir-offline-store/imaging` (browser-safe, no Cornerstone import). The main entry imports neither.
+    entry: { index: 'src/index.ts', server: 'src/server/index.ts', imaging: 'src/imaging/index.ts' },
     format: ['esm', 'cjs'],
     dts: true,
     sourcemap: true,

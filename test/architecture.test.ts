@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
 
 /** docs/architecture.md, "Layers (imports point down only)": top to bottom. */
-const LAYERS = ['index', 'replicate', 'server', 'store', 'rest', 'sync', 'history', 'storage', 'search', 'errors', 'model', 'util'] as const;
+const LAYERS = ['index', 'replicate', 'server', 'imaging', 'store', 'rest', 'sync', 'history', 'storage', 'search', 'errors', 'model', 'util'] as const;
 const SRC = resolve(dirname(fileURLToPath(import.meta.url)), '../src');
 
 function files(dir: string): string[] {
@@ -108,4 +108,17 @@ it('only src/storage/ touches the tables: rest/, sync/ and the rest go through t
     if (importsSchema && rel !== 'store.ts') violations.push(`${rel} imports the database class (storage/schema.ts)`);
   }
   expect(violations).toEqual([]);
+});
+
+it('the main entry never reaches src/imaging/ (the `./imaging` subpath), and nothing in src/ imports Cornerstone', () => {
+  const reached = new Set<string>();
+  const visit = (file: string): void => {
+    if (reached.has(file)) return;
+    reached.add(file);
+    for (const dep of relativeImports(file)) visit(dep);
+  };
+  visit(join(SRC, 'index.ts'));
+  expect([...reached].map((f) => relative(SRC, f)).filter((f) => layerOf(join(SRC, f)) === 'imaging')).toEqual([]);
+  const cornerstone = files(SRC).filter((f) => /(?:from\s+|import\(\s*)['"]@cornerstonejs\//.test(readFileSync(f, 'utf8')));
+  expect(cornerstone.map((f) => relative(SRC, f))).toEqual([]);
 });

@@ -6,6 +6,7 @@
 import type { Bundle, FhirResource, ImagingSelection, Patient } from 'fhir/r5.js';
 import { FhirError, openStore, type ResourceOf, type ResourceType, type Store, type StoreChange } from 'fhir-offline-store';
 import { startServer, type RunningServer } from 'fhir-offline-store/server';
+import { annotationsFromSelection, selectionFromAnnotation, type CornerstoneAnnotation, type ImagingContext } from 'fhir-offline-store/imaging';
 
 /** True when A and B are the same type (`any` equals nothing but `any`). */
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
@@ -68,6 +69,14 @@ export async function main(): Promise<void> {
   } catch (e) {
     if (e instanceof FhirError) void e.outcome.issue[0]?.diagnostics;
   }
+
+  // The imaging subpath: its results are R5 types, not `any`.
+  const context: ImagingContext = { image: () => undefined, imageId: () => undefined };
+  const annotation: CornerstoneAnnotation = { metadata: { toolName: 'Probe', referencedImageId: 'x' }, data: { handles: { points: [[0, 0, 0]] } } };
+  const fromAnnotation = (): ImagingSelection => selectionFromAnnotation(annotation, context);
+  expectType<Equal<ReturnType<typeof selectionFromAnnotation>, ImagingSelection>>();
+  expectType<Equal<ReturnType<typeof annotationsFromSelection>, CornerstoneAnnotation[]>>();
+  void fromAnnotation;
 
   const server: RunningServer = await startServer({ store, port: 0 });
   void same;
