@@ -241,7 +241,7 @@ async function serve(req: IncomingMessage, res: ServerResponse, ctx: ServeContex
   };
   /** Answers without reading the body (thrown away after the answer, as after a 413). */
   const refuse = (status: number, issue: IssueInput, extra: Record<string, string> = {}): void => {
-    res.once('finish', () => discardThenDrop(req));
+    keepOpenWhileDiscarding(req, res);
     finish(failure(status, issue), extra);
   };
   try {
@@ -280,7 +280,7 @@ async function serve(req: IncomingMessage, res: ServerResponse, ctx: ServeContex
       body = await readBody(req, ctx.maxBodyBytes);
     } catch (e) {
       if (!(e instanceof BodyTooLargeError)) throw e;
-      res.once('finish', () => discardThenDrop(req));
+      keepOpenWhileDiscarding(req, res);
       return finish(failure(413, { code: 'too-costly', diagnostics: e.message }));
     }
     let store: Store;
@@ -302,15 +302,32 @@ async function serve(req: IncomingMessage, res: ServerResponse, ctx: ServeContex
 }
 
 /**
+ * Answers a request whose body is not read (413, 401, 403, 421) without cutting the connection under the client:
+ * the body still on its way is discarded (see `discardThenDrop`). A client that sent `Connection: close` would
+ * otherwise have its socket closed by Node as soon as the answer is written, with the upload still arriving, and
+ * the reset that follows destroys the answer before the client, busy sending, has read it.
+ */
+function keepOpenWhileDiscarding(req: IncomingMessage, res: ServerResponse): void {
+  const closeAfter = !res.shouldKeepAlive;
+  if (!req.complete) res.shouldKeepAlive = true;
+  res.once('finish', () => discardThenDrop(req, closeAfter));
+}
+
+/**
  * After a 413, the rest of the body is thrown away unread for a short while, then the connection is cut.
  * Why not cut at once: closing a socket with unread data sends a TCP reset, and a client still sending
  * (a chunked upload) would see "connection reset" instead of the 413 already sent.
  */
-function discardThenDrop(req: IncomingMessage): void {
+function discardThenDrop(req: IncomingMessage, closeAfter = false): void {
+  // A complete request left nothing unread: Node closes or keeps the connection as the client asked.
   if (req.complete) return;
   const drop = setTimeout(() => req.destroy(), DISCARD_GRACE_MS);
   drop.unref();
-  req.once('end', () => clearTimeout(drop));
+  req.once('end', () => {
+    clearTimeout(drop);
+    // The client asked for the connection to close: now that its body is read, close it cleanly (no reset).
+    if (closeAfter) req.socket.end();
+  });
   req.once('close', () => clearTimeout(drop));
   req.resume();
 }

@@ -1,5 +1,6 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Bundle, CapabilityStatement, OperationOutcome, Patient } from 'fhir/r5';
@@ -345,3 +346,28 @@ async function until(condition: () => boolean, timeoutMs = 5000): Promise<void> 
     await new Promise((r) => setTimeout(r, 5));
   }
 }
+
+// Was a bug (issue 13, defect 6): with `Connection: close`, Node closed the socket as soon as the 413 was written,
+// the upload still arriving; the reset destroyed the answer before the client, busy sending, read it (5-8 of 8).
+describe('413 to a large upload with Connection: close', () => {
+  it('reaches the client every time: the rest of the body is read and thrown away, then the connection closes', async () => {
+    const server = await start({ maxBodyBytes: 64 * 1024 });
+    const { port, hostname } = new URL(server.url);
+    const body = Buffer.alloc(20 * 1024 * 1024, 0x20);
+    const tries = await Promise.all(
+      Array.from({ length: 6 }, () =>
+        new Promise<string>((resolve) => {
+          const socket = connect(Number(port), hostname, () => {
+            socket.write(`POST /fhir/Patient HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/fhir+json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n`);
+            socket.write(body);
+          });
+          let answer = '';
+          socket.on('data', (d) => (answer += d.toString('latin1')));
+          socket.on('error', (e) => resolve(`error ${(e as NodeJS.ErrnoException).code ?? e.message}`));
+          socket.on('close', () => resolve(answer.split('\r\n')[0] ?? ''));
+        }),
+      ),
+    );
+    expect(tries).toEqual(Array(6).fill('HTTP/1.1 413 Payload Too Large'));
+  });
+});
