@@ -127,10 +127,10 @@ export class DexieSearchSource implements SearchSource {
    */
   async textsWithTerms(type: string, terms: readonly string[]): Promise<TextHit[][]> {
     const prefix = termPrefix(type);
-    const [posted, pending] = await Promise.all([
-      Promise.all(terms.map((t) => this.db.texts.where('tx').equals(prefix + t).toArray())),
-      pendingTexts(this.db, type),
-    ]);
+    // One read transaction: a row the writer posts between two separate reads would be in neither.
+    const [posted, pending] = await this.db.transaction('r', this.db.texts, async () =>
+      Promise.all([Promise.all(terms.map((t) => this.db.texts.where('tx').equals(prefix + t).toArray())), pendingTexts(this.db, type)]),
+    );
     const waiting = pending.map(toHit);
     const holds = (hit: TextHit, term: string): boolean =>
       (['_text', '_content'] as const).some((f) => hit.text[f]?.terms.some(([t]) => t === term) ?? false);

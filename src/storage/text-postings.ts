@@ -4,7 +4,7 @@ import type { StoreDatabase } from './schema.js';
 import { decodeDocs } from './text-docs.js';
 
 /**
- * Writes the postings of up to `limit` pending text rows (oldest type first, then by key) in one read-write
+ * Writes the postings of up to `limit` pending text rows (by type name, then by key) in one read-write
  * transaction, and returns how many it posted (fewer than `limit`: none are left). Reading and writing in one
  * transaction means a write of the same resource meanwhile either comes before (the row is gone or replaced,
  * and this reads the new one) or after (and replaces the posted row): no posting outlives its row.
