@@ -83,9 +83,34 @@ export const unprocessable = (diagnostics: string, expression?: string[]): FhirE
 export const methodNotAllowed = (diagnostics: string): FhirError =>
   new FhirError(405, { code: 'not-supported', diagnostics });
 
-/** Wraps anything thrown into a FhirError (unknown errors become 500). */
+/**
+ * Whether an error is the storage running out of quota, however it arrives: a `QuotaExceededError`
+ * (`DOMException`, or Dexie's of that name), or one wrapped as the cause of another, as browsers and Dexie do
+ * with the `AbortError` of the transaction it aborted (`inner`, `cause`, `error`). Firefox names it
+ * `NS_ERROR_DOM_QUOTA_REACHED`.
+ * @see https://storage.spec.whatwg.org/#storage-quota
+ */
+export function isQuotaError(e: unknown): boolean {
+  const seen = new Set<unknown>();
+  for (let at: unknown = e; at !== null && typeof at === 'object' && !seen.has(at); ) {
+    seen.add(at);
+    const x = at as { name?: unknown; message?: unknown; inner?: unknown; cause?: unknown; error?: unknown };
+    if (x.name === 'QuotaExceededError' || x.name === 'NS_ERROR_DOM_QUOTA_REACHED') return true;
+    if (typeof x.message === 'string' && /QuotaExceeded|quota (has been )?exceeded|NS_ERROR_DOM_QUOTA_REACHED/i.test(x.message)) return true;
+    at = x.inner ?? x.cause ?? x.error;
+  }
+  return false;
+}
+
+/**
+ * Wraps anything thrown into a FhirError: storage out of quota is a 507 Insufficient Storage (RFC 4918 §11.5,
+ * issue `no-store`: the write cannot be kept; nothing of it was written), anything else unknown a 500.
+ */
 export function toFhirError(e: unknown): FhirError {
   if (e instanceof FhirError) return e;
   const message = e instanceof Error ? e.message : String(e);
+  if (isQuotaError(e)) {
+    return new FhirError(507, { code: 'no-store', diagnostics: `The device's storage for this store is full; nothing was written (${message})` });
+  }
   return new FhirError(500, { code: 'exception', severity: 'fatal', diagnostics: message });
 }
