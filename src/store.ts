@@ -1,5 +1,5 @@
 import type { Bundle, CodeSystem, FhirResource, Parameters, Resource, SearchParameter, ValueSet } from 'fhir/r5';
-import { Subject, asyncScheduler, from, switchMap, throttleTime, type Observable } from 'rxjs';
+import { Subject, asyncScheduler, concat, concatMap, distinctUntilChanged, from, map, switchMap, throttleTime, type Observable } from 'rxjs';
 import { badRequest, FhirError } from './errors/fhir-error.js';
 import type { EngineContext } from './rest/context.js';
 import { handle } from './rest/handle.js';
@@ -28,6 +28,7 @@ import { resolveIndexedDb, type PersistenceMode } from './storage/indexeddb-reso
 import { DexieSearchSource } from './storage/search-source.js';
 import { systemClock, type Clock } from './util/clock.js';
 import { uuidIdGenerator, type IdGenerator } from './util/id.js';
+import { readStorageState, requestPersistence, type StorageState } from './util/storage-state.js';
 
 /** Options of `openStore`. Every one has a default, so `openStore()` works as it is. */
 export interface StoreOptions {
@@ -57,6 +58,13 @@ export interface StoreOptions {
    * to memory with one `console.warn` per process, since a restart would lose the unsent outbox.
    */
   persistence?: PersistenceMode;
+  /**
+   * Ask the browser to keep this origin's data (`navigator.storage.persist()`) instead of evicting it under
+   * storage pressure or, in Safari, after 7 days without a visit. The answer is in `store.storage$`. Opening does
+   * not wait for it (Firefox may ask the user). Default false.
+   * @see https://storage.spec.whatwg.org/#persistence
+   */
+  persist?: boolean;
 }
 
 /** A search's parameters: a query string, name/value pairs, or a record (an array value repeats the name: AND). */
@@ -159,6 +167,14 @@ export interface Store {
    * @see https://hl7.org/fhir/R5/search.html#_text
    */
   flushIndex(): Promise<void>;
+  /**
+   * The storage this store lives in, where the platform says (browsers): whether it is persistent, and usage and
+   * quota in bytes. Emits on subscribe (after `persist`'s request, when asked, is answered), then again after
+   * committed changes, at most every few seconds, when a value changed. Completes when the store closes.
+   * Fields the platform cannot tell (Node) are absent.
+   * @see https://storage.spec.whatwg.org/#usage-and-quota
+   */
+  readonly storage$: Observable<StorageState>;
   /** True when the store keeps its data in memory only (no IndexedDB was found or passed in): lost on exit. */
   readonly inMemory: boolean;
   /** Closes the database and completes `changes$`, which stops every replication of this store for good. */
@@ -192,6 +208,9 @@ function segment(id: string): string {
 const sameSearchResult = (a: Bundle, b: Bundle): boolean =>
   JSON.stringify({ ...a, id: undefined, meta: undefined }) === JSON.stringify({ ...b, id: undefined, meta: undefined });
 
+/** How often `storage$` estimates the storage again at most while changes keep coming (ms). */
+const STORAGE_RECHECK_MS = 2000;
+
 /** How often `watch` re-runs a search at most while changes keep coming. */
 const WATCH_THROTTLE_MS = 100;
 
@@ -203,7 +222,15 @@ class FhirStore implements Store {
     private readonly indexing: Indexing,
     private readonly changes: Subject<StoreChange>,
     private readonly postings: PostingsWriter,
+    private readonly persistence: Promise<unknown>,
   ) {}
+
+  get storage$(): Observable<StorageState> {
+    return concat(from(this.persistence).pipe(map(() => undefined)), this.changes.pipe(throttleTime(STORAGE_RECHECK_MS, asyncScheduler, { leading: true, trailing: true }))).pipe(
+      concatMap(() => from(readStorageState())),
+      distinctUntilChanged((a, b) => a.persisted === b.persisted && a.usage === b.usage && a.quota === b.quota),
+    );
+  }
 
   replicate(options: ReplicationOptions): Replication {
     // Checked now, not when the sync code has loaded: a wrong baseUrl throws where the call is.
@@ -429,5 +456,7 @@ export async function openStore(options: StoreOptions = {}): Promise<Store> {
     terminology,
     whenIndexed: () => indexing.idle(),
   };
-  return new FhirStore(db, storage === 'in-memory', ctx, indexing, changes, postings);
+  // Not awaited: Firefox may ask the user. `storage$` waits for the answer before its first value.
+  const persistence = options.persist ? requestPersistence() : Promise.resolve();
+  return new FhirStore(db, storage === 'in-memory', ctx, indexing, changes, postings, persistence);
 }
