@@ -6,7 +6,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { request as httpRequest, type ClientRequest, type IncomingHttpHeaders } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { connect } from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
@@ -37,8 +37,12 @@ interface Answer {
 
 /** One HTTP request with exactly the headers given (`Host` included: Node adds one only when it is missing). */
 function call(port: number, method: string, path: string, headers: Record<string, string> = {}, body?: string): Promise<Answer> {
+  return answerOf(httpRequest({ host: '127.0.0.1', port, method, path, headers: { Host: `127.0.0.1:${port}`, ...headers }, agent: false }), body);
+}
+
+/** Sends a request's body and reads its whole answer as text. */
+function answerOf(req: ClientRequest, body?: string): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port, method, path, headers: { Host: `127.0.0.1:${port}`, ...headers }, agent: false });
     req.on('response', (res) => {
       let text = '';
       res.setEncoding('utf8');
@@ -348,17 +352,7 @@ describe('HTTPS', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   function tlsCall(url: string, method: string, options: { ca?: string; headers?: Record<string, string>; body?: string } = {}): Promise<Answer> {
-    return new Promise((resolve, reject) => {
-      const req = httpsRequest(url, { method, headers: options.headers ?? {}, ...(options.ca !== undefined ? { ca: options.ca } : {}), agent: false });
-      req.on('response', (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (d: string) => (text += d));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
-      });
-      req.on('error', reject);
-      req.end(options.body);
-    });
+    return answerOf(httpsRequest(url, { method, headers: options.headers ?? {}, ...(options.ca !== undefined ? { ca: options.ca } : {}), agent: false }), options.body);
   }
 
   it('serves FHIR over TLS with a token: a round trip, and a client that does not trust the certificate gets nothing', async () => {
