@@ -43,7 +43,12 @@ export interface ServerOptions {
    */
   token?: string;
   /** Serve HTTPS with this certificate (chain) and private key, both PEM (text, or its bytes). Default: plain HTTP. */
-  tls?: { cert: string | Uint8Array; key: string | Uint8Array };
+  tls?: {
+    /** The certificate, with its chain, PEM. */
+    cert: string | Uint8Array;
+    /** The private key of the certificate, PEM. */
+    key: string | Uint8Array;
+  };
   /** Path of the FHIR base. Default `/fhir`. */
   basePath?: string;
   /**
