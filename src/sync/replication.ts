@@ -144,6 +144,8 @@ export class ReplicationEngine implements Replication {
   }
 
   private async unlockedCycle(): Promise<SyncReport> {
+    // Pull and push validate what the server sends (prepare), synchronously: what that needs is loaded first.
+    await this.ctx.ready();
     const policy = this.options.conflicts ?? 'merge';
     const batch = this.options.batchSize ?? 100;
     const push: PushReport = { pushed: [], conflicts: [], failed: [] };
@@ -165,6 +167,7 @@ export class ReplicationEngine implements Replication {
   /** Settles an open conflict with the resource to keep (`null` deletes it); it is pushed next. */
   async resolve(conflict: ConflictRow, resource: Resource | null): Promise<void> {
     const { type, resourceId: id } = conflict;
+    await this.ctx.ready();
     await this.ctx.storage.commit(async () => {
       const steps = settleSteps(this.ctx, { type, id, version: conflict.remoteVersion, ...(conflict.remote ? { resource: conflict.remote } : {}) }, resource ?? undefined);
       const row = await this.ctx.storage.pendingChange(type, id);
