@@ -1,4 +1,4 @@
-import type { Bundle, OperationOutcome, Resource } from 'fhir/r5';
+import type { Bundle, ImagingSelection, OperationOutcome, Patient, Resource } from 'fhir/r5';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Store } from '../../src/index.js';
 import { example, openTestStore, postTransaction, selection, snapshot } from '../helpers.js';
@@ -88,7 +88,7 @@ beforeAll(async () => {
 afterAll(() => store.close());
 
 /** A resource of `type` with this narrative. */
-function withNarrative(type: 'ImagingSelection' | 'Patient', narrative: string): Resource {
+function withNarrative(type: 'ImagingSelection' | 'Patient', narrative: string): ImagingSelection | Patient {
   const text = { status: 'generated' as const, div: narrative };
   return type === 'ImagingSelection' ? selection({ text }) : { resourceType: 'Patient', text, name: [{ family: 'Doe' }] };
 }
@@ -116,6 +116,8 @@ describe.each(['ImagingSelection', 'Patient'] as const)('%s.text.div', (type) =>
 });
 
 describe('narratives on every write path', () => {
+  // A contained resource is typed `Resource` (no `text`) by @types/fhir.
+  const patientWith = (narrative: string): Resource => ({ resourceType: 'Patient', id: 'p', text: { status: 'generated', div: narrative } }) as Patient;
   const SCRIPT = div('<p>x</p><script>alert(1)</script>');
 
   it('update (PUT) is refused, and the stored version kept', async () => {
@@ -145,7 +147,7 @@ describe('narratives on every write path', () => {
     const res = await store.handle({
       method: 'POST',
       url: 'ImagingSelection',
-      body: selection({ contained: [{ resourceType: 'Patient', id: 'p', text: { status: 'generated', div: SCRIPT } }] as Resource[] }),
+      body: selection({ contained: [patientWith(SCRIPT)] }),
     });
     expect(res.status).toBe(422);
     expect((res.body as OperationOutcome).issue.map((i) => i.expression?.[0])).toEqual(['ImagingSelection.contained[0].text.div']);
