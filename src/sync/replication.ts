@@ -144,13 +144,14 @@ export class ReplicationEngine implements Replication {
   }
 
   private async unlockedCycle(): Promise<SyncReport> {
-    // Pull and push validate what the server sends (prepare), synchronously: what that needs is loaded first.
-    await this.ctx.ready();
     const policy = this.options.conflicts ?? 'merge';
     const batch = this.options.batchSize ?? 100;
     const push: PushReport = { pushed: [], conflicts: [], failed: [] };
     this.machine.dispatch({ type: 'push-started' });
     this.progress.next({ phase: 'push', pushed: 0, pulled: 0 });
+    // Pull and push validate what the server sends (prepare), synchronously: what that needs is loaded first (after
+    // the state says the cycle started: a caller sees `pushing` at once).
+    await this.ctx.ready();
     const mode = this.options.push ?? 'put';
     await pushAll(this.ctx, this.client, policy, batch, push, mode);
     const pull: PullReport = { pulled: 0, conflicts: [], invalid: [] };
