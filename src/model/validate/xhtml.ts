@@ -41,24 +41,25 @@ export function checkXhtml(value: string, path: string, issues: IssueCollector):
 
   parser.on('opentag', (tag) => {
     open.push(tag.name);
-    const at = open.join('/');
+    // Where in the narrative, for messages only: joined when a problem is found.
+    const at = (): string => open.join('/');
     const isXhtml = tag.uri === XHTML_NAMESPACE;
     if (open.length === 1) {
       rootIsXhtmlDiv = isXhtml && tag.local === 'div';
     } else if (!isXhtml) {
-      found(`txt-1: <${tag.name}> is not an XHTML element (namespace '${tag.uri}') (at ${at})`);
+      found(`txt-1: <${tag.name}> is not an XHTML element (namespace '${tag.uri}') (at ${at()})`);
     } else if (!NARRATIVE_ELEMENTS.has(tag.local)) {
-      found(`txt-1: <${tag.local}> is not allowed in a narrative (at ${at})`);
+      found(`txt-1: <${tag.local}> is not allowed in a narrative (at ${at()})`);
     }
     if (isXhtml && tag.local === 'img') hasContent = true;
     for (const attribute of Object.values(tag.attributes) as XhtmlAttribute[]) {
       if (!isAllowedAttribute(tag.local, attribute)) {
         const kind = attribute.uri === '' && /^on/i.test(attribute.local) ? 'the event handler attribute' : 'the attribute';
-        found(`txt-1: ${kind} '${attribute.name}' is not allowed on <${tag.local}> (at ${at})`);
+        found(`txt-1: ${kind} '${attribute.name}' is not allowed on <${tag.local}> (at ${at()})`);
         continue;
       }
       const refused = urlProblem(tag.local, attribute);
-      if (refused) found(`txt-1: '${attribute.name}' on <${tag.local}> may not hold ${refused} (at ${at})`);
+      if (refused) found(`txt-1: '${attribute.name}' on <${tag.local}> may not hold ${refused} (at ${at()})`);
     }
   });
   parser.on('closetag', () => {
