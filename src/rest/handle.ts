@@ -1,4 +1,5 @@
 import { toFhirError } from '../errors/fhir-error.js';
+import { loadXhtmlParser } from '../model/xhtml-parser.js';
 import { processBundle } from './bundle.js';
 import { commitPlanned } from './commit.js';
 import type { EngineContext } from './context.js';
@@ -10,6 +11,9 @@ import { route } from './router.js';
 export async function execute(ctx: EngineContext, req: ParsedRequest, prefer: Preferences): Promise<Outcome> {
   const r = route(ctx, req, prefer);
   if (r.kind === 'read') return r.run();
+  // A write or Bundle validates resources synchronously, narratives with the XML parser, which loads on demand:
+  // here, before any transaction opens (batch entries and transaction entries all pass through this point).
+  await loadXhtmlParser();
   if (r.kind === 'write') return (await commitPlanned(ctx, r.plan)).value;
   return processBundle(ctx, r.body, prefer, execute);
 }

@@ -10,6 +10,11 @@ export interface SyncContext {
   clock: Clock;
   /** Validates and indexes a resource received from the server; undefined (and reported) when invalid. */
   prepare: (resource: Resource) => PreparedResource | { error: string };
+  /**
+   * Loads what `prepare` needs and loads on demand (the XML parser of narratives); awaited before anything that
+   * may call `prepare`, outside any transaction.
+   */
+  ready: () => Promise<void>;
   /** Codes of the reference search parameters of a type (to find what refers to a resource by index). */
   referenceParameters: (type: string) => Iterable<string>;
   /** The store's own base URL: absolute references on it are local references. */

@@ -149,6 +149,9 @@ export class ReplicationEngine implements Replication {
     const push: PushReport = { pushed: [], conflicts: [], failed: [] };
     this.machine.dispatch({ type: 'push-started' });
     this.progress.next({ phase: 'push', pushed: 0, pulled: 0 });
+    // Pull and push validate what the server sends (prepare), synchronously: what that needs is loaded first (after
+    // the state says the cycle started: a caller sees `pushing` at once).
+    await this.ctx.ready();
     const mode = this.options.push ?? 'put';
     await pushAll(this.ctx, this.client, policy, batch, push, mode);
     const pull: PullReport = { pulled: 0, conflicts: [], invalid: [] };
@@ -165,6 +168,7 @@ export class ReplicationEngine implements Replication {
   /** Settles an open conflict with the resource to keep (`null` deletes it); it is pushed next. */
   async resolve(conflict: ConflictRow, resource: Resource | null): Promise<void> {
     const { type, resourceId: id } = conflict;
+    await this.ctx.ready();
     await this.ctx.storage.commit(async () => {
       const steps = settleSteps(this.ctx, { type, id, version: conflict.remoteVersion, ...(conflict.remote ? { resource: conflict.remote } : {}) }, resource ?? undefined);
       const row = await this.ctx.storage.pendingChange(type, id);

@@ -110,6 +110,19 @@ describe.skipIf(!HAVE_CHROMIUM)('browser: the built library on real IndexedDB in
     expect(body).toEqual({ ...posted, id: postedId, meta: { ...posted.meta, versionId: '1', lastUpdated: body.meta?.lastUpdated } });
   });
 
+  it('refuses a narrative with a script or a javascript: link (422 at text.div), parsed in the page (issue 13 defect 9)', async () => {
+    for (const inner of ['<p>x</p><script>alert(1)</script>', '<a href="java&#9;script:alert(1)">x</a>']) {
+      const div = `<div xmlns="http://www.w3.org/1999/xhtml">${inner}</div>`;
+      const res = await handle({ method: 'POST', url: 'ImagingSelection', body: { ...posted, text: { status: 'generated', div } } });
+      expect(res.status).toBe(422);
+      const issue = (res.body as { issue: { code: string; expression: string[]; diagnostics: string }[] }).issue[0];
+      expect(issue?.code).toBe('invariant');
+      expect(issue?.expression).toEqual(['ImagingSelection.text.div']);
+      expect(issue?.diagnostics).toMatch(/^txt-1: /);
+    }
+    expect((await handle({ method: 'POST', url: 'ImagingSelection', body: { ...posted, text: { status: 'generated', div: '<div>no namespace</div>' } } })).status).toBe(400);
+  });
+
   it('PUT with If-Match updates to version 2 (200, ETag W/"2")', async () => {
     const changed: ImagingSelection = { ...v1, status: 'unknown', code: { text: 'Key Images (revised)' } };
     const res = await handle({ method: 'PUT', url: basicUrl, headers: { 'If-Match': 'W/"1"' }, body: changed });

@@ -98,6 +98,7 @@ async function rolldownSplit(app: keyof typeof APP): Promise<Split> {
 }
 
 const isFhirpath = (m: string): boolean => m.includes('node_modules/fhirpath/');
+const isSaxes = (m: string): boolean => m.includes('node_modules/saxes/');
 // The synchronous front of store.replicate stays: the facade, and the options check that throws at the call; and
 // the error classes the main entry exports (a library file holding them is counted whole, used or not).
 const FRONT = ['src/sync/lazy-replication.ts', 'src/sync/options-check.ts', 'src/sync/errors.ts'];
@@ -121,6 +122,14 @@ describe.each([
     const { initial } = await split('replicate');
     expect(initial).toEqual(expect.arrayContaining(['src/replicate.ts', 'src/sync/replication.ts', 'src/sync/pull.ts', 'src/sync/push.ts']));
     expect(initial.filter(isFhirpath)).toEqual([]);
+  });
+
+  it('the XML parser of narratives (saxes) is in a lazy chunk, for every app', async () => {
+    for (const app of Object.keys(APP) as (keyof typeof APP)[]) {
+      const { initial, lazy } = await split(app);
+      expect(initial.filter(isSaxes)).toEqual([]);
+      expect(lazy.some(isSaxes)).toBe(true);
+    }
   });
 
   it('never bundles fake-indexeddb', async () => {

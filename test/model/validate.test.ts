@@ -1,9 +1,13 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import type { OperationOutcomeIssue } from 'fhir/r5';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { FhirError } from '../../src/errors/fhir-error.js';
 import { checkResource, type ValidationIssue } from '../../src/model/validate/index.js';
+import { loadXhtmlParser } from '../../src/model/xhtml-parser.js';
 import { validateResource } from '../../src/rest/validation.js';
+
+// Narratives are checked with an XML parser that loads on demand; the store loads it before validating.
+beforeAll(() => loadXhtmlParser());
 
 // The official examples are kept in the repository, data/hl7-fhir-r5/examples/.
 const EXAMPLES_DIR = new URL('../../data/hl7-fhir-r5/examples/', import.meta.url);

@@ -1,5 +1,7 @@
 import { FHIR_ID_PATTERN } from '../../util/id.js';
+import type { IssueCollector } from './issues.js';
 import { describeJsonType } from './json-shape.js';
+import { checkXhtml } from './xhtml.js';
 
 /**
  * The R5 primitive datatypes: how each is carried in JSON and the lexical rule its value must meet.
@@ -15,6 +17,11 @@ interface StringPrimitive {
   readonly json: 'string';
   readonly isValid: (value: string) => boolean;
   readonly rule: string;
+  /**
+   * Checks the content of a value that met `isValid`, reporting each problem at `path`: rules a pattern cannot
+   * express (`xhtml`: well-formed XHTML and the narrative rules, see `xhtml.ts`).
+   */
+  readonly content?: (value: string, path: string, issues: IssueCollector) => void;
 }
 
 /** A primitive carried as a JSON number. */
@@ -155,7 +162,8 @@ export const PRIMITIVE_TYPES: Readonly<Record<string, PrimitiveSpec>> = {
     'must be YYYY, YYYY-MM, YYYY-MM-DD or YYYY-MM-DDThh:mm:ss[.fff] with a time zone',
   ),
   time: matching('time', new RegExp(`^${TIME}$`), 'must be hh:mm:ss[.fff]'),
-  xhtml: matching('xhtml', /^<div[\s>/]/, 'must be an XHTML <div> element'),
+  // The pattern is the cheap first step; `content` parses the value as XHTML (the parser loads on demand).
+  xhtml: { ...matching('xhtml', /^<div[\s>/]/, 'must be an XHTML <div> element'), content: checkXhtml },
 };
 
 /**

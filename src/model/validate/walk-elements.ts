@@ -139,7 +139,10 @@ function walkItem(element: CompiledElement, item: unknown, path: string, ctx: Wa
       const problem = checkPrimitive(spec, item);
       if (problem) {
         ctx.issues[problem.kind](path, `${element.name} ${problem.message}`);
-      } else if (element.binding && !element.binding.membership.contains(item as string)) {
+        return;
+      }
+      if (spec.json === 'string') spec.content?.(item as string, path, ctx.issues);
+      if (element.binding && !element.binding.membership.contains(item as string)) {
         ctx.issues.codeInvalid(
           path,
           `'${String(item)}' is not in the required value set ${element.binding.valueSet}: ` +
