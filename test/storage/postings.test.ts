@@ -88,7 +88,8 @@ it('the background writer posts every pending row, in chunks, once the store is 
     request: { method: 'PUT' as const, url: `ImagingSelection/b${i}` },
   }));
   await store.transaction({ resourceType: 'Bundle', type: 'transaction', entry });
-  expect(await pendingCount(store)).toBe(230);
+  // (Whether any are still pending at this point depends on timing; that a write leaves them pending is the
+  // test above.)
   await vi.waitFor(async () => expect(await pendingCount(store)).toBe(0), { timeout: 10_000, interval: 50 });
   expect(await storeDatabase(store).texts.where('tx').equals((await storeDatabase(store).texts.toArray())[0]!.tx![0]!).count()).toBeGreaterThan(0);
   const bundle = await store.search('ImagingSelection', '_text=liver&_count=0&_total=accurate');
