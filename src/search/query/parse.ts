@@ -54,7 +54,7 @@ const fail = (name: string, why: string) => badRequest(`Search parameter '${name
  * the characters of every name and value together, the parameters, and the OR values of one parameter.
  * Far above what any real query needs (the R5 search page sets no limits; servers do).
  */
-export const SEARCH_LIMITS = { chars: 32 * 1024, parameters: 100, orValues: 1000 } as const;
+export const SEARCH_LIMITS = { chars: 32 * 1024, parameters: 100, orValues: 5000 } as const;
 
 /**
  * Parses the query of a search into the one model planning, matching and links share. Empty values are
