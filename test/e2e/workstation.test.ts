@@ -208,7 +208,11 @@ describe.skipIf(!HAVE_CHROMIUM)('imaging workstation in Chromium (npm run demo:w
 
     await page.click('[data-testid="network"]');
     await page.waitForSelector(`[data-testid="conflict"][data-id="${lengthUid}"]`, { timeout: 20_000 });
-    expect(await page.textContent('[data-testid="conflict"]')).toContain('instance');
+    // Both sides changed `instance`; the panel shows what each changed in it since the version both started from.
+    const [mine, theirsShown] = await page.$$eval('[data-testid="conflict"] [data-testid="changes"]', (els) => els.map((e) => e.textContent ?? ''));
+    expect(mine).toContain('instance[0].imageRegion2D[0].coordinate[2]');
+    expect(mine).not.toContain('coordinate[0]');
+    expect(theirsShown).toContain('instance[0].imageRegion2D[0].coordinate[0]');
     await page.screenshot({ path: `${IMG}workstation-conflict.png` });
     await page.click('[data-testid="keep-mine"]');
     await page.waitForSelector('[data-testid="conflict"]', { state: 'detached', timeout: 20_000 });

@@ -7,6 +7,7 @@
 import type { Resource } from 'fhir/r5';
 import type { Conflict, Replication } from '../../../src/index.js';
 import { h, mount } from './dom.js';
+import { differences } from './history.js';
 
 type Json = Record<string, unknown>;
 const SKIP = new Set(['meta', 'id', 'resourceType']);
@@ -34,6 +35,18 @@ export function mergeWithChoices(conflict: Conflict, choose: (element: string) =
 
 const show = (v: unknown): string => (v === undefined ? '(absent)' : JSON.stringify(v, null, 1));
 
+/** What one side changed in an element since the base, leaf by leaf (`coordinate[2]: 59.5 → 79.5`), then the whole value. */
+function side(base: unknown, value: unknown, element: string): HTMLElement {
+  const changed = differences(base, value, element);
+  return h(
+    'div',
+    {},
+    h('ul', { class: 'changes', 'data-testid': 'changes' }, ...changed.slice(0, 8).map((d) => h('li', {}, h('code', {}, d.path), `: ${show(d.before)} → ${show(d.after)}`))),
+    changed.length > 8 ? h('div', { class: 'muted' }, `and ${changed.length - 8} more`) : null,
+    h('details', {}, h('summary', {}, 'whole element'), h('pre', {}, show(value))),
+  );
+}
+
 export function conflictsPanel(el: HTMLElement, replication: Replication): () => void {
   const subscription = replication.conflicts$.subscribe((conflicts) => {
     el.hidden = conflicts.length === 0;
@@ -54,8 +67,8 @@ export function conflictsPanel(el: HTMLElement, replication: Replication): () =>
             'tr',
             {},
             h('th', {}, e),
-            h('td', {}, h('label', {}, h('input', { type: 'radio', name: `${c.resourceId}-${e}`, checked: true, onchange: () => (choices.set(e, 'mine'), repaint()) }), ' mine'), h('pre', {}, show((c.local as Json | undefined)?.[e]))),
-            h('td', {}, h('label', {}, h('input', { type: 'radio', name: `${c.resourceId}-${e}`, onchange: () => (choices.set(e, 'theirs'), repaint()) }), ' theirs'), h('pre', {}, show((c.remote as Json | undefined)?.[e]))),
+            h('td', {}, h('label', {}, h('input', { type: 'radio', name: `${c.resourceId}-${e}`, checked: true, onchange: () => (choices.set(e, 'mine'), repaint()) }), ' mine'), side((c.base as Json | undefined)?.[e], (c.local as Json | undefined)?.[e], e)),
+            h('td', {}, h('label', {}, h('input', { type: 'radio', name: `${c.resourceId}-${e}`, onchange: () => (choices.set(e, 'theirs'), repaint()) }), ' theirs'), side((c.base as Json | undefined)?.[e], (c.remote as Json | undefined)?.[e], e)),
           ),
         );
         repaint();

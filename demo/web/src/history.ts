@@ -9,21 +9,31 @@ import type { Store } from '../../../src/index.js';
 import { NOTE_EXTENSION } from '../../../src/imaging/index.js';
 import { h, mount } from './dom.js';
 
-/** The element paths where two resources differ (meta left out): `instance[0].imageRegion2D[0].coordinate[2]`. */
-export function changedPaths(a: unknown, b: unknown, path = ''): string[] {
+/** One leaf where two values differ: its element path and the value on each side (undefined: absent). */
+export interface Difference {
+  path: string;
+  before: unknown;
+  after: unknown;
+}
+
+/** Where two resources (or elements) differ, leaf by leaf, `meta` of a resource left out. */
+export function differences(a: unknown, b: unknown, path = ''): Difference[] {
   if (a === b) return [];
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null || Array.isArray(a) !== Array.isArray(b)) return [path || '(root)'];
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null || Array.isArray(a) !== Array.isArray(b)) return [{ path: path || '(root)', before: a, after: b }];
   if (Array.isArray(a) && Array.isArray(b)) {
-    const out: string[] = [];
-    for (let i = 0; i < Math.max(a.length, b.length); i++) out.push(...changedPaths(a[i], b[i], `${path}[${i}]`));
+    const out: Difference[] = [];
+    for (let i = 0; i < Math.max(a.length, b.length); i++) out.push(...differences(a[i], b[i], `${path}[${i}]`));
     return out;
   }
   const ra = a as Record<string, unknown>;
   const rb = b as Record<string, unknown>;
   return [...new Set([...Object.keys(ra), ...Object.keys(rb)])]
     .filter((k) => !(path === '' && k === 'meta'))
-    .flatMap((k) => changedPaths(ra[k], rb[k], path ? `${path}.${k}` : k));
+    .flatMap((k) => differences(ra[k], rb[k], path ? `${path}.${k}` : k));
 }
+
+/** The element paths where two resources differ (meta left out): `instance[0].imageRegion2D[0].coordinate[2]`. */
+export const changedPaths = (a: unknown, b: unknown): string[] => differences(a, b).map((d) => d.path);
 
 const label = (s: ImagingSelection): string => s.extension?.find((e) => e.url === NOTE_EXTENSION)?.valueAnnotation?.text ?? '';
 
