@@ -60,7 +60,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
       vite,
       close: async () => {
         await vite.close();
-        await running.close();
+        await running.close(); // idempotent: the test may have stopped it already
       },
     };
   } catch (e) {

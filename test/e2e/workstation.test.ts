@@ -260,4 +260,19 @@ describe.skipIf(!HAVE_CHROMIUM)('imaging workstation in Chromium (npm run demo:w
     expect((await annotations(page)).length).toBe(501);
     console.log(`[workstation] 501 selections of a study from the store onto the viewport: ${Math.round(shown)} ms`);
   }, 150_000);
+  it('the FHIR server stopped: a reload still shows the worklist, the study, its images and annotations, from the store', async () => {
+    await demo.server.close();
+    await page.evaluate(() => sessionStorage.removeItem('workstation-offline')); // "online": the server is really gone
+    await page.evaluate(() => (location.hash = '#/'));
+    await page.reload(); // a real reload: the page, the store and the replication start again, without a server
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="study"]').length === 2);
+    await page.click(`[data-testid="study"][data-id="${CHEST}"]`);
+    await openChest(page);
+    await page.waitForFunction((uid) => (window as unknown as { workstation: Hook }).workstation.annotations().some((a) => a.uid === uid), lengthUid);
+    expect(await page.$$eval('[data-testid="selection"]', (els) => els.length)).toBe(4);
+    // The replication found no server: it says so, and nothing else failed.
+    await page.waitForFunction(() => /NetworkError/.test(document.querySelector('[data-testid="sync-error"]')?.textContent ?? ''));
+    await page.screenshot({ path: `${IMG}workstation-server-down.png` });
+    expect(errors.filter((e) => !/status of 412 \(Precondition Failed\)|ERR_CONNECTION_REFUSED/.test(e))).toEqual([]);
+  }, 90_000);
 });
