@@ -68,7 +68,7 @@ describe.skipIf(!HAVE_CHROMIUM)('imaging workstation in Chromium (npm run demo:w
     const started = Date.now();
     await page.goto(`${demo.url}?cpu`);
     await page.waitForFunction(() => document.querySelectorAll('[data-testid="study"]').length === 2, undefined, { timeout: 90_000 });
-    console.log(`[workstation] first load to a filled worklist (Vite's first dependency bundling included): ${Date.now() - started} ms`);
+    console.log(`[workstation] first load to a filled worklist (the app from Vite's dev server, the store opened, the first pull): ${Date.now() - started} ms`);
     await page.screenshot({ path: `${IMG}workstation-worklist.png` });
 
     await page.fill('[data-testid="filter-name"]', 'okafor');
