@@ -1,19 +1,10 @@
 import { createHash } from 'node:crypto';
 
 /**
- * A seeded pseudo-random generator (mulberry32): the same seed gives the same phantom noise on every machine,
- * so the generated series are byte-identical from run to run.
+ * A seeded pseudo-random generator (mulberry32, the benchmark data's): the same seed gives the same phantom noise
+ * on every machine, so the generated series are byte-identical from run to run.
  */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { prng as seededRandom } from '../../../bench/generate.js';
 
 /**
  * A DICOM UID derived from a name: `2.25.` and the first 128 bits of its SHA-256 as a decimal integer
