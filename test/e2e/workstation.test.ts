@@ -220,10 +220,20 @@ describe.skipIf(!HAVE_CHROMIUM)('imaging workstation in Chromium (npm run demo:w
     await expect.poll(async () => (await region()).coordinate[2]!, { timeout: 20_000 }).toBeGreaterThan(c2 + 10);
     expect((await region()).coordinate[0]).toBeCloseTo(c1, 3);
     // Nothing lost: the server's version is in this workstation's history, under the one kept.
-    await page.click(`[data-testid="selection"][data-id="${lengthUid}"] [data-testid="open-history"]`);
-    await page.waitForFunction(() => document.querySelectorAll('[data-testid="version"]').length >= 3);
-    const versions = await page.$$eval('[data-testid="version"] code', (els) => els.map((e) => e.textContent ?? ''));
-    expect(versions.some((v) => v.startsWith(`polyline ${(c1 - 15).toFixed(1)} `))).toBe(true);
+    // The server's version reaches this store's history with a pull, which may land after "keep mine" returns:
+    // open the history again until it is there.
+    const theirsPrefix = `polyline ${(c1 - 15).toFixed(1)} `;
+    await expect
+      .poll(
+        async () => {
+          await page.click(`[data-testid="selection"][data-id="${lengthUid}"] [data-testid="open-history"]`);
+          await page.waitForFunction(() => document.querySelectorAll('[data-testid="version"]').length >= 3);
+          const versions = await page.$$eval('[data-testid="version"] code', (els) => els.map((e) => e.textContent ?? ''));
+          return versions.some((v) => v.startsWith(theirsPrefix));
+        },
+        { timeout: 20_000, interval: 500 },
+      )
+      .toBe(true);
     // The refused push (412, If-Match on a version the server had moved past) is how the conflict was found;
     // Chromium logs every answer of 400 and above. Nothing else went wrong in the page.
     expect(errors.filter((e) => !/status of 412 \(Precondition Failed\)/.test(e))).toEqual([]);
