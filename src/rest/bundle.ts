@@ -280,7 +280,8 @@ async function planEntry(
 ): Promise<{ kind: 'write'; planned: Planned<Outcome> } | { kind: 'read'; route: ReadRoute }> {
   if (isCreate(req)) {
     const ifNoneExist = req.headers.get('if-none-exist');
-    return { kind: 'write', planned: await planCreate(ctx, req.path[0]!, req.body, ifNoneExist !== undefined ? { ifNoneExist } : {}, preset) };
+    const planned = planCreate(ctx, req.path[0]!, req.body, ifNoneExist !== undefined ? { ifNoneExist } : {}, preset);
+    return { kind: 'write', planned: await planned.catch((e: unknown) => Promise.reject(annotate(e, index))) };
   }
   let r: Route;
   try {

@@ -53,6 +53,17 @@ describe('transaction', () => {
     expect(await snapshot(store)).toEqual(before);
   });
 
+  it('names the entry of an invalid POST too (creates are planned apart from the router)', async () => {
+    const before = await snapshot(store);
+    const res = await transaction(
+      { resource: selection(), request: { method: 'POST', url: 'ImagingSelection' } },
+      { resource: { resourceType: 'ImagingSelection', code: { text: 'no status' } }, request: { method: 'POST', url: 'ImagingSelection' } },
+    );
+    expect(res.status).toBe(422);
+    expect((res.body as OperationOutcome).issue[0]?.diagnostics).toMatch(/^Bundle\.entry\[1\]: /);
+    expect(await snapshot(store)).toEqual(before);
+  });
+
   it('a failing read (404) fails the whole transaction', async () => {
     const before = await snapshot(store);
     const res = await transaction(
