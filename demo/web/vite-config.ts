@@ -7,16 +7,17 @@ import { createReadStream, existsSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import type { InlineConfig, Plugin } from 'vite';
+import type { Connect, InlineConfig, Plugin } from 'vite';
 import { instancePath } from './generate/index.js';
 
 const require = createRequire(import.meta.url);
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const SRC = fileURLToPath(new URL('../../src/', import.meta.url));
 
-/** What the app fetches first: the FHIR server's base URL. */
+/** What the app fetches first: the FHIR server's base URL, and the server's identity (it names the app's database). */
 export interface DemoConfig {
   fhirBaseUrl: string;
+  serverId: string;
 }
 
 export interface DemoViteOptions {
@@ -57,17 +58,18 @@ function wado(dataDir: string) {
   };
 }
 
-const demoRoutes = (options: DemoViteOptions): Plugin => ({
-  name: 'fhir-offline-store-demo-routes',
-  configureServer(server) {
+/** The demo's own routes, on the dev server and on the server of the built app alike. */
+const demoRoutes = (options: DemoViteOptions): Plugin => {
+  const install = (server: { middlewares: Connect.Server }): void => {
     server.middlewares.use('/wado', wado(options.dataDir));
     server.middlewares.use('/demo-config.json', (_req, res) => {
       res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' }).end(JSON.stringify(options.config()));
     });
-  },
-});
+  };
+  return { name: 'fhir-offline-store-demo-routes', configureServer: install, configurePreviewServer: install };
+};
 
-/** The inline config of the demo's dev server (no config file is read). */
+/** The inline config of the demo's dev server, its build and the server of the built app (no config file is read). */
 export function demoViteConfig(options: DemoViteOptions): InlineConfig {
   return {
     configFile: false,
