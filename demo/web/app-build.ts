@@ -59,13 +59,21 @@ export async function buildApp(config: InlineConfig, outDir: string, log: (line:
   const started = Date.now();
   const tmp = `${outDir}.${process.pid}.tmp`;
   rmSync(tmp, { recursive: true, force: true });
+  // Vite makes a production build (import.meta.env.PROD, which registers the service worker) only when NODE_ENV
+  // is unset or `production`; the test runner sets it to `test`.
+  const nodeEnv = process.env.NODE_ENV;
+  process.env.NODE_ENV = 'production';
   await build({
     ...config,
+    mode: 'production',
     // The codecs' Emscripten glue names `fs` and `path` for Node, and the Cornerstone chunk is large: both are
     // expected, and not worth a screen of warnings at every first start.
     logLevel: 'error',
     plugins: [...(config.plugins ?? []), serviceWorker(hash)],
     build: { outDir: tmp, emptyOutDir: true, chunkSizeWarningLimit: 8192, reportCompressedSize: false },
+  }).finally(() => {
+    if (nodeEnv === undefined) delete process.env.NODE_ENV;
+    else process.env.NODE_ENV = nodeEnv;
   });
   writeFileSync(join(tmp, 'BUILT'), `${hash}\n`);
   rmSync(outDir, { recursive: true, force: true });

@@ -18,7 +18,10 @@ import { keepJournal, readJournal, replay, replayClock, type JournalWriter } fro
 import { demoViteConfig, type DemoConfig } from './vite-config.js';
 
 export interface DemoOptions {
-  /** Port of the app (the next free one when busy). Default 5173. */
+  /**
+   * Port of the app. Default 5173, or the next free one when it is busy. A port given (other than 0) must be free:
+   * the app's origin, with its port, is where the browser keeps the app's database and service worker.
+   */
   appPort?: number;
   /** Port of the FHIR server. Default 0 (a free one). */
   fhirPort?: number;
@@ -79,7 +82,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
   } else {
     const outDir = join(dataDir, 'app');
     await buildApp(viteConfig, outDir, log);
-    app = await preview({ ...viteConfig, build: { outDir }, preview: { host: '127.0.0.1', port: options.appPort ?? 5173, strictPort: false } });
+    app = await preview({ ...viteConfig, build: { outDir }, preview: { host: '127.0.0.1', port: options.appPort ?? 5173, strictPort: !!options.appPort } });
   }
   const stopApp = once(() => app.close());
   let server: RunningServer | undefined;

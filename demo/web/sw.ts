@@ -35,6 +35,9 @@ interface WorkerScope {
 const worker = self as unknown as WorkerScope;
 const SHELL = `workstation-shell-${BUILD}`;
 const IMAGES = 'wado-images';
+// The app's server answers `Vary: Origin` (its CORS layer), and a page's module scripts are requested with an
+// `Origin` the precache requests did not send: every file kept here is one object for its URL, whoever asks.
+const MATCH: CacheQueryOptions = { ignoreVary: true };
 
 worker.addEventListener('install', (event) => {
   event.waitUntil(
@@ -58,7 +61,7 @@ worker.addEventListener('activate', (event) => {
 /** From the cache when there, else from the network, and kept when the answer is whole (200). */
 async function cacheFirst(cacheName: string, request: Request): Promise<Response> {
   const cache = await caches.open(cacheName);
-  const hit = await cache.match(request);
+  const hit = await cache.match(request, MATCH);
   if (hit) return hit;
   const answer = await fetch(request);
   if (answer.status === 200) await cache.put(request, answer.clone());
@@ -73,7 +76,7 @@ async function networkFirst(request: Request, fallback: string = new URL(request
     if (answer.status === 200) await cache.put(fallback, answer.clone());
     return answer;
   } catch (e) {
-    const kept = await cache.match(fallback);
+    const kept = await cache.match(fallback, MATCH);
     if (kept) return kept;
     throw e;
   }
@@ -87,5 +90,5 @@ worker.addEventListener('fetch', (event) => {
   if (url.pathname === '/wado') event.respondWith(cacheFirst(IMAGES, request));
   else if (url.pathname === '/demo-config.json') event.respondWith(networkFirst(request));
   else if (request.mode === 'navigate') event.respondWith(networkFirst(request, '/index.html'));
-  else event.respondWith(caches.open(SHELL).then(async (cache) => (await cache.match(request)) ?? fetch(request)));
+  else event.respondWith(caches.open(SHELL).then(async (cache) => (await cache.match(request, MATCH)) ?? fetch(request)));
 });

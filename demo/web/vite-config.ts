@@ -25,7 +25,7 @@ export interface DemoViteOptions {
   dataDir: string;
   /** The config the app reads (known once the FHIR server listens). */
   config: () => DemoConfig;
-  /** Port to try first (the next free one is taken when it is busy). Default 5173. */
+  /** Port of the app: 5173 by default, or the next free one when it is busy; a port given (not 0) must be free. */
   port?: number;
 }
 
@@ -82,7 +82,7 @@ export function demoViteConfig(options: DemoViteOptions): InlineConfig {
       // EventEmitter); its own browser bundle is the same API.
       alias: [{ find: /^xmlbuilder2$/, replacement: require.resolve('xmlbuilder2/lib/xmlbuilder2.min.js') }],
     },
-    server: { host: '127.0.0.1', port: options.port ?? 5173, strictPort: false, fs: { allow: [REPO] }, hmr: false },
+    server: { host: '127.0.0.1', port: options.port ?? 5173, strictPort: !!options.port, fs: { allow: [REPO] }, hmr: false },
     // The DICOM image loader starts its decoder as `new Worker(new URL('./decodeImageFrameWorker.js', import.meta.url))`:
     // pre-bundling it would move the module away from that file, so it is served as it is, and the CommonJS
     // modules it and its worker import (the codecs, dicom-parser) are pre-bundled by name.

@@ -83,6 +83,21 @@ export interface AnnotationBinding {
   unbind(): Promise<void>;
 }
 
+/** A JSON value with object keys in sorted order, so two resources compare by content, not key order. */
+const canonical = (value: unknown): unknown =>
+  Array.isArray(value)
+    ? value.map(canonical)
+    : typeof value === 'object' && value !== null
+      ? Object.fromEntries(Object.keys(value).sort().map((k) => [k, canonical((value as Record<string, unknown>)[k])]))
+      : value;
+
+/** Whether two selections say the same, `meta` (version, time) left out. */
+const sameContent = (a: ImagingSelection, b: ImagingSelection): boolean => {
+  const { meta: _a, ...ca } = a;
+  const { meta: _b, ...cb } = b;
+  return JSON.stringify(canonical(ca)) === JSON.stringify(canonical(cb));
+};
+
 /** A FHIR id is `[A-Za-z0-9\-\.]{1,64}`: an annotation UID (a UUID) is one, and names its selection. */
 const FHIR_ID = /^[A-Za-z0-9\-.]{1,64}$/;
 
@@ -158,6 +173,11 @@ export function bindAnnotations(store: Store, options: BindOptions): AnnotationB
     return enqueue(uid, async () => {
       // Mapped when the write runs, so it stores the annotation as it is then.
       const selection: ImagingSelection = { ...selectionFromAnnotation(annotation, context), id: uid };
+      // Cornerstone sends ANNOTATION_MODIFIED for more than edits (statistics recomputed when an image is shown
+      // again, a selection highlighted): a write that would change nothing is no new version, which a server
+      // would otherwise see as an edit, and another workstation's edit of it as a conflict.
+      const current = await store.read<ImagingSelection>('ImagingSelection', uid).catch(() => undefined);
+      if (current && sameContent(current, selection)) return;
       const stored = await store.update(selection);
       written.set(uid, stored.meta?.versionId);
     });

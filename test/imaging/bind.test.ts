@@ -127,6 +127,22 @@ it('a handle drag is one update once the edit settles', async () => {
   expect(region.coordinate[1]).toBeCloseTo(12, 9);
 });
 
+it('a modification that changes nothing (Cornerstone recomputing statistics) writes no new version', async () => {
+  const { store, binding, timers } = await setup();
+  const a = draw(uid(9), [10, 10], [80, 90]);
+  await binding.settled();
+  fire(ANNOTATION_EVENTS.modified, a);
+  timers.runAll();
+  await binding.settled();
+  expect(await version(store, uid(9))).toBe('1');
+  // A real edit after it still is one.
+  a.data.handles!.points![0] = world(image, [11, 10]);
+  fire(ANNOTATION_EVENTS.modified, a);
+  timers.runAll();
+  await binding.settled();
+  expect(await version(store, uid(9))).toBe('2');
+});
+
 it('a removal deletes the selection', async () => {
   const { store, binding } = await setup();
   draw(uid(3), [10, 10], [30, 30]);
