@@ -105,8 +105,8 @@ describe.skipIf(!HAVE_CHROMIUM)('imaging workstation in Chromium (npm run demo:w
     await p.click('[data-testid="network"]');
     await p.waitForFunction((want) => document.querySelector('[data-testid="network"]')?.textContent?.includes(want), on ? 'Online' : 'Offline');
   };
-  /** Errors expected in the console: refused pushes (412, how a conflict is found), a server that is gone. */
-  const unexpected = () => errors.filter((e) => !/status of 412 \(Precondition Failed\)|ERR_CONNECTION_REFUSED/.test(e));
+  /** Errors expected in the console: refused pushes (412, how a conflict is found), a server gone (refused) or stopping under a request (reset). */
+  const unexpected = () => errors.filter((e) => !/status of 412 \(Precondition Failed\)|ERR_CONNECTION_REFUSED|ERR_CONNECTION_RESET/.test(e));
 
   it('shows the worklist from the store, searches it, opens a study with its seeded selections', async () => {
     const started = Date.now();
