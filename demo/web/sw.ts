@@ -2,8 +2,9 @@
  * The workstation's service worker (built into `sw.js` by demo/web/app-build.ts, which puts the list of the
  * built files in front of it): the app opens with neither the app's server nor the FHIR server reachable.
  *
- * - The app shell (index.html and every built file, names with content hashes) is precached on install, in a
- *   cache named after the build, and served from it; the caches of earlier builds go on activate.
+ * - The app shell (index.html and every built file, names with content hashes) and the current
+ *   `/demo-config.json` are precached on install, in a cache named after the build, and served from it; the
+ *   caches of earlier builds go on activate.
  * - DICOM files from `/wado` (WADO-URI) are cached once viewed: cache first, else the network, kept in Cache
  *   Storage (`wado-images`). A SOP Instance UID names one object for ever, so a cached answer never goes stale.
  * - `/demo-config.json` (where the FHIR server is) and page loads: the network first, the cached copy when it fails.
@@ -43,7 +44,9 @@ worker.addEventListener('install', (event) => {
   event.waitUntil(
     caches
       .open(SHELL)
-      .then((cache) => cache.addAll(PRECACHE))
+      // The config too: the page fetched it before this worker could see it, and without it the app cannot name
+      // its database on a start with no server (the network-first route refreshes it on every load).
+      .then((cache) => cache.addAll([...PRECACHE, '/demo-config.json']))
       .then(() => worker.skipWaiting()),
   );
 });
