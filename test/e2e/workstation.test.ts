@@ -132,6 +132,9 @@ describe.skipIf(!HAVE_CHROMIUM)('imaging workstation in Chromium (npm run demo:w
     console.log(`[workstation] study opened (64 images loaded, annotations bound): ${Date.now() - opening} ms`);
     // The viewer opened once the service worker controlled the page, so its images went through it.
     expect(await page.evaluate(() => navigator.serviceWorker.controller?.scriptURL)).toMatch(/\/sw\.js$/);
+    // Cache Storage holds the 64 images viewed, and the config the page fetched before the worker was there.
+    const cached = await page.evaluate(async () => ({ images: (await (await caches.open('wado-images')).keys()).length, config: !!(await caches.match('/demo-config.json')) }));
+    expect(cached).toEqual({ images: 64, config: true });
     // The seeded EllipticalROI is on the annotation state; the key-image selection has no region and is listed only.
     await page.waitForFunction(() => (window as unknown as { workstation: Hook }).workstation.annotations().length === 1);
     const seeded = await annotations(page);
