@@ -7,16 +7,17 @@ import { createReadStream, existsSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import type { InlineConfig, Plugin } from 'vite';
+import type { Connect, InlineConfig, Plugin } from 'vite';
 import { instancePath } from './generate/index.js';
 
 const require = createRequire(import.meta.url);
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const SRC = fileURLToPath(new URL('../../src/', import.meta.url));
 
-/** What the app fetches first: the FHIR server's base URL. */
+/** What the app fetches first: the FHIR server's base URL, and the server's identity (it names the app's database). */
 export interface DemoConfig {
   fhirBaseUrl: string;
+  serverId: string;
 }
 
 export interface DemoViteOptions {
@@ -24,7 +25,7 @@ export interface DemoViteOptions {
   dataDir: string;
   /** The config the app reads (known once the FHIR server listens). */
   config: () => DemoConfig;
-  /** Port to try first (the next free one is taken when it is busy). Default 5173. */
+  /** Port of the app: 5173 by default, or the next free one when it is busy; a port given (not 0) must be free. */
   port?: number;
 }
 
@@ -57,17 +58,18 @@ function wado(dataDir: string) {
   };
 }
 
-const demoRoutes = (options: DemoViteOptions): Plugin => ({
-  name: 'fhir-offline-store-demo-routes',
-  configureServer(server) {
+/** The demo's own routes, on the dev server and on the server of the built app alike. */
+const demoRoutes = (options: DemoViteOptions): Plugin => {
+  const install = (server: { middlewares: Connect.Server }): void => {
     server.middlewares.use('/wado', wado(options.dataDir));
     server.middlewares.use('/demo-config.json', (_req, res) => {
       res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' }).end(JSON.stringify(options.config()));
     });
-  },
-});
+  };
+  return { name: 'fhir-offline-store-demo-routes', configureServer: install, configurePreviewServer: install };
+};
 
-/** The inline config of the demo's dev server (no config file is read). */
+/** The inline config of the demo's dev server, its build and the server of the built app (no config file is read). */
 export function demoViteConfig(options: DemoViteOptions): InlineConfig {
   return {
     configFile: false,
@@ -80,7 +82,7 @@ export function demoViteConfig(options: DemoViteOptions): InlineConfig {
       // EventEmitter); its own browser bundle is the same API.
       alias: [{ find: /^xmlbuilder2$/, replacement: require.resolve('xmlbuilder2/lib/xmlbuilder2.min.js') }],
     },
-    server: { host: '127.0.0.1', port: options.port ?? 5173, strictPort: false, fs: { allow: [REPO] }, hmr: false },
+    server: { host: '127.0.0.1', port: options.port ?? 5173, strictPort: !!options.port, fs: { allow: [REPO] }, hmr: false },
     // The DICOM image loader starts its decoder as `new Worker(new URL('./decodeImageFrameWorker.js', import.meta.url))`:
     // pre-bundling it would move the module away from that file, so it is served as it is, and the CommonJS
     // modules it and its worker import (the codecs, dicom-parser) are pre-bundled by name.

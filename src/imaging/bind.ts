@@ -83,6 +83,28 @@ export interface AnnotationBinding {
   unbind(): Promise<void>;
 }
 
+/** A JSON value with object keys in sorted order, so two resources compare by content, not key order. */
+const canonical = (value: unknown): unknown =>
+  Array.isArray(value)
+    ? value.map(canonical)
+    : typeof value === 'object' && value !== null
+      ? Object.fromEntries(Object.keys(value).sort().map((k) => [k, canonical((value as Record<string, unknown>)[k])]))
+      : value;
+
+/**
+ * The elements `selectionFromAnnotation` writes (or leaves out on purpose). The others (`issued`, `performer`,
+ * `basedOn`, `category`, `bodySite`, `focus`, `endpoint`, …) are not the annotation's to say: an edit keeps them
+ * from the stored version. `text` is not kept either: a narrative of the old content would no longer be true.
+ */
+const MAPPED_ELEMENTS = new Set(['resourceType', 'id', 'meta', 'text', 'extension', 'identifier', 'status', 'subject', 'code', 'studyUid', 'derivedFrom', 'seriesUid', 'frameOfReferenceUid', 'instance']);
+
+/** Whether two selections say the same, `meta` (version, time) left out. */
+const sameContent = (a: ImagingSelection, b: ImagingSelection): boolean => {
+  const { meta: _a, ...ca } = a;
+  const { meta: _b, ...cb } = b;
+  return JSON.stringify(canonical(ca)) === JSON.stringify(canonical(cb));
+};
+
 /** A FHIR id is `[A-Za-z0-9\-\.]{1,64}`: an annotation UID (a UUID) is one, and names its selection. */
 const FHIR_ID = /^[A-Za-z0-9\-.]{1,64}$/;
 
@@ -157,7 +179,13 @@ export function bindAnnotations(store: Store, options: BindOptions): AnnotationB
     known.add(uid);
     return enqueue(uid, async () => {
       // Mapped when the write runs, so it stores the annotation as it is then.
-      const selection: ImagingSelection = { ...selectionFromAnnotation(annotation, context), id: uid };
+      const current = await store.read<ImagingSelection>('ImagingSelection', uid).catch(() => undefined);
+      const kept = Object.fromEntries(Object.entries(current ?? {}).filter(([k]) => !MAPPED_ELEMENTS.has(k)));
+      const selection: ImagingSelection = { ...kept, ...selectionFromAnnotation(annotation, context), id: uid };
+      // Cornerstone sends ANNOTATION_MODIFIED for more than edits (statistics recomputed when an image is shown
+      // again, a selection highlighted): a write that would change nothing is no new version, which a server
+      // would otherwise see as an edit, and another workstation's edit of it as a conflict.
+      if (current && sameContent(current, selection)) return;
       const stored = await store.update(selection);
       written.set(uid, stored.meta?.versionId);
     });

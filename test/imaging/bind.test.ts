@@ -127,6 +127,44 @@ it('a handle drag is one update once the edit settles', async () => {
   expect(region.coordinate[1]).toBeCloseTo(12, 9);
 });
 
+it('a modification that changes nothing (Cornerstone recomputing statistics) writes no new version', async () => {
+  const { store, binding, timers } = await setup();
+  const a = draw(uid(9), [10, 10], [80, 90]);
+  await binding.settled();
+  fire(ANNOTATION_EVENTS.modified, a);
+  timers.runAll();
+  await binding.settled();
+  expect(await version(store, uid(9))).toBe('1');
+  // A real edit after it still is one.
+  a.data.handles!.points![0] = world(image, [11, 10]);
+  fire(ANNOTATION_EVENTS.modified, a);
+  timers.runAll();
+  await binding.settled();
+  expect(await version(store, uid(9))).toBe('2');
+});
+
+it('an edit keeps the elements the annotation does not map (issued, performer, basedOn) from the stored version', async () => {
+  const { store, binding, timers } = await setup();
+  const a = draw(uid(8), [10, 10], [80, 90]);
+  await binding.settled();
+  const stored = await store.read<ImagingSelection>('ImagingSelection', uid(8));
+  await store.update<ImagingSelection>({ ...stored, issued: '2026-11-03T12:00:00Z', performer: [{ actor: { reference: 'Practitioner/r1' } }], basedOn: [{ reference: 'ServiceRequest/o1' }] });
+  // Shown again (statistics recomputed): nothing the annotation holds changed, so nothing is written.
+  fire(ANNOTATION_EVENTS.modified, a);
+  timers.runAll();
+  await binding.settled();
+  expect(await version(store, uid(8))).toBe('2');
+  // A drag: the region changes, and what the annotation does not hold stays.
+  a.data.handles!.points![0] = world(image, [20, 10]);
+  fire(ANNOTATION_EVENTS.modified, a);
+  timers.runAll();
+  await binding.settled();
+  const edited = await store.read<ImagingSelection>('ImagingSelection', uid(8));
+  expect(edited.meta?.versionId).toBe('3');
+  expect(edited.instance?.[0]?.imageRegion2D?.[0]?.coordinate[0]).toBeCloseTo(20, 9);
+  expect(edited).toMatchObject({ issued: '2026-11-03T12:00:00Z', performer: [{ actor: { reference: 'Practitioner/r1' } }], basedOn: [{ reference: 'ServiceRequest/o1' }] });
+});
+
 it('a removal deletes the selection', async () => {
   const { store, binding } = await setup();
   draw(uid(3), [10, 10], [30, 30]);

@@ -6,6 +6,7 @@ import { openStore, type Replication, type Store } from '../../../src/index.js';
 import { conflictsPanel } from './conflicts.js';
 import { h, mount } from './dom.js';
 import { networkSwitch } from './network.js';
+import { registerServiceWorker } from './offline.js';
 import { selectionsPanel } from './selections.js';
 import { studyImages } from './study-images.js';
 import { syncBar } from './sync-bar.js';
@@ -14,6 +15,7 @@ import { worklist } from './worklist.js';
 
 interface DemoConfig {
   fhirBaseUrl: string;
+  serverId: string;
 }
 
 const app = document.getElementById('app')!;
@@ -61,11 +63,15 @@ async function showRoute(store: Store, replication: Replication): Promise<void> 
 }
 
 async function start(): Promise<void> {
+  registerServiceWorker();
+  // Without the app's server, the service worker answers the copy it kept.
   const config = (await (await fetch('/demo-config.json')).json()) as DemoConfig;
-  // One database per server run: the demo's server keeps its data in memory and starts afresh each time, and a
-  // store that had synced with an earlier run would hold what that server no longer has.
-  const name = `workstation ${config.fhirBaseUrl}`;
-  const store = await openStore({ name });
+  // One database per server: the demo's server keeps its data across restarts and names itself (its port may
+  // change); a server started afresh (--reset) is a new one, and a store synced with the old one would hold what
+  // the new one never had.
+  const name = `workstation ${config.serverId}`;
+  // Persistent storage: the browser does not evict the outbox and the images under storage pressure.
+  const store = await openStore({ name, persist: true });
   const network = networkSwitch();
   const replication: Replication = store.replicate({
     baseUrl: config.fhirBaseUrl,
@@ -77,7 +83,7 @@ async function start(): Promise<void> {
     fetch: network.fetch,
     environment: { online: network.online },
   });
-  syncBar(bar, replication, network, 'fhir-offline-store workstation');
+  syncBar(bar, replication, network, 'fhir-offline-store workstation', store);
   conflictsPanel(document.getElementById('conflicts')!, replication);
   Object.assign(window, { workstationStore: store, workstationReplication: replication });
   const route = (): void => {

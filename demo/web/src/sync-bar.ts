@@ -1,18 +1,28 @@
 /**
  * The sync bar: the online/offline switch, the replication's `state$`, `pending$` (outbox rows waiting to be
- * pushed), the time of the last completed cycle, the last error (`errors$`) and open conflicts (`conflicts$`).
+ * pushed), the time of the last completed cycle, the last error (`errors$`), open conflicts (`conflicts$`) and
+ * the health of the storage the store lives in (`store.storage$`: persistent or not, usage of the quota).
  */
-import type { Replication } from '../../../src/index.js';
+import type { Replication, Store, StorageState } from '../../../src/index.js';
 import { h, mount } from './dom.js';
 import type { NetworkSwitch } from './network.js';
 
-export function syncBar(el: HTMLElement, replication: Replication, network: NetworkSwitch, title: string): () => void {
+/** `persistent · 12.3 MB of 2.1 GB`, or what the platform told of it. */
+export function storageText(s: StorageState): string {
+  const mb = (bytes: number): string => (bytes >= 1e9 ? `${(bytes / 1e9).toFixed(1)} GB` : `${(bytes / 1e6).toFixed(1)} MB`);
+  const kept = s.persisted === undefined ? 'persistence unknown' : s.persisted ? 'persistent' : 'best effort (may be evicted)';
+  const used = s.usage !== undefined ? `${mb(s.usage)}${s.quota !== undefined ? ` of ${mb(s.quota)}` : ''}` : '';
+  return used ? `${kept} · ${used}` : kept;
+}
+
+export function syncBar(el: HTMLElement, replication: Replication, network: NetworkSwitch, title: string, store: Store): () => void {
   const toggle = h('button', { 'data-testid': 'network', onclick: () => network.set(!network.online.current) });
   const state = h('span', { 'data-testid': 'sync-state' });
   const pending = h('span', { 'data-testid': 'pending' });
   const last = h('span', { 'data-testid': 'last-sync', class: 'muted' }, 'not synced yet');
   const conflicts = h('span', { 'data-testid': 'conflicts' });
   const error = h('span', { 'data-testid': 'sync-error', class: 'error' });
+  const storage = h('span', { 'data-testid': 'storage', class: 'muted', title: 'store.storage$: navigator.storage.persisted() and estimate()' }, 'storage …');
   mount(
     el,
     h('a', { href: '#/', class: 'brand' }, title),
@@ -21,6 +31,7 @@ export function syncBar(el: HTMLElement, replication: Replication, network: Netw
     h('span', {}, 'pending: ', pending),
     h('span', {}, 'conflicts: ', conflicts),
     last,
+    storage,
     error,
   );
   const paint = (): void => {
@@ -50,6 +61,12 @@ export function syncBar(el: HTMLElement, replication: Replication, network: Netw
     }),
     replication.errors$.subscribe((e) => {
       error.textContent = `${e.name}: ${e.message}`;
+    }),
+    store.storage$.subscribe((s) => {
+      storage.textContent = `storage: ${storageText(s)}`;
+      storage.dataset.persisted = String(s.persisted ?? '');
+      storage.dataset.usage = String(s.usage ?? '');
+      storage.dataset.quota = String(s.quota ?? '');
     }),
   ];
   return () => {

@@ -9,6 +9,7 @@ import type { Store } from '../../../src/index.js';
 import { bindAnnotations, type AnnotationBinding, type ImagePlane } from '../../../src/imaging/index.js';
 import { PRIMARY_TOOLS, selectPrimaryTool, startCornerstone, TOOL_GROUP_ID } from './cornerstone.js';
 import { h, mount } from './dom.js';
+import { offlineReady } from './offline.js';
 import type { StudyImages } from './study-images.js';
 
 const ENGINE_ID = 'workstation';
@@ -53,6 +54,8 @@ export async function openViewer(store: Store, images: StudyImages, el: HTMLElem
   // Every image of the study first: the bridge converts an annotation of any slice through that slice's plane,
   // which Cornerstone knows once the image has loaded (the files are small and come from the demo's origin).
   const all = images.series.flatMap((s) => s.imageIds);
+  // On the first visit the service worker may still be installing: the images it does not see are not kept.
+  await offlineReady();
   let loaded = 0;
   status(`Loading ${all.length} images…`);
   await Promise.all(
