@@ -2,16 +2,28 @@ import { randomUUID } from 'node:crypto';
 import type { Bundle, BundleEntry, SubscriptionStatus, SubscriptionTopic } from 'fhir/r5';
 import { REFERENCED_TYPES } from '../rest/interactions/capabilities.js';
 
-/** The id of the server's one topic, as stored in its store (`SubscriptionTopic/resource-changes`). */
+/**
+ * The id of the server's one topic, as stored in its store (`SubscriptionTopic/resource-changes`).
+ * @see https://hl7.org/fhir/R5/subscriptiontopic.html
+ */
 export const TOPIC_ID = 'resource-changes';
 
-/** The canonical URL of the server's topic: what a `Subscription.topic` names to subscribe to it. */
+/**
+ * The canonical URL of the server's topic: what a `Subscription.topic` names to subscribe to it.
+ * @see https://hl7.org/fhir/R5/subscription-definitions.html#Subscription.topic
+ */
 export const TOPIC_URL = 'https://github.com/fhir-offline-store/fhir-offline-store/SubscriptionTopic/resource-changes';
 
-/** The types the topic covers: ImagingSelection and the types its references point at. */
+/**
+ * The types the topic covers: ImagingSelection and the types its references point at.
+ * @see https://hl7.org/fhir/R5/subscriptiontopic-definitions.html#SubscriptionTopic.resourceTrigger
+ */
 export const TOPIC_TYPES: readonly string[] = ['ImagingSelection', ...REFERENCED_TYPES];
 
-/** The `Coding.system` of `Subscription.channelType` codes. */
+/**
+ * The `Coding.system` of `Subscription.channelType` codes.
+ * @see https://terminology.hl7.org/CodeSystem-subscription-channel-type.html
+ */
 export const CHANNEL_TYPE_SYSTEM = 'http://terminology.hl7.org/CodeSystem/subscription-channel-type';
 
 /**
@@ -39,7 +51,10 @@ export function resourceChangesTopic(): SubscriptionTopic {
   };
 }
 
-/** One change the topic reports: which resource, what happened, and its number in the subscription. */
+/**
+ * One change the topic reports: which resource, what happened, and its number in the subscription.
+ * @see https://hl7.org/fhir/R5/subscriptionstatus-definitions.html#SubscriptionStatus.notificationEvent
+ */
 export interface TopicEvent {
   /** The resource type. */
   type: string;
@@ -55,7 +70,10 @@ export interface TopicEvent {
   timestamp: string;
 }
 
-/** What a notification Bundle says besides its event. */
+/**
+ * What a notification Bundle says besides its event.
+ * @see https://hl7.org/fhir/R5/subscriptionstatus.html
+ */
 export interface NotificationContext {
   /** The server's FHIR base URL. */
   baseUrl: string;

@@ -17,9 +17,15 @@ const TOKEN_LIFETIME_MS = 5 * 60_000;
 const BIND_DEADLINE_MS = 30_000;
 /** Close code of a policy violation (RFC 6455 §7.4.1): a bad token, an unknown command. */
 const POLICY_VIOLATION = 1008;
-/** The path of the websocket endpoint under the FHIR base. */
+/**
+ * The path of the websocket endpoint under the FHIR base.
+ * @see https://build.fhir.org/ig/HL7/fhir-subscription-backport-ig/channels.html#websockets
+ */
 export const WEBSOCKET_PATH = '$websocket';
-/** The core extension naming a server's websocket endpoint in its CapabilityStatement. */
+/**
+ * The core extension naming a server's websocket endpoint in its CapabilityStatement.
+ * @see https://hl7.org/fhir/R5/extension-capabilitystatement-websocket.html
+ */
 export const WEBSOCKET_EXTENSION = 'http://hl7.org/fhir/StructureDefinition/capabilitystatement-websocket';
 const FHIR_JSON = 'application/fhir+json; charset=utf-8';
 
@@ -38,7 +44,10 @@ interface Binding {
   heartbeat?: NodeJS.Timeout;
 }
 
-/** Why an upgrade is refused (the same checks as every HTTP request), or undefined when it may go on. */
+/**
+ * Why an upgrade is refused (the same checks as every HTTP request), or undefined when it may go on.
+ * @see https://www.rfc-editor.org/rfc/rfc6455#section-4.2.2
+ */
 export type UpgradeCheck = (req: IncomingMessage) => { status: number; issue: IssueInput; headers?: Record<string, string> } | undefined;
 
 /**
@@ -333,6 +342,7 @@ function isOnTopic(s: FhirSubscription): boolean {
  * Checks a Subscription about to be written and makes it `active`: the topic must be the server's, the channel
  * `websocket`, the payload `empty` or `id-only` (default `id-only`), no `filterBy` (the topic offers none). The
  * store then validates and stores it as any resource. Not a Subscription at all: left to the store.
+ * @see https://hl7.org/fhir/R5/subscription.html
  */
 export function checkSubscription(body: unknown): { body: unknown } | FhirResponse {
   const parsed = typeof body === 'string' ? safeJson(body) : body;

@@ -8,10 +8,16 @@ import { createSubscription, discoverPush, getBindingToken, PushUnavailable, Sub
 /** How long a new socket may take to be bound (handshake, or `bound <id>`), ms. */
 const BIND_TIMEOUT_MS = 10_000;
 
-/** Why the doorbell rang: a notification, or something that may have hidden one. */
+/**
+ * Why the doorbell rang: a notification, or something that may have hidden one.
+ * @see https://hl7.org/fhir/R5/subscriptions.html#errors
+ */
 export type RingReason = 'bound' | 'notification' | 'gap' | 'lost';
 
-/** What the doorbell needs from the replication that owns it. */
+/**
+ * What the doorbell needs from the replication that owns it.
+ * @see docs/sync.md "Server push"
+ */
 export interface DoorbellDeps {
   client: FhirClient;
   env: SyncEnvironment;

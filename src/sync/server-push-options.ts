@@ -1,8 +1,9 @@
 /**
  * A handler of one socket event; declared as a method's type so that a constructor whose handlers take a richer
  * event (the `ws` package's, a browser's `MessageEvent`) fits.
+ * @see https://websockets.spec.whatwg.org/#the-websocket-interface
  */
-type SocketHandler<E> = { bivarianceHack(event: E): void }['bivarianceHack'];
+export type SocketHandler<E> = { bivarianceHack(event: E): void }['bivarianceHack'];
 
 /**
  * The part of the WebSocket API live mode uses: what a browser's (and Node 22's) global `WebSocket` is, and
@@ -26,7 +27,10 @@ export interface WebSocketLike {
   close(code?: number, reason?: string): void;
 }
 
-/** A `WebSocket` constructor: the global one, or the `ws` package's in Node 20. */
+/**
+ * A `WebSocket` constructor: the global one, or the `ws` package's in Node 20.
+ * @see https://websockets.spec.whatwg.org/#dom-websocket-websocket
+ */
 export type WebSocketConstructor = new (url: string) => WebSocketLike;
 
 /**
@@ -66,5 +70,6 @@ export interface ServerPushOptions {
  * Where server push stands: `off` (not live, or no `WebSocket`), `connecting`, `connected` (bound; the interval
  * does not poll), `reconnecting` (the socket was lost: it polls on the interval until bound again) or
  * `unavailable` (the server offers no usable subscription: live mode polls).
+ * @see https://hl7.org/fhir/R5/subscriptions.html
  */
 export type ServerPushState = 'off' | 'connecting' | 'connected' | 'reconnecting' | 'unavailable';

@@ -7,13 +7,19 @@ import type { ServerPushOptions } from './server-push-options.js';
 const WEBSOCKET_EXTENSION = 'http://hl7.org/fhir/StructureDefinition/capabilitystatement-websocket';
 const CHANNEL_TYPE_SYSTEM = 'http://terminology.hl7.org/CodeSystem/subscription-channel-type';
 
-/** What subscribing needs: the topic, and the websocket endpoint when the server names one. */
+/**
+ * What subscribing needs: the topic, and the websocket endpoint when the server names one.
+ * @see https://hl7.org/fhir/R5/subscriptions.html#capabilities
+ */
 export interface PushPlan {
   topic: string;
   websocketUrl?: string;
 }
 
-/** Why the server offers no server push usable for these types (live mode then polls). */
+/**
+ * Why the server offers no server push usable for these types (live mode then polls).
+ * @see https://hl7.org/fhir/R5/subscriptions.html#capabilities
+ */
 export class PushUnavailable extends Error {
   constructor(message: string) {
     super(message);
@@ -21,7 +27,10 @@ export class PushUnavailable extends Error {
   }
 }
 
-/** The subscription is gone from the server (deleted, or the server restarted): create it again. */
+/**
+ * The subscription is gone from the server (deleted, or the server restarted): create it again.
+ * @see https://hl7.org/fhir/R5/subscription-operation-get-ws-binding-token.html
+ */
 export class SubscriptionGone extends RetryableError {
   constructor(message: string) {
     super(message);
@@ -88,7 +97,10 @@ export async function createSubscription(client: FhirClient, topic: string, opti
   return id;
 }
 
-/** A binding token and where to use it. */
+/**
+ * A binding token and where to use it.
+ * @see https://hl7.org/fhir/R5/subscription-operation-get-ws-binding-token.html
+ */
 export interface BindingToken {
   token: string;
   websocketUrl: string;

@@ -4,7 +4,10 @@ import type { SearchRegistry } from '../../search/parameters/registry.js';
 import type { EngineContext } from '../context.js';
 import type { Outcome } from '../outcome.js';
 
-/** Types the selections point at (ImagingSelection's reference targets): what the server's subscription topic covers besides ImagingSelection. */
+/**
+ * Types the selections point at (ImagingSelection's reference targets): what the server's subscription topic covers besides ImagingSelection.
+ * @see https://hl7.org/fhir/R5/imagingselection.html
+ */
 export const REFERENCED_TYPES: readonly string[] = [
   'Appointment', 'AppointmentResponse', 'BodyStructure', 'CarePlan', 'CareTeam', 'Device', 'DocumentReference', 'Endpoint',
   'Group', 'HealthcareService', 'ImagingStudy', 'Location', 'Medication', 'Organization', 'Patient', 'Practitioner',
