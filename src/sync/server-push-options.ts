@@ -3,7 +3,10 @@
  * event (the `ws` package's, a browser's `MessageEvent`) fits.
  * @see https://websockets.spec.whatwg.org/#the-websocket-interface
  */
-export type SocketHandler<E> = { bivarianceHack(event: E): void }['bivarianceHack'];
+export type SocketHandler<E> = {
+  /** Called with the socket's event. */
+  bivarianceHack(event: E): void;
+}['bivarianceHack'];
 
 /**
  * The part of the WebSocket API live mode uses: what a browser's (and Node 22's) global `WebSocket` is, and

@@ -22,6 +22,7 @@ import ca.uhn.fhir.jpa.search.DatabaseBackedPagingProvider;
 import ca.uhn.fhir.jpa.subscription.channel.config.SubscriptionChannelConfig;
 import ca.uhn.fhir.jpa.subscription.match.config.SubscriptionProcessorConfig;
 import ca.uhn.fhir.jpa.subscription.match.config.WebsocketDispatcherConfig;
+import ca.uhn.fhir.jpa.subscription.match.deliver.email.IEmailSender;
 import ca.uhn.fhir.jpa.subscription.submit.config.SubscriptionSubmitterConfig;
 import ca.uhn.fhir.jpa.topic.SubscriptionTopicConfig;
 import ca.uhn.fhir.narrative2.NullNarrativeGenerator;
@@ -148,6 +149,14 @@ public class TestServerApplication {
 		s.setHibernateSearchIndexFullText(hsearch);
 		s.setHibernateSearchIndexSearchParams(hsearch && theHSearchSearchParams);
 		return s;
+	}
+
+	/** The subscription processor asks for an e-mail sender; e-mail subscriptions are not supported here. */
+	@Bean
+	public IEmailSender emailSender() {
+		return theDetails -> {
+			throw new UnsupportedOperationException("e-mail subscriptions are not enabled on this test server");
+		};
 	}
 
 	@Bean
