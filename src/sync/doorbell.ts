@@ -33,6 +33,11 @@ export interface DoorbellDeps {
   state(state: ServerPushState): void;
   /** A failure worth telling the app (it does not stop live mode). */
   error(e: Error): void;
+  /**
+   * Runs `fn` under the replication lock when it is free (undefined when another tab holds it): the requests of
+   * subscribing are made by one tab at a time, as a cycle's are.
+   */
+  locked<T>(fn: () => Promise<T>): Promise<T | undefined>;
 }
 
 /**
@@ -71,24 +76,11 @@ export class Doorbell {
     this.cancelReconnect = undefined;
     if (this.stopped) return;
     try {
-      this.plan ??= await discoverPush(this.deps.client, this.deps.types, this.deps.options);
-      if (this.subscriptionId === undefined) {
-        this.subscriptionId = await createSubscription(this.deps.client, this.plan.topic, this.deps.options);
-        this.events = undefined;
-      }
-      const id = this.subscriptionId;
-      let url: string;
-      let bind: string;
-      if (this.protocol === 'bind') {
-        url = this.plan.websocketUrl!;
-        bind = `bind ${id}`;
-      } else {
-        const token = await getBindingToken(this.deps.client, id, this.plan.websocketUrl);
-        url = token.websocketUrl;
-        bind = `bind-with-token ${token.token}`;
-      }
+      const target = await this.deps.locked(() => this.prepare());
       if (this.stopped) return;
-      this.open(url, bind);
+      // Another tab holds the lock (it is replicating): try again after a backoff.
+      if (target === undefined) return this.reconnectLater();
+      this.open(target.url, target.bind);
     } catch (e) {
       if (this.stopped) return;
       if (e instanceof PushUnavailable) {
@@ -101,6 +93,19 @@ export class Doorbell {
       this.deps.state('reconnecting');
       this.reconnectLater();
     }
+  }
+
+  /** The HTTP part of subscribing: the topic, the Subscription (once), and where and how to bind. */
+  private async prepare(): Promise<{ url: string; bind: string }> {
+    this.plan ??= await discoverPush(this.deps.client, this.deps.types, this.deps.options);
+    if (this.subscriptionId === undefined) {
+      this.subscriptionId = await createSubscription(this.deps.client, this.plan.topic, this.deps.options);
+      this.events = undefined;
+    }
+    const id = this.subscriptionId;
+    if (this.protocol === 'bind') return { url: this.plan.websocketUrl!, bind: `bind ${id}` };
+    const token = await getBindingToken(this.deps.client, id, this.plan.websocketUrl);
+    return { url: token.websocketUrl, bind: `bind-with-token ${token.token}` };
   }
 
   private open(url: string, bind: string): void {
@@ -195,7 +200,10 @@ export class Doorbell {
     this.cancelReconnect = this.deps.env.schedule(delay, () => void this.connect());
   }
 
-  /** Closes the socket, cancels every timer and deletes the subscription on the server (resolves when it answered). */
+  /**
+   * Closes the socket, cancels every timer and deletes the subscription on the server (resolves when it answered;
+   * left on the server when another tab holds the replication lock).
+   */
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
@@ -209,7 +217,7 @@ export class Doorbell {
     }
     this.deps.state('off');
     const id = this.subscriptionId;
-    if (id !== undefined) await this.deps.client.send('DELETE', `Subscription/${encodeURIComponent(id)}`).catch(() => undefined);
+    if (id !== undefined) await this.deps.locked(() => this.deps.client.send('DELETE', `Subscription/${encodeURIComponent(id)}`)).catch(() => undefined);
   }
 }
 

@@ -250,6 +250,7 @@ export class ReplicationEngine implements Replication {
         ring: () => this.doorbellRang(live),
         state: (state) => this.serverPush.next(state),
         error: (e) => this.errors.next(e),
+        locked: (fn) => this.env.locks.request(`fhir-offline-store:${this.ctx.storage.name}`, { ifAvailable: true }, async (lock) => (lock ? fn() : undefined)),
       });
       void live.doorbell.start();
     });
