@@ -118,9 +118,24 @@ export class SubscriptionHub {
     if (path[0] === 'Subscription' && (req.method === 'POST' || req.method === 'PUT') && path.length <= 2) {
       const checked = checkSubscription(req.body);
       if ('status' in checked) return checked;
-      return next({ ...req, body: checked.body });
+      const res = await next({ ...req, body: checked.body });
+      // Known before the answer leaves: the client's next request may be its $get-ws-binding-token.
+      await this.learn(res);
+      return res;
     }
     return next(req);
+  }
+
+  /** Tracks the Subscription a successful write answered with (read back when the answer has no body). */
+  private async learn(res: FhirResponse): Promise<void> {
+    if (res.status !== 200 && res.status !== 201) return;
+    const body = res.body as FhirSubscription | undefined;
+    if (body?.resourceType === 'Subscription') return this.track(body);
+    const location = Object.entries(res.headers).find(([k]) => k.toLowerCase() === 'location')?.[1];
+    const id = location === undefined ? undefined : /Subscription\/([^/]+)/.exec(location)?.[1];
+    if (id === undefined) return;
+    const read = await this.store.handle({ method: 'GET', url: `Subscription/${id}` });
+    if (read.status === 200) this.track(read.body as FhirSubscription);
   }
 
   /** The CapabilityStatement with the websocket endpoint (core extension `capabilitystatement-websocket`) and the operation. */
