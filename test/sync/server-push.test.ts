@@ -5,7 +5,9 @@ import { WebSocket } from 'ws';
 import type { Replication, ServerPushState, Store } from '../../src/index.js';
 import { startServer } from '../../src/server/index.js';
 import { TOPIC_URL } from '../../src/server/subscription-topic.js';
-import { selection } from '../helpers.js';
+import type { FhirRequest } from '../../src/rest/http.js';
+import { SubscriptionHub } from '../../src/server/subscriptions.js';
+import { openTestStore, selection } from '../helpers.js';
 import { syncHarness } from './harness.js';
 
 /*
@@ -289,6 +291,26 @@ describe('the server: Subscription checks, $get-ws-binding-token and the websock
       expect((await connect(`${server.url.replace('http', 'ws')}/elsewhere`, auth)).status).toBe(404);
     } finally {
       await server.close();
+    }
+  });
+
+  it('a binding token can be had as soon as the create is answered (with the resource, or return=minimal)', async () => {
+    // The hub itself, so that nothing runs between the answer and the next request (over loopback HTTP the
+    // store's change event usually wins the race; in a browser it did not).
+    const store = await openTestStore();
+    const hub = new SubscriptionHub(store, 'http://127.0.0.1:9/fhir', '/fhir', false);
+    try {
+      await hub.ready();
+      const next = (r: FhirRequest) => store.handle(r);
+      for (const prefer of ['return=representation', 'return=minimal']) {
+        const res = await hub.handle({ method: 'POST', url: 'Subscription', headers: { prefer }, body: subscription() }, next);
+        expect(res.status).toBe(201);
+        const id = /Subscription\/([^/]+)/.exec(res.headers['Location'] ?? '')?.[1];
+        expect((await hub.handle({ method: 'GET', url: `Subscription/${id}/$get-ws-binding-token` }, next)).status, prefer).toBe(200);
+      }
+    } finally {
+      hub.close();
+      store.close();
     }
   });
 
