@@ -4,6 +4,7 @@
  * @module
  */
 import { existsSync, readFileSync } from 'node:fs';
+import type { LatencyFigure } from './doorbell-latency.js';
 
 export interface WriteResult {
   name: string;
@@ -56,6 +57,8 @@ export interface SyncBenchResult {
   resources: number;
   machine: { cpus: number; cpuModel: string; node: string };
   figures: SyncFigure[];
+  /** Server-write-to-client latencies of live replication, with server push and with polling (absent in older results). */
+  latency?: LatencyFigure[];
   wallSeconds: number;
 }
 
@@ -79,6 +82,23 @@ function syncSection(r: SyncBenchResult): string {
     lines.push(`| ${f.name} | ${n(f.perSecond)} | ${n(f.rawPerSecond)} | ${((f.perSecond / f.rawPerSecond) * 100).toFixed(0)}% | ${verdict} |`);
   }
   lines.push('');
+  if (r.latency !== undefined && r.latency.length > 0) {
+    const poll = r.latency.find((f) => f.targetMs === undefined);
+    lines.push(
+      'Live replication, a change made on the server until it is in the store (`bench/doorbell-latency.ts`): one store subscribed ' +
+        'over a websocket (each notification a doorbell for the `_history` pull), one polling, both live in the same run against the ' +
+        'same server; the writes are spaced by a random 0–0.5 s.',
+      '',
+      '| live mode | writes | median | p95 | max | median vs polling | target |',
+      '|---|---|---|---|---|---|---|',
+    );
+    for (const f of r.latency) {
+      const verdict = f.targetMs === undefined ? '' : `≤ ${n(f.targetMs)} ms: ${f.maxMs <= f.targetMs ? 'met' : '**missed**'}`;
+      const vs = poll && f !== poll ? `${(f.medianMs / poll.medianMs).toFixed(2)}x` : '';
+      lines.push(`| ${f.name} | ${f.count} | ${f.medianMs.toFixed(0)} ms | ${f.p95Ms.toFixed(0)} ms | ${f.maxMs.toFixed(0)} ms | ${vs} | ${verdict} |`);
+    }
+    lines.push('');
+  }
   return lines.join('\n');
 }
 

@@ -23,6 +23,7 @@ import { imagingSelection } from './generate.js';
 import { median, now } from './measure.js';
 import { renderDocs, type BenchResult, type SyncBenchResult, type SyncFigure } from './report.js';
 import { withChromiumSection } from './browser/docs.js';
+import { doorbellLatency, type LatencyFigure } from './doorbell-latency.js';
 
 const N = Number(process.env.BENCH_SYNC_N ?? '10000');
 if (!(N > 0)) throw new Error(`BENCH_SYNC_N must be a positive number, got ${process.env.BENCH_SYNC_N}`);
@@ -86,6 +87,7 @@ async function rawWriteMs(store: Store, page: number): Promise<number> {
 }
 
 const figures: SyncFigure[] = [];
+const latency: LatencyFigure[] = [];
 const tmp = mkdtempSync(join(os.tmpdir(), 'fhir-sync-bench-'));
 const started = now();
 log(`fhir-offline-store sync benchmark: ${n(N)} ImagingSelections; ${os.cpus().length} CPUs, node ${process.version}`);
@@ -138,6 +140,15 @@ try {
     store.close();
     await target.stop();
   }
+
+  // 3. Doorbell latency: server writes reaching a store subscribed over a websocket, beside one polling every second.
+  const live = await startChildServer();
+  try {
+    latency.push(...(await doorbellLatency(live.url)));
+  } finally {
+    await live.stop();
+  }
+  for (const f of latency) log(`  ${f.name}: median ${f.medianMs.toFixed(0)} ms, p95 ${f.p95Ms.toFixed(0)} ms, max ${f.maxMs.toFixed(0)} ms (${f.count} writes)`);
 } finally {
   rmSync(tmp, { recursive: true, force: true });
 }
@@ -147,6 +158,7 @@ const result: SyncBenchResult = {
   resources: N,
   machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown', node: process.version },
   figures,
+  latency,
   wallSeconds: (now() - started) / 1000,
 };
 mkdirSync(new URL('bench/results/', ROOT), { recursive: true });

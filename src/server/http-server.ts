@@ -4,7 +4,7 @@ import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
 import { operationOutcome, type IssueInput } from '../errors/fhir-error.js';
-import type { FhirResponse } from '../rest/http.js';
+import type { FhirRequest, FhirResponse } from '../rest/http.js';
 import { openStore, type Store } from '../store.js';
 import type { Clock } from '../util/clock.js';
 import { BodyTooLargeError, readBody } from './body.js';
@@ -13,6 +13,7 @@ import { answeredForRefusedOrigin, corsHeaders, OriginPolicy, preflightHeaders }
 import { RequestGate } from './gate.js';
 import { HostPolicy, isLoopbackHost } from './host.js';
 import { loadDataFile } from './load-data.js';
+import { SubscriptionHub, type UpgradeCheck } from './subscriptions.js';
 import { absoluteOnBase, isHistoryTarget, linksOnBase, normaliseBasePath, relativeTarget, targetAuthority } from './target.js';
 import { BearerToken, challenge } from './token.js';
 
@@ -62,6 +63,12 @@ export interface ServerOptions {
   clock?: Clock;
   /** An NDJSON or JSON (Bundle or resource) file loaded before the server answers its first request. */
   data?: string;
+  /**
+   * R5 topic-based subscriptions with the websocket channel (docs/server.md#subscriptions): the topic
+   * `SubscriptionTopic/resource-changes` is written into the store, `Subscription` writes are checked against
+   * it, `$get-ws-binding-token` and the websocket endpoint `[base]/$websocket` answer. Default true.
+   */
+  subscriptions?: boolean;
   /** Receives one line per request (`GET /fhir/metadata 200 3ms`) and per problem. Default: silent. */
   log?: (line: string) => void;
   /**
@@ -138,8 +145,9 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   ready.catch(() => {}); // a failed start is reported by startServer; waiting requests answer 503
 
   let baseUrl = '';
+  let hub: SubscriptionHub | undefined;
   const handler = (req: IncomingMessage, res: ServerResponse): void => {
-    const done = serve(req, res, { basePath, maxBodyBytes, baseUrl: () => baseUrl, ready, gate, log, origins, hosts, token });
+    const done = serve(req, res, { basePath, maxBodyBytes, baseUrl: () => baseUrl, ready, gate, log, origins, hosts, token, hub: () => hub });
     inFlight.add(done);
     void done.finally(() => inFlight.delete(done));
   };
@@ -163,7 +171,14 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         clock: monotonicClock(options.clock),
       }));
     if (options.data !== undefined) loaded = await loadDataFile(store, options.data);
+    if (options.subscriptions !== false) {
+      const subscriptions = new SubscriptionHub(store, baseUrl, basePath, token !== undefined);
+      await subscriptions.ready();
+      hub = subscriptions;
+      server.on('upgrade', (req: IncomingMessage, socket, head: Buffer) => subscriptions.upgrade(req, socket, head, upgradeCheck(origins, hosts, token)));
+    }
   } catch (e) {
+    hub?.close();
     rejectReady(e);
     await closeServer(server, inFlight);
     if (ownStore) store?.close();
@@ -180,6 +195,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     loaded,
     close: () =>
       (closing ??= (async () => {
+        hub?.close();
         await closeServer(server, inFlight);
         if (ownStore) served.close();
       })()),
@@ -232,6 +248,8 @@ interface ServeContext {
   origins: OriginPolicy;
   hosts: HostPolicy;
   token: BearerToken | undefined;
+  /** The subscriptions, once the store is open (none with `subscriptions: false`). */
+  hub: () => SubscriptionHub | undefined;
 }
 
 /** Answers one HTTP request. Never rejects. */
@@ -295,9 +313,10 @@ async function serve(req: IncomingMessage, res: ServerResponse, ctx: ServeContex
       return finish(failure(503, { code: 'transient', diagnostics: 'The server failed to start' }));
     }
     const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : v]));
-    const response = await ctx.gate.run(isHistoryTarget(url), () =>
-      store.handle({ method, url, headers, ...(body !== '' ? { body } : {}) }),
-    );
+    const request: FhirRequest = { method, url, headers, ...(body !== '' ? { body } : {}) };
+    const next = (r: FhirRequest): Promise<FhirResponse> => ctx.gate.run(isHistoryTarget(r.url), () => store.handle(r));
+    const hub = ctx.hub();
+    const response = await (hub ? hub.handle(request, next) : next(request));
     finish(response);
   } catch (e) {
     ctx.log(`${method} ${rawUrl} failed: ${(e as Error).stack ?? String(e)}`);
@@ -360,6 +379,26 @@ function checkHost(req: IncomingMessage, rawUrl: string, hosts: HostPolicy): { s
     }
   }
   return undefined;
+}
+
+/**
+ * The checks of every request, for a websocket upgrade: Host (421), `Origin` (403 unless allowed: browsers do not
+ * apply CORS to websockets, and always send `Origin` on them), and the token when an `Authorization` header is
+ * sent (401). A browser cannot send that header on a websocket: without it the socket must bind with a binding
+ * token, which only a request carrying the token can get.
+ */
+function upgradeCheck(origins: OriginPolicy, hosts: HostPolicy, token: BearerToken | undefined): UpgradeCheck {
+  return (req) => {
+    const hostCheck = checkHost(req, req.url ?? '/', hosts);
+    if (hostCheck !== undefined) return hostCheck;
+    const origin = req.headers.origin;
+    if (origin !== undefined && !origins.allows(origin)) {
+      return { status: 403, issue: { code: 'forbidden', diagnostics: `Websockets from the origin '${origin}' are not allowed (allow it with --cors-origin or startServer({ corsOrigins }))` } };
+    }
+    const credential = token !== undefined && req.headers.authorization !== undefined ? token.check(req.headers.authorization) : 'ok';
+    if (credential !== 'ok') return { status: 401, issue: { code: 'login', diagnostics: 'The bearer token is not accepted' }, headers: { 'WWW-Authenticate': challenge(credential) } };
+    return undefined;
+  };
 }
 
 function failure(status: number, issue: IssueInput): FhirResponse {

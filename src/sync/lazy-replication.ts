@@ -28,6 +28,7 @@ export function lazyReplication(load: () => Promise<Replication>): Replication {
     },
     progress$: stream((r) => r.progress$),
     errors$: stream((r) => r.errors$),
+    serverPush$: stream((r) => r.serverPush$),
     pending$: stream((r) => r.pending$),
     conflicts$: stream((r) => r.conflicts$),
     deadLetters$: stream((r) => r.deadLetters$),

@@ -70,6 +70,18 @@ const ENVIRONMENT_CHECKS: Record<string, Check> = {
 
 const environment: Check = (v) => (isObject(v) ? firstProblem(v, ENVIRONMENT_CHECKS, 'environment.') : 'must be an object');
 
+/** The checks of `subscriptions`' own options. */
+const SUBSCRIPTIONS_CHECKS: Record<string, Check> = {
+  WebSocket: aFunction,
+  protocol: oneOf(['bind-with-token', 'bind']),
+  topic: (v) => (typeof v === 'string' && v !== '' ? undefined : 'must be the canonical URL of a SubscriptionTopic'),
+  websocketUrl: (v) => (typeof v === 'string' && /^wss?:\/\//.test(v) ? undefined : `must be a ws: or wss: URL; got ${show(v)}`),
+  heartbeatPeriod: wholeNumber,
+  force: aBoolean,
+};
+
+const subscriptions: Check = (v) => (v === false ? undefined : isObject(v) ? firstProblem(v, SUBSCRIPTIONS_CHECKS, 'subscriptions.') : 'must be false or an object');
+
 /** Each option of `ReplicationOptions` with its check; an option left out (undefined) is not checked. */
 const OPTION_CHECKS: Record<keyof ReplicationOptions, Check> = {
   baseUrl,
@@ -85,6 +97,7 @@ const OPTION_CHECKS: Record<keyof ReplicationOptions, Check> = {
   interval: milliseconds(1),
   checkpointMarginMs: milliseconds(0),
   environment,
+  subscriptions,
 };
 
 function firstProblem(options: Record<string, unknown>, checks: Record<string, Check>, prefix = ''): string | undefined {

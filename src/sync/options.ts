@@ -1,6 +1,7 @@
 import type { Resource } from 'fhir/r5';
 import type { Conflict } from '../storage/rows.js';
 import type { SyncEnvironment } from './environment.js';
+import type { ServerPushOptions } from './server-push-options.js';
 
 export type { Conflict };
 
@@ -63,4 +64,10 @@ export interface ReplicationOptions {
    * virtual time (tests, simulations). See docs/sync.md "Time, network and locks".
    */
   environment?: Partial<SyncEnvironment>;
+  /**
+   * Server push in live mode (docs/sync.md#server-push): where the server offers R5 topic-based subscriptions
+   * with a websocket channel, live mode subscribes and pulls when notified instead of on the interval. Used when
+   * a `WebSocket` is at hand (the global one, or `subscriptions.WebSocket`); `false` turns it off (polling only).
+   */
+  subscriptions?: ServerPushOptions | false;
 }

@@ -1,6 +1,7 @@
 import type { Resource } from 'fhir/r5';
 import type { Observable } from 'rxjs';
 import type { Conflict } from './options.js';
+import type { ServerPushState } from './server-push-options.js';
 
 /** What replication is doing. */
 export type ReplicationState = 'idle' | 'pushing' | 'pulling' | 'offline' | 'error' | 'paused';
@@ -95,8 +96,13 @@ export interface Replication {
   readonly state: ReplicationState;
   /** Progress of the running cycle. */
   readonly progress$: Observable<SyncProgress>;
-  /** Every failure of a cycle, retried ones included. */
+  /** Every failure of a cycle, retried ones included (and why server push is unavailable or was lost). */
   readonly errors$: Observable<Error>;
+  /**
+   * Where server push stands in live mode (`off`, `connecting`, `connected`, `reconnecting`, `unavailable`); the
+   * current value on subscribe. See docs/sync.md#server-push.
+   */
+  readonly serverPush$: Observable<ServerPushState>;
   /**
    * Outbox rows waiting to be pushed (not counting open conflicts and dead letters). Like `conflicts$` and
    * `deadLetters$`, the replication holds the value: a subscriber gets it synchronously, unless a write

@@ -1,5 +1,5 @@
 import type { Resource } from 'fhir/r5';
-import { Subject, type Observable, type Subscription } from 'rxjs';
+import { BehaviorSubject, Subject, type Observable, type Subscription } from 'rxjs';
 import type { ConflictRow, DeadLetterRow } from '../storage/rows.js';
 import { heldLiveRead, type HeldRead } from '../storage/live.js';
 import { releaseHeldConflict, requeueDeadLetter, serverChanges } from '../storage/replica-mutations.js';
@@ -15,6 +15,8 @@ import { DEFAULT_RETRY, retrying } from './retryer.js';
 import { ReplicationStateStore } from './state.js';
 import { pullType, type PullReport } from './pull.js';
 import { pushAll, type PushReport } from './push.js';
+import type { Doorbell } from './doorbell.js';
+import type { ServerPushState, WebSocketConstructor } from './server-push-options.js';
 
 /** How soon a live tab tries again after another tab held the replication lock. */
 const LOCK_RETRY_MS = 500;
@@ -33,6 +35,8 @@ interface LiveSync {
   cancelTick: CancelTimer;
   /** The retry after another tab held the lock, when armed. */
   cancelLockRetry?: CancelTimer;
+  /** Server push, once its code loaded (docs/sync.md#server-push). */
+  doorbell?: Doorbell;
 }
 
 /**
@@ -50,6 +54,11 @@ export class ReplicationEngine implements Replication {
   readonly state$: Observable<ReplicationState> = this.machine.state$;
   readonly progress$: Observable<SyncProgress> = this.progress.asObservable();
   readonly errors$: Observable<Error> = this.errors.asObservable();
+  private readonly serverPush = new BehaviorSubject<ServerPushState>('off');
+  /** Where server push stands; the current value on subscribe. */
+  readonly serverPush$: Observable<ServerPushState> = this.serverPush.asObservable();
+  /** A doorbell rang while a cycle ran: one more cycle follows it. */
+  private rangDuringCycle = false;
   /** Outbox rows waiting to be pushed (not counting open conflicts and dead letters); current value on subscribe. */
   readonly pending$: Observable<number>;
   /** Open conflicts; current value on subscribe. */
@@ -194,12 +203,14 @@ export class ReplicationEngine implements Replication {
       unsubscribeOnline: this.env.online.subscribe((online) => (online ? this.kick() : this.machine.dispatch({ type: 'platform-offline' }))),
       cancelTick: this.env.schedule(every, () => tick()),
     };
-    // Each tick arms the next one: one timer at a time, which stop() cancels.
+    // Each tick arms the next one: one timer at a time, which stop() cancels. While server push is connected
+    // the tick does not poll.
     const tick = (): void => {
       live.cancelTick = this.env.schedule(every, tick);
-      this.kick();
+      if (this.serverPush.value !== 'connected') this.kick();
     };
     this.live = live;
+    this.startServerPush(live);
     if (this.env.online.current) this.kick();
     else this.machine.dispatch({ type: 'platform-offline' });
   }
@@ -218,12 +229,54 @@ export class ReplicationEngine implements Replication {
       .catch(() => undefined);
   }
 
+  /**
+   * Subscribes to the server's notifications when a `WebSocket` is at hand and the `subscriptions` option allows
+   * (the doorbell's code loads on demand); every ring asks for a cycle.
+   */
+  private startServerPush(live: LiveSync): void {
+    const push = this.options.subscriptions;
+    const WebSocket = (push === false ? undefined : push?.WebSocket) ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
+    if (push === false || WebSocket === undefined) return;
+    const { initialDelay = DEFAULT_RETRY.initialDelay, maxDelay = DEFAULT_RETRY.maxDelay } = this.options.retry ?? {};
+    void import('./doorbell.js').then(({ Doorbell }) => {
+      if (this.live !== live) return;
+      live.doorbell = new Doorbell({
+        client: this.client,
+        env: this.env,
+        types: this.options.resourceTypes ?? ['ImagingSelection'],
+        options: push ?? {},
+        WebSocket,
+        retry: { initialDelay, maxDelay, maxAttempts: Infinity },
+        ring: () => this.doorbellRang(live),
+        state: (state) => this.serverPush.next(state),
+        error: (e) => this.errors.next(e),
+        locked: (fn) => this.env.locks.request(`fhir-offline-store:${this.ctx.storage.name}`, { ifAvailable: true }, async (lock) => (lock ? fn() : undefined)),
+      });
+      void live.doorbell.start();
+    });
+  }
+
+  /** A doorbell: a cycle now, or, when one runs (its pull may have read before the change), one right after it. */
+  private doorbellRang(live: LiveSync): void {
+    if (this.live !== live) return;
+    const running = this.running;
+    if (running === undefined) return this.kick();
+    if (this.rangDuringCycle) return;
+    this.rangDuringCycle = true;
+    const again = (): void => {
+      this.rangDuringCycle = false;
+      if (this.live === live) this.kick();
+    };
+    running.then(again, again);
+  }
+
   /** Ends live sync: a running request finishes, a backoff wait ends at once; no timer stays armed. */
   stop(): void {
     this.stopping.abort();
     const live = this.live;
     if (!live) return;
     this.live = undefined;
+    void live.doorbell?.stop();
     live.cancelTick();
     live.cancelLockRetry?.();
     live.changes.unsubscribe();

@@ -266,7 +266,7 @@ describe('history and search Bundles', () => {
       },
       close: () => {},
     } as unknown as Store;
-    const server = await start({ store: stub });
+    const server = await start({ store: stub, subscriptions: false }); // the stub has no changes$
     const write = fetch(`${server.url}/Patient`, { method: 'POST', headers: JSON_HEADERS, body: '{}' });
     try {
       await until(() => events.length === 1);

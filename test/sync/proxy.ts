@@ -1,6 +1,7 @@
 import { Agent as HttpAgent, createServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { WebSocket, WebSocketServer } from 'ws';
 
 /** A request as the proxy received it. */
 export interface ProxiedRequest {
@@ -49,9 +50,21 @@ export interface FaultProxy {
   /** Requests seen, filtered by method and by path (exact string, or a RegExp tested on `path?query`). */
   requests(method?: string, path?: string | RegExp): ProxyLogEntry[];
   count(method?: string, path?: string | RegExp): number;
+  /** Websockets open through the proxy (upgrades are forwarded to the target), in order. */
+  readonly sockets: ProxiedSocket[];
+  /** Server-to-client websocket messages for which this returns true are dropped (never reach the client). */
+  dropMessage: ((text: string) => boolean) | undefined;
   /** Clears rules and log (between tests). */
   reset(): void;
   close(): Promise<void>;
+}
+
+/** A websocket forwarded by the proxy. */
+export interface ProxiedSocket {
+  /** Server-to-client text messages forwarded (dropped ones not included). */
+  readonly forwarded: string[];
+  /** Cuts both connections at once, without a close handshake (a network failure). */
+  kill(): void;
 }
 
 /** How long the proxy waits for the target (idle socket) before answering 504. */
@@ -200,8 +213,45 @@ export async function startProxy(targetBase: string): Promise<FaultProxy> {
     req.pipe(upstream);
   }
 
-  /** The target's absolute URLs, made to point at the proxy. */
-  const rewrite = (text: string): string => text.split(target.origin).join(origin);
+  /** The target's absolute URLs (http and websocket), made to point at the proxy. */
+  const rewrite = (text: string): string =>
+    text.split(target.origin).join(origin).split(`${secure ? 'wss' : 'ws'}://${target.host}`).join(origin.replace(/^http/, 'ws'));
+
+  // Websockets: the upgrade goes to the target with the client's Origin and Authorization; once both ends are
+  // open, messages are relayed (server-to-client ones through `dropMessage`).
+  const wss = new WebSocketServer({ noServer: true });
+  server.on('upgrade', (req: IncomingMessage, socket, head: Buffer) => {
+    const headers: Record<string, string> = {};
+    for (const name of ['origin', 'authorization']) if (typeof req.headers[name] === 'string') headers[name] = req.headers[name] as string;
+    const upstream = new WebSocket(`${secure ? 'wss' : 'ws'}://${target.host}${req.url ?? '/'}`, { headers });
+    upstream.on('unexpected-response', (_r, res) => {
+      socket.end(`HTTP/1.1 ${res.statusCode ?? 502} Refused\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+      upstream.terminate();
+    });
+    upstream.on('error', () => socket.destroy());
+    upstream.on('open', () =>
+      wss.handleUpgrade(req, socket, head, (client) => {
+        const proxied: ProxiedSocket = {
+          forwarded: [],
+          kill() {
+            client.terminate();
+            upstream.terminate();
+          },
+        };
+        api.sockets.push(proxied);
+        upstream.on('message', (data, isBinary) => {
+          const text = isBinary ? '' : String(data);
+          if (api.dropMessage?.(text)) return;
+          proxied.forwarded.push(text);
+          client.send(text);
+        });
+        client.on('message', (data) => upstream.send(String(data)));
+        upstream.on('close', () => client.terminate());
+        client.on('close', () => upstream.terminate());
+        client.on('error', () => upstream.terminate());
+      }),
+    );
+  });
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -218,14 +268,19 @@ export async function startProxy(targetBase: string): Promise<FaultProxy> {
     url: `${origin}${basePath}`,
     rules,
     log,
+    sockets: [],
+    dropMessage: undefined,
     requests: select,
     count: (method, path) => select(method, path).length,
     reset() {
       api.rules.length = 0;
       log.length = 0;
+      api.dropMessage = undefined;
     },
     close: () =>
       (closing ??= new Promise<void>((resolve) => {
+        for (const s of api.sockets) s.kill();
+        wss.close();
         server.close(() => resolve());
         server.closeAllConnections();
         agent.destroy();

@@ -51,6 +51,7 @@ describe('lazyReplication: calls before the load run in order once it has', () =
       state: 'pushing',
       progress$: EMPTY,
       errors$: EMPTY,
+      serverPush$: of('off'),
       pending$: of(0),
       conflicts$: of([]),
       deadLetters$: of([]),

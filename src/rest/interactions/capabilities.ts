@@ -4,8 +4,11 @@ import type { SearchRegistry } from '../../search/parameters/registry.js';
 import type { EngineContext } from '../context.js';
 import type { Outcome } from '../outcome.js';
 
-/** Types the selections point at (ImagingSelection's reference targets), stored with structural checks. */
-const REFERENCED_TYPES = [
+/**
+ * Types the selections point at (ImagingSelection's reference targets): what the server's subscription topic covers besides ImagingSelection.
+ * @see https://hl7.org/fhir/R5/imagingselection.html
+ */
+export const REFERENCED_TYPES: readonly string[] = [
   'Appointment', 'AppointmentResponse', 'BodyStructure', 'CarePlan', 'CareTeam', 'Device', 'DocumentReference', 'Endpoint',
   'Group', 'HealthcareService', 'ImagingStudy', 'Location', 'Medication', 'Organization', 'Patient', 'Practitioner',
   'PractitionerRole', 'Procedure', 'RelatedPerson', 'ServiceRequest', 'Specimen', 'Substance', 'Task',

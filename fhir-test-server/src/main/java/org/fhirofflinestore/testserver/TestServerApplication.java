@@ -20,6 +20,11 @@ import ca.uhn.fhir.jpa.provider.JpaCapabilityStatementProvider;
 import ca.uhn.fhir.jpa.provider.JpaSystemProvider;
 import ca.uhn.fhir.jpa.search.DatabaseBackedPagingProvider;
 import ca.uhn.fhir.jpa.subscription.channel.config.SubscriptionChannelConfig;
+import ca.uhn.fhir.jpa.subscription.match.config.SubscriptionProcessorConfig;
+import ca.uhn.fhir.jpa.subscription.match.config.WebsocketDispatcherConfig;
+import ca.uhn.fhir.jpa.subscription.match.deliver.email.IEmailSender;
+import ca.uhn.fhir.jpa.subscription.submit.config.SubscriptionSubmitterConfig;
+import ca.uhn.fhir.jpa.topic.SubscriptionTopicConfig;
 import ca.uhn.fhir.narrative2.NullNarrativeGenerator;
 import ca.uhn.fhir.rest.api.EncodingEnum;
 import ca.uhn.fhir.rest.server.IncomingRequestAddressStrategy;
@@ -55,7 +60,8 @@ import org.springframework.orm.jpa.LocalContainerEntityManagerFactoryBean;
  *
  * <p>It is a trimmed version of what hapi-fhir-jpaserver-starter wires up: the JPA core
  * ({@link JpaR5Config}, {@link HapiJpaConfig}), Batch2 (so {@code $reindex} and search-parameter
- * reindexing run), and one {@link RestfulServer} at {@code /fhir/*}. No subscriptions, MDM, CR,
+ * reindexing run), websocket subscriptions (R5 topics; HAPI's {@code bind <id>} protocol at {@code /websocket}), and
+ * one {@link RestfulServer} at {@code /fhir/*}. No REST-hook or e-mail subscriptions, MDM, CR,
  * web UI or validation: they slow startup and no test uses them.
  *
  * <p>Every setting here is chosen for deterministic tests, not for production: searches are never
@@ -80,7 +86,12 @@ import org.springframework.orm.jpa.LocalContainerEntityManagerFactoryBean;
 	ThreadPoolFactoryConfig.class,
 	JpaBatch2Config.class,
 	Batch2JobsConfig.class,
-	SubscriptionChannelConfig.class
+	SubscriptionChannelConfig.class,
+	// Websocket subscriptions (R5 topics, HAPI's `bind <id>` protocol at /websocket): the server-push interop test.
+	SubscriptionSubmitterConfig.class,
+	SubscriptionProcessorConfig.class,
+	SubscriptionTopicConfig.class,
+	WebsocketDispatcherConfig.class
 })
 public class TestServerApplication {
 
@@ -140,6 +151,14 @@ public class TestServerApplication {
 		return s;
 	}
 
+	/** The subscription processor asks for an e-mail sender; e-mail subscriptions are not supported here. */
+	@Bean
+	public IEmailSender emailSender() {
+		return theDetails -> {
+			throw new UnsupportedOperationException("e-mail subscriptions are not enabled on this test server");
+		};
+	}
+
 	@Bean
 	public PartitionSettings partitionSettings() {
 		return new PartitionSettings();
@@ -147,7 +166,10 @@ public class TestServerApplication {
 
 	@Bean
 	public SubscriptionSettings subscriptionSettings() {
-		return new SubscriptionSettings();
+		SubscriptionSettings s = new SubscriptionSettings();
+		// The only channel the tests use: HAPI's websocket endpoint (/websocket), `bind <id>` then `ping <id>`.
+		s.addSupportedSubscriptionType(org.hl7.fhir.dstu2.model.Subscription.SubscriptionChannelType.WEBSOCKET);
+		return s;
 	}
 
 	/**
