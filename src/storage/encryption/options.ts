@@ -8,7 +8,17 @@
  * @see https://www.w3.org/TR/WebCryptoAPI/#pbkdf2
  * @see https://cheatsheetseries.owasp.org/cheatsheets/Password_Storage_Cheat_Sheet.html#pbkdf2
  */
-export type EncryptionOptions = { key: CryptoKey } | { passphrase: string; iterations?: number };
+export type EncryptionOptions =
+  | {
+      /** The app's AES-GCM 256-bit key-encryption key (usages `encrypt`, `decrypt`). */
+      key: CryptoKey;
+    }
+  | {
+      /** The passphrase the key-encryption key is derived from. */
+      passphrase: string;
+      /** PBKDF2-SHA256 iterations for a new database or a `rekey` (at least and by default 600,000); an existing database keeps its own. */
+      iterations?: number;
+    };
 
 /** The settings row holding the key header of an encrypted database (its absence: not encrypted). */
 export const ENCRYPTION_SETTING = 'encryption';
