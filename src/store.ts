@@ -395,6 +395,7 @@ class FhirStore implements Store {
     this.postings.close();
     this.changes.complete();
     this.database.close();
+    this.encryption?.close();
   }
 }
 

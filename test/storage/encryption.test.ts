@@ -1,4 +1,4 @@
-import type { Bundle, ImagingSelection, Patient, Resource } from 'fhir/r5';
+import type { Bundle, FhirResource, ImagingSelection, Patient, Resource } from 'fhir/r5';
 import fc from 'fast-check';
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
 import { describe, expect, it } from 'vitest';
@@ -31,7 +31,7 @@ async function refusal(opening: Promise<unknown>): Promise<{ status: number; cod
  * mutations replication commits: a pulled server version (remote), a conflict, a dead letter, a checkpoint.
  */
 async function writeEverything(store: Store): Promise<Resource[]> {
-  const written: Resource[] = [...patients, ...selections()];
+  const written: FhirResource[] = [...patients, ...selections()];
   for (const r of written) await store.update(r);
   const first = selections()[0]!;
   const updated: ImagingSelection = { ...first, text: { status: 'additional', div: '<div xmlns="http://www.w3.org/1999/xhtml">Reviewed by Dr Hendrikszoon</div>' } };

@@ -18,12 +18,12 @@ export async function dumpDatabase(indexedDB: IDBFactory, name: string): Promise
     v instanceof Uint8Array ? String.fromCharCode(...v) : v instanceof ArrayBuffer ? String.fromCharCode(...new Uint8Array(v)) : v;
   const parts: string[] = [];
   const stores: Record<string, number> = {};
-  for (const storeName of [...db.objectStoreNames]) {
+  for (const storeName of Array.from(db.objectStoreNames)) {
     const store = db.transaction(storeName, 'readonly').objectStore(storeName);
     const [keys, values] = await Promise.all([done(store.getAllKeys()), done(store.getAll())]);
     stores[storeName] = values.length;
     parts.push(JSON.stringify({ storeName, keys, values }, replacer));
-    for (const indexName of [...store.indexNames]) {
+    for (const indexName of Array.from(store.indexNames)) {
       const index = db.transaction(storeName, 'readonly').objectStore(storeName).index(indexName);
       const indexKeys: unknown[] = [];
       await new Promise<void>((resolve, reject) => {

@@ -60,6 +60,13 @@ export class DatabaseEncryption {
     this.holder.cipher = new RowCipher(rowKey, indexKey);
   }
 
+  /** Drops the keys and the plaintext kept of opened rows (the store closed). */
+  close(): void {
+    this.holder.cipher?.forget();
+    this.holder.cipher = undefined;
+    this.dataKey = undefined;
+  }
+
   /** Wraps the data key under a new key or passphrase and replaces the header: one row written, no row re-encrypted. */
   async rekey(to: EncryptionOptions): Promise<void> {
     checkEncryptionOptions(to);

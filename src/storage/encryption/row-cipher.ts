@@ -1,11 +1,15 @@
 import { gcm } from '@noble/ciphers/aes';
 import { hmac } from '@noble/hashes/hmac';
 import { sha256 } from '@noble/hashes/sha256';
+import { OpenedCache } from './opened-cache.js';
 
 /** AES-GCM's recommended IV length (96 bits): a fresh random one per sealed row. */
 const IV_BYTES = 12;
 /** A blind index key keeps 128 bits of the HMAC: collisions are out of reach, and the index stays small. */
 const BLIND_BYTES = 16;
+
+/** How many opened values are kept as plaintext (about 3 KB each for an ImagingSelection row). */
+const OPENED_KEPT = 5000;
 
 const utf8 = new TextEncoder();
 const fromUtf8 = new TextDecoder('utf-8', { fatal: true });
@@ -31,6 +35,7 @@ function base64url(bytes: Uint8Array): string {
  */
 export class RowCipher {
   private readonly keyed;
+  private readonly opened = new OpenedCache(OPENED_KEPT);
 
   constructor(
     private readonly rowKey: Uint8Array,
@@ -52,8 +57,18 @@ export class RowCipher {
 
   /** The value `seal` sealed; throws when the key, the ciphertext or `aad` is not the one it was sealed with. */
   open(sealed: Uint8Array, aad: string): unknown {
-    const pt = gcm(this.rowKey, sealed.subarray(0, IV_BYTES), utf8.encode(aad)).decrypt(sealed.subarray(IV_BYTES));
-    return JSON.parse(fromUtf8.decode(pt), reviver);
+    const key = OpenedCache.keyOf(sealed, aad);
+    let json = this.opened.get(key);
+    if (json === undefined) {
+      json = fromUtf8.decode(gcm(this.rowKey, sealed.subarray(0, IV_BYTES), utf8.encode(aad)).decrypt(sealed.subarray(IV_BYTES)));
+      this.opened.set(key, json);
+    }
+    return JSON.parse(json, reviver);
+  }
+
+  /** Forgets the plaintext kept of recently opened values (when the store closes). */
+  forget(): void {
+    this.opened.clear();
   }
 
   /** The blind index key of a plaintext index key: equal keys give equal blind keys; nothing else is kept of it. */
