@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
 import { describe, expect, it } from 'vitest';
 import { FhirError, openStore, sequentialIds, steppingClock, type EncryptionOptions, type Store } from '../../src/index.js';
-import { syncContextOf } from '../../src/store.js';
+import { storeDatabase, syncContextOf } from '../../src/store.js';
 import { deadLetterChange, saveCheckpoint, serverChanges } from '../../src/storage/replica-mutations.js';
 import { patients, secretsOf, selections } from './encryption-fixtures.js';
 import { dumpDatabase } from './raw-dump.js';
@@ -157,6 +157,18 @@ describe('search on an encrypted store', () => {
       }),
       { numRuns: 12, seed: 13 },
     );
+  });
+});
+
+describe('sealed rows', () => {
+  it('a row read back equals the row written, open date ends (±Infinity) included', async () => {
+    const store = await open(new IDBFactory(), { key: await appKey() });
+    const db = storeDatabase(store);
+    const row = { type: 'Patient', id: 'x', versionId: 3, ts: 5, deleted: 0 as const, ix: ['PAfamily\u001fs\u001fvermeulen'], hx: [], dates: [['birthdate', -Infinity, Infinity] as [string, number, number], ['death', 0, 86_399_999] as [string, number, number]] };
+    await db.resources.put(row);
+    expect(await db.resources.get(['Patient', 'x'])).toEqual(row);
+    expect(await db.resources.where('ix').equals('PAfamily\u001fs\u001fvermeulen').primaryKeys()).toEqual([['Patient', 'x']]);
+    store.close();
   });
 });
 

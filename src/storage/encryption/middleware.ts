@@ -50,6 +50,14 @@ type Row = Record<string, unknown>;
 /** The AAD of a row: its table and the values of its bound fields. */
 const aadOf = (table: string, spec: SealedTable, row: Row): string => `${table}\u0000${JSON.stringify(spec.bound.map((f) => row[f] ?? null))}`;
 
+// Open date ends are ±Infinity, which JSON has no form for: the date entries carry them as these strings while
+// sealed. (A replacer and reviver for every value would slow stringify and parse several times.)
+const PLUS_INFINITY = '+∞';
+const MINUS_INFINITY = '-∞';
+type StoredDate = [string, number | string, number | string];
+const toJsonDate = (v: number): number | string => (v === Infinity ? PLUS_INFINITY : v === -Infinity ? MINUS_INFINITY : v);
+const fromJsonDate = (v: number | string): number => (v === PLUS_INFINITY ? Infinity : v === MINUS_INFINITY ? -Infinity : (v as number));
+
 function seal(table: string, spec: SealedTable, cipher: RowCipher, row: Row): Row {
   const stored: Row = {};
   const hidden: Row = {};
@@ -57,6 +65,7 @@ function seal(table: string, spec: SealedTable, cipher: RowCipher, row: Row): Ro
     if (spec.plain.includes(k)) stored[k] = v;
     else if (v !== undefined) hidden[k] = v;
   }
+  if (Array.isArray(hidden.dates)) hidden.dates = (hidden.dates as [string, number, number][]).map(([p, low, high]): StoredDate => [p, toJsonDate(low), toJsonDate(high)]);
   for (const [index, keep] of Object.entries(spec.blind ?? {})) {
     const keys = row[index];
     if (keep && Array.isArray(keys)) stored[index] = [...new Set((keys as string[]).filter(keep).map((k) => cipher.blind(k)))];
@@ -73,7 +82,9 @@ function unseal(table: string, spec: SealedTable, cipher: RowCipher, stored: unk
   if (!(sealed instanceof Uint8Array)) throw new Error(`A row of ${table} is not sealed`);
   const row: Row = {};
   for (const f of spec.plain) if (s[f] !== undefined) row[f] = s[f];
-  return Object.assign(row, cipher.open(sealed, aadOf(table, spec, row)));
+  const hidden = cipher.open(sealed, aadOf(table, spec, row)) as Row;
+  if (Array.isArray(hidden.dates)) hidden.dates = (hidden.dates as StoredDate[]).map(([p, low, high]) => [p, fromJsonDate(low), fromJsonDate(high)]);
+  return Object.assign(row, hidden);
 }
 
 /** An equality range on a blind index, as its blind key; any other range is a caller's bug (see BlindIndexSource). */

@@ -14,12 +14,6 @@ const OPENED_KEPT = 5000;
 const utf8 = new TextEncoder();
 const fromUtf8 = new TextDecoder('utf-8', { fatal: true });
 
-// ±Infinity (open date ends) have no JSON form; FHIR strings cannot hold U+0000, so these markers are never data.
-const PLUS_INFINITY = '\u0000+∞';
-const MINUS_INFINITY = '\u0000-∞';
-const replacer = (_k: string, v: unknown): unknown => (v === Infinity ? PLUS_INFINITY : v === -Infinity ? MINUS_INFINITY : v);
-const reviver = (_k: string, v: unknown): unknown => (v === PLUS_INFINITY ? Infinity : v === MINUS_INFINITY ? -Infinity : v);
-
 function base64url(bytes: Uint8Array): string {
   let s = '';
   for (const b of bytes) s += String.fromCharCode(b);
@@ -45,10 +39,10 @@ export class RowCipher {
     this.keyed = hmac.create(sha256, indexKey);
   }
 
-  /** Encrypts the JSON form of `value`, authenticated with `aad` (what the ciphertext belongs to): IV ‖ ciphertext ‖ tag. */
+  /** Encrypts the JSON form of `value` (JSON values only: no ±Infinity, see `middleware.ts`), authenticated with `aad` (what the ciphertext belongs to): IV ‖ ciphertext ‖ tag. */
   seal(value: unknown, aad: string): Uint8Array {
     const iv = crypto.getRandomValues(new Uint8Array(IV_BYTES));
-    const ct = gcm(this.rowKey, iv, utf8.encode(aad)).encrypt(utf8.encode(JSON.stringify(value, replacer)));
+    const ct = gcm(this.rowKey, iv, utf8.encode(aad)).encrypt(utf8.encode(JSON.stringify(value)));
     const out = new Uint8Array(IV_BYTES + ct.length);
     out.set(iv);
     out.set(ct, IV_BYTES);
@@ -63,7 +57,7 @@ export class RowCipher {
       json = fromUtf8.decode(gcm(this.rowKey, sealed.subarray(0, IV_BYTES), utf8.encode(aad)).decrypt(sealed.subarray(IV_BYTES)));
       this.opened.set(key, json);
     }
-    return JSON.parse(json, reviver);
+    return JSON.parse(json) as unknown;
   }
 
   /** Forgets the plaintext kept of recently opened values (when the store closes). */
