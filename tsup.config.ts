@@ -6,7 +6,7 @@ import { defineConfig, type Options } from 'tsup';
 const { version } = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as { version: string };
 
 /** Dependencies that stay imports: peers (the app brings its own Dexie and rxjs instance) and runtime dependencies. */
-export const external = ['dexie', 'rxjs', 'fast-json-patch', 'fhirpath', 'lunr', 'saxes', 'ws'];
+export const external = ['dexie', 'rxjs', 'fast-json-patch', 'fhirpath', 'lunr', 'saxes', 'ws', '@noble/ciphers', '@noble/hashes'];
 
 /** Source maps name the lines of src/ without embedding its text: the tarball stays small (5.3 MB of maps before). */
 const withoutEmbeddedSources: Options['esbuildOptions'] = (options) => {

@@ -30,6 +30,9 @@ import { DexieSearchSource } from './storage/search-source.js';
 import { systemClock, type Clock } from './util/clock.js';
 import { uuidIdGenerator, type IdGenerator } from './util/id.js';
 import { readStorageState, requestPersistence, type StorageState } from './util/storage-state.js';
+import type { EncryptionOptions } from './storage/encryption/options.js';
+import { refuseEncryptedDatabase } from './storage/encryption/plain-open.js';
+import type { DatabaseEncryption } from './storage/encryption/database-encryption.js';
 
 /** Options of `openStore`. Every one has a default, so `openStore()` works as it is. */
 export interface StoreOptions {
@@ -66,6 +69,15 @@ export interface StoreOptions {
    * @see https://storage.spec.whatwg.org/#persistence
    */
   persist?: boolean;
+  /**
+   * Encrypt the database at rest with an app key or a passphrase (see {@link EncryptionOptions} and
+   * docs/security.md): resource bodies, history, outbox, conflict and dead-letter rows are AES-GCM encrypted, and
+   * token, reference and full-text index keys become HMAC blind keys. A new database is created encrypted; an
+   * encrypted one opens only with its key (401 otherwise), and one with plaintext rows is refused (409). The crypto
+   * code is loaded only when this is given.
+   * @see https://www.w3.org/TR/WebCryptoAPI/
+   */
+  encryption?: EncryptionOptions;
 }
 
 /** A search's parameters: a query string, name/value pairs, or a record (an array value repeats the name: AND). */
@@ -176,6 +188,13 @@ export interface Store {
    * @see https://storage.spec.whatwg.org/#usage-and-quota
    */
   readonly storage$: Observable<StorageState>;
+  /**
+   * Re-wraps the data key of an encrypted store under a new key or passphrase (key rotation): one settings row
+   * is rewritten, no resource is re-encrypted, and the old key or passphrase no longer opens the database.
+   * A 400 on a store opened without `encryption`.
+   * @see https://nvlpubs.nist.gov/nistpubs/SpecialPublications/NIST.SP.800-57pt1r5.pdf
+   */
+  rekey(to: EncryptionOptions): Promise<void>;
   /** True when the store keeps its data in memory only (no IndexedDB was found or passed in): lost on exit. */
   readonly inMemory: boolean;
   /** Closes the database and completes `changes$`, which stops every replication of this store for good. */
@@ -224,7 +243,13 @@ class FhirStore implements Store {
     private readonly changes: Subject<StoreChange>,
     private readonly postings: PostingsWriter,
     private readonly persistence: Promise<unknown>,
+    private readonly encryption?: DatabaseEncryption,
   ) {}
+
+  async rekey(to: EncryptionOptions): Promise<void> {
+    if (!this.encryption) throw badRequest(`Store ${this.database.name} is not encrypted: rekey applies to a store opened with the encryption option`);
+    await this.encryption.rekey(to);
+  }
 
   get storage$(): Observable<StorageState> {
     return concat(from(this.persistence).pipe(map(() => undefined)), this.changes.pipe(throttleTime(STORAGE_RECHECK_MS, asyncScheduler, { leading: true, trailing: true }))).pipe(
@@ -370,6 +395,7 @@ class FhirStore implements Store {
     this.postings.close();
     this.changes.complete();
     this.database.close();
+    this.encryption?.close();
   }
 }
 
@@ -421,7 +447,17 @@ export async function openStore(options: StoreOptions = {}): Promise<Store> {
   loadXhtmlParser().catch(() => undefined);
   const { source: storage, ...deps } = await resolveIndexedDb(options);
   const db = new StoreDatabase(options.name ?? 'fhir-offline-store', deps);
+  // The crypto code loads only for an encrypted store: the main bundle stays as it was.
+  const crypto = options.encryption ? await import('./storage/encryption/index.js') : undefined;
+  const encryption = crypto && options.encryption ? new crypto.DatabaseEncryption(db, options.encryption) : undefined;
   await db.open();
+  try {
+    if (encryption && options.encryption) await encryption.unlock(options.encryption);
+    else await refuseEncryptedDatabase(db);
+  } catch (e) {
+    db.close();
+    throw e;
+  }
   const registry = new SearchRegistry();
   const terminology: TerminologyRegistry = defaultTerminology();
   const baseUrl = (options.baseUrl ?? 'http://localhost/fhir').replace(/\/+$/, '');
@@ -438,7 +474,7 @@ export async function openStore(options: StoreOptions = {}): Promise<Store> {
   }
   // Rows a re-index or another session left pending are posted once this one is quiet.
   void indexing.idle().then(() => postings.committed());
-  const source = new DexieSearchSource(db);
+  const source = crypto ? new crypto.BlindIndexSource(db) : new DexieSearchSource(db);
   const changes = new Subject<StoreChange>();
   const clock = options.clock ?? systemClock;
   // The one commit point: every write, local or pulled, tells `changes$` through it.
@@ -463,5 +499,5 @@ export async function openStore(options: StoreOptions = {}): Promise<Store> {
   };
   // Not awaited: Firefox may ask the user. `storage$` waits for the answer before its first value.
   const persistence = options.persist ? requestPersistence() : Promise.resolve();
-  return new FhirStore(db, storage === 'in-memory', ctx, indexing, changes, postings, persistence);
+  return new FhirStore(db, storage === 'in-memory', ctx, indexing, changes, postings, persistence, encryption);
 }

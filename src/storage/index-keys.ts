@@ -24,6 +24,12 @@ export function encodeValue(value: string | number): string {
   return `d${(BigInt(Math.round(value)) + OFFSET).toString(16).padStart(WIDTH, '0')}`;
 }
 
+/**
+ * Whether a stored `ix` key holds an encoded date (or number): a key only ranges reach, never one equality
+ * looks up. Parameter codes hold no separator, so the value starts after the first one.
+ */
+export const isDateKey = (storedKey: string): boolean => DATE_KEY.test(storedKey.slice(storedKey.indexOf(SEP) + 1));
+
 /** The inverse of `encodeValue` for one date (`s` is 15 characters); anything else is returned as it is. */
 export function decodeValue(s: string): string | number {
   if (!DATE_KEY.test(s)) return s;

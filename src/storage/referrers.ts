@@ -16,6 +16,8 @@ export async function referringResources(
   const keys: string[] = [];
   for (const type of types) for (const code of referenceParameters(type)) keys.push(keyPrefix(type, code) + key.ref(target));
   if (keys.length === 0) return [];
-  const found = await db.resources.where('ix').anyOf(keys).primaryKeys();
+  // One equality read per key, all issued at once (not `anyOf`, whose cursor jumps between keys in plaintext order,
+  // which the blind keys of an encrypted store do not keep).
+  const found = (await Promise.all(keys.map((k) => db.resources.where('ix').equals(k).primaryKeys()))).flat();
   return [...new Map(found.map((k) => [`${k[0]}/${k[1]}`, k as [string, string]])).values()];
 }

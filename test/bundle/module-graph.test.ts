@@ -132,6 +132,16 @@ describe.each([
     }
   });
 
+  it('the encryption code (and @noble) is in a lazy chunk, for every app: only its options and the plaintext check are up front', async () => {
+    const upFront = ['src/storage/encryption/options.ts', 'src/storage/encryption/plain-open.ts'];
+    for (const app of Object.keys(APP) as (keyof typeof APP)[]) {
+      const { initial, lazy } = await split(app);
+      expect(initial.filter((m) => m.includes('node_modules/@noble/') || (m.startsWith('src/storage/encryption/') && !upFront.includes(m)))).toEqual([]);
+      expect(lazy).toEqual(expect.arrayContaining(['src/storage/encryption/middleware.ts', 'src/storage/encryption/row-cipher.ts']));
+      expect(lazy.some((m) => m.includes('node_modules/@noble/ciphers/'))).toBe(true);
+    }
+  });
+
   it('never bundles fake-indexeddb', async () => {
     for (const app of Object.keys(APP) as (keyof typeof APP)[]) {
       const { initial, lazy } = await split(app);

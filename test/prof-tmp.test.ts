@@ -1,0 +1,20 @@
+import { it } from 'vitest';
+import { RowCipher } from '../src/storage/encryption/row-cipher.js';
+import { imagingSelection } from '../bench/generate.js';
+it('prof', () => {
+  const c = new RowCipher(crypto.getRandomValues(new Uint8Array(32)), crypto.getRandomValues(new Uint8Array(32)));
+  const v = { resource: imagingSelection(1, 100, 10), ix: Array.from({ length: 20 }, (_, i) => `IS${i}\u001fabcdefgh${i}`) };
+  const sealed = c.seal(v, 'aad');
+  let t = performance.now();
+  for (let i = 0; i < 300; i++) c.seal(v, 'aad');
+  console.log('seal', (performance.now() - t) / 300, sealed.length);
+  t = performance.now();
+  for (let i = 0; i < 300; i++) c.open(sealed, 'aad');
+  console.log('open', (performance.now() - t) / 300);
+  t = performance.now();
+  for (let i = 0; i < 300; i++) JSON.parse(JSON.stringify(v));
+  console.log('json', (performance.now() - t) / 300);
+  t = performance.now();
+  for (let i = 0; i < 3000; i++) c.blind(`IS${i}\u001fabcdefgh${i}`);
+  console.log('blind', (performance.now() - t) / 3000);
+});
