@@ -19,6 +19,11 @@ import { isBcp47LanguageTag, isCurrencyCode, isMimeType } from './code-grammars.
  */
 export interface ValueSetMembership {
   readonly contains: (code: string) => boolean;
+  /**
+   * Whether a Coding (system and code) is in the value set; absent where only codes are known (a grammar), then a
+   * Coding or CodeableConcept bound to it is not checked.
+   */
+  readonly containsCoding?: (system: string, code: string) => boolean;
   readonly expected: string;
 }
 
