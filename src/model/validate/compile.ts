@@ -24,6 +24,8 @@ interface CompileOptions {
    */
   readonly valueSets?: ReadonlyMap<string, ValueSetMembership>;
   readonly unchecked?: ReadonlySet<string>;
+  /** Membership tests for single elements, by path, where the element's definition widens its value set. */
+  readonly bindingOverrides?: Readonly<Record<string, ValueSetMembership>>;
 }
 
 interface MutableStructure {
@@ -47,7 +49,7 @@ const capitalise = (type: string): string => type.charAt(0).toUpperCase() + type
  * @see https://hl7.org/fhir/R5/formats.html#choice (one JSON property per type of `name[x]`)
  */
 export function compileStructures(options: CompileOptions): ReadonlyMap<string, CompiledStructure> {
-  const { tables, aliases = {}, rules = {}, resources = [], open = [], valueSets = REQUIRED_VALUE_SETS, unchecked = new Set() } = options;
+  const { tables, aliases = {}, rules = {}, resources = [], open = [], valueSets = REQUIRED_VALUE_SETS, unchecked = new Set(), bindingOverrides = {} } = options;
   const structures = new Map<string, MutableStructure>();
   const shell = (name: string): MutableStructure => ({
     name,
@@ -79,7 +81,10 @@ export function compileStructures(options: CompileOptions): ReadonlyMap<string, 
       const dot = path.lastIndexOf('.');
       const parent = structures.get(path.slice(0, dot));
       if (!parent) throw new Error(`No structure holds ${path}`);
-      addElement(parent, path, path.slice(dot + 1), row, structures, primitiveExtension, (url) => requiredBinding(path, url, valueSets, unchecked));
+      addElement(parent, path, path.slice(dot + 1), row, structures, primitiveExtension, (url) => {
+        const override = Object.hasOwn(bindingOverrides, path) ? bindingOverrides[path] : undefined;
+        return override ? { valueSet: url, membership: override } : requiredBinding(path, url, valueSets, unchecked);
+      });
     }
   }
   for (const [name, rule] of Object.entries(rules)) {

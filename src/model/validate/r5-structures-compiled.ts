@@ -3,6 +3,7 @@ import type { CompiledStructure } from './compiled-structure.js';
 import { compileStructures } from './compile.js';
 import { decodeR5Structures, type ValueSetExpansion } from './r5-structure-decode.js';
 import { STRUCTURES, TYPES, VALUE_SETS } from './r5-structure-table.js';
+import { isMimeType } from './code-grammars.js';
 import { REQUIRED_VALUE_SETS, type ValueSetMembership } from './required-bindings.js';
 import { STRUCTURE_RULES } from './rules.js';
 
@@ -26,15 +27,52 @@ function expandedMembership(expansion: ValueSetExpansion): ValueSetMembership {
   };
 }
 
+/**
+ * The code systems of the value sets checked by the grammar of their codes: a Coding bound to one is checked by its
+ * system and that grammar.
+ * @see https://hl7.org/fhir/R5/valueset-all-languages.html
+ * @see https://hl7.org/fhir/R5/valueset-mimetypes.html
+ * @see https://hl7.org/fhir/R5/valueset-currencies.html
+ */
+const GRAMMAR_SYSTEMS: Readonly<Record<string, string>> = {
+  'http://hl7.org/fhir/ValueSet/all-languages': 'urn:ietf:bcp:47',
+  'http://hl7.org/fhir/ValueSet/mimetypes': 'urn:ietf:bcp:13',
+  'http://hl7.org/fhir/ValueSet/currencies': 'urn:iso:std:iso:4217',
+};
+
+/** A grammar membership that also checks a Coding: its system is the value set's, its code has the grammar. */
+function grammarMembership(url: string): ValueSetMembership | undefined {
+  const grammar = REQUIRED_VALUE_SETS.get(url);
+  const system = Object.hasOwn(GRAMMAR_SYSTEMS, url) ? GRAMMAR_SYSTEMS[url] : undefined;
+  if (!grammar || system === undefined) return undefined;
+  return { ...grammar, containsCoding: (s, code) => s === system && grammar.contains(code), expected: `${grammar.expected} (system ${system})` };
+}
+
 const decoded = decodeR5Structures(TYPES, STRUCTURES, VALUE_SETS);
 const valueSets = new Map<string, ValueSetMembership>();
 const unchecked = new Set<string>();
 for (const [url, expansion] of decoded.valueSets) {
   // Expanded from the package where it can be; else by the grammar of its codes (languages, MIME types, currencies).
-  const membership = expansion ? expandedMembership(expansion) : REQUIRED_VALUE_SETS.get(url);
+  const membership = expansion ? expandedMembership(expansion) : grammarMembership(url);
   if (membership) valueSets.set(url, membership);
   else unchecked.add(url);
 }
+
+/** The shorthand formats CapabilityStatement.format allows besides MIME types. */
+const FORMAT_SHORTHANDS = new Set(['xml', 'json', 'ttl']);
+
+/**
+ * Elements whose definition widens their required value set: CapabilityStatement.format takes `xml`, `json` and
+ * `ttl` as well as MIME types ("'xml', 'json' and 'ttl' are allowed, which describe the simple encodings described in
+ * the specification").
+ * @see https://hl7.org/fhir/R5/capabilitystatement-definitions.html#CapabilityStatement.format
+ */
+const BINDING_OVERRIDES: Readonly<Record<string, ValueSetMembership>> = {
+  'CapabilityStatement.format': {
+    contains: (code) => FORMAT_SHORTHANDS.has(code) || isMimeType(code),
+    expected: 'xml, json, ttl or a MIME type (BCP 13)',
+  },
+};
 
 /**
  * Every R5 resource, datatype and backbone element, compiled from the generated table (hl7.fhir.r5.core 5.0.0).
@@ -47,6 +85,7 @@ export const R5_STRUCTURES: ReadonlyMap<string, CompiledStructure> = compileStru
   resources: Object.keys(decoded.tables).filter((name) => R5_RESOURCE_TYPES.has(name)),
   valueSets,
   unchecked,
+  bindingOverrides: BINDING_OVERRIDES,
 });
 
 /**
