@@ -4,6 +4,7 @@ import { compileStructures } from './compile.js';
 import { decodeR5Structures, type ValueSetExpansion } from './r5-structure-decode.js';
 import { STRUCTURES, TYPES, VALUE_SETS } from './r5-structure-table.js';
 import { isMimeType } from './code-grammars.js';
+import { codedBindingCheck } from './coded-binding.js';
 import { REQUIRED_VALUE_SETS, type ValueSetMembership } from './required-bindings.js';
 import { STRUCTURE_RULES } from './rules.js';
 
@@ -20,10 +21,11 @@ function expandedMembership(expansion: ValueSetExpansion): ValueSetMembership {
   const codes = new Set<string>();
   for (const systemCodes of expansion.values()) for (const code of systemCodes) codes.add(code);
   const listed = [...codes].slice(0, LISTED_CODES).join(' | ');
+  const expected = codes.size > LISTED_CODES ? `one of ${listed} … (${codes.size} codes)` : `one of ${listed}`;
   return {
     contains: (code) => codes.has(code),
-    containsCoding: (system, code) => expansion.get(system)?.has(code) === true,
-    expected: codes.size > LISTED_CODES ? `one of ${listed} … (${codes.size} codes)` : `one of ${listed}`,
+    checkCoded: codedBindingCheck((system, code) => expansion.get(system)?.has(code) === true, expected),
+    expected,
   };
 }
 
@@ -45,7 +47,8 @@ function grammarMembership(url: string): ValueSetMembership | undefined {
   const grammar = REQUIRED_VALUE_SETS.get(url);
   const system = Object.hasOwn(GRAMMAR_SYSTEMS, url) ? GRAMMAR_SYSTEMS[url] : undefined;
   if (!grammar || system === undefined) return undefined;
-  return { ...grammar, containsCoding: (s, code) => s === system && grammar.contains(code), expected: `${grammar.expected} (system ${system})` };
+  const expected = `${grammar.expected} (system ${system})`;
+  return { ...grammar, checkCoded: codedBindingCheck((s, code) => s === system && grammar.contains(code), expected), expected };
 }
 
 const decoded = decodeR5Structures(TYPES, STRUCTURES, VALUE_SETS);

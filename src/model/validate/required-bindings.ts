@@ -12,6 +12,7 @@ import {
   QUANTITY_COMPARATOR_CODES,
 } from './code-lists.js';
 import { isBcp47LanguageTag, isCurrencyCode, isMimeType } from './code-grammars.js';
+import type { IssueCollector } from './issues.js';
 
 /**
  * Decides whether a code belongs to a value set, and says what the value set holds when it does not.
@@ -20,10 +21,10 @@ import { isBcp47LanguageTag, isCurrencyCode, isMimeType } from './code-grammars.
 export interface ValueSetMembership {
   readonly contains: (code: string) => boolean;
   /**
-   * Whether a Coding (system and code) is in the value set; absent where only codes are known (a grammar), then a
-   * Coding or CodeableConcept bound to it is not checked.
+   * Checks a Coding or CodeableConcept bound to the value set (`type` is the element's type), reporting at `path`;
+   * absent where only codes are known, then such an element is not checked.
    */
-  readonly containsCoding?: (system: string, code: string) => boolean;
+  readonly checkCoded?: (type: string, value: Record<string, unknown>, path: string, issues: IssueCollector, valueSet: string) => void;
   readonly expected: string;
 }
 

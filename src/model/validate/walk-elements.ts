@@ -156,7 +156,8 @@ function walkItem(element: CompiledElement, item: unknown, path: string, ctx: Wa
         ctx.issues.structure(path, `must be a JSON object (${element.type}), found ${describeJsonType(item)}`);
       } else if (element.structure) {
         walkStructure(element.structure, item, path, ctx);
-        if (element.binding) checkCodedBinding(element, item, path, ctx);
+        // Only the lazily loaded R5 tables bind Codings and CodeableConcepts; their membership brings the check.
+        if (element.binding) element.binding.membership.checkCoded?.(element.type, item, path, ctx.issues, element.binding.valueSet);
       }
       return;
     case 'structural':
@@ -170,39 +171,6 @@ function walkItem(element: CompiledElement, item: unknown, path: string, ctx: Wa
       ctx.validateContainedResource(item, path, element.contained);
       return;
   }
-}
-
-/** A Coding's system and code when both are strings, else undefined. */
-function codingOf(value: unknown): { system: string; code: string } | undefined {
-  if (!isJsonObject(value)) return undefined;
-  const system = ownValue(value, 'system');
-  const code = ownValue(value, 'code');
-  return typeof system === 'string' && typeof code === 'string' ? { system, code } : undefined;
-}
-
-/**
- * A required binding on a Coding (its system and code are in the value set) or a CodeableConcept (one of its
- * codings is). A Coding without system and code, or a CodeableConcept with text only, carries no code to check;
- * a value set known only by the grammar of its codes cannot check a Coding.
- * @see https://hl7.org/fhir/R5/terminologies.html#required
- */
-function checkCodedBinding(element: CompiledElement, item: Record<string, unknown>, path: string, ctx: WalkContext): void {
-  const binding = element.binding;
-  const containsCoding = binding?.membership.containsCoding;
-  if (!binding || !containsCoding) return;
-  let codings: { system: string; code: string }[];
-  if (element.type === 'Coding') {
-    const coding = codingOf(item);
-    codings = coding ? [coding] : [];
-  } else if (element.type === 'CodeableConcept') {
-    const list = ownValue(item, 'coding');
-    codings = Array.isArray(list) ? list.map(codingOf).filter((c) => c !== undefined) : [];
-  } else {
-    return;
-  }
-  if (codings.length === 0 || codings.some((c) => containsCoding(c.system, c.code))) return;
-  const found = codings.map((c) => `${c.system}|${c.code}`).join(', ');
-  ctx.issues.codeInvalid(path, `${found} is not in the required value set ${binding.valueSet}: expected ${binding.membership.expected}`);
 }
 
 /**
