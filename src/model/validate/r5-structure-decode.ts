@@ -5,7 +5,10 @@ import type { ElementRow, StructureTable } from './element-table.js';
  * into element tables and value set expansions. The encoding is described in the generator.
  */
 
-/** The expansion of a value set: codes by code system. */
+/**
+ * The expansion of a value set: codes by code system.
+ * @see https://hl7.org/fhir/R5/valueset.html#expansion
+ */
 export type ValueSetExpansion = ReadonlyMap<string, ReadonlySet<string>>;
 
 /**

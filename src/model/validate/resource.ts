@@ -1,3 +1,4 @@
+import type { CompiledStructure } from './compiled-structure.js';
 import { describeJsonType, isJsonObject, ownValue } from './json-shape.js';
 import { isResourceType } from '../resource-types.js';
 import { loadedR5Structure } from './r5-structures.js';
@@ -46,7 +47,7 @@ export function walkResource(value: unknown, path: string | undefined, ctx: Walk
  * any other R5 type (loaded with `loadValidation`), and for a name that is no R5 type (refused elsewhere, a 404
  * at the REST layer) the shared Resource elements and the JSON shape.
  */
-function structureOf(resourceType: unknown) {
+function structureOf(resourceType: unknown): CompiledStructure {
   if (resourceType === 'ImagingSelection') return IMAGING_SELECTION_STRUCTURE;
   if (typeof resourceType === 'string' && isResourceType(resourceType)) return loadedR5Structure(resourceType) ?? GENERIC_RESOURCE_STRUCTURE;
   return GENERIC_RESOURCE_STRUCTURE;
