@@ -47,8 +47,8 @@ function grammarMembership(url: string): ValueSetMembership | undefined {
   const grammar = REQUIRED_VALUE_SETS.get(url);
   const system = Object.hasOwn(GRAMMAR_SYSTEMS, url) ? GRAMMAR_SYSTEMS[url] : undefined;
   if (!grammar || system === undefined) return undefined;
-  const expected = `${grammar.expected} (system ${system})`;
-  return { ...grammar, checkCoded: codedBindingCheck((s, code) => s === system && grammar.contains(code), expected), expected };
+  const codingExpected = `${grammar.expected} (system ${system})`;
+  return { ...grammar, checkCoded: codedBindingCheck((s, code) => s === system && grammar.contains(code), codingExpected) };
 }
 
 const decoded = decodeR5Structures(TYPES, STRUCTURES, VALUE_SETS);
