@@ -14,7 +14,7 @@ import { liveRead } from './storage/live.js';
 import type { WriteResult } from './storage/write.js';
 import { search as searchInteraction } from './rest/interactions/search.js';
 import { checkResource } from './model/validate/index.js';
-import { loadXhtmlParser } from './model/xhtml-parser.js';
+import { loadValidation } from './model/validate/load.js';
 import { lazyReplication } from './sync/lazy-replication.js';
 import type { Replication } from './sync/replication-api.js';
 import type { IncludedBy, ResourceOf, ResourceType } from './model/typed-resources.js';
@@ -277,7 +277,7 @@ class FhirStore implements Store {
         if (failure) return { error: failure.issues.map((i) => `${i.expression.join(', ')}: ${i.diagnostics}`).join('; ') };
         return { resource, ...indexResource(resource, this.ctx.registry, { baseUrl: this.ctx.baseUrl, timeZone: this.ctx.timeZone }) };
       },
-      ready: loadXhtmlParser,
+      ready: loadValidation,
       referenceParameters: (type) => this.ctx.registry.referenceParameterCodes(type),
       baseUrl: this.ctx.baseUrl,
     };
@@ -442,9 +442,10 @@ export function storeDatabase(store: Store): StoreDatabase {
 export async function openStore(options: StoreOptions = {}): Promise<Store> {
   const timeZone = options.timeZone ?? 'UTC';
   assertTimeZone(timeZone);
-  // Fetched now, while the app is likely online, not awaited: every write awaits it before validating narratives,
-  // and an offline-first app may make its first write after the network has gone. A failure here is retried then.
-  loadXhtmlParser().catch(() => undefined);
+  // Fetched now, while the app is likely online, not awaited: every write awaits them (XML parser, R5 tables) before
+  // validating, and an offline-first app may make its first write after the network has gone. A failure here is
+  // retried then.
+  loadValidation().catch(() => undefined);
   const { source: storage, ...deps } = await resolveIndexedDb(options);
   const db = new StoreDatabase(options.name ?? 'fhir-offline-store', deps);
   // The crypto code loads only for an encrypted store: the main bundle stays as it was.

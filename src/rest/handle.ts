@@ -1,5 +1,5 @@
 import { toFhirError } from '../errors/fhir-error.js';
-import { loadXhtmlParser } from '../model/xhtml-parser.js';
+import { loadValidation } from '../model/validate/load.js';
 import { processBundle } from './bundle.js';
 import { commitPlanned } from './commit.js';
 import type { EngineContext } from './context.js';
@@ -11,9 +11,10 @@ import { route } from './router.js';
 export async function execute(ctx: EngineContext, req: ParsedRequest, prefer: Preferences): Promise<Outcome> {
   const r = route(ctx, req, prefer);
   if (r.kind === 'read') return r.run();
-  // A write or Bundle validates resources synchronously, narratives with the XML parser, which loads on demand:
-  // here, before any transaction opens (batch entries and transaction entries all pass through this point).
-  await loadXhtmlParser();
+  // A write or Bundle validates resources synchronously, narratives with the XML parser and types other than
+  // ImagingSelection with the R5 tables, which load on demand: here, before any transaction opens (batch entries
+  // and transaction entries all pass through this point).
+  await loadValidation();
   if (r.kind === 'write') return (await commitPlanned(ctx, r.plan)).value;
   return processBundle(ctx, r.body, prefer, execute);
 }

@@ -123,6 +123,20 @@ describe.skipIf(!HAVE_CHROMIUM)('browser: the built library on real IndexedDB in
     expect((await handle({ method: 'POST', url: 'ImagingSelection', body: { ...posted, text: { status: 'generated', div: '<div>no namespace</div>' } } })).status).toBe(400);
   });
 
+  it('validates a Patient against the R5 tables, loaded in the page (issue 13 defect 10)', async () => {
+    for (const [body, status, expression] of [
+      [{ resourceType: 'Patient', id: 'd10', gender: 'banana' }, 422, 'Patient.gender'],
+      [{ resourceType: 'Patient', id: 'd10', birthDate: '2024-13-45' }, 400, 'Patient.birthDate'],
+      [{ resourceType: 'Patient', id: 'd10', active: 'yes' }, 400, 'Patient.active'],
+    ] as const) {
+      const res = await handle({ method: 'PUT', url: 'Patient/d10', body });
+      expect(res.status).toBe(status);
+      expect((res.body as { issue: { expression: string[] }[] }).issue.map((i) => i.expression[0])).toEqual([expression]);
+    }
+    expect((await handle({ method: 'GET', url: 'Patient/d10' })).status).toBe(404);
+    expect((await handle({ method: 'PUT', url: 'Patient/d10', body: { resourceType: 'Patient', id: 'd10', gender: 'female', birthDate: '1970-01-31', active: true } })).status).toBe(201);
+  });
+
   it('PUT with If-Match updates to version 2 (200, ETag W/"2")', async () => {
     const changed: ImagingSelection = { ...v1, status: 'unknown', code: { text: 'Key Images (revised)' } };
     const res = await handle({ method: 'PUT', url: basicUrl, headers: { 'If-Match': 'W/"1"' }, body: changed });

@@ -142,6 +142,15 @@ describe.each([
     }
   });
 
+  it('the generated R5 structure tables (every type but ImagingSelection) are in a lazy chunk, for every app', async () => {
+    const isR5Table = (m: string): boolean => m === 'src/model/validate/r5-structure-table.ts';
+    for (const app of Object.keys(APP) as (keyof typeof APP)[]) {
+      const { initial, lazy } = await split(app);
+      expect(initial.filter(isR5Table)).toEqual([]);
+      expect(lazy.some(isR5Table)).toBe(true);
+    }
+  });
+
   it('never bundles fake-indexeddb', async () => {
     for (const app of Object.keys(APP) as (keyof typeof APP)[]) {
       const { initial, lazy } = await split(app);

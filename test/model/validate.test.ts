@@ -3,11 +3,11 @@ import type { OperationOutcomeIssue } from 'fhir/r5';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FhirError } from '../../src/errors/fhir-error.js';
 import { checkResource, type ValidationIssue } from '../../src/model/validate/index.js';
-import { loadXhtmlParser } from '../../src/model/xhtml-parser.js';
+import { loadValidation } from '../../src/model/validate/load.js';
 import { validateResource } from '../../src/rest/validation.js';
 
 // Narratives are checked with an XML parser that loads on demand; the store loads it before validating.
-beforeAll(() => loadXhtmlParser());
+beforeAll(() => loadValidation());
 
 // The official examples are kept in the repository, data/hl7-fhir-r5/examples/.
 const EXAMPLES_DIR = new URL('../../data/hl7-fhir-r5/examples/', import.meta.url);
@@ -367,7 +367,7 @@ describe('checkResource: several problems reported together', () => {
   });
 });
 
-describe('checkResource: other resource types (structural checks only)', () => {
+describe('checkResource: the JSON rules every resource type obeys (here a Patient)', () => {
   const patient = (): Json => ({
     resourceType: 'Patient',
     id: 'pat-1',
@@ -379,29 +379,26 @@ describe('checkResource: other resource types (structural checks only)', () => {
     birthDate: '1970-01-01',
     deceasedBoolean: false,
     multipleBirthInteger: 2,
-    anything: { nested: [{ deeply: { at: [1, 2.5, 'three', true] } }] },
     extension: [{ url: 'http://example.org/e', valueString: 'v' }],
   });
 
-  it('accepts a Patient with arbitrary content', () => {
+  it('accepts a valid Patient', () => {
     const p = patient();
     expect(validateResource(p)).toBe(p);
   });
 
-  it('accepts ImagingStudy, ServiceRequest and unknown resource types', () => {
-    for (const resourceType of ['ImagingStudy', 'ServiceRequest', 'SomethingLocal']) {
-      expect(checkResource({ resourceType, status: 'whatever', odd: [{ a: 1 }] })).toBeUndefined();
-    }
+  it('checks a name that is no R5 resource type by shape only (the REST layer answers 404 for it)', () => {
+    expect(checkResource({ resourceType: 'SomethingLocal', status: 'whatever', odd: [{ a: 1 }] })).toBeUndefined();
   });
 
   it.each<[string, (p: Json) => void, 400 | 422, string]>([
     ['null value', (p) => (p.name[0].family = null), 400, 'Patient.name[0].family'],
     ['empty object', (p) => (p.contact = [{}]), 400, 'Patient.contact[0]'],
-    ['empty nested object', (p) => (p.anything.nested[0].deeply = {}), 400, 'Patient.anything.nested[0].deeply'],
+    ['empty nested object', (p) => (p.contact = [{ name: {} }]), 400, 'Patient.contact[0].name'],
     ['empty array', (p) => (p.telecom = []), 400, 'Patient.telecom'],
     ['empty string', (p) => (p.gender = ''), 400, 'Patient.gender'],
-    ['null in an array without _element', (p) => (p.anything.nested.push(null)), 400, 'Patient.anything.nested[1]'],
-    ['__proto__ deep inside', (p) => defineOwn(p.anything.nested[0], '__proto__', { x: 1 }), 400, 'Patient.anything.nested[0].__proto__'],
+    ['null in an array without _element', (p) => (p.name[0].prefix = ['Dr', null]), 400, 'Patient.name[0].prefix[1]'],
+    ['__proto__ deep inside', (p) => defineOwn(p.name[0], '__proto__', { x: 1 }), 400, 'Patient.name[0].__proto__'],
     ['bad id', (p) => (p.id = 'a/b'), 400, 'Patient.id'],
     ['bad meta.lastUpdated', (p) => (p.meta.lastUpdated = '2024-05-06'), 400, 'Patient.meta.lastUpdated'],
     ['unknown element in meta', (p) => (p.meta.owner = 'me'), 400, 'Patient.meta.owner'],
@@ -409,7 +406,7 @@ describe('checkResource: other resource types (structural checks only)', () => {
     ['text.status outside narrative-status', (p) => (p.text.status = 'done'), 422, 'Patient.text.status'],
     ['text without status', (p) => delete p.text.status, 422, 'Patient.text.status'],
     ['extension without url', (p) => delete p.extension[0].url, 422, 'Patient.extension[0].url'],
-    ['contained with nested contained', (p) => (p.contained = [{ resourceType: 'Organization', id: 'o', contained: [{ resourceType: 'Basic' }] }]), 422, 'Patient.contained[0].contained'],
+    ['contained with nested contained', (p) => (p.contained = [{ resourceType: 'Organization', id: 'o', contained: [{ resourceType: 'Basic', code: { text: 'b' } }] }]), 422, 'Patient.contained[0].contained'],
   ])('refuses a Patient with %s', (_label, mutate, status, expression) => {
     const p = patient();
     mutate(p);

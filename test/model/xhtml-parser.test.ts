@@ -16,6 +16,7 @@ describe('the XHTML parser, loaded on demand', () => {
     vi.resetModules();
     const { checkResource } = await import('../../src/model/validate/index.js');
     const { loadXhtmlParser } = await import('../../src/model/xhtml-parser.js');
+    await (await import('../../src/model/validate/r5-structures.js')).loadR5Structures();
     expect(() => checkResource(narrative('<script>alert(1)</script>x'))).toThrow(/XHTML parser is not loaded/);
     expect(checkResource({ resourceType: 'Patient', active: true })).toBeUndefined();
     await loadXhtmlParser();
@@ -25,8 +26,8 @@ describe('the XHTML parser, loaded on demand', () => {
 
   it('reports a bounded number of problems for a narrative full of them', async () => {
     const { checkResource } = await import('../../src/model/validate/index.js');
-    const { loadXhtmlParser } = await import('../../src/model/xhtml-parser.js');
-    await loadXhtmlParser();
+    const { loadValidation } = await import('../../src/model/validate/load.js');
+    await loadValidation();
     const many = Array.from({ length: 2_000 }, (_, i) => `<x${i}/>`).join('');
     const failure = checkResource(narrative(`${many}text`));
     expect(failure?.status).toBe(422);

@@ -1,7 +1,7 @@
 import type { CompiledElement, CompiledStructure, ElementKind, RequiredElement, StructureRule } from './compiled-structure.js';
 import type { ElementRow, StructureTable } from './element-table.js';
 import { primitiveSpec } from './primitives.js';
-import { REQUIRED_VALUE_SETS } from './required-bindings.js';
+import { REQUIRED_VALUE_SETS, type ValueSetMembership } from './required-bindings.js';
 
 /**
  * What turns a set of element tables into walkable structures.
@@ -18,6 +18,14 @@ interface CompileOptions {
   readonly resources?: readonly string[];
   /** Structures whose unknown properties are walked structurally, not refused. */
   readonly open?: readonly string[];
+  /**
+   * Membership tests of the required-bound value sets, by canonical URL. A binding to a value set missing here
+   * throws, unless `unchecked` lists it (a value set nothing here can expand: documented as not checked).
+   */
+  readonly valueSets?: ReadonlyMap<string, ValueSetMembership>;
+  readonly unchecked?: ReadonlySet<string>;
+  /** Membership tests for single elements, by path, where the element's definition widens its value set. */
+  readonly bindingOverrides?: Readonly<Record<string, ValueSetMembership>>;
 }
 
 interface MutableStructure {
@@ -41,7 +49,7 @@ const capitalise = (type: string): string => type.charAt(0).toUpperCase() + type
  * @see https://hl7.org/fhir/R5/formats.html#choice (one JSON property per type of `name[x]`)
  */
 export function compileStructures(options: CompileOptions): ReadonlyMap<string, CompiledStructure> {
-  const { tables, aliases = {}, rules = {}, resources = [], open = [] } = options;
+  const { tables, aliases = {}, rules = {}, resources = [], open = [], valueSets = REQUIRED_VALUE_SETS, unchecked = new Set(), bindingOverrides = {} } = options;
   const structures = new Map<string, MutableStructure>();
   const shell = (name: string): MutableStructure => ({
     name,
@@ -54,8 +62,10 @@ export function compileStructures(options: CompileOptions): ReadonlyMap<string, 
 
   for (const [name, table] of Object.entries(tables)) {
     structures.set(name, shell(name));
-    for (const [path, row] of Object.entries(table)) {
-      if (row.types.length === 1 && row.types[0] === BACKBONE) structures.set(path, shell(path));
+    // A backbone element, or an element of type Element with children of its own (Timing.repeat).
+    for (const path of Object.keys(table)) {
+      const row = table[path];
+      if (row?.types.length === 1 && (row.types[0] === BACKBONE || hasChildren(table, path))) structures.set(path, shell(path));
     }
   }
   for (const [alias, target] of Object.entries(aliases)) {
@@ -71,7 +81,10 @@ export function compileStructures(options: CompileOptions): ReadonlyMap<string, 
       const dot = path.lastIndexOf('.');
       const parent = structures.get(path.slice(0, dot));
       if (!parent) throw new Error(`No structure holds ${path}`);
-      addElement(parent, path, path.slice(dot + 1), row, structures, primitiveExtension);
+      addElement(parent, path, path.slice(dot + 1), row, structures, primitiveExtension, (url) => {
+        const override = Object.hasOwn(bindingOverrides, path) ? bindingOverrides[path] : undefined;
+        return override ? { valueSet: url, membership: override } : requiredBinding(path, url, valueSets, unchecked);
+      });
     }
   }
   for (const [name, rule] of Object.entries(rules)) {
@@ -82,6 +95,13 @@ export function compileStructures(options: CompileOptions): ReadonlyMap<string, 
   return structures;
 }
 
+/** True when some row of `table` is a child of `path`. */
+const hasChildren = (table: StructureTable, path: string): boolean => {
+  const prefix = `${path}.`;
+  for (const p of Object.keys(table)) if (p.startsWith(prefix)) return true;
+  return false;
+};
+
 function addElement(
   parent: MutableStructure,
   path: string,
@@ -89,11 +109,22 @@ function addElement(
   row: ElementRow,
   structures: ReadonlyMap<string, MutableStructure>,
   primitiveExtension: MutableStructure,
+  bindingOf: (valueSet: string) => CompiledElement['binding'],
 ): void {
   const isChoice = name.endsWith('[x]');
   const base = isChoice ? name.slice(0, -3) : name;
-  const binding = row.binding?.strength === 'required' ? requiredBinding(path, row.binding.valueSet) : undefined;
+  const binding = row.binding?.strength === 'required' ? bindingOf(row.binding.valueSet) : undefined;
   const jsonKeys: string[] = [];
+  if (row.contentReference !== undefined) {
+    const target = structures.get(row.contentReference.slice(1));
+    if (!target) throw new Error(`${path} names content ${row.contentReference}, which is no backbone element`);
+    parent.elements.set(name, {
+      name, jsonKey: name, step: name, choiceStep: undefined, type: BACKBONE, repeats: row.max === '*',
+      kind: 'complex', primitive: undefined, structure: target, binding: undefined, contained: false,
+    });
+    jsonKeys.push(name);
+  }
+  const own = structures.get(path);
   for (const type of row.types) {
     const jsonKey = isChoice ? base + capitalise(type) : base;
     const primitive = primitiveSpec(type);
@@ -105,7 +136,7 @@ function addElement(
     } else if (type === 'Resource') {
       kind = 'resource';
     } else {
-      structure = structures.get(type === BACKBONE ? path : type);
+      structure = own ?? structures.get(type);
       kind = structure ? 'complex' : 'structural';
     }
     parent.elements.set(jsonKey, {
@@ -119,14 +150,21 @@ function addElement(
       primitive,
       structure,
       binding,
+      contained: kind === 'resource' && name === 'contained',
     });
     jsonKeys.push(jsonKey);
   }
   if (row.min > 0) parent.requiredElements.push({ name, step: base, min: row.min, jsonKeys });
 }
 
-function requiredBinding(path: string, valueSet: string): CompiledElement['binding'] {
-  const membership = REQUIRED_VALUE_SETS.get(valueSet);
-  if (!membership) throw new Error(`${path} has a required binding to ${valueSet}, which has no membership test`);
-  return { valueSet, membership };
+function requiredBinding(
+  path: string,
+  valueSet: string,
+  valueSets: ReadonlyMap<string, ValueSetMembership>,
+  unchecked: ReadonlySet<string>,
+): CompiledElement['binding'] {
+  const membership = valueSets.get(valueSet);
+  if (membership) return { valueSet, membership };
+  if (unchecked.has(valueSet)) return undefined;
+  throw new Error(`${path} has a required binding to ${valueSet}, which has no membership test`);
 }

@@ -41,6 +41,8 @@ export interface CompiledElement {
   /** For `complex`: the element table of the type or backbone; for `primitive`: the `_element` table. */
   readonly structure: CompiledStructure | undefined;
   readonly binding: CompiledBinding | undefined;
+  /** For `resource`: a contained resource (dom-2/4/5 apply), not a Bundle entry or a Parameters value. */
+  readonly contained: boolean;
 }
 
 /**

@@ -19,14 +19,21 @@ interface BindingRow {
 
 /**
  * One element of a structure: allowed types (several for a choice element `name[x]`), cardinality and
- * binding. `max` is only ever `'1'` or `'*'` in the structures this store validates.
+ * binding. `max` is only ever `'1'` or `'*'` in the R5 core structures.
  * @see https://hl7.org/fhir/R5/elementdefinition.html
  */
 export interface ElementRow {
   readonly min: number;
   readonly max: '1' | '*';
+  /** Empty for a `contentReference` element. */
   readonly types: readonly string[];
   readonly binding?: BindingRow;
+  /**
+   * `#Path` of the backbone element whose content this element has (`Questionnaire.item.item` →
+   * `#Questionnaire.item`).
+   * @see https://hl7.org/fhir/R5/elementdefinition-definitions.html#ElementDefinition.contentReference
+   */
+  readonly contentReference?: string;
 }
 
 /**

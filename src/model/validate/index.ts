@@ -24,7 +24,7 @@ export function checkResource(resource: unknown): ValidationFailure | undefined 
   const ctx: WalkContext = {
     issues,
     depth: 0,
-    validateContainedResource: (value, path) => walkResource(value, path, ctx, true),
+    validateContainedResource: (value, path, contained) => walkResource(value, path, ctx, contained),
   };
   walkResource(resource, undefined, ctx, false);
   return issues.failure();

@@ -12,6 +12,7 @@ import {
   QUANTITY_COMPARATOR_CODES,
 } from './code-lists.js';
 import { isBcp47LanguageTag, isCurrencyCode, isMimeType } from './code-grammars.js';
+import type { IssueCollector } from './issues.js';
 
 /**
  * Decides whether a code belongs to a value set, and says what the value set holds when it does not.
@@ -19,6 +20,11 @@ import { isBcp47LanguageTag, isCurrencyCode, isMimeType } from './code-grammars.
  */
 export interface ValueSetMembership {
   readonly contains: (code: string) => boolean;
+  /**
+   * Checks a Coding or CodeableConcept bound to the value set (`type` is the element's type), reporting at `path`;
+   * absent where only codes are known, then such an element is not checked.
+   */
+  readonly checkCoded?: (type: string, value: Record<string, unknown>, path: string, issues: IssueCollector, valueSet: string) => void;
   readonly expected: string;
 }
 

@@ -1,4 +1,7 @@
+import type { CompiledStructure } from './compiled-structure.js';
 import { describeJsonType, isJsonObject, ownValue } from './json-shape.js';
+import { isResourceType } from '../resource-types.js';
+import { loadedR5Structure } from './r5-structures.js';
 import { GENERIC_RESOURCE_STRUCTURE, IMAGING_SELECTION_STRUCTURE } from './structures.js';
 import type { WalkContext } from './walk-context.js';
 import { walkStructure } from './walk-elements.js';
@@ -11,8 +14,8 @@ const UNKNOWN_ROOT = 'Resource';
 
 /**
  * Validates one resource, top-level (`path` undefined: the root is named by its resourceType) or
- * contained (at `path`, e.g. `ImagingSelection.contained[0]`). ImagingSelection is validated element
- * by element; any other type by its shared Resource/DomainResource elements and JSON shape.
+ * nested (at `path`, e.g. `ImagingSelection.contained[0]`, `Bundle.entry[0].resource`; `contained` adds the
+ * dom-2/4/5 rules). Every R5 resource type is validated element by element against its StructureDefinition.
  * @see https://hl7.org/fhir/R5/resource.html
  * @see https://hl7.org/fhir/R5/json.html
  */
@@ -36,8 +39,18 @@ export function walkResource(value: unknown, path: string | undefined, ctx: Walk
   root ??= resourceType as string;
 
   if (contained) checkContainedRules(value, root, ctx);
-  const structure = resourceType === 'ImagingSelection' ? IMAGING_SELECTION_STRUCTURE : GENERIC_RESOURCE_STRUCTURE;
-  walkStructure(structure, value, root, ctx);
+  walkStructure(structureOf(resourceType), value, root, ctx);
+}
+
+/**
+ * The structure a resource is walked with: ImagingSelection's own table (always loaded), the generated table of
+ * any other R5 type (loaded with `loadValidation`), and for a name that is no R5 type (refused elsewhere, a 404
+ * at the REST layer) the shared Resource elements and the JSON shape.
+ */
+function structureOf(resourceType: unknown): CompiledStructure {
+  if (resourceType === 'ImagingSelection') return IMAGING_SELECTION_STRUCTURE;
+  if (typeof resourceType === 'string' && isResourceType(resourceType)) return loadedR5Structure(resourceType) ?? GENERIC_RESOURCE_STRUCTURE;
+  return GENERIC_RESOURCE_STRUCTURE;
 }
 
 /**

@@ -15,8 +15,11 @@ export interface WalkContext {
   readonly issues: IssueCollector;
   /** Current JSON object nesting. */
   depth: number;
-  /** Validates a resource found inside another (`contained`); supplied by the resource layer. */
-  readonly validateContainedResource: (value: unknown, path: string) => void;
+  /**
+   * Validates a resource found inside another: `contained` (dom-2/4/5 apply) or not (a Bundle entry, a Parameters
+   * value); supplied by the resource layer.
+   */
+  readonly validateContainedResource: (value: unknown, path: string, contained: boolean) => void;
 }
 
 /**

@@ -156,6 +156,8 @@ function walkItem(element: CompiledElement, item: unknown, path: string, ctx: Wa
         ctx.issues.structure(path, `must be a JSON object (${element.type}), found ${describeJsonType(item)}`);
       } else if (element.structure) {
         walkStructure(element.structure, item, path, ctx);
+        // Only the lazily loaded R5 tables bind Codings and CodeableConcepts; their membership brings the check.
+        if (element.binding) element.binding.membership.checkCoded?.(element.type, item, path, ctx.issues, element.binding.valueSet);
       }
       return;
     case 'structural':
@@ -166,7 +168,7 @@ function walkItem(element: CompiledElement, item: unknown, path: string, ctx: Wa
       }
       return;
     case 'resource':
-      ctx.validateContainedResource(item, path);
+      ctx.validateContainedResource(item, path, element.contained);
       return;
   }
 }

@@ -62,14 +62,14 @@ export function capabilities(ctx: EngineContext): Outcome {
       {
         mode: 'server',
         documentation:
-          'ImagingSelection is validated against R5 before every write; other types are stored with structural checks. ' +
+          'Every resource is validated against its R5 StructureDefinition before every write (types, cardinality, primitive formats, required bindings). ' +
           'Search is answered from indexes on the client: every listed parameter with the modifiers and prefixes in docs/search.md, chaining, _has, _include/_revinclude (:iterate), _sort, _count with keyset paging, _total, _summary, _elements, _text and _content. Unknown parameters answer 400 unless Prefer: handling=lenient.',
         resource: [
           resourceEntry(ctx.registry, 'ImagingSelection', 'Validated against the R5 ImagingSelection definition'),
-          ...REFERENCED_TYPES.map((t) => resourceEntry(ctx.registry, t, 'Referenced by ImagingSelection; structural checks only')),
+          ...REFERENCED_TYPES.map((t) => resourceEntry(ctx.registry, t, 'Referenced by ImagingSelection; validated against its R5 definition')),
           ...[...R5_RESOURCE_TYPES]
             .filter((t) => t !== 'ImagingSelection' && !REFERENCED_TYPES.includes(t))
-            .map((t) => resourceEntry(ctx.registry, t, 'Stored with structural checks only')),
+            .map((t) => resourceEntry(ctx.registry, t, 'Validated against its R5 definition')),
         ],
         interaction: [{ code: 'transaction' }, { code: 'batch' }, { code: 'history-system' }, { code: 'search-system' }],
       },
