@@ -9,6 +9,7 @@ export { openStore } from './store.js';
 export { replicate } from './replicate.js';
 export type { Store, StoreChange, StoreOptions, SearchParams, WriteOptions } from './store.js';
 export type { StorageState } from './util/storage-state.js';
+export type { ExportChunk, ExportManifest, ExportManifestFile, ExportSource, ExportStateKind, ExportStoreExtension, ImportSummary } from './storage/export-format.js';
 export type { FhirRequest, FhirResponse } from './rest/http.js';
 export { FhirError, operationOutcome } from './errors/fhir-error.js';
 export type { IssueCode, IssueInput } from './errors/fhir-error.js';
