@@ -42,14 +42,20 @@ export async function exportToDirectory(store: Store, dir: string): Promise<Expo
   return JSON.parse(manifest) as ExportManifest;
 }
 
-/** An import source over a directory written by {@link exportToDirectory}: each file is streamed from disk. */
+/**
+ * An import source over a directory written by {@link exportToDirectory}: each file is streamed from disk.
+ * @see https://hl7.org/fhir/R5/nd-json.html
+ */
 export function directorySource(dir: string): ExportSource {
   return {
     read: (file: string) => createReadStream(join(dir, safeName(file)), { encoding: 'utf8', highWaterMark: 256 * 1024 }) as AsyncIterable<string>,
   };
 }
 
-/** Restores a directory written by {@link exportToDirectory} into `store`, which must be empty (see `store.import`). */
+/**
+ * Restores a directory written by {@link exportToDirectory} into `store`, which must be empty (see `store.import`).
+ * @see https://hl7.org/fhir/R5/nd-json.html
+ */
 export function importFromDirectory(store: Store, dir: string): Promise<ImportSummary> {
   return store.import(directorySource(dir));
 }

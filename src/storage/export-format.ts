@@ -16,13 +16,17 @@ export interface ExportChunk {
 /**
  * Where `store.import` reads an export from: the text of one file by name, in pieces of any size (a line may be
  * split across pieces). A file that is not there throws or yields nothing.
+ * @see https://hl7.org/fhir/uv/bulkdata/export.html#response---complete-status
  */
 export interface ExportSource {
   /** The text of `file` (a name the manifest lists, or `manifest.json`). */
   read(file: string): AsyncIterable<string>;
 }
 
-/** One NDJSON file of an export, as the manifest lists it. */
+/**
+ * One NDJSON file of an export, as the manifest lists it.
+ * @see https://hl7.org/fhir/uv/bulkdata/export.html#response---complete-status
+ */
 export interface ExportManifestFile {
   /** The resource type of every line (`output`), or what the lines are (`extension`: `outbox`, `conflicts`, …). */
   type: string;
@@ -32,10 +36,16 @@ export interface ExportManifestFile {
   count: number;
 }
 
-/** The store's state besides resources, listed in the manifest's `extension`. */
+/**
+ * The store's state besides resources, listed in the manifest's `extension`.
+ * @see https://hl7.org/fhir/uv/bulkdata/export.html#response---complete-status
+ */
 export type ExportStateKind = 'settings' | 'outbox' | 'remote' | 'conflicts' | 'deadLetters' | 'checkpoints';
 
-/** What `extension["fhir-offline-store"]` of a manifest holds. */
+/**
+ * What `extension["fhir-offline-store"]` of a manifest holds.
+ * @see https://hl7.org/fhir/uv/bulkdata/export.html#response---complete-status
+ */
 export interface ExportStoreExtension {
   /** The export format; `store.import` refuses any other. */
   format: 1;
@@ -64,38 +74,67 @@ export interface ExportManifest {
   /** Always empty: an export that fails throws instead. */
   error: ExportManifestFile[];
   /** The store's own part. */
-  extension: { 'fhir-offline-store': ExportStoreExtension };
+  extension: {
+    /** The store's format version, sequence numbers and state files. */
+    'fhir-offline-store': ExportStoreExtension;
+  };
 }
 
-/** What `store.import` restored. */
+/**
+ * What `store.import` restored.
+ * @see https://hl7.org/fhir/uv/bulkdata/export.html#response---complete-status
+ */
 export interface ImportSummary {
   /** Resources (current rows, deleted ones included). */
   resources: number;
   /** Versions (history entries). */
   versions: number;
-  /** Pending changes (the outbox), open conflicts, dead letters and pull checkpoints restored. */
+  /** Pending changes (outbox rows, held ones included). */
   pending: number;
+  /** Open conflicts. */
   conflicts: number;
+  /** Changes the server had refused (dead letters). */
   deadLetters: number;
+  /** Pull checkpoints (one per server and type). */
   checkpoints: number;
 }
 
-/** The manifest's file name. */
+/**
+ * The manifest's file name.
+ * @see https://hl7.org/fhir/uv/bulkdata/export.html#response---complete-status
+ */
 export const MANIFEST_FILE = 'manifest.json';
-/** The key of the store's part of the manifest. */
+/**
+ * The key of the store's part of the manifest.
+ * @see https://hl7.org/fhir/uv/bulkdata/export.html#response---complete-status
+ */
 export const EXTENSION_KEY = 'fhir-offline-store';
-/** The extension (on `meta`) that carries what a version line needs besides the resource. */
+/**
+ * The extension (on `meta`) that carries what a version line needs besides the resource.
+ * @see https://hl7.org/fhir/uv/bulkdata/export.html#response---complete-status
+ */
 export const HISTORY_EXTENSION = 'urn:fhir-offline-store:export:history-entry';
-/** The state files, in the order they are written and read (settings first: search parameters shape the index). */
+/**
+ * The state files, in the order they are written and read (settings first: search parameters shape the index).
+ * @see https://hl7.org/fhir/uv/bulkdata/export.html#response---complete-status
+ */
 export const STATE_KINDS: readonly ExportStateKind[] = ['settings', 'outbox', 'remote', 'conflicts', 'deadLetters', 'checkpoints'];
-/** The file of a resource type, and of a state kind. */
+/**
+ * The file of a resource type.
+ * @see https://hl7.org/fhir/uv/bulkdata/export.html#response---complete-status
+ */
 export const resourceFile = (type: string): string => `${type}.ndjson`;
+/**
+ * The file of a state kind.
+ * @see https://hl7.org/fhir/uv/bulkdata/export.html#response---complete-status
+ */
 export const stateFile = (kind: ExportStateKind): string => `_${kind}.ndjson`;
 
 /**
  * A version as an NDJSON line: the resource as stored, with a `meta.extension` giving its store-wide sequence
  * number, the method and status its history entry answered, and whether it is a deletion. A deletion's line has
  * only `resourceType`, `id` and `meta` (its version and time).
+ * @see https://hl7.org/fhir/uv/bulkdata/export.html#response---complete-status
  */
 export function versionLine(row: HistoryRow): string {
   const entry: Extension = {
@@ -112,14 +151,20 @@ export function versionLine(row: HistoryRow): string {
   return JSON.stringify({ ...resource, meta: { ...resource.meta, extension: [...(resource.meta?.extension ?? []), entry] } });
 }
 
-/** A version line read back, or the reason it is not one. */
+/**
+ * A version line read back, or the reason it is not one.
+ * @see https://hl7.org/fhir/uv/bulkdata/export.html#response---complete-status
+ */
 export type ParsedVersion = { row: HistoryRow; deleted: boolean } | { error: string };
 
 const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
 const FHIR_ID = /^[A-Za-z0-9\-.]{1,64}$/;
 const METHODS: readonly HistoryMethod[] = ['POST', 'PUT', 'DELETE'];
 
-/** Reads a version line's JSON value (see {@link versionLine}) as the history row it was exported from. */
+/**
+ * Reads a version line's JSON value (see {@link versionLine}) as the history row it was exported from.
+ * @see https://hl7.org/fhir/uv/bulkdata/export.html#response---complete-status
+ */
 export function parseVersion(value: unknown, type: string): ParsedVersion {
   if (!isObject(value)) return { error: 'not a JSON object' };
   if (value.resourceType !== type) return { error: `resourceType is '${String(value.resourceType)}', the file holds ${type}` };

@@ -15,7 +15,10 @@ import {
 import type { HistoryRow } from './rows.js';
 import type { StoreDatabase } from './schema.js';
 
-/** Rows read per transaction: each page is one bounded read, so memory stays flat however large the store is. */
+/**
+ * Rows read per transaction: each page is one bounded read, so memory stays flat however large the store is.
+ * @see https://hl7.org/fhir/uv/bulkdata/export.html
+ */
 export const EXPORT_PAGE = 500;
 
 /** Settings that describe this database rather than its data: not exported (the importing store has its own). */
@@ -88,7 +91,10 @@ export async function* exportStore(db: StoreDatabase, request: { transactionTime
   yield { file: MANIFEST_FILE, text: `${JSON.stringify(manifest, null, 2)}\n` };
 }
 
-/** The table a state kind is exported from. */
+/**
+ * The table a state kind is exported from.
+ * @see https://hl7.org/fhir/uv/bulkdata/export.html
+ */
 export function stateTable(db: StoreDatabase, kind: ExportStateKind): Table<object, unknown> {
   return db[kind] as unknown as Table<object, unknown>;
 }

@@ -17,14 +17,20 @@ import type { HistoryRow, IndexEntry, ResourceRow, RowText, TextRow } from './ro
 import type { StoreDatabase } from './schema.js';
 import { stateTable } from './store-export.js';
 
-/** Versions written per import transaction (with their resources' current rows): memory stays bounded by it. */
+/**
+ * Versions written per import transaction (with their resources' current rows): memory stays bounded by it.
+ * @see https://hl7.org/fhir/uv/bulkdata/export.html#response---complete-status
+ */
 export const IMPORT_CHUNK = 500;
 /** The setting that marks an import under way: a store holding it and nothing else is an import that was cut off. */
 const IMPORTING = 'importing';
 /** The largest manifest read (it lists files, so it stays small). */
 const MAX_MANIFEST_CHARS = 1 << 20;
 
-/** What the import needs from the store above storage. */
+/**
+ * What the import needs from the store above storage.
+ * @see https://hl7.org/fhir/uv/bulkdata/export.html#response---complete-status
+ */
 export interface ImportDeps {
   /** Validates a resource and computes its index as a write would (the store's `indexResource`). */
   prepare(resource: Resource): { error: string } | { index: IndexEntry[]; text: RowText };
@@ -163,14 +169,17 @@ async function* lines(source: ExportSource, file: string): AsyncGenerator<{ line
   }
   try {
     for await (const piece of pieces) {
-      rest += piece;
+      // One scan per piece: slicing the rest after every line would copy the piece once per line.
+      const text = rest + piece;
+      let start = 0;
       let nl: number;
-      while ((nl = rest.indexOf('\n')) >= 0) {
-        const line = rest.slice(0, nl).replace(/\r$/, '');
-        rest = rest.slice(nl + 1);
+      while ((nl = text.indexOf('\n', start)) >= 0) {
+        const line = text.slice(start, nl).replace(/\r$/, '');
+        start = nl + 1;
         n++;
         if (line.trim() !== '') yield { line, n };
       }
+      rest = text.slice(start);
     }
   } catch (e) {
     throw e instanceof FhirError ? e : fault(file, `cannot be read: ${(e as Error).message}`);
