@@ -198,6 +198,30 @@ describe('export, then import into an empty store', () => {
     expect(await tables(target)).toEqual(await tables(store));
   });
 
+  it('fails with 409 when a version is written while it exports', async () => {
+    const store = await open();
+    await store.update(selection({ id: 'x' }));
+    const pieces = store.export()[Symbol.asyncIterator]();
+    expect((await pieces.next()).value).toMatchObject({ file: 'ImagingSelection.ndjson' });
+    await store.update(selection({ id: 'y' }));
+    const error = await (async () => {
+      while (!(await pieces.next()).done);
+    })().catch((e: unknown) => e);
+    expect(error).toMatchObject({ status: 409, outcome: { issue: [{ code: 'conflict', diagnostics: expect.stringMatching(/changed while it was exported/) }] } });
+  });
+
+  it('an import cut off midway (its marker and partial rows left) is cleared and done again', async () => {
+    const store = await open();
+    await store.update(selection({ id: 'x' }));
+    const files = await exportToFiles(store);
+    const target = await open();
+    const db = storeDatabase(target);
+    await db.settings.put({ key: 'importing', value: true });
+    await db.history.add({ seq: 1, type: 'ImagingSelection', id: 'partial', versionId: 1, ts: 0, method: 'PUT', status: 201 });
+    await target.import(filesSource(files));
+    expect(await tables(target)).toEqual(await tables(store));
+  });
+
   it('refuses a store that holds data with 409, and leaves it as it was', async () => {
     const store = await open();
     await store.update(selection({ id: 'x' }));
