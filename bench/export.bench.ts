@@ -129,16 +129,18 @@ async function measure(n: number): Promise<Figures> {
   return { n, bytes, exportLive, wholeStore, importTransient: Math.max(0, importHeap.max() - after), importRetained: after - i0, fillRetained, ms: { fill: fillMs, export: exportMs, import: importMs } };
 }
 
-const small = await measure(Math.round(N / 4));
-const large = await measure(N);
-for (const f of [small, large]) {
+const report = (f: Figures): void =>
   console.log(
     `${f.n.toLocaleString('en')} resources (${(2 * f.n).toLocaleString('en')} versions, export ${MB(f.bytes)}): ` +
       `export live heap +${MB(f.exportLive)} (whole history read at once: +${MB(f.wholeStore)}); ` +
       `import transient +${MB(f.importTransient)}, retained by the in-memory target ${MB(f.importRetained)} (the same data written by transactions: ${MB(f.fillRetained)}); ` +
       `writing it by transactions ${(f.ms.fill / 1000).toFixed(1)} s, export ${(f.ms.export / 1000).toFixed(1)} s, import ${(f.ms.import / 1000).toFixed(1)} s`,
   );
-}
+// Each size is printed as soon as it is measured.
+const small = await measure(Math.round(N / 4));
+report(small);
+const large = await measure(N);
+report(large);
 const r = (a: number, b: number): string => (b > 0 ? (a / b).toFixed(2) : 'n/a');
 console.log(
   `ratios at ${large.n.toLocaleString('en')} / at ${small.n.toLocaleString('en')} (the store grew 4x): export live heap ${r(large.exportLive, small.exportLive)}, whole history ${r(large.wholeStore, small.wholeStore)}; ` +
