@@ -10,6 +10,7 @@ export { replicate } from './replicate.js';
 export type { Store, StoreChange, StoreOptions, SearchParams, WriteOptions } from './store.js';
 export type { StorageState } from './util/storage-state.js';
 export type { EncryptionOptions } from './storage/encryption/options.js';
+export type { ExportChunk, ExportManifest, ExportManifestFile, ExportSource, ExportStateKind, ExportStoreExtension, ImportSummary } from './storage/export-format.js';
 export type { FhirRequest, FhirResponse } from './rest/http.js';
 export { FhirError, operationOutcome } from './errors/fhir-error.js';
 export type { IssueCode, IssueInput } from './errors/fhir-error.js';

@@ -29,6 +29,7 @@ import { resolveIndexedDb, type PersistenceMode } from './storage/indexeddb-reso
 import { DexieSearchSource } from './storage/search-source.js';
 import { systemClock, type Clock } from './util/clock.js';
 import { uuidIdGenerator, type IdGenerator } from './util/id.js';
+import type { ExportChunk, ExportSource, ImportSummary } from './storage/export-format.js';
 import { readStorageState, requestPersistence, type StorageState } from './util/storage-state.js';
 import type { EncryptionOptions } from './storage/encryption/options.js';
 import { refuseEncryptedDatabase } from './storage/encryption/plain-open.js';
@@ -195,6 +196,24 @@ export interface Store {
    * @see https://nvlpubs.nist.gov/nistpubs/SpecialPublications/NIST.SP.800-57pt1r5.pdf
    */
   rekey(to: EncryptionOptions): Promise<void>;
+  /**
+   * Streams the whole store, every version of every resource and the replication state, as NDJSON files in the
+   * shape of a Bulk Data export: one file per resource type, the settings, pending changes (outbox), server
+   * versions, conflicts, dead letters and pull checkpoints in files of their own, and `manifest.json` last. Reads a
+   * page of rows at a time. Export with no writes and no replication running: a version written meanwhile makes
+   * it fail with 409. The code loads on first use. See docs/backup.md.
+   * @see https://hl7.org/fhir/uv/bulkdata/export.html#response---complete-status
+   */
+  export(): AsyncIterable<ExportChunk>;
+  /**
+   * Restores an export (see `export`) into this store, which must be empty (else 409): version ids, times, history
+   * order, ids, search parameters, pending changes, conflicts and checkpoints as they were, so replication goes on
+   * where it was; the indexes are built as writes build them. All or nothing: bad input (a malformed line, a wrong
+   * resourceType, an invalid resource, a count that differs from the manifest) is a 400 OperationOutcome naming the
+   * file and line, and the store is left empty. `changes$` does not report imported versions. See docs/backup.md.
+   * @see https://hl7.org/fhir/uv/bulkdata/export.html#response---complete-status
+   */
+  import(source: ExportSource): Promise<ImportSummary>;
   /** True when the store keeps its data in memory only (no IndexedDB was found or passed in): lost on exit. */
   readonly inMemory: boolean;
   /** Closes the database and completes `changes$`, which stops every replication of this store for good. */
@@ -384,6 +403,37 @@ class FhirStore implements Store {
 
   transaction(bundle: Bundle): Promise<Bundle> {
     return this.call<Bundle>({ method: 'POST', url: '', body: { ...bundle, type: 'transaction' } });
+  }
+
+  async *export(): AsyncIterable<ExportChunk> {
+    // A dynamic import: the export and import code stays out of the main bundle (docs/bundle-size.md).
+    const { exportStore } = await import('./storage/store-export.js');
+    await this.indexing.idle();
+    yield* exportStore(this.database, { transactionTime: this.ctx.clock().toISOString(), request: this.ctx.baseUrl });
+  }
+
+  async import(source: ExportSource): Promise<ImportSummary> {
+    const { importStore } = await import('./storage/store-import.js');
+    await loadValidation();
+    await this.indexing.idle();
+    const summary = await importStore(this.database, source, {
+      prepare: (resource) => {
+        const failure = checkResource(resource);
+        if (failure) return { error: failure.issues.map((i) => `${i.expression.join(', ')}: ${i.diagnostics}`).join('; ') };
+        return indexResource(resource, this.ctx.registry, { baseUrl: this.ctx.baseUrl, timeZone: this.ctx.timeZone });
+      },
+      registerSettings: async (rows) => {
+        for (const { key, value } of rows) {
+          for (const item of value as unknown[]) {
+            if (key === 'searchParameters') await this.registerSearchParameter(item as SearchParameter);
+            else await this.registerTerminology(item as ValueSet | CodeSystem);
+          }
+        }
+      },
+    });
+    // The imported texts rows are pending: their postings are written once the store is quiet, as after writes.
+    this.postings.committed();
+    return summary;
   }
 
   async flushIndex(): Promise<void> {

@@ -4,9 +4,15 @@ import { parseArgs } from 'node:util';
 export const TOKEN_ENV = 'FHIR_OFFLINE_STORE_TOKEN';
 
 export const USAGE = `Usage: fhir-offline-store serve [options]
+       fhir-offline-store export --out DIR [--data FILE | --import DIR]
+       fhir-offline-store import DIR
        fhir-offline-store --version | --help
 
-Runs a FHIR R5 server (https://hl7.org/fhir/R5/http.html) over an in-memory fhir-offline-store.
+serve runs a FHIR R5 server (https://hl7.org/fhir/R5/http.html) over an
+in-memory fhir-offline-store. export writes a store (loaded from --data, or
+restored from --import) as NDJSON and a manifest into DIR (docs/backup.md);
+import restores DIR into a new store, checks every line and prints what it
+holds (exit 1 naming file and line when it cannot).
 
 Options:
   --port N             TCP port (0 picks a free one; default 8080)
@@ -14,6 +20,7 @@ Options:
                        but loopback needs a token)
   --base-path P        path of the FHIR base (default /fhir)
   --data FILE          load an NDJSON file or a JSON Bundle/resource at start
+  --import DIR         restore an export (every version, the outbox) at start
   --max-body-bytes N   largest request body accepted (default 10485760)
   --log                print one line per request on stderr
   -h, --help           show this help
@@ -36,6 +43,8 @@ interface ServeArgs {
   host: string;
   basePath: string;
   data?: string;
+  /** An export directory restored at start. */
+  importDir?: string;
   maxBodyBytes?: number;
   log: boolean;
   corsOrigins: string[];
@@ -47,12 +56,19 @@ interface ServeArgs {
 }
 
 /** What the command line asks for; `usage` is a mistake (exit 2), `help` a request for the usage (exit 0). */
-type Command = { kind: 'serve'; args: ServeArgs } | { kind: 'help' } | { kind: 'version' } | { kind: 'usage'; error: string };
+type Command =
+  | { kind: 'serve'; args: ServeArgs }
+  | { kind: 'export'; out: string; data?: string; importDir?: string }
+  | { kind: 'import'; dir: string }
+  | { kind: 'help' }
+  | { kind: 'version' }
+  | { kind: 'usage'; error: string };
 
 const DEFAULT_PORT = 8080;
 
 /**
- * Parses `serve [--port N] [--host H] [--data FILE] [--base-path P] [--max-body-bytes N] [--log]
+ * Parses `export --out DIR [--data FILE | --import DIR]`, `import DIR`, and
+ * `serve [--port N] [--host H] [--data FILE | --import DIR] [--base-path P] [--max-body-bytes N] [--log]
  * [--cors-origin O]... [--allowed-host H]... [--token T] [--tls-cert FILE --tls-key FILE]`, with the token
  * also taken from `env[TOKEN_ENV]` (`--token` wins).
  */
@@ -68,6 +84,8 @@ export function parseCommand(argv: string[], env: Record<string, string | undefi
         host: { type: 'string' },
         'base-path': { type: 'string' },
         data: { type: 'string' },
+        import: { type: 'string' },
+        out: { type: 'string' },
         'max-body-bytes': { type: 'string' },
         log: { type: 'boolean' },
         'cors-origin': { type: 'string', multiple: true },
@@ -86,6 +104,17 @@ export function parseCommand(argv: string[], env: Record<string, string | undefi
   if (values.help || positionals[0] === 'help') return { kind: 'help' };
   if (values.version || positionals[0] === 'version') return { kind: 'version' };
   if (positionals.length === 0) return { kind: 'usage', error: 'No command given' };
+  if (values.data !== undefined && values.import !== undefined) return { kind: 'usage', error: '--data and --import do not go together' };
+  if (positionals[0] === 'export') {
+    if (positionals.length > 1) return { kind: 'usage', error: `Unexpected argument '${positionals[1]}'` };
+    if (values.out === undefined || values.out === '') return { kind: 'usage', error: 'export needs --out DIR' };
+    return { kind: 'export', out: values.out, ...(values.data !== undefined ? { data: values.data } : {}), ...(values.import !== undefined ? { importDir: values.import } : {}) };
+  }
+  if (positionals[0] === 'import') {
+    if (positionals.length !== 2 || positionals[1] === '') return { kind: 'usage', error: 'import needs one directory: fhir-offline-store import DIR' };
+    return { kind: 'import', dir: positionals[1]! };
+  }
+  if (values.out !== undefined) return { kind: 'usage', error: '--out belongs to export' };
   if (positionals[0] !== 'serve') return { kind: 'usage', error: `Unknown command '${positionals[0]}'` };
   if (positionals.length > 1) return { kind: 'usage', error: `Unexpected argument '${positionals[1]}'` };
   const port = values.port === undefined ? DEFAULT_PORT : integer(values.port);
@@ -109,6 +138,7 @@ export function parseCommand(argv: string[], env: Record<string, string | undefi
     allowedHosts: values['allowed-host'] ?? [],
   };
   if (values.data !== undefined) args.data = values.data;
+  if (values.import !== undefined) args.importDir = values.import;
   if (maxBodyBytes !== undefined) args.maxBodyBytes = maxBodyBytes;
   if (token !== undefined) args.token = token;
   if (values['tls-cert'] !== undefined) args.tlsCert = values['tls-cert'];

@@ -14,6 +14,7 @@ import { RequestGate } from './gate.js';
 import { HostPolicy, isLoopbackHost } from './host.js';
 import { loadDataFile } from './load-data.js';
 import { SubscriptionHub, type UpgradeCheck } from './subscriptions.js';
+import { importFromDirectory } from './export-dir.js';
 import { absoluteOnBase, isHistoryTarget, linksOnBase, normaliseBasePath, relativeTarget, targetAuthority } from './target.js';
 import { BearerToken, challenge } from './token.js';
 
@@ -69,6 +70,12 @@ export interface ServerOptions {
    * it, `$get-ws-binding-token` and the websocket endpoint `[base]/$websocket` answer. Default true.
    */
   subscriptions?: boolean;
+  /**
+   * A directory written by `exportToDirectory` (or `fhir-offline-store export`), restored into the store before the
+   * server answers its first request: every version, the outbox and checkpoints (docs/backup.md). The store must be
+   * empty; not with `data`.
+   */
+  importDir?: string;
   /** Receives one line per request (`GET /fhir/metadata 200 3ms`) and per problem. Default: silent. */
   log?: (line: string) => void;
   /**
@@ -86,7 +93,7 @@ export interface RunningServer {
   port: number;
   /** The store it serves. */
   store: Store;
-  /** Resources loaded from `data` (0 without). */
+  /** Resources loaded from `data` or restored from `importDir` (0 without). */
   loaded: number;
   /** Stops accepting connections, lets requests in flight finish (briefly), closes the store it opened. */
   close(): Promise<void>;
@@ -171,6 +178,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         clock: monotonicClock(options.clock),
       }));
     if (options.data !== undefined) loaded = await loadDataFile(store, options.data);
+    if (options.importDir !== undefined) loaded = (await importFromDirectory(store, options.importDir)).resources;
     if (options.subscriptions !== false) {
       const subscriptions = new SubscriptionHub(store, baseUrl, basePath, token !== undefined);
       await subscriptions.ready();

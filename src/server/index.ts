@@ -9,3 +9,4 @@ export type { RunningServer, ServerOptions } from './http-server.js';
 export { loadData, loadDataFile, parseData } from './load-data.js';
 export type { DataEntry, DataFile } from './load-data.js';
 export { monotonicClock } from './clock.js';
+export { directorySource, exportToDirectory, importFromDirectory } from './export-dir.js';
