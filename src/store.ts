@@ -1,5 +1,5 @@
 import type { Bundle, CodeSystem, FhirResource, Parameters, Resource, SearchParameter, ValueSet } from 'fhir/r5';
-import { Subject, asyncScheduler, concat, concatMap, distinctUntilChanged, from, map, switchMap, throttleTime, type Observable } from 'rxjs';
+import { Subject, asyncScheduler, combineLatest, concat, concatMap, distinctUntilChanged, from, map, switchMap, throttleTime, type Observable } from 'rxjs';
 import { badRequest, FhirError } from './errors/fhir-error.js';
 import type { EngineContext } from './rest/context.js';
 import { handle } from './rest/handle.js';
@@ -30,6 +30,11 @@ import { DexieSearchSource } from './storage/search-source.js';
 import { systemClock, type Clock } from './util/clock.js';
 import { uuidIdGenerator, type IdGenerator } from './util/id.js';
 import { readStorageState, requestPersistence, type StorageState } from './util/storage-state.js';
+import { HealthMonitor, lossReason, type StoreHealth } from './storage/health.js';
+import { establishIdentity, platformMarker, type IdentityMarkerStore } from './storage/identity.js';
+import { DatabaseReopener } from './storage/reopen.js';
+import { readSyncRows, syncStateOf, type SyncState } from './storage/sync-state.js';
+import { SendingTracker } from './sync/activity.js';
 
 /** Options of `openStore`. Every one has a default, so `openStore()` works as it is. */
 export interface StoreOptions {
@@ -66,6 +71,19 @@ export interface StoreOptions {
    * @see https://storage.spec.whatwg.org/#persistence
    */
   persist?: boolean;
+  /**
+   * Where a copy of the database's identity is kept outside IndexedDB, so that a database evicted or deleted
+   * under the store is detected at the next open (`health$` then says `recreated-after-loss`). Default
+   * `localStorage` where there is one; `false`: none. Anything with `getItem`/`setItem` (the `Storage` interface).
+   * See docs/durability.md for what survives which eviction.
+   * @see https://html.spec.whatwg.org/multipage/webstorage.html#the-storage-interface
+   */
+  identityMarker?: IdentityMarkerStore | false;
+  /**
+   * The database id (`health$`'s `databaseId`) the app kept elsewhere, e.g. in its server-side profile or a cookie:
+   * a store that opens another database (a new one after an eviction) reports `recreated-after-loss`.
+   */
+  expectedDatabaseId?: string;
 }
 
 /** A search's parameters: a query string, name/value pairs, or a record (an array value repeats the name: AND). */
@@ -176,6 +194,28 @@ export interface Store {
    * @see https://storage.spec.whatwg.org/#usage-and-quota
    */
   readonly storage$: Observable<StorageState>;
+  /**
+   * The health of the database: `ok`, `recreated-after-loss` (found at open: the database that held this store is
+   * gone, evicted or deleted, and this one is new; replication reads everything again), `read-only` or `unusable`
+   * (the browser left it so, and reopening did not help; writes answer 503), with a `reason`, the database's id
+   * and how often the store reopened it. The value now on subscribe, then each change; completes when the store
+   * closes. See docs/durability.md.
+   * @see https://storage.spec.whatwg.org/#storage-bucket
+   */
+  readonly health$: Observable<StoreHealth>;
+  /**
+   * Where one resource stands with the server (`synced`, `pending`, `sending`, `conflict`, `dead-letter`, or
+   * `local`: never confirmed by a server and nothing queued): the state now on subscribe, then each change, in
+   * this tab or another. `sending` is known to the tab that replicates.
+   * @see https://hl7.org/fhir/R5/http.html#versioning
+   */
+  syncState$(type: ResourceType, id: string): Observable<SyncState>;
+  /**
+   * The sync state of many resources at once, keyed `Type/id`: a badge per row of a list. Give a searchset Bundle
+   * (its `match` and `include` entries) or the resources' keys; two bulk reads per change, whatever the count,
+   * and searches themselves pay nothing for it. E.g. `store.watch(type, q).pipe(switchMap((b) => store.syncStates$(b)))`.
+   */
+  syncStates$(resources: Bundle | readonly { type: string; id: string }[]): Observable<Map<string, SyncState>>;
   /** True when the store keeps its data in memory only (no IndexedDB was found or passed in): lost on exit. */
   readonly inMemory: boolean;
   /** Closes the database and completes `changes$`, which stops every replication of this store for good. */
@@ -224,7 +264,26 @@ class FhirStore implements Store {
     private readonly changes: Subject<StoreChange>,
     private readonly postings: PostingsWriter,
     private readonly persistence: Promise<unknown>,
+    private readonly health: HealthMonitor,
+    private readonly sendingTracker: SendingTracker,
   ) {}
+
+  get health$(): Observable<StoreHealth> {
+    return this.health.health$;
+  }
+
+  syncState$(type: ResourceType, id: string): Observable<SyncState> {
+    return this.syncStates$([{ type, id }]).pipe(map((states) => states.get(`${type}/${id}`) ?? 'local'));
+  }
+
+  syncStates$(resources: Bundle | readonly { type: string; id: string }[]): Observable<Map<string, SyncState>> {
+    const keys = syncKeys(resources);
+    const rows = liveRead(() => readSyncRows(this.database, keys), { databaseName: this.database.name });
+    return combineLatest([rows, this.sendingTracker.sending$]).pipe(
+      map(([{ outbox, remote }, sending]) => new Map(keys.map(([type, id], i) => [`${type}/${id}`, syncStateOf(outbox[i], remote[i], sending.has(`${type}/${id}`))] as const))),
+      distinctUntilChanged((a, b) => [...a].every(([k, v]) => b.get(k) === v) && a.size === b.size),
+    );
+  }
 
   get storage$(): Observable<StorageState> {
     return concat(from(this.persistence).pipe(map(() => undefined)), this.changes.pipe(throttleTime(STORAGE_RECHECK_MS, asyncScheduler, { leading: true, trailing: true }))).pipe(
@@ -255,6 +314,7 @@ class FhirStore implements Store {
       ready: loadXhtmlParser,
       referenceParameters: (type) => this.ctx.registry.referenceParameterCodes(type),
       baseUrl: this.ctx.baseUrl,
+      activity: this.sendingTracker,
     };
   }
 
@@ -369,8 +429,20 @@ class FhirStore implements Store {
   close(): void {
     this.postings.close();
     this.changes.complete();
+    this.health.complete();
+    this.sendingTracker.complete();
     this.database.close();
   }
+}
+
+/** The distinct `[type, id]` keys of a searchset Bundle's resources, or of the keys given. */
+function syncKeys(resources: Bundle | readonly { type: string; id: string }[]): [string, string][] {
+  const listed: { type: string; id: string }[] = Array.isArray(resources)
+    ? [...(resources as readonly { type: string; id: string }[])]
+    : ((resources as Bundle).entry ?? []).flatMap((e) =>
+        e.resource?.id !== undefined && e.search?.mode !== 'outcome' ? [{ type: e.resource.resourceType, id: e.resource.id }] : [],
+      );
+  return [...new Map(listed.map((r) => [`${r.type}/${r.id}`, [r.type, r.id] as [string, string]])).values()];
 }
 
 /**
@@ -422,6 +494,20 @@ export async function openStore(options: StoreOptions = {}): Promise<Store> {
   const { source: storage, ...deps } = await resolveIndexedDb(options);
   const db = new StoreDatabase(options.name ?? 'fhir-offline-store', deps);
   await db.open();
+  // The identity is the platform's random UUID and wall-clock time: the injected ids and clock are the app's.
+  const { identity, lost } = await establishIdentity(db, {
+    marker: options.identityMarker === false ? undefined : (options.identityMarker ?? platformMarker()),
+    expectedId: options.expectedDatabaseId,
+    newId: () => globalThis.crypto.randomUUID(),
+    now: () => new Date(),
+  });
+  const health = new HealthMonitor({
+    status: lost ? 'recreated-after-loss' : 'ok',
+    ...(lost ? { reason: lossReason(lost), lost } : {}),
+    databaseId: identity.id,
+    createdAt: identity.createdAt,
+    reopened: 0,
+  });
   const registry = new SearchRegistry();
   const terminology: TerminologyRegistry = defaultTerminology();
   const baseUrl = (options.baseUrl ?? 'http://localhost/fhir').replace(/\/+$/, '');
@@ -445,6 +531,7 @@ export async function openStore(options: StoreOptions = {}): Promise<Store> {
   const port = new DexieStoragePort(db, {
     clock,
     outbox: options.outbox ?? true,
+    reopener: new DatabaseReopener(db, health),
     onCommit: (results: WriteResult[]) => {
       postings.committed();
       for (const r of results) changes.next({ type: r.type, id: r.id, versionId: r.versionId, op: r.op, origin: r.origin, ...(r.previousId ? { previousId: r.previousId } : {}) });
@@ -463,5 +550,5 @@ export async function openStore(options: StoreOptions = {}): Promise<Store> {
   };
   // Not awaited: Firefox may ask the user. `storage$` waits for the answer before its first value.
   const persistence = options.persist ? requestPersistence() : Promise.resolve();
-  return new FhirStore(db, storage === 'in-memory', ctx, indexing, changes, postings, persistence);
+  return new FhirStore(db, storage === 'in-memory', ctx, indexing, changes, postings, persistence, health, new SendingTracker());
 }

@@ -1,0 +1,111 @@
+import type { LostDatabase } from './health.js';
+import type { StoreDatabase } from './schema.js';
+
+/** The identity a database is given when it is created: a random id and the time. */
+export interface DatabaseIdentity {
+  /** Random (a UUID); never reused. */
+  id: string;
+  /** ISO instant, the platform clock. */
+  createdAt: string;
+}
+
+/**
+ * Where a copy of the identity is kept outside IndexedDB (the `Storage` interface: `localStorage` by default), so
+ * that a database deleted under the store is told apart from one never created.
+ * @see https://html.spec.whatwg.org/multipage/webstorage.html#the-storage-interface
+ */
+export interface IdentityMarkerStore {
+  getItem(key: string): string | null;
+  setItem(key: string, value: string): void;
+}
+
+/** What {@link establishIdentity} needs. */
+export interface IdentityOptions {
+  /** The marker kept outside IndexedDB, if any. */
+  marker?: IdentityMarkerStore | undefined;
+  /** The id the app kept for this store (e.g. in its server-side profile), if any. */
+  expectedId?: string | undefined;
+  /** A new random id. */
+  newId: () => string;
+  /** The time a new database is created. */
+  now: () => Date;
+}
+
+/** The database's identity and, when found, the database it replaced. */
+export interface EstablishedIdentity {
+  identity: DatabaseIdentity;
+  lost?: LostDatabase;
+}
+
+const SETTING = 'identity';
+
+/** The marker's key for a database name. */
+export const markerKey = (databaseName: string): string => `fhir-offline-store:identity:${databaseName}`;
+
+/**
+ * Reads the database's identity, creating it in a new database (one read-write transaction, so two tabs opening
+ * a new database at once agree on one), then compares it with what survived elsewhere: the marker (written
+ * here on every open) and the app's expected id. A database that holds data from before identities existed is
+ * given one and is not a loss. Replication checkpoints recorded by another database are dropped (the next pull
+ * reads everything) and reported. The marker is then updated to this database, so a loss is reported once.
+ */
+export async function establishIdentity(db: StoreDatabase, options: IdentityOptions): Promise<EstablishedIdentity> {
+  const { identity, created } = await db.transaction('rw', [db.settings, db.resources, db.outbox, db.checkpoints], async () => {
+    const held = (await db.settings.get(SETTING))?.value as DatabaseIdentity | undefined;
+    if (held) return { identity: held, created: false };
+    const identity: DatabaseIdentity = { id: options.newId(), createdAt: options.now().toISOString() };
+    await db.settings.put({ key: SETTING, value: identity });
+    // Rows written before identities existed: an old database, not a new one.
+    const empty = (await db.resources.count()) === 0 && (await db.outbox.count()) === 0 && (await db.checkpoints.count()) === 0;
+    return { identity, created: empty };
+  });
+  db.databaseId = identity.id;
+  const remembered = readMarker(options.marker, db.name);
+  let lost: LostDatabase | undefined;
+  if (options.expectedId !== undefined && options.expectedId !== identity.id) {
+    lost = { databaseId: options.expectedId, detectedBy: 'expected-id', ...(remembered?.id === options.expectedId ? { createdAt: remembered.createdAt } : {}) };
+  } else if (created && remembered !== undefined && remembered.id !== identity.id) {
+    lost = { databaseId: remembered.id, createdAt: remembered.createdAt, detectedBy: 'marker' };
+  }
+  const foreign = await dropForeignCheckpoints(db, identity.id);
+  if (lost === undefined && foreign !== undefined) lost = { databaseId: foreign, detectedBy: 'checkpoint' };
+  writeMarker(options.marker, db.name, identity);
+  return { identity, ...(lost ? { lost } : {}) };
+}
+
+/** Deletes the checkpoints another database recorded; returns that database's id, if there were any. */
+async function dropForeignCheckpoints(db: StoreDatabase, id: string): Promise<string | undefined> {
+  const foreign = (await db.checkpoints.toArray()).filter((c) => c.databaseId !== undefined && c.databaseId !== id);
+  if (foreign.length === 0) return undefined;
+  await db.checkpoints.bulkDelete(foreign.map((c) => c.key));
+  return foreign[0]?.databaseId;
+}
+
+/** The identity the marker remembers; undefined when there is none or it cannot be read. */
+function readMarker(marker: IdentityMarkerStore | undefined, name: string): DatabaseIdentity | undefined {
+  try {
+    const text = marker?.getItem(markerKey(name));
+    const value = text ? (JSON.parse(text) as Partial<DatabaseIdentity>) : undefined;
+    return typeof value?.id === 'string' && typeof value.createdAt === 'string' ? { id: value.id, createdAt: value.createdAt } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Remembers the identity; a marker that refuses (full, or blocked) is left as it is. */
+function writeMarker(marker: IdentityMarkerStore | undefined, name: string, identity: DatabaseIdentity): void {
+  try {
+    marker?.setItem(markerKey(name), JSON.stringify(identity));
+  } catch {
+    // Nothing to do: without a marker a loss cannot be detected, which the docs say.
+  }
+}
+
+/** `localStorage` where the platform has one and allows it (it throws in some sandboxed frames). */
+export function platformMarker(): IdentityMarkerStore | undefined {
+  try {
+    return (globalThis as { localStorage?: IdentityMarkerStore }).localStorage ?? undefined;
+  } catch {
+    return undefined;
+  }
+}
