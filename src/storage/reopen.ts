@@ -49,7 +49,7 @@ export class DatabaseReopener {
         this.opens++;
         if (this.opens === 1) return;
         if (this.ownOpens > 0) this.ownOpens--;
-        else health.reopened('the browser closed the connection (Dexie reopened it)');
+        else health.reopened('InvalidStateError or a connection the browser closed (Dexie reopened it)');
       },
       true,
     );
