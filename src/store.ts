@@ -1,5 +1,5 @@
 import type { Bundle, CodeSystem, FhirResource, Parameters, Resource, SearchParameter, ValueSet } from 'fhir/r5';
-import { Subject, asyncScheduler, combineLatest, concat, concatMap, distinctUntilChanged, from, map, switchMap, throttleTime, type Observable } from 'rxjs';
+import { Subject, asyncScheduler, concat, concatMap, distinctUntilChanged, from, map, switchMap, throttleTime, type Observable } from 'rxjs';
 import { badRequest, FhirError } from './errors/fhir-error.js';
 import type { EngineContext } from './rest/context.js';
 import { handle } from './rest/handle.js';
@@ -30,10 +30,9 @@ import { DexieSearchSource } from './storage/search-source.js';
 import { systemClock, type Clock } from './util/clock.js';
 import { uuidIdGenerator, type IdGenerator } from './util/id.js';
 import { readStorageState, requestPersistence, type StorageState } from './util/storage-state.js';
-import { HealthMonitor, lossReason, type StoreHealth } from './storage/health.js';
-import { establishIdentity, platformMarker, type IdentityMarkerStore } from './storage/identity.js';
-import { DatabaseReopener } from './storage/reopen.js';
-import { readSyncRows, syncStateOf, type SyncState } from './storage/sync-state.js';
+import type { HealthMonitor, StoreHealth } from './storage/health.js';
+import type { IdentityMarkerStore } from './storage/identity.js';
+import type { SyncState } from './storage/sync-state.js';
 import { SendingTracker } from './sync/activity.js';
 
 /** Options of `openStore`. Every one has a default, so `openStore()` works as it is. */
@@ -278,11 +277,8 @@ class FhirStore implements Store {
 
   syncStates$(resources: Bundle | readonly { type: string; id: string }[]): Observable<Map<string, SyncState>> {
     const keys = syncKeys(resources);
-    const rows = liveRead(() => readSyncRows(this.database, keys), { databaseName: this.database.name });
-    return combineLatest([rows, this.sendingTracker.sending$]).pipe(
-      map(([{ outbox, remote }, sending]) => new Map(keys.map(([type, id], i) => [`${type}/${id}`, syncStateOf(outbox[i], remote[i], sending.has(`${type}/${id}`))] as const))),
-      distinctUntilChanged((a, b) => [...a].every(([k, v]) => b.get(k) === v) && a.size === b.size),
-    );
+    // Loaded on demand: an app that shows no sync badge does not load it.
+    return from(import('./storage/sync-state.js')).pipe(switchMap((m) => m.syncStatesOf(this.database, keys, this.sendingTracker.sending$)));
   }
 
   get storage$(): Observable<StorageState> {
@@ -493,20 +489,16 @@ export async function openStore(options: StoreOptions = {}): Promise<Store> {
   loadXhtmlParser().catch(() => undefined);
   const { source: storage, ...deps } = await resolveIndexedDb(options);
   const db = new StoreDatabase(options.name ?? 'fhir-offline-store', deps);
+  // Loaded while the database opens (a chunk of its own: see docs/bundle-size.md).
+  const durability = import('./storage/durability.js');
+  durability.catch(() => undefined);
   await db.open();
   // The identity is the platform's random UUID and wall-clock time: the injected ids and clock are the app's.
-  const { identity, lost } = await establishIdentity(db, {
-    marker: options.identityMarker === false ? undefined : (options.identityMarker ?? platformMarker()),
+  const { health, reopener } = await (await durability).openDurability(db, {
+    marker: options.identityMarker,
     expectedId: options.expectedDatabaseId,
     newId: () => globalThis.crypto.randomUUID(),
     now: () => new Date(),
-  });
-  const health = new HealthMonitor({
-    status: lost ? 'recreated-after-loss' : 'ok',
-    ...(lost ? { reason: lossReason(lost), lost } : {}),
-    databaseId: identity.id,
-    createdAt: identity.createdAt,
-    reopened: 0,
   });
   const registry = new SearchRegistry();
   const terminology: TerminologyRegistry = defaultTerminology();
@@ -531,7 +523,7 @@ export async function openStore(options: StoreOptions = {}): Promise<Store> {
   const port = new DexieStoragePort(db, {
     clock,
     outbox: options.outbox ?? true,
-    reopener: new DatabaseReopener(db, health),
+    reopener,
     onCommit: (results: WriteResult[]) => {
       postings.committed();
       for (const r of results) changes.next({ type: r.type, id: r.id, versionId: r.versionId, op: r.op, origin: r.origin, ...(r.previousId ? { previousId: r.previousId } : {}) });

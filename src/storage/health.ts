@@ -91,10 +91,10 @@ export function lossReason(lost: LostDatabase): string {
   const when = lost.createdAt ? ` (created ${lost.createdAt})` : '';
   switch (lost.detectedBy) {
     case 'marker':
-      return `The database ${lost.databaseId}${when} that held this store is gone (evicted by the browser or deleted); this one is new: changes not pushed before are lost, and replication reads everything again`;
+      return `database ${lost.databaseId}${when} is gone (evicted or deleted): changes not pushed before are lost; replication reads everything again`;
     case 'expected-id':
-      return `The app expected database ${lost.databaseId}; this one is new or another: changes not pushed from that one are lost, and replication reads everything again`;
+      return `expected database ${lost.databaseId}, opened another: changes not pushed from it are lost; replication reads everything again`;
     case 'checkpoint':
-      return `Replication checkpoints were recorded by database ${lost.databaseId}, not this one; they were dropped, so replication reads everything again`;
+      return `checkpoints of database ${lost.databaseId} dropped: replication reads everything again`;
   }
 }

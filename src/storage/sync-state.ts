@@ -1,3 +1,5 @@
+import { combineLatest, distinctUntilChanged, map, type Observable } from 'rxjs';
+import { liveRead } from './live.js';
 import type { OutboxRow, RemoteVersionRow } from './rows.js';
 import type { StoreDatabase } from './schema.js';
 
@@ -25,4 +27,17 @@ export function syncStateOf(outbox: OutboxRow | undefined, remote: RemoteVersion
     return sending ? 'sending' : 'pending';
   }
   return remote !== undefined ? 'synced' : 'local';
+}
+
+/**
+ * The states of `keys` (`[type, id]`), keyed `Type/id`: re-read when a write touches the outbox or the server
+ * versions (in any tab), and when what is being sent (`sending$`, `Type/id` keys) changes. Loaded on demand by
+ * `store.syncStates$`, so an app that shows no badge does not load it.
+ */
+export function syncStatesOf(db: StoreDatabase, keys: [string, string][], sending$: Observable<ReadonlySet<string>>): Observable<Map<string, SyncState>> {
+  const rows = liveRead(() => readSyncRows(db, keys), { databaseName: db.name });
+  return combineLatest([rows, sending$]).pipe(
+    map(([{ outbox, remote }, sending]) => new Map(keys.map(([type, id], i) => [`${type}/${id}`, syncStateOf(outbox[i], remote[i], sending.has(`${type}/${id}`))] as const))),
+    distinctUntilChanged((a, b) => a.size === b.size && [...a].every(([k, v]) => b.get(k) === v)),
+  );
 }

@@ -59,7 +59,7 @@ describe('the database identity', () => {
       lost: { databaseId: before.databaseId, createdAt: before.createdAt, detectedBy: 'marker' },
     });
     expect(after.databaseId).not.toBe(before.databaseId);
-    expect(after.reason).toMatch(/gone.*not pushed before are lost/);
+    expect(after.reason).toMatch(/is gone \(evicted or deleted\): changes not pushed before are lost/);
     second.close();
     // Reported once: the marker now names the new database.
     expect(await health(await open(factory, { identityMarker: marker }))).toMatchObject({ status: 'ok', databaseId: after.databaseId });
