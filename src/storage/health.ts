@@ -75,6 +75,11 @@ export class HealthMonitor {
     this.update({ status: lost ? 'recreated-after-loss' : 'ok', reason: lost ? lossReason(lost) : 'writes succeed again' });
   }
 
+  /** True once the store closed: nothing is reopened any more. */
+  get ended(): boolean {
+    return this.subject.closed;
+  }
+
   /** Ends `health$` (the store closed). */
   complete(): void {
     this.subject.complete();

@@ -66,7 +66,8 @@ export class DatabaseReopener {
       result = await operation();
     } catch (e) {
       const cause = unusableCause(e);
-      if (cause === undefined) throw e;
+      // A store the app closed stays closed: its requests fail as they did.
+      if (cause === undefined || this.health.ended) throw e;
       try {
         await this.reopen(cause);
       } catch (failure) {
