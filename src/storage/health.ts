@@ -9,7 +9,10 @@ import { BehaviorSubject, distinctUntilChanged, type Observable } from 'rxjs';
  */
 export type StoreHealthStatus = 'ok' | 'recreated-after-loss' | 'read-only' | 'unusable';
 
-/** A database that existed under this store's name and is gone, and how that was found out. */
+/**
+ * A database that existed under this store's name and is gone, and how that was found out.
+ * @see https://storage.spec.whatwg.org/#storage-bucket
+ */
 export interface LostDatabase {
   /** The lost database's id. */
   databaseId: string;
@@ -23,7 +26,10 @@ export interface LostDatabase {
   detectedBy: 'marker' | 'expected-id' | 'checkpoint';
 }
 
-/** The health of a store's database, as `store.health$` reports it. See docs/durability.md. */
+/**
+ * The health of a store's database, as `store.health$` reports it. See docs/durability.md.
+ * @see https://storage.spec.whatwg.org/#storage-bucket
+ */
 export interface StoreHealth {
   /** The state now. */
   status: StoreHealthStatus;
@@ -42,6 +48,7 @@ export interface StoreHealth {
 /**
  * The one place the store's health changes: a status found at open, reopens, and the failures and successes
  * of commits after a reopen. A worse state wins over a loss found at open; a commit that succeeds clears it.
+ * @see https://storage.spec.whatwg.org/#storage-bucket
  */
 export class HealthMonitor {
   private readonly subject: BehaviorSubject<StoreHealth>;
@@ -91,7 +98,10 @@ export class HealthMonitor {
   }
 }
 
-/** The words for a lost database. */
+/**
+ * The words for a lost database.
+ * @see https://storage.spec.whatwg.org/#storage-bucket
+ */
 export function lossReason(lost: LostDatabase): string {
   const when = lost.createdAt ? ` (created ${lost.createdAt})` : '';
   switch (lost.detectedBy) {

@@ -1,7 +1,10 @@
 import type { LostDatabase } from './health.js';
 import type { StoreDatabase } from './schema.js';
 
-/** The identity a database is given when it is created: a random id and the time. */
+/**
+ * The identity a database is given when it is created: a random id and the time.
+ * @see https://storage.spec.whatwg.org/#storage-bucket
+ */
 export interface DatabaseIdentity {
   /** Random (a UUID); never reused. */
   id: string;
@@ -15,11 +18,16 @@ export interface DatabaseIdentity {
  * @see https://html.spec.whatwg.org/multipage/webstorage.html#the-storage-interface
  */
 export interface IdentityMarkerStore {
+  /** The value kept under `key`, or null when there is none. */
   getItem(key: string): string | null;
+  /** Keeps `value` under `key`; may throw (full, blocked): the store then goes on without a marker. */
   setItem(key: string, value: string): void;
 }
 
-/** What {@link establishIdentity} needs. */
+/**
+ * What {@link establishIdentity} needs.
+ * @see https://storage.spec.whatwg.org/#storage-bucket
+ */
 export interface IdentityOptions {
   /** The marker kept outside IndexedDB, if any. */
   marker?: IdentityMarkerStore | undefined;
@@ -31,7 +39,10 @@ export interface IdentityOptions {
   now: () => Date;
 }
 
-/** The database's identity and, when found, the database it replaced. */
+/**
+ * The database's identity and, when found, the database it replaced.
+ * @see https://storage.spec.whatwg.org/#storage-bucket
+ */
 export interface EstablishedIdentity {
   identity: DatabaseIdentity;
   lost?: LostDatabase;
@@ -39,7 +50,10 @@ export interface EstablishedIdentity {
 
 const SETTING = 'identity';
 
-/** The marker's key for a database name. */
+/**
+ * The marker's key for a database name.
+ * @see https://storage.spec.whatwg.org/#storage-bucket
+ */
 export const markerKey = (databaseName: string): string => `fhir-offline-store:identity:${databaseName}`;
 
 /**
@@ -48,6 +62,7 @@ export const markerKey = (databaseName: string): string => `fhir-offline-store:i
  * here on every open) and the app's expected id. A database that holds data from before identities existed is
  * given one and is not a loss. Replication checkpoints recorded by another database are dropped (the next pull
  * reads everything) and reported. The marker is then updated to this database, so a loss is reported once.
+ * @see https://storage.spec.whatwg.org/#storage-bucket
  */
 export async function establishIdentity(db: StoreDatabase, options: IdentityOptions): Promise<EstablishedIdentity> {
   const { identity, created } = await db.transaction('rw', [db.settings, db.resources, db.outbox, db.checkpoints], async () => {
@@ -101,7 +116,10 @@ function writeMarker(marker: IdentityMarkerStore | undefined, name: string, iden
   }
 }
 
-/** `localStorage` where the platform has one and allows it (it throws in some sandboxed frames). */
+/**
+ * `localStorage` where the platform has one and allows it (it throws in some sandboxed frames).
+ * @see https://storage.spec.whatwg.org/#storage-bucket
+ */
 export function platformMarker(): IdentityMarkerStore | undefined {
   try {
     return (globalThis as { localStorage?: IdentityMarkerStore }).localStorage ?? undefined;

@@ -31,6 +31,7 @@ const unavailable = (diagnostics: string): FhirError => new FhirError(503, { cod
  * Closes and reopens the store's Dexie database when the browser left its connection unusable, and tells the
  * health monitor. Reopens requested while one runs share it. Dexie reopens on its own when creating a
  * transaction throws `InvalidStateError` (or the browser closed the connection): those opens are reported too.
+ * @see https://w3c.github.io/IndexedDB/#closing-connection
  */
 export class DatabaseReopener {
   private opens = 0;

@@ -12,14 +12,20 @@ import type { StoreDatabase } from './schema.js';
  */
 export type SyncState = 'synced' | 'pending' | 'sending' | 'conflict' | 'dead-letter' | 'local';
 
-/** The replication rows of some resources (`[type, id]`), read in one transaction: two bulk reads. */
+/**
+ * The replication rows of some resources (`[type, id]`), read in one transaction: two bulk reads.
+ * @see https://hl7.org/fhir/R5/http.html#versioning
+ */
 export async function readSyncRows(db: StoreDatabase, keys: [string, string][]): Promise<{ outbox: (OutboxRow | undefined)[]; remote: (RemoteVersionRow | undefined)[] }> {
   if (keys.length === 0) return { outbox: [], remote: [] };
   const [outbox, remote] = await db.transaction('r', [db.outbox, db.remote], async () => Promise.all([db.outbox.bulkGet(keys), db.remote.bulkGet(keys)]));
   return { outbox, remote };
 }
 
-/** The state of one resource from its rows; `sending`: whether its change is in a batch being pushed now. */
+/**
+ * The state of one resource from its rows; `sending`: whether its change is in a batch being pushed now.
+ * @see https://hl7.org/fhir/R5/http.html#versioning
+ */
 export function syncStateOf(outbox: OutboxRow | undefined, remote: RemoteVersionRow | undefined, sending: boolean): SyncState {
   if (outbox !== undefined) {
     if (outbox.hold === 'conflict') return 'conflict';
@@ -33,6 +39,7 @@ export function syncStateOf(outbox: OutboxRow | undefined, remote: RemoteVersion
  * The states of `keys` (`[type, id]`), keyed `Type/id`: re-read when a write touches the outbox or the server
  * versions (in any tab), and when what is being sent (`sending$`, `Type/id` keys) changes. Loaded on demand by
  * `store.syncStates$`, so an app that shows no badge does not load it.
+ * @see https://hl7.org/fhir/R5/http.html#versioning
  */
 export function syncStatesOf(db: StoreDatabase, keys: [string, string][], sending$: Observable<ReadonlySet<string>>): Observable<Map<string, SyncState>> {
   const rows = liveRead(() => readSyncRows(db, keys), { databaseName: db.name });

@@ -3,6 +3,7 @@ import type { StorageReads } from '../storage/port.js';
 /**
  * A list that calls `onAdd` after each `push`: the push reports its settled changes into these, so progress is
  * told as each one settles without the push knowing about progress. `map`, `filter` and the like make plain arrays.
+ * @see https://hl7.org/fhir/R5/http.html#history
  */
 export class NotifyingList<T> extends Array<T> {
   static override get [Symbol.species](): ArrayConstructor {

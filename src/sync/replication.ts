@@ -15,7 +15,7 @@ import { DEFAULT_RETRY, retrying } from './retryer.js';
 import { ReplicationStateStore } from './state.js';
 import { pullType, type PullReport } from './pull.js';
 import { pushAll, type PushReport } from './push.js';
-import { withPushTracking } from './activity.js';
+import { withPushTracking } from './push-tracking.js';
 import { lastCompletePull, NotifyingList } from './progress.js';
 
 /** How soon a live tab tries again after another tab held the replication lock. */
