@@ -33,7 +33,7 @@ import { readStorageState, requestPersistence, type StorageState } from './util/
 import type { HealthMonitor, StoreHealth } from './storage/health.js';
 import type { IdentityMarkerStore } from './storage/identity.js';
 import type { SyncState } from './storage/sync-state.js';
-import { SendingTracker } from './sync/activity.js';
+import { SendingTracker } from './util/sending-tracker.js';
 
 /** Options of `openStore`. Every one has a default, so `openStore()` works as it is. */
 export interface StoreOptions {
