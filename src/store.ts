@@ -493,13 +493,8 @@ export async function openStore(options: StoreOptions = {}): Promise<Store> {
   const durability = import('./storage/durability.js');
   durability.catch(() => undefined);
   await db.open();
-  // The identity is the platform's random UUID and wall-clock time: the injected ids and clock are the app's.
-  const { health, reopener } = await (await durability).openDurability(db, {
-    marker: options.identityMarker,
-    expectedId: options.expectedDatabaseId,
-    newId: () => globalThis.crypto.randomUUID(),
-    now: () => new Date(),
-  });
+  // The identity is a random UUID and wall-clock time: the injected ids and clock are the app's.
+  const { health, reopener } = await (await durability).openDurability(db, { marker: options.identityMarker, expectedId: options.expectedDatabaseId, now: () => new Date() });
   const registry = new SearchRegistry();
   const terminology: TerminologyRegistry = defaultTerminology();
   const baseUrl = (options.baseUrl ?? 'http://localhost/fhir').replace(/\/+$/, '');

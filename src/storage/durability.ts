@@ -1,5 +1,5 @@
 import { HealthMonitor, lossReason } from './health.js';
-import { establishIdentity, platformMarker, type IdentityMarkerStore, type IdentityOptions } from './identity.js';
+import { establishIdentity, platformMarker, randomDatabaseId, type IdentityMarkerStore, type IdentityOptions } from './identity.js';
 import { DatabaseReopener } from './reopen.js';
 import type { StoreDatabase } from './schema.js';
 
@@ -11,11 +11,11 @@ import type { StoreDatabase } from './schema.js';
  */
 export async function openDurability(
   db: StoreDatabase,
-  options: Omit<IdentityOptions, 'marker'> & { marker: IdentityMarkerStore | false | undefined },
+  options: Omit<IdentityOptions, 'marker' | 'newId'> & { marker: IdentityMarkerStore | false | undefined; newId?: () => string },
 ): Promise<{ health: HealthMonitor; reopener: DatabaseReopener }> {
   // `false`: no marker; unset: localStorage where there is one.
   const marker = options.marker === false ? undefined : (options.marker ?? platformMarker());
-  const { identity, lost } = await establishIdentity(db, { ...options, marker });
+  const { identity, lost } = await establishIdentity(db, { ...options, marker, newId: options.newId ?? randomDatabaseId });
   const health = new HealthMonitor({
     status: lost ? 'recreated-after-loss' : 'ok',
     ...(lost ? { reason: lossReason(lost), lost } : {}),

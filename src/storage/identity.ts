@@ -127,3 +127,18 @@ export function platformMarker(): IdentityMarkerStore | undefined {
     return undefined;
   }
 }
+
+/**
+ * A random UUID (v4): `crypto.randomUUID()`, or built from `crypto.getRandomValues()` where the former is missing
+ * (browsers offer `randomUUID` in secure contexts only, and opening a store must not fail on plain http).
+ * @see https://www.rfc-editor.org/rfc/rfc9562#name-uuid-version-4
+ */
+export function randomDatabaseId(): string {
+  const c = globalThis.crypto;
+  if (typeof c.randomUUID === 'function') return c.randomUUID();
+  const b = c.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6]! & 0x0f) | 0x40;
+  b[8] = (b[8]! & 0x3f) | 0x80;
+  const hex = [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}

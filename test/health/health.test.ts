@@ -114,6 +114,19 @@ describe('the database identity', () => {
   });
 });
 
+it('a database id without crypto.randomUUID (an insecure context) is still a v4 UUID', async () => {
+  const { randomDatabaseId } = await import('../../src/storage/identity.js');
+  const randomUUID = globalThis.crypto.randomUUID;
+  Object.defineProperty(globalThis.crypto, 'randomUUID', { value: undefined, configurable: true });
+  try {
+    const ids = Array.from({ length: 50 }, () => randomDatabaseId());
+    for (const id of ids) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(new Set(ids).size).toBe(50);
+  } finally {
+    Object.defineProperty(globalThis.crypto, 'randomUUID', { value: randomUUID, configurable: true });
+  }
+});
+
 describe('reopening a database the browser left unusable', () => {
   // Dexie itself reopens on InvalidStateError when it creates a transaction; the store on the rest, and reports both.
   it.each([
