@@ -11,6 +11,9 @@ export type { Store, StoreChange, StoreOptions, SearchParams, WriteOptions } fro
 export type { StorageState } from './util/storage-state.js';
 export type { EncryptionOptions } from './storage/encryption/options.js';
 export type { ExportChunk, ExportManifest, ExportManifestFile, ExportSource, ExportStateKind, ExportStoreExtension, ImportSummary } from './storage/export-format.js';
+export type { LostDatabase, StoreHealth, StoreHealthStatus } from './storage/health.js';
+export type { IdentityMarkerStore } from './storage/identity.js';
+export type { SyncState } from './storage/sync-state.js';
 export type { FhirRequest, FhirResponse } from './rest/http.js';
 export { FhirError, operationOutcome } from './errors/fhir-error.js';
 export type { IssueCode, IssueInput } from './errors/fhir-error.js';

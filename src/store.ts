@@ -34,6 +34,10 @@ import { readStorageState, requestPersistence, type StorageState } from './util/
 import type { EncryptionOptions } from './storage/encryption/options.js';
 import { refuseEncryptedDatabase } from './storage/encryption/plain-open.js';
 import type { DatabaseEncryption } from './storage/encryption/database-encryption.js';
+import type { HealthMonitor, StoreHealth } from './storage/health.js';
+import type { IdentityMarkerStore } from './storage/identity.js';
+import type { SyncState } from './storage/sync-state.js';
+import { SendingTracker } from './util/sending-tracker.js';
 
 /** Options of `openStore`. Every one has a default, so `openStore()` works as it is. */
 export interface StoreOptions {
@@ -79,6 +83,19 @@ export interface StoreOptions {
    * @see https://www.w3.org/TR/WebCryptoAPI/
    */
   encryption?: EncryptionOptions;
+  /**
+   * Where a copy of the database's identity is kept outside IndexedDB, so that a database evicted or deleted
+   * under the store is detected at the next open (`health$` then says `recreated-after-loss`). Default
+   * `localStorage` where there is one; `false`: none. Anything with `getItem`/`setItem` (the `Storage` interface).
+   * See docs/durability.md for what survives which eviction.
+   * @see https://html.spec.whatwg.org/multipage/webstorage.html#the-storage-interface
+   */
+  identityMarker?: IdentityMarkerStore | false;
+  /**
+   * The database id (`health$`'s `databaseId`) the app kept elsewhere, e.g. in its server-side profile or a cookie:
+   * a store that opens another database (a new one after an eviction) reports `recreated-after-loss`.
+   */
+  expectedDatabaseId?: string;
 }
 
 /** A search's parameters: a query string, name/value pairs, or a record (an array value repeats the name: AND). */
@@ -214,6 +231,28 @@ export interface Store {
    * @see https://hl7.org/fhir/uv/bulkdata/export.html#response---complete-status
    */
   import(source: ExportSource): Promise<ImportSummary>;
+  /**
+   * The health of the database: `ok`, `recreated-after-loss` (found at open: the database that held this store is
+   * gone, evicted or deleted, and this one is new; replication reads everything again), `read-only` or `unusable`
+   * (the browser left it so, and reopening did not help; writes answer 503), with a `reason`, the database's id
+   * and how often the store reopened it. The value now on subscribe, then each change; completes when the store
+   * closes. See docs/durability.md.
+   * @see https://storage.spec.whatwg.org/#storage-bucket
+   */
+  readonly health$: Observable<StoreHealth>;
+  /**
+   * Where one resource stands with the server (`synced`, `pending`, `sending`, `conflict`, `dead-letter`, or
+   * `local`: never confirmed by a server and nothing queued): the state now on subscribe, then each change, in
+   * this tab or another. `sending` is known to the tab that replicates.
+   * @see https://hl7.org/fhir/R5/http.html#versioning
+   */
+  syncState$(type: ResourceType, id: string): Observable<SyncState>;
+  /**
+   * The sync state of many resources at once, keyed `Type/id`: a badge per row of a list. Give a searchset Bundle
+   * (its `match` and `include` entries) or the resources' keys; two bulk reads per change, whatever the count,
+   * and searches themselves pay nothing for it. E.g. `store.watch(type, q).pipe(switchMap((b) => store.syncStates$(b)))`.
+   */
+  syncStates$(resources: Bundle | readonly { type: string; id: string }[]): Observable<Map<string, SyncState>>;
   /** True when the store keeps its data in memory only (no IndexedDB was found or passed in): lost on exit. */
   readonly inMemory: boolean;
   /** Closes the database and completes `changes$`, which stops every replication of this store for good. */
@@ -262,12 +301,28 @@ class FhirStore implements Store {
     private readonly changes: Subject<StoreChange>,
     private readonly postings: PostingsWriter,
     private readonly persistence: Promise<unknown>,
+    private readonly health: HealthMonitor,
+    private readonly sendingTracker: SendingTracker,
     private readonly encryption?: DatabaseEncryption,
   ) {}
 
   async rekey(to: EncryptionOptions): Promise<void> {
     if (!this.encryption) throw badRequest(`Store ${this.database.name} is not encrypted: rekey applies to a store opened with the encryption option`);
     await this.encryption.rekey(to);
+  }
+
+  get health$(): Observable<StoreHealth> {
+    return this.health.health$;
+  }
+
+  syncState$(type: ResourceType, id: string): Observable<SyncState> {
+    return this.syncStates$([{ type, id }]).pipe(map((states) => states.get(`${type}/${id}`) ?? 'local'));
+  }
+
+  syncStates$(resources: Bundle | readonly { type: string; id: string }[]): Observable<Map<string, SyncState>> {
+    const keys = syncKeys(resources);
+    // Loaded on demand: an app that shows no sync badge does not load it.
+    return from(import('./storage/sync-state.js')).pipe(switchMap((m) => m.syncStatesOf(this.database, keys, this.sendingTracker.sending$)));
   }
 
   get storage$(): Observable<StorageState> {
@@ -299,6 +354,7 @@ class FhirStore implements Store {
       ready: loadValidation,
       referenceParameters: (type) => this.ctx.registry.referenceParameterCodes(type),
       baseUrl: this.ctx.baseUrl,
+      activity: this.sendingTracker,
     };
   }
 
@@ -444,9 +500,21 @@ class FhirStore implements Store {
   close(): void {
     this.postings.close();
     this.changes.complete();
+    this.health.complete();
+    this.sendingTracker.complete();
     this.database.close();
     this.encryption?.close();
   }
+}
+
+/** The distinct `[type, id]` keys of a searchset Bundle's resources, or of the keys given. */
+function syncKeys(resources: Bundle | readonly { type: string; id: string }[]): [string, string][] {
+  const listed: { type: string; id: string }[] = Array.isArray(resources)
+    ? [...(resources as readonly { type: string; id: string }[])]
+    : ((resources as Bundle).entry ?? []).flatMap((e) =>
+        e.resource?.id !== undefined && e.search?.mode !== 'outcome' ? [{ type: e.resource.resourceType, id: e.resource.id }] : [],
+      );
+  return [...new Map(listed.map((r) => [`${r.type}/${r.id}`, [r.type, r.id] as [string, string]])).values()];
 }
 
 /**
@@ -501,6 +569,9 @@ export async function openStore(options: StoreOptions = {}): Promise<Store> {
   // The crypto code loads only for an encrypted store: the main bundle stays as it was.
   const crypto = options.encryption ? await import('./storage/encryption/index.js') : undefined;
   const encryption = crypto && options.encryption ? new crypto.DatabaseEncryption(db, options.encryption) : undefined;
+  // Loaded while the database opens (a chunk of its own: see docs/bundle-size.md).
+  const durability = import('./storage/durability.js');
+  durability.catch(() => undefined);
   await db.open();
   try {
     if (encryption && options.encryption) await encryption.unlock(options.encryption);
@@ -509,6 +580,9 @@ export async function openStore(options: StoreOptions = {}): Promise<Store> {
     db.close();
     throw e;
   }
+  // After the key is unlocked: the identity and the checkpoints it checks are rows of the (maybe sealed) database.
+  // The identity is a random UUID and wall-clock time: the injected ids and clock are the app's.
+  const { health, reopener } = await (await durability).openDurability(db, { marker: options.identityMarker, expectedId: options.expectedDatabaseId, now: () => new Date() });
   const registry = new SearchRegistry();
   const terminology: TerminologyRegistry = defaultTerminology();
   const baseUrl = (options.baseUrl ?? 'http://localhost/fhir').replace(/\/+$/, '');
@@ -532,6 +606,7 @@ export async function openStore(options: StoreOptions = {}): Promise<Store> {
   const port = new DexieStoragePort(db, {
     clock,
     outbox: options.outbox ?? true,
+    reopener,
     onCommit: (results: WriteResult[]) => {
       postings.committed();
       for (const r of results) changes.next({ type: r.type, id: r.id, versionId: r.versionId, op: r.op, origin: r.origin, ...(r.previousId ? { previousId: r.previousId } : {}) });
@@ -550,5 +625,5 @@ export async function openStore(options: StoreOptions = {}): Promise<Store> {
   };
   // Not awaited: Firefox may ask the user. `storage$` waits for the answer before its first value.
   const persistence = options.persist ? requestPersistence() : Promise.resolve();
-  return new FhirStore(db, storage === 'in-memory', ctx, indexing, changes, postings, persistence, encryption);
+  return new FhirStore(db, storage === 'in-memory', ctx, indexing, changes, postings, persistence, health, new SendingTracker(), encryption);
 }

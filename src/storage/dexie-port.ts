@@ -4,6 +4,7 @@ import { queryHistoryStamped, type HistoryQuery } from './history-reads.js';
 import { checkAssumptions, pendingChanges, pendingCount } from './outbox.js';
 import type { CommitPlan, Committed, StoragePort } from './port.js';
 import { referringResources } from './referrers.js';
+import type { DatabaseReopener } from './reopen.js';
 import type { StoreDatabase } from './schema.js';
 import { applyWrites } from './write-batch.js';
 import { StalePlanError, type WriteResult } from './write.js';
@@ -21,6 +22,8 @@ export interface PortOptions {
   outbox: boolean;
   /** Tells observers (`changes$`, `watch`) what a commit wrote; called once per commit, after it committed. */
   onCommit: (results: WriteResult[]) => void;
+  /** Reopens the database when the browser left it unusable, and retries the commit once (absent: no retry). */
+  reopener?: DatabaseReopener;
 }
 
 /** The storage port over the store's Dexie database. */
@@ -39,7 +42,8 @@ export class DexieStoragePort implements StoragePort {
       const planned = await plan(attempt);
       try {
         // An `async` scope function: Dexie keeps the transaction across native awaits only for those.
-        const out = await this.db.transaction('rw', this.tables(planned), async () => this.run(planned));
+        const transaction = (): Promise<Committed<T>> => this.db.transaction('rw', this.tables(planned), async () => this.run(planned));
+        const out = await (this.options.reopener ? this.options.reopener.run(transaction) : transaction());
         const written = out.results.filter((r) => !r.noop);
         if (written.length > 0) this.options.onCommit(written);
         return out;

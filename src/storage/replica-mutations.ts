@@ -47,7 +47,7 @@ export const requeueDeadLetter = (type: string, id: string): PreparedMutation =>
 export const releaseHeldConflict = (type: string, id: string, conflictId: number | undefined): PreparedMutation =>
   bookkeeping('release conflict', (db) => releaseConflict(db, type, id, conflictId));
 
-/** Where the pull of one type stands. */
+/** Where the pull of one type stands, recorded with the identity of this database. */
 export const saveCheckpoint = (row: CheckpointRow): PreparedMutation => bookkeeping('checkpoint', async (db) => {
-  await db.checkpoints.put(row);
+  await db.checkpoints.put(db.databaseId !== undefined ? { ...row, databaseId: db.databaseId } : row);
 });

@@ -161,6 +161,10 @@ export interface CheckpointRow {
   upper?: string;
   /** The `next` link to resume an interrupted pull from. */
   next?: string;
+  /** The server clock of the last complete pull (its first page's Bundle.meta.lastUpdated), for `lastSync$`. */
+  serverTime?: string;
+  /** The identity of the database that recorded it: a checkpoint of another database is dropped at open. */
+  databaseId?: string;
 }
 
 /**

@@ -25,6 +25,8 @@ export class StoreDatabase extends Dexie {
   checkpoints!: Table<CheckpointRow, string>;
   conflicts!: Table<ConflictRow, number>;
   deadLetters!: Table<DeadLetterRow, [string, string]>;
+  /** This database's identity (`storage/identity.ts`), once established at open: checkpoints record it. */
+  databaseId?: string;
 
   constructor(name: string, deps: IndexedDbDeps) {
     // Only this instance gets the implementation: Dexie's globals (`Dexie.dependencies`) belong to the app.

@@ -2,6 +2,7 @@ import type { Resource } from 'fhir/r5';
 import type { StoragePort } from '../storage/port.js';
 import type { PreparedResource } from '../storage/remote-steps.js';
 import type { Clock } from '../util/clock.js';
+import type { PushActivity } from './activity.js';
 
 /** What replication needs from the store it belongs to, wired by `store.ts`. */
 export interface SyncContext {
@@ -19,4 +20,6 @@ export interface SyncContext {
   referenceParameters: (type: string) => Iterable<string>;
   /** The store's own base URL: absolute references on it are local references. */
   baseUrl?: string;
+  /** Told which changes a push is sending (for `store.syncState$`), when the store listens. */
+  activity?: PushActivity;
 }

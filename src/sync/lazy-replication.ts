@@ -32,6 +32,7 @@ export function lazyReplication(load: () => Promise<Replication>): Replication {
     pending$: stream((r) => r.pending$),
     conflicts$: stream((r) => r.conflicts$),
     deadLetters$: stream((r) => r.deadLetters$),
+    lastSync$: stream((r) => r.lastSync$),
     syncOnce: () => later((r) => r.syncOnce()),
     resolve: (conflict, resource) => later((r) => r.resolve(conflict, resource)),
     retry: (letter) => later((r) => r.retry(letter)),

@@ -51,7 +51,7 @@ export async function pullType(
   client: FhirClient,
   policy: ConflictPolicy,
   type: string,
-  options: { baseUrl: string; batchSize: number; marginMs: number },
+  options: { baseUrl: string; batchSize: number; marginMs: number; onPage?: (received: number, total: number | undefined) => void },
   report: PullReport,
 ): Promise<void> {
   const key = `${options.baseUrl}|${type}`;
@@ -59,9 +59,16 @@ export async function pullType(
   const url = cp.next ?? `${type}/_history?_count=${options.batchSize}${cp.since ? `&_since=${encodeURIComponent(cp.since)}` : ''}`;
   let upper = cp.next ? cp.upper : undefined;
   let page: Promise<Bundle> | undefined = getPage(client, url);
+  // Progress: history entries received in this pass, and the server's count of them (its first page's total).
+  let received = 0;
+  let total: number | undefined;
+  let first = true;
   while (page !== undefined) {
     const bundle: Bundle = await page;
     upper ??= bundle.meta?.lastUpdated;
+    if (first && !cp.next) total = bundle.total;
+    first = false;
+    received += bundle.entry?.length ?? 0;
     const next = bundle.link?.find((l) => l.relation === 'next')?.url;
     // The next page is fetched while this one is written: the server's time and the local write overlap. A
     // failure of that request surfaces when it is awaited, after this page (and its resume link) committed.
@@ -73,9 +80,11 @@ export async function pullType(
       if (v && !latest.has(`${v.type}/${v.id}`)) latest.set(`${v.type}/${v.id}`, v); // newest first: the first one wins
     }
     await applyPage(ctx, policy, [...latest.values()], { ...cp, ...(upper ? { upper } : {}), ...(next ? { next } : {}) }, next === undefined, report);
+    options.onPage?.(received, total);
   }
   const since = upper ? new Date(Date.parse(upper) - options.marginMs).toISOString() : cp.since;
-  await ctx.storage.commit(() => ({ mutations: [saveCheckpoint({ key, ...(since ? { since } : {}) })] }));
+  const serverTime = upper ?? cp.serverTime;
+  await ctx.storage.commit(() => ({ mutations: [saveCheckpoint({ key, ...(since ? { since } : {}), ...(serverTime ? { serverTime } : {}) })] }));
   // A pass resumed from an interrupted one ends where that one began: catch up with what changed since.
   if (cp.next !== undefined) await pullType(ctx, client, policy, type, options, report);
 }

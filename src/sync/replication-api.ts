@@ -63,6 +63,17 @@ export interface SyncProgress {
   pushed: number;
   /** Resources pulled so far in this cycle. */
   pulled: number;
+  /**
+   * Work done in this phase: changes settled in this push pass, or history entries received of `type` in this
+   * pull pass. With `total`, a progress bar: `done` never exceeds `total`.
+   */
+  done?: number;
+  /**
+   * Work in this phase, when known: the changes queued when the push pass began (more if changes arrive
+   * meanwhile), or the server's count of `type`'s history entries to pull (`Bundle.total` of the first
+   * `_history` page, when the server gives it; raised to `done` if the server's history grew while paging).
+   */
+  total?: number;
 }
 
 /** A change the server refused for good (400, 422, …): kept out of the queue until `retry()` puts it back. */
@@ -115,6 +126,12 @@ export interface Replication {
   readonly conflicts$: Observable<Conflict[]>;
   /** Changes the server refused, with its OperationOutcome: the last list read, synchronously on subscribe, then each change (see `pending$`). */
   readonly deadLetters$: Observable<DeadLetter[]>;
+  /**
+   * The server's time (its `Bundle.meta.lastUpdated`, ISO) of the last complete pull of every pulled type: all the
+   * server held before it is here. Undefined until each type completed a pull; kept across reloads (with the
+   * checkpoints). Current value on subscribe, then each change (see `pending$`).
+   */
+  readonly lastSync$: Observable<string | undefined>;
   /** Pushes then pulls once; a call while a cycle runs joins that cycle. */
   syncOnce(): Promise<SyncReport>;
   /** Settles an open conflict with the resource to keep (`null` deletes it); it is pushed next. */

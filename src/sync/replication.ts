@@ -17,6 +17,8 @@ import { pullType, type PullReport } from './pull.js';
 import { pushAll, type PushReport } from './push.js';
 import type { Doorbell } from './doorbell.js';
 import type { ServerPushState, WebSocketConstructor } from './server-push-options.js';
+import { withPushTracking } from './push-tracking.js';
+import { lastCompletePull, NotifyingList } from './progress.js';
 
 /** How soon a live tab tries again after another tab held the replication lock. */
 const LOCK_RETRY_MS = 500;
@@ -65,6 +67,8 @@ export class ReplicationEngine implements Replication {
   readonly conflicts$: Observable<Conflict[]>;
   /** Changes the server refused, with its OperationOutcome; current value on subscribe. */
   readonly deadLetters$: Observable<DeadLetterRow[]>;
+  /** The server time of the last complete pull of every type; current value on subscribe. */
+  readonly lastSync$: Observable<string | undefined>;
 
   private readonly env: SyncEnvironment;
   private readonly client: FhirClient;
@@ -99,10 +103,12 @@ export class ReplicationEngine implements Replication {
     const pending = heldLiveRead(() => ctx.storage.pendingCount(), database);
     const conflicts = heldLiveRead(() => ctx.storage.conflicts(), database);
     const deadLetters = heldLiveRead(() => ctx.storage.deadLetters(), database);
-    this.held = [pending, conflicts, deadLetters];
+    const lastSync = heldLiveRead(() => lastCompletePull(ctx.storage, options.baseUrl, this.pulledTypes), database);
+    this.held = [pending, conflicts, deadLetters, lastSync];
     this.pending$ = pending.value$;
     this.conflicts$ = conflicts.value$;
     this.deadLetters$ = deadLetters.value$;
+    this.lastSync$ = lastSync.value$;
     // changes$ completes when the store closes (at once, if it already has).
     localChanges$.subscribe({ complete: () => this.dispose() });
     if (options.live) this.start();
@@ -152,26 +158,53 @@ export class ReplicationEngine implements Replication {
     return result ?? { pushed: [], pulled: 0, conflicts: [], failed: [], invalid: [], skipped: true };
   }
 
+  /** The resource types this replication pulls. */
+  private get pulledTypes(): string[] {
+    return this.options.resourceTypes ?? ['ImagingSelection'];
+  }
+
   private async unlockedCycle(): Promise<SyncReport> {
+    try {
+      return await this.trackedCycle();
+    } finally {
+      this.ctx.activity?.done();
+    }
+  }
+
+  private async trackedCycle(): Promise<SyncReport> {
     const policy = this.options.conflicts ?? 'merge';
     const batch = this.options.batchSize ?? 100;
-    const push: PushReport = { pushed: [], conflicts: [], failed: [] };
+    // Each settled change moves the push pass's progress on.
+    const pass = { done: 0, total: 0 };
+    const settled = (): void => {
+      pass.done++;
+      this.progress.next({ phase: 'push', pushed: push.pushed.length, pulled: 0, done: pass.done, total: Math.max(pass.total, pass.done) });
+    };
+    const push: PushReport = { pushed: NotifyingList.create(settled), conflicts: NotifyingList.create(settled), failed: NotifyingList.create(settled) };
     this.machine.dispatch({ type: 'push-started' });
     this.progress.next({ phase: 'push', pushed: 0, pulled: 0 });
     // Pull and push validate what the server sends (prepare), synchronously: what that needs is loaded first (after
     // the state says the cycle started: a caller sees `pushing` at once).
     await this.ctx.ready();
     const mode = this.options.push ?? 'put';
-    await pushAll(this.ctx, this.client, policy, batch, push, mode);
+    const pushCtx = this.ctx.activity ? withPushTracking(this.ctx, this.ctx.activity) : this.ctx;
+    const pushPass = async (pulled: number): Promise<void> => {
+      Object.assign(pass, { done: 0, total: await this.ctx.storage.pendingCount() });
+      this.progress.next({ phase: 'push', pushed: push.pushed.length, pulled, done: 0, total: pass.total });
+      await pushAll(pushCtx, this.client, policy, batch, push, mode);
+    };
+    await pushPass(0);
     const pull: PullReport = { pulled: 0, conflicts: [], invalid: [] };
     this.machine.dispatch({ type: 'pull-started' });
-    for (const type of this.options.resourceTypes ?? ['ImagingSelection']) {
+    for (const type of this.pulledTypes) {
       this.progress.next({ phase: 'pull', type, pushed: push.pushed.length, pulled: pull.pulled });
-      await pullType(this.ctx, this.client, policy, type, { baseUrl: this.options.baseUrl, batchSize: batch, marginMs: this.options.checkpointMarginMs ?? 1000 }, pull);
+      const onPage = (received: number, total: number | undefined): void =>
+        this.progress.next({ phase: 'pull', type, pushed: push.pushed.length, pulled: pull.pulled, done: received, ...(total !== undefined ? { total: Math.max(total, received) } : {}) });
+      await pullType(this.ctx, this.client, policy, type, { baseUrl: this.options.baseUrl, batchSize: batch, marginMs: this.options.checkpointMarginMs ?? 1000, onPage }, pull);
     }
     // Changes made while pulling (or merges the pull produced) go out in the same cycle.
-    await pushAll(this.ctx, this.client, policy, batch, push, mode);
-    return { pushed: push.pushed, pulled: pull.pulled, conflicts: [...push.conflicts, ...pull.conflicts], failed: push.failed, invalid: pull.invalid };
+    await pushPass(pull.pulled);
+    return { pushed: [...push.pushed], pulled: pull.pulled, conflicts: [...push.conflicts, ...pull.conflicts], failed: [...push.failed], invalid: pull.invalid };
   }
 
   /** Settles an open conflict with the resource to keep (`null` deletes it); it is pushed next. */

@@ -55,6 +55,7 @@ describe('lazyReplication: calls before the load run in order once it has', () =
       pending$: of(0),
       conflicts$: of([]),
       deadLetters$: of([]),
+      lastSync$: of(undefined),
       syncOnce: async () => {
         log.push('syncOnce');
         return { pushed: [], pulled: 0, conflicts: [], failed: [], invalid: [] };
