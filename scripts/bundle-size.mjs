@@ -97,7 +97,8 @@ async function bundle(name, source, { splitting }) {
     // Metafile paths are relative to absWorkingDir (the app folder); output files carry absolute paths.
     const files = new Map(result.outputFiles.map((f) => [f.path, f.contents]));
     const outputs = new Map(Object.entries(result.metafile.outputs).map(([k, v]) => [resolve(dir, k), v]));
-    const entryPath = [...outputs].find(([, v]) => v.entryPoint !== undefined)[0];
+    // The app's own entry: esbuild also marks each dynamically imported chunk with an `entryPoint`.
+    const entryPath = [...outputs].find(([, v]) => v.entryPoint !== undefined && resolve(dir, v.entryPoint) === resolve(entry))[0];
     // The initial download: the entry and the chunks it imports statically, transitively.
     const initial = new Set();
     const visit = (path) => {

@@ -11,6 +11,7 @@ import { assertTimeZone } from './search/dates/timezone.js';
 import { reindex } from './storage/reindex.js';
 import { PostingsWriter } from './storage/postings-writer.js';
 import { liveRead } from './storage/live.js';
+import { loadTextPipeline } from './search/text/index.js';
 import type { WriteResult } from './storage/write.js';
 import { search as searchInteraction } from './rest/interactions/search.js';
 import { checkResource } from './model/validate/index.js';
@@ -564,7 +565,11 @@ export async function openStore(options: StoreOptions = {}): Promise<Store> {
   // validating, and an offline-first app may make its first write after the network has gone. A failure here is
   // retried then.
   loadValidation().catch(() => undefined);
+  // lunr, awaited before the database opens: the re-index below and every write index text with it.
+  const textPipeline = loadTextPipeline();
+  textPipeline.catch(() => undefined);
   const { source: storage, ...deps } = await resolveIndexedDb(options);
+  await textPipeline;
   const db = new StoreDatabase(options.name ?? 'fhir-offline-store', deps);
   // The crypto code loads only for an encrypted store: the main bundle stays as it was.
   const crypto = options.encryption ? await import('./storage/encryption/index.js') : undefined;

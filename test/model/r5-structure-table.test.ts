@@ -7,7 +7,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { R5_RESOURCE_TYPES } from '../../src/model/resource-types.js';
 import { decodeR5Structures } from '../../src/model/validate/r5-structure-decode.js';
 import { STRUCTURES, TYPES, VALUE_SETS } from '../../src/model/validate/r5-structure-table.js';
-import { R5_STRUCTURES, R5_UNCHECKED_VALUE_SETS } from '../../src/model/validate/r5-structures-compiled.js';
+import { compileR5Structures } from '../../src/model/validate/r5-structures-compiled.js';
+import { R5_CORE } from '../../src/model/validate/r5-structures.js';
+
+const { structures: R5_STRUCTURES, unchecked: R5_UNCHECKED_VALUE_SETS } = compileR5Structures(R5_CORE);
 
 /*
  * The generated R5 table (scripts/gen-r5-validation.mjs) against its source, the hl7.fhir.r5.core 5.0.0 package

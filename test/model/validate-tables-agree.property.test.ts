@@ -3,7 +3,10 @@ import { beforeAll, expect, it } from 'vitest';
 import type { CompiledStructure } from '../../src/model/validate/compiled-structure.js';
 import { IssueCollector } from '../../src/model/validate/issues.js';
 import { loadValidation } from '../../src/model/validate/load.js';
-import { R5_STRUCTURES } from '../../src/model/validate/r5-structures-compiled.js';
+import { compileR5Structures } from '../../src/model/validate/r5-structures-compiled.js';
+import { R5_CORE } from '../../src/model/validate/r5-structures.js';
+
+const R5_STRUCTURES = compileR5Structures(R5_CORE).structures;
 import { IMAGING_SELECTION_STRUCTURE } from '../../src/model/validate/structures.js';
 import type { WalkContext } from '../../src/model/validate/walk-context.js';
 import { walkStructure } from '../../src/model/validate/walk-elements.js';

@@ -1,6 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadTextPipeline } from '../../src/search/text/terms.js';
 import { narrativeText, textTerms } from '../../src/search/text/index.js';
+
+// Pure functions tested without a store: load lunr as openStore does.
+beforeAll(() => loadTextPipeline());
 
 const example = (name: string): unknown =>
   JSON.parse(readFileSync(new URL(`../../data/hl7-fhir-r5/examples/ImagingSelection-example-${name}.json`, import.meta.url), 'utf8'));

@@ -1,7 +1,11 @@
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadTextPipeline } from '../../src/search/text/terms.js';
 import { FhirError } from '../../src/errors/fhir-error.js';
 import { matchesText, parseTextQuery, queryTerms, type TextQuery } from '../../src/search/text/index.js';
+
+// Pure functions tested without a store: load lunr as openStore does.
+beforeAll(() => loadTextPipeline());
 
 const t = (term: string, word = term): TextQuery => ({ op: 'term', term, word });
 const and = (...args: TextQuery[]): TextQuery => ({ op: 'and', args });

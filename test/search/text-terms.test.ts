@@ -1,7 +1,11 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import lunr from 'lunr';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadTextPipeline } from '../../src/search/text/terms.js';
 import { contentText, narrativeText, textTerms } from '../../src/search/text/index.js';
+
+// Pure functions tested without a store: load lunr as openStore does.
+beforeAll(() => loadTextPipeline());
 
 describe('textTerms (lunr: tokenizer → trimmer → stopWordFilter → stemmer)', () => {
   it.each<[string, Record<string, number>]>([

@@ -1,8 +1,14 @@
 import type { IssueCollector } from './issues.js';
-import { isJsonObject, ownValue } from './json-shape.js';
+import type { isJsonObject, ownValue } from './json-shape.js';
+
+/** The JSON shape helpers of json-shape.ts, passed in by the core (see r5-structures-compiled.ts). */
+export interface JsonShape {
+  isJsonObject: typeof isJsonObject;
+  ownValue: typeof ownValue;
+}
 
 /** A Coding's system and code when both are strings, else undefined. */
-function codingOf(value: unknown): { system: string; code: string } | undefined {
+function codingOf({ isJsonObject, ownValue }: JsonShape, value: unknown): { system: string; code: string } | undefined {
   if (!isJsonObject(value)) return undefined;
   const system = ownValue(value, 'system');
   const code = ownValue(value, 'code');
@@ -16,17 +22,18 @@ function codingOf(value: unknown): { system: string; code: string } | undefined 
  * @see https://hl7.org/fhir/R5/terminologies.html#required
  */
 export function codedBindingCheck(
+  shape: JsonShape,
   containsCoding: (system: string, code: string) => boolean,
   expected: string,
 ): (type: string, value: Record<string, unknown>, path: string, issues: IssueCollector, valueSet: string) => void {
   return (type, value, path, issues, valueSet) => {
     let codings: { system: string; code: string }[];
     if (type === 'Coding') {
-      const coding = codingOf(value);
+      const coding = codingOf(shape, value);
       codings = coding ? [coding] : [];
     } else if (type === 'CodeableConcept') {
-      const list = ownValue(value, 'coding');
-      codings = Array.isArray(list) ? list.map(codingOf).filter((c) => c !== undefined) : [];
+      const list = shape.ownValue(value, 'coding');
+      codings = Array.isArray(list) ? list.map((c: unknown) => codingOf(shape, c)).filter((c) => c !== undefined) : [];
     } else {
       return;
     }

@@ -1,4 +1,11 @@
+import { R5_RESOURCE_TYPES } from '../resource-types.js';
+import { isMimeType } from './code-grammars.js';
 import type { CompiledStructure } from './compiled-structure.js';
+import { compileStructures } from './compile.js';
+import { isJsonObject, ownValue } from './json-shape.js';
+import type { R5Core } from './r5-structures-compiled.js';
+import { REQUIRED_VALUE_SETS } from './required-bindings.js';
+import { STRUCTURE_RULES } from './rules.js';
 
 /*
  * The element tables of every R5 resource type, loaded on demand: the generated table (r5-structure-table.ts) is
@@ -8,6 +15,12 @@ import type { CompiledStructure } from './compiled-structure.js';
  */
 
 let loaded: ReadonlyMap<string, CompiledStructure> | undefined;
+
+/**
+ * What the lazy chunk uses of the core, handed to it rather than imported by it (see r5-structures-compiled.ts).
+ * @see https://hl7.org/fhir/R5/validation.html
+ */
+export const R5_CORE: R5Core = { R5_RESOURCE_TYPES, compileStructures, isMimeType, REQUIRED_VALUE_SETS, STRUCTURE_RULES, isJsonObject, ownValue };
 let loading: Promise<void> | undefined;
 
 /**
@@ -18,7 +31,7 @@ let loading: Promise<void> | undefined;
 export function loadR5Structures(): Promise<void> {
   loading ??= import('./r5-structures-compiled.js').then(
     (m) => {
-      loaded = m.R5_STRUCTURES;
+      loaded = m.compileR5Structures(R5_CORE).structures;
     },
     (e: unknown) => {
       loading = undefined;

@@ -6,7 +6,7 @@
  * @see https://hl7.org/fhir/R5/search.html#content
  * @module
  */
-export { textTerms } from './terms.js';
+export { textTerms, loadTextPipeline } from './terms.js';
 export { narrativeText } from './narrative.js';
 export { contentText } from './content.js';
 export { parseTextQuery, queryTerms, matchesText, type TextQuery } from './query.js';

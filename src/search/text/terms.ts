@@ -5,14 +5,44 @@
  * @see https://hl7.org/fhir/R5/search.html#text
  * @module
  */
-import lunr from 'lunr';
+import type Lunr from 'lunr';
 
 /**
- * trimmer → stopWordFilter → stemmer, built once at module load (lunr's `Builder` uses the same three,
- * in this order, after `lunr.tokenizer`).
+ * lunr and its trimmer → stopWordFilter → stemmer pipeline (lunr's `Builder` uses the same three, in this order,
+ * after `lunr.tokenizer`), once loaded.
  */
-const PIPELINE = new lunr.Pipeline();
-PIPELINE.add(lunr.trimmer, lunr.stopWordFilter, lunr.stemmer);
+let loaded: { lunr: typeof Lunr; pipeline: Lunr.Pipeline } | undefined;
+let loading: Promise<void> | undefined;
+
+/**
+ * Loads lunr (a dynamic import: 29 KB minified that every app would otherwise download before `openStore` runs,
+ * docs/bundle-size.md) and builds the pipeline once; later calls return the same promise, and a failed load is
+ * retried by the next call. `openStore` awaits it before the store is used, so every write and `_text` query
+ * of a store finds it loaded.
+ * @see https://hl7.org/fhir/R5/search.html#text
+ */
+export function loadTextPipeline(): Promise<void> {
+  loading ??= import('lunr').then(
+    (m) => {
+      // lunr is CommonJS: its exports are the namespace's default under Node and bundlers alike.
+      const lunr = ((m as { default?: typeof Lunr }).default ?? m) as typeof Lunr;
+      const pipeline = new lunr.Pipeline();
+      pipeline.add(lunr.trimmer, lunr.stopWordFilter, lunr.stemmer);
+      loaded = { lunr, pipeline };
+    },
+    (e: unknown) => {
+      loading = undefined;
+      throw e;
+    },
+  );
+  return loading;
+}
+
+/** lunr and the pipeline; throws when a caller skipped {@link loadTextPipeline} (a bug of the store, not of input). */
+function lunrPipeline(): { lunr: typeof Lunr; pipeline: Lunr.Pipeline } {
+  if (loaded === undefined) throw new Error('The full-text pipeline is not loaded: await loadTextPipeline() first');
+  return loaded;
+}
 
 const NON_ASCII = /[^\x00-\x7f]/;
 const MARKS = /\p{M}+/gu;
@@ -39,7 +69,8 @@ const MEMO_MAX = 20_000;
 function termOf(word: string): string {
   let term = memo.get(word);
   if (term === undefined) {
-    term = PIPELINE.run(lunr.tokenizer([word])).map(String)[0] ?? '';
+    const { lunr, pipeline } = lunrPipeline();
+    term = pipeline.run(lunr.tokenizer([word])).map(String)[0] ?? '';
     if (memo.size >= MEMO_MAX) memo.clear();
     memo.set(word, term);
   }
@@ -54,6 +85,7 @@ function termOf(word: string): string {
  */
 export function pipelineTokens(text: string): string[] {
   const out: string[] = [];
+  const { lunr } = lunrPipeline();
   for (const word of fold(text).toLowerCase().split(lunr.tokenizer.separator)) {
     if (word === '') continue;
     const term = termOf(word);
