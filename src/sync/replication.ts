@@ -14,7 +14,7 @@ import type { Replication, ReplicationState, SyncProgress, SyncReport } from './
 import { DEFAULT_RETRY, retrying } from './retryer.js';
 import { ReplicationStateStore } from './state.js';
 import { pullType, type PullReport } from './pull.js';
-import { pushAll, type PushReport } from './push.js';
+import { DEFAULT_PUSH_CONCURRENCY, pushAll, type PushReport, type PushSettings } from './push.js';
 
 /** How soon a live tab tries again after another tab held the replication lock. */
 const LOCK_RETRY_MS = 500;
@@ -152,8 +152,8 @@ export class ReplicationEngine implements Replication {
     // Pull and push validate what the server sends (prepare), synchronously: what that needs is loaded first (after
     // the state says the cycle started: a caller sees `pushing` at once).
     await this.ctx.ready();
-    const mode = this.options.push ?? 'put';
-    await pushAll(this.ctx, this.client, policy, batch, push, mode);
+    const settings: PushSettings = { batchSize: batch, mode: this.options.push ?? 'put', concurrency: this.options.pushConcurrency ?? DEFAULT_PUSH_CONCURRENCY };
+    await pushAll(this.ctx, this.client, policy, settings, push);
     const pull: PullReport = { pulled: 0, conflicts: [], invalid: [] };
     this.machine.dispatch({ type: 'pull-started' });
     for (const type of this.options.resourceTypes ?? ['ImagingSelection']) {
@@ -161,7 +161,7 @@ export class ReplicationEngine implements Replication {
       await pullType(this.ctx, this.client, policy, type, { baseUrl: this.options.baseUrl, batchSize: batch, marginMs: this.options.checkpointMarginMs ?? 1000 }, pull);
     }
     // Changes made while pulling (or merges the pull produced) go out in the same cycle.
-    await pushAll(this.ctx, this.client, policy, batch, push, mode);
+    await pushAll(this.ctx, this.client, policy, settings, push);
     return { pushed: push.pushed, pulled: pull.pulled, conflicts: [...push.conflicts, ...pull.conflicts], failed: push.failed, invalid: pull.invalid };
   }
 
