@@ -87,9 +87,10 @@ export class ReplicationEngine implements Replication {
       ...(options.authorize ? { authorize: options.authorize } : {}),
     });
     const database = { databaseName: ctx.storage.name };
-    const pending = heldLiveRead(() => ctx.storage.pendingCount(), database);
-    const conflicts = heldLiveRead(() => ctx.storage.conflicts(), database);
-    const deadLetters = heldLiveRead(() => ctx.storage.deadLetters(), database);
+    // Each re-read only after a commit to the table it reads: a push commits to the outbox once per change.
+    const pending = heldLiveRead(() => ctx.storage.pendingCount(), { ...database, tables: ['outbox', 'deadLetters', 'conflicts'] });
+    const conflicts = heldLiveRead(() => ctx.storage.conflicts(), { ...database, tables: ['conflicts'] });
+    const deadLetters = heldLiveRead(() => ctx.storage.deadLetters(), { ...database, tables: ['deadLetters'] });
     this.held = [pending, conflicts, deadLetters];
     this.pending$ = pending.value$;
     this.conflicts$ = conflicts.value$;
