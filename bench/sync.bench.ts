@@ -177,7 +177,7 @@ try {
       };
       figures.push(figure);
       log(
-        `  push, ${mode} mode, ${inFlight}: ${n(figure.perSecond)} resources/s (${(ms / 1000).toFixed(1)} s); the server alone, same ${recorded.length} requests: ` +
+        `  push, ${mode} mode, ${inFlight}: ${n(figure.perSecond)} resources/s (${(ms / 1000).toFixed(1)} s); the server alone, same ${recorded.filter((r) => r.method !== 'GET').length} requests: ` +
           `${n(figure.serverPerSecond!)} resources/s (${((figure.perSecond / figure.serverPerSecond!) * 100).toFixed(0)}%); raw Dexie writes of the same rows: ${n(figure.rawPerSecond)} resources/s`,
       );
     }
