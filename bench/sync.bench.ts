@@ -9,7 +9,7 @@
  * event loop: the figures are what a device sees from a server on the same machine over loopback HTTP.
  *
  * Environment: `BENCH_SYNC_N` (default 10000) resources; `BENCH_DOCS=0` to leave docs/benchmarks.md alone;
- * `BENCH_SYNC_PARTS` (default `pull,push`) the parts to run.
+ * `BENCH_SYNC_PARTS` (default `pull,push`) the parts to run; `BENCH_SYNC_PUSH_MODES` (default `put,post,transaction`).
  * Speed is reported, never asserted.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -42,6 +42,8 @@ const PUSH_RUNS = [
   { mode: 'post', concurrency: DEFAULT_CONCURRENCY },
   { mode: 'transaction', concurrency: 1 },
 ] as const;
+/** `BENCH_SYNC_PUSH_MODES` (default all three): the push modes to run. */
+const PUSH_MODES = new Set((process.env.BENCH_SYNC_PUSH_MODES ?? 'put,post,transaction').split(',').map((m) => m.trim()));
 /** The targets of issue 14, resources/s, at the default concurrency (or >= 80% of what the server alone accepts). */
 const PUSH_TARGETS: Record<string, number | undefined> = { put: 1000, transaction: 2000 };
 const WRITE_DOCS = process.env.BENCH_DOCS !== '0';
@@ -137,7 +139,7 @@ try {
   //    is recorded and then replayed by a plain HTTP client, with the same concurrency, against another fresh
   //    server: what the server alone accepts, the baseline of the push.
   if (PARTS.has('push')) {
-    for (const { mode, concurrency } of PUSH_RUNS) {
+    for (const { mode, concurrency } of PUSH_RUNS.filter((r) => PUSH_MODES.has(r.mode))) {
       const store = await freshStore(`push-${mode}-${concurrency}`);
       for (let i = 0; i < N; i += 1000) {
         const entry = Array.from({ length: Math.min(1000, N - i) }, (_, k) => {
