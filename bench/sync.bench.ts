@@ -1,12 +1,15 @@
 /**
  * The replication part of `npm run bench`: a first pull of N ImagingSelections (default 10,000) from the
- * package's own server into an empty store, and a push of N local changes in `put` and `transaction` modes,
- * as resources per second beside a raw-Dexie baseline that writes the same rows in the same run.
+ * package's own server into an empty store, and a push of N local changes in `put`, `post` and `transaction` modes
+ * (`put` and `post` with 1 and 6 requests in flight), as resources per second beside a raw-Dexie baseline that
+ * writes the same rows in the same run; each push also beside what the server alone accepts of the same requests,
+ * replayed by a plain HTTP client with the same concurrency (bench/replay.ts).
  *
  * The server runs in a child process (`src/server/cli.ts serve`), so its work does not share the benchmark's
  * event loop: the figures are what a device sees from a server on the same machine over loopback HTTP.
  *
- * Environment: `BENCH_SYNC_N` (default 10000) resources; `BENCH_DOCS=0` to leave docs/benchmarks.md alone.
+ * Environment: `BENCH_SYNC_N` (default 10000) resources; `BENCH_DOCS=0` to leave docs/benchmarks.md alone;
+ * `BENCH_SYNC_PARTS` (default `pull,push`) the parts to run; `BENCH_SYNC_PUSH_MODES` (default `put,post,transaction`).
  * Speed is reported, never asserted.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -21,6 +24,7 @@ import { storeDatabase } from '../src/store.js';
 import { StoreDatabase } from '../src/storage/schema.js';
 import { imagingSelection } from './generate.js';
 import { median, now } from './measure.js';
+import { recording, replay, type RecordedRequest } from './replay.js';
 import { renderDocs, type BenchResult, type SyncBenchResult, type SyncFigure } from './report.js';
 import { withChromiumSection } from './browser/docs.js';
 import { doorbellLatency, type LatencyFigure } from './doorbell-latency.js';
@@ -29,6 +33,20 @@ const N = Number(process.env.BENCH_SYNC_N ?? '10000');
 if (!(N > 0)) throw new Error(`BENCH_SYNC_N must be a positive number, got ${process.env.BENCH_SYNC_N}`);
 const PATIENTS = Math.max(20, Math.round(N / 20));
 const ROOT = new URL('../', import.meta.url);
+const PARTS = new Set((process.env.BENCH_SYNC_PARTS ?? 'pull,push').split(',').map((p) => p.trim()));
+/** The push runs: each mode one request at a time and at the default concurrency (transaction mode: one Bundle at a time). */
+const DEFAULT_CONCURRENCY = 6;
+const PUSH_RUNS = [
+  { mode: 'put', concurrency: 1 },
+  { mode: 'put', concurrency: DEFAULT_CONCURRENCY },
+  { mode: 'post', concurrency: 1 },
+  { mode: 'post', concurrency: DEFAULT_CONCURRENCY },
+  { mode: 'transaction', concurrency: 1 },
+] as const;
+/** `BENCH_SYNC_PUSH_MODES` (default all three): the push modes to run. */
+const PUSH_MODES = new Set((process.env.BENCH_SYNC_PUSH_MODES ?? 'put,post,transaction').split(',').map((m) => m.trim()));
+/** The targets of issue 14, resources/s, at the default concurrency (or >= 80% of what the server alone accepts). */
+const PUSH_TARGETS: Record<string, number | undefined> = { put: 1000, transaction: 2000 };
 const WRITE_DOCS = process.env.BENCH_DOCS !== '0';
 const log = (s = ''): void => {
   process.stdout.write(`${s}\n`);
@@ -99,7 +117,7 @@ try {
   writeFileSync(dataFile, Array.from({ length: N }, (_, i) => JSON.stringify(imagingSelection(i, N, PATIENTS))).join('\n'));
   const server = await startChildServer(dataFile);
   let lastPulled: Store | undefined;
-  for (const batchSize of [100, 1000]) {
+  for (const batchSize of PARTS.has('pull') ? [100, 1000] : []) {
     const runs: number[] = [];
     for (let run = 0; run < 3; run++) {
       lastPulled?.close();
@@ -118,27 +136,55 @@ try {
   lastPulled?.close();
   await server.stop();
 
-  // 2. Push of N local changes (creates) to an empty server, in put mode and in transaction mode. The store is
-  //    loaded once per mode (not timed); the push is timed until the outbox is empty.
-  for (const mode of ['put', 'transaction'] as const) {
-    const target = await startChildServer();
-    const store = await freshStore(`push-${mode}`);
-    for (let i = 0; i < N; i += 1000) {
-      const entry = Array.from({ length: Math.min(1000, N - i) }, (_, k) => {
-        const r = imagingSelection(i + k, N, PATIENTS);
-        return { resource: r, request: { method: 'PUT' as const, url: `ImagingSelection/${r.id}` } };
+  // 2. Push of N local changes (creates) to an empty server, per mode and per concurrency. The store is loaded
+  //    once per run (not timed); the push is timed until the outbox is empty. Every request the replication sends
+  //    is recorded and then replayed by a plain HTTP client, with the same concurrency, against another fresh
+  //    server: what the server alone accepts, the baseline of the push.
+  if (PARTS.has('push')) {
+    for (const { mode, concurrency } of PUSH_RUNS.filter((r) => PUSH_MODES.has(r.mode))) {
+      const store = await freshStore(`push-${mode}-${concurrency}`);
+      for (let i = 0; i < N; i += 1000) {
+        const entry = Array.from({ length: Math.min(1000, N - i) }, (_, k) => {
+          const r = imagingSelection(i + k, N, PATIENTS);
+          return { resource: r, request: { method: 'PUT' as const, url: `ImagingSelection/${r.id}` } };
+        });
+        await store.transaction({ resourceType: 'Bundle', type: 'transaction', entry } as Bundle);
+      }
+      const raw = await rawWriteMs(store, 100);
+      const target = await startChildServer();
+      const recorded: RecordedRequest[] = [];
+      const replication = store.replicate({ baseUrl: target.url, push: mode, pushConcurrency: concurrency, batchSize: 100, fetch: recording(recorded) });
+      // The push ends where the cycle's pull begins (the pull then reads back what was pushed, skipping it: not timed).
+      let pushEnd: number | undefined;
+      const progress = replication.progress$.subscribe((p) => {
+        if (p.phase === 'pull') pushEnd ??= now();
       });
-      await store.transaction({ resourceType: 'Bundle', type: 'transaction', entry } as Bundle);
+      const t = now();
+      const report = await replication.syncOnce();
+      progress.unsubscribe();
+      const ms = (pushEnd ?? now()) - t;
+      if (report.pushed.length !== N || (await storeDatabase(store).outbox.count()) !== 0) throw new Error(`pushed ${report.pushed.length} of ${N}`);
+      store.close();
+      await target.stop();
+      const alone = await startChildServer();
+      const serverMs = await replay(recorded, alone.url, target.url, concurrency);
+      await alone.stop();
+      const inFlight = mode === 'transaction' ? '1 Bundle of 100 in flight' : `${concurrency} request${concurrency > 1 ? 's' : ''} in flight`;
+      const figure: SyncFigure = {
+        name: `push of ${n(N)} creates, ${mode} mode, ${inFlight}`,
+        count: N,
+        ms,
+        perSecond: perSecond(N, ms),
+        rawPerSecond: perSecond(N, raw),
+        serverPerSecond: perSecond(N, serverMs),
+        target: mode === 'transaction' || concurrency === DEFAULT_CONCURRENCY ? PUSH_TARGETS[mode] : undefined,
+      };
+      figures.push(figure);
+      log(
+        `  push, ${mode} mode, ${inFlight}: ${n(figure.perSecond)} resources/s (${(ms / 1000).toFixed(1)} s); the server alone, same ${recorded.filter((r) => r.method !== 'GET').length} requests: ` +
+          `${n(figure.serverPerSecond!)} resources/s (${((figure.perSecond / figure.serverPerSecond!) * 100).toFixed(0)}%); raw Dexie writes of the same rows: ${n(figure.rawPerSecond)} resources/s`,
+      );
     }
-    const raw = await rawWriteMs(store, 100);
-    const t = now();
-    const report = await store.replicate({ baseUrl: target.url, push: mode, batchSize: 100 }).syncOnce();
-    const ms = now() - t;
-    if (report.pushed.length !== N || (await storeDatabase(store).outbox.count()) !== 0) throw new Error(`pushed ${report.pushed.length} of ${N}`);
-    figures.push({ name: `push of ${n(N)} creates, ${mode} mode (batches of 100)`, count: N, ms, perSecond: perSecond(N, ms), rawPerSecond: perSecond(N, raw) });
-    log(`  push, ${mode} mode: ${n(perSecond(N, ms))} resources/s (${(ms / 1000).toFixed(1)} s); raw Dexie writes of the same rows: ${n(perSecond(N, raw))} resources/s`);
-    store.close();
-    await target.stop();
   }
 
   // 3. Doorbell latency: server writes reaching a store subscribed over a websocket, beside one polling every second.

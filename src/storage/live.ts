@@ -77,14 +77,15 @@ export interface HeldRead<T> {
 
 /**
  * `read`, re-run after every committed write to the database `databaseName` (Dexie's `storagemutated`, which
- * Dexie relays from the other tabs of the origin too), its last result held until `release()`. A subscriber
+ * Dexie relays from the other tabs of the origin too; only writes to `tables`, when given), its last result held until `release()`. A subscriber
  * gets the held result synchronously when no write committed since the read that produced it began, else the
  * result of the re-read that write started (so a subscriber after `await write` never sees the value from
  * before it); then each result that differs from the one before (by `same`, structural by default).
  */
-export function heldLiveRead<T>(read: () => Promise<T>, options: { databaseName: string; same?: (a: T, b: T) => boolean }): HeldRead<T> {
+export function heldLiveRead<T>(read: () => Promise<T>, options: { databaseName: string; tables?: string[]; same?: (a: T, b: T) => boolean }): HeldRead<T> {
   const { databaseName, same = sameJson } = options;
-  const partPrefix = `idb://${databaseName}/`;
+  // `tables`: the tables `read` reads; a commit to none of them cannot change its result (default: any table).
+  const partPrefixes = (options.tables ?? ['']).map((table) => `idb://${databaseName}/${table ? `${table}/` : ''}`);
   const changed = new Subject<T>();
   const settled = new Subject<void>();
   let commits = 0;
@@ -103,7 +104,7 @@ export function heldLiveRead<T>(read: () => Promise<T>, options: { databaseName:
   // `seen`: the commits the read can see (counted before it starts).
   const run = serialReads(async () => ({ seen: commits, value: await read() }), keep, fail, () => settled.closed);
   const onCommit = (parts: ObservabilitySet): void => {
-    if (!Object.keys(parts).some((part) => part.startsWith(partPrefix))) return;
+    if (!Object.keys(parts).some((part) => partPrefixes.some((prefix) => part.startsWith(prefix)))) return;
     commits++;
     void run();
   };

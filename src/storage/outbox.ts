@@ -52,9 +52,19 @@ export async function pendingChanges(db: StoreDatabase, limit: number): Promise<
   return rows;
 }
 
-/** Number of changes waiting to be pushed (not counting open conflicts and dead letters). */
+/**
+ * Number of changes waiting to be pushed (not counting open conflicts and dead letters). Every held row has its
+ * dead letter or conflict, so the held rows are found from those (few) tables: counting does not read the whole
+ * outbox, which a push would otherwise make it do once per change it confirms.
+ */
 export async function pendingCount(db: StoreDatabase): Promise<number> {
-  return db.outbox.filter((r) => r.hold === undefined).count();
+  return db.transaction('r', [db.outbox, db.deadLetters, db.conflicts], async () => {
+    const [total, dead, conflicts] = await Promise.all([db.outbox.count(), db.deadLetters.toCollection().primaryKeys(), db.conflicts.toArray()]);
+    const keys = new Map<string, [string, string]>();
+    for (const key of [...dead, ...conflicts.map((c): [string, string] => [c.type, c.resourceId])]) keys.set(JSON.stringify(key), key);
+    const rows = await db.outbox.bulkGet([...keys.values()]);
+    return total - rows.filter((r) => r?.hold !== undefined).length;
+  });
 }
 
 /** Marks rows as sent (before the request), so a create later deleted is still sent as a delete. */

@@ -69,16 +69,35 @@ const retryable = (status: number): boolean => status === 429 || status >= 500;
  * @see https://hl7.org/fhir/R5/http.html
  */
 export class FhirClient {
-  private auth: Record<string, string> | undefined;
+  /** The authorisation headers, or their `authorize()` still under way: requests sent at once share one call. */
+  private auth: Promise<Record<string, string>> | undefined;
   private readonly base: string;
 
   constructor(private readonly options: ClientOptions) {
     this.base = options.baseUrl.replace(/\/+$/, '');
   }
 
-  /** Drops the cached authorisation so the next request asks `authorize()` again. */
-  private reauthorize(): void {
-    this.auth = undefined;
+  /**
+   * Drops the authorisation a refused request was sent with, so the next request asks `authorize()` again; when
+   * another request in flight already had it renewed, the renewed one stays.
+   */
+  private reauthorize(refused: Promise<Record<string, string>> | undefined): void {
+    if (this.auth === refused) this.auth = undefined;
+  }
+
+  /** The authorisation headers to send (none without `authorize`), asking `authorize()` when none are held. */
+  private authorization(): Promise<Record<string, string>> | undefined {
+    const { authorize } = this.options;
+    if (!authorize) return undefined;
+    if (this.auth === undefined) {
+      const asked = authorize().then(authorizationHeaders);
+      // A failed authorize() is asked again by the next request, not remembered.
+      asked.catch(() => {
+        if (this.auth === asked) this.auth = undefined;
+      });
+      this.auth = asked;
+    }
+    return this.auth;
   }
 
   /** An absolute URL for a path relative to the base (or the absolute URL itself, as `next` links are). */
@@ -93,10 +112,11 @@ export class FhirClient {
    * @see https://hl7.org/fhir/R5/http.html#security
    */
   async send(method: string, pathOrUrl: string, body?: Resource | unknown, headers: Record<string, string> = {}): Promise<RemoteResponse> {
-    let res = await this.request(method, pathOrUrl, body, headers);
+    const sentWith = this.authorization();
+    let res = await this.request(method, pathOrUrl, body, headers, sentWith);
     if (refused(res.status)) {
-      this.reauthorize();
-      res = await this.request(method, pathOrUrl, body, headers);
+      this.reauthorize(sentWith);
+      res = await this.request(method, pathOrUrl, body, headers, this.authorization());
       if (refused(res.status)) throw new AuthorizationError(describeAnswer(res));
     }
     if (retryable(res.status)) throw new RetryableError(describeAnswer(res), retryAfterMs(res, (this.options.clock?.() ?? new Date()).getTime()));
@@ -104,8 +124,14 @@ export class FhirClient {
   }
 
   /** One request and its answer, whatever its status; throws {@link NetworkError} when no answer came. */
-  private async request(method: string, pathOrUrl: string, body?: Resource | unknown, headers: Record<string, string> = {}): Promise<RemoteResponse> {
-    if (this.options.authorize && this.auth === undefined) this.auth = authorizationHeaders(await this.options.authorize());
+  private async request(
+    method: string,
+    pathOrUrl: string,
+    body: Resource | unknown,
+    headers: Record<string, string>,
+    authorization: Promise<Record<string, string>> | undefined,
+  ): Promise<RemoteResponse> {
+    const auth = await authorization;
     const doFetch = this.options.fetch ?? globalThis.fetch;
     let res: Response;
     const url = this.url(pathOrUrl);
@@ -116,7 +142,7 @@ export class FhirClient {
           Accept: 'application/fhir+json',
           ...(body !== undefined ? { 'Content-Type': 'application/fhir+json' } : {}),
           ...this.options.headers,
-          ...this.auth,
+          ...auth,
           ...headers,
         },
         ...(body !== undefined ? { body: JSON.stringify(body) } : {}),

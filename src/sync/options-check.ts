@@ -90,6 +90,7 @@ const OPTION_CHECKS: Record<keyof ReplicationOptions, Check> = {
   headers,
   authorize: aFunction,
   push: oneOf(PUSH_MODES),
+  pushConcurrency: wholeNumber,
   batchSize: wholeNumber,
   conflicts: oneOf(POLICIES, true),
   retry,

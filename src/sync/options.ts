@@ -37,6 +37,13 @@ export interface ReplicationOptions {
    * resource takes it, and references to it are rewritten) or `transaction` (one transaction Bundle per batch).
    */
   push?: 'put' | 'post' | 'transaction';
+  /**
+   * Requests a `put` or `post` push sends at once (default 6, what browsers open per host over HTTP/1.1; 1 sends
+   * one at a time). Whatever the number, a resource is sent only after the resources of its batch it refers to
+   * have landed, and two requests for one resource are never in flight together. `transaction` mode sends one
+   * Bundle at a time and ignores it. See docs/sync.md "Concurrency".
+   */
+  pushConcurrency?: number;
   /** Changes per push batch and entries per pulled page (default 100). */
   batchSize?: number;
   /** How conflicts are settled (default `merge`). */

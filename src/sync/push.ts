@@ -8,6 +8,8 @@ import type { SyncContext } from './context.js';
 import { decide, InvalidRemoteResource } from './decide.js';
 import { RetryableError } from './errors.js';
 import { sameContent } from './merge.js';
+import { dependencyOrder, rowKey, type OrderedRow } from './push-order.js';
+import { runInDependencyOrder } from './push-scheduler.js';
 import { adoptServerId, carriesLocalIdentifier, idFromLocation, localIdentifierQuery, withLocalIdentifier } from './server-ids.js';
 import type { ConflictPolicy } from './options.js';
 
@@ -51,70 +53,79 @@ async function adoptLandedVersion(ctx: SyncContext, row: OutboxRow, version: str
   return true;
 }
 
-/** Local references of a resource (`Type/id`), for pushing referenced resources first. */
-function referencesOf(resource: Resource | undefined): string[] {
-  const out: string[] = [];
-  const walk = (v: unknown): void => {
-    if (Array.isArray(v)) v.forEach(walk);
-    else if (v && typeof v === 'object') {
-      for (const [k, x] of Object.entries(v)) {
-        if (k === 'reference' && typeof x === 'string' && /^[A-Z][A-Za-z]+\/[A-Za-z0-9\-.]{1,64}$/.test(x)) out.push(x);
-        else walk(x);
-      }
-    }
-  };
-  walk(resource);
-  return out;
-}
+/** Requests a `put` or `post` push sends at once unless told otherwise: what browsers open per host over HTTP/1.1. */
+export const DEFAULT_PUSH_CONCURRENCY = 6;
 
-/** Orders a batch so that a resource another one refers to goes first (deletes last, in reverse). */
-async function dependencyOrder(ctx: SyncContext, rows: OutboxRow[]): Promise<OutboxRow[]> {
-  const key = (r: { type: string; id: string }): string => `${r.type}/${r.id}`;
-  const inBatch = new Map(rows.map((r) => [key(r), r]));
-  const refs = new Map<string, string[]>();
-  for (const r of rows) {
-    const cur = await ctx.storage.current(r.type, r.id);
-    refs.set(key(r), referencesOf(cur?.resource).filter((k) => inBatch.has(k) && k !== key(r)));
-  }
-  const ordered: OutboxRow[] = [];
-  const state = new Map<string, 'visiting' | 'done'>();
-  const visit = (k: string): void => {
-    if (state.get(k)) return; // a cycle is broken where it is met
-    state.set(k, 'visiting');
-    for (const dep of refs.get(k) ?? []) visit(dep);
-    state.set(k, 'done');
-    ordered.push(inBatch.get(k)!);
-  };
-  for (const r of rows.filter((x) => x.op !== 'delete')) visit(key(r));
-  const deletes = rows.filter((x) => x.op === 'delete');
-  return [...ordered, ...deletes];
+/** How one push pass runs. */
+export interface PushSettings {
+  /** Outbox rows per batch (entries per transaction Bundle). */
+  batchSize: number;
+  mode: PushMode;
+  /** Requests in flight at once in `put` and `post` modes. */
+  concurrency: number;
 }
-
 
 /**
  * Pushes every pending local change once (put mode: client-assigned ids with PUT, idempotent on retry;
  * updates and deletes carry `If-Match` with the last server version seen). No network call happens inside a
- * transaction: read the batch, send, then acknowledge in a new transaction.
+ * transaction: read the batch, send, then acknowledge in a new transaction. In `put` and `post` modes up to
+ * `concurrency` requests of a batch are in flight at once, each sent only after what it refers to in the batch
+ * has settled, and never two for one resource; `transaction` mode sends one Bundle at a time and prepares the
+ * next one meanwhile.
  * @see docs/architecture.md "Sync protocol"
  */
-export async function pushAll(
-  ctx: SyncContext,
-  client: FhirClient,
-  policy: ConflictPolicy,
-  batchSize: number,
-  report: PushReport,
-  mode: PushMode = 'put',
-): Promise<void> {
+export async function pushAll(ctx: SyncContext, client: FhirClient, policy: ConflictPolicy, settings: PushSettings, report: PushReport): Promise<void> {
+  const { batchSize, mode, concurrency } = settings;
   const seen = new Set<string>();
+  if (mode === 'transaction') return pushTransactions(ctx, client, policy, batchSize, seen, report);
   for (;;) {
-    const rows = (await ctx.storage.pendingChanges(batchSize)).filter((r) => !seen.has(`${r.type}/${r.id}/${r.seq}`));
-    if (rows.length === 0) return;
-    await record(ctx, markRowsSent(rows));
-    const ordered = await dependencyOrder(ctx, rows);
-    for (const row of ordered) seen.add(`${row.type}/${row.id}/${row.seq}`);
-    if (mode === 'transaction') await pushTransaction(ctx, client, policy, ordered, report);
-    else for (const row of ordered) await pushOne(ctx, client, policy, row, report, mode);
+    const ordered = await nextBatch(ctx, batchSize, seen, new Set());
+    if (ordered.length === 0) return;
+    const tasks = ordered.map(({ row, after }) => ({ key: rowKey(row), after, run: () => pushOne(ctx, client, policy, row, report, mode) }));
+    await runInDependencyOrder(tasks, concurrency);
   }
+}
+
+/**
+ * The next batch of pending rows in dependency order, marked sent: rows not seen in this pass at their sequence
+ * number, and none of a resource in `inFlight` (a Bundle still on its way).
+ */
+async function nextBatch(ctx: SyncContext, batchSize: number, seen: Set<string>, inFlight: Set<string>): Promise<OrderedRow[]> {
+  const rows = (await ctx.storage.pendingChanges(batchSize + inFlight.size))
+    .filter((r) => !seen.has(`${rowKey(r)}/${r.seq}`) && !inFlight.has(rowKey(r)))
+    .slice(0, batchSize);
+  if (rows.length === 0) return [];
+  await record(ctx, markRowsSent(rows));
+  for (const row of rows) seen.add(`${rowKey(row)}/${row.seq}`);
+  return dependencyOrder(ctx, rows);
+}
+
+/**
+ * Transaction mode: one Bundle in flight at a time; while it is, the next batch is read from the outbox and its
+ * Bundle built (without the resources in flight), so the server is not kept waiting for the device.
+ */
+async function pushTransactions(ctx: SyncContext, client: FhirClient, policy: ConflictPolicy, batchSize: number, seen: Set<string>, report: PushReport): Promise<void> {
+  let batch = await preparedBundle(ctx, batchSize, seen, new Set());
+  while (batch) {
+    const inFlight = new Set(batch.rows.map(rowKey));
+    const [sent, following] = await Promise.allSettled([sendTransaction(ctx, client, policy, batch, report), preparedBundle(ctx, batchSize, seen, inFlight)]);
+    if (sent.status === 'rejected') throw sent.reason;
+    if (following.status === 'rejected') throw following.reason;
+    batch = following.value;
+  }
+}
+
+/** A batch ready to go as a transaction Bundle. */
+interface PreparedBundle {
+  rows: OutboxRow[];
+  bundle: Resource;
+}
+
+async function preparedBundle(ctx: SyncContext, batchSize: number, seen: Set<string>, inFlight: Set<string>): Promise<PreparedBundle | undefined> {
+  const ordered = await nextBatch(ctx, batchSize, seen, inFlight);
+  if (ordered.length === 0) return undefined;
+  const rows = ordered.map((o) => o.row);
+  return { rows, bundle: await transactionBundle(ctx, rows) };
 }
 
 /** Commits replication bookkeeping (no resource version) through the storage port. */
@@ -140,20 +151,28 @@ type EntryResponse = { status?: string; etag?: string; lastModified?: string };
  * one entry at fault is the only one dead-lettered or reconciled.
  * @see https://hl7.org/fhir/R5/http.html#transaction
  */
-async function pushTransaction(ctx: SyncContext, client: FhirClient, policy: ConflictPolicy, rows: OutboxRow[], report: PushReport): Promise<void> {
-  if (rows.length === 0) return;
-  const res = await client.send('POST', '', await transactionBundle(ctx, rows));
+async function sendTransaction(ctx: SyncContext, client: FhirClient, policy: ConflictPolicy, { rows, bundle }: PreparedBundle, report: PushReport): Promise<void> {
+  const res = await client.send('POST', '', bundle);
   if (res.status === 413 && rows.length > 1) {
     const half = Math.ceil(rows.length / 2);
-    await pushTransaction(ctx, client, policy, rows.slice(0, half), report);
-    await pushTransaction(ctx, client, policy, rows.slice(half), report);
+    for (const part of [rows.slice(0, half), rows.slice(half)]) await sendTransaction(ctx, client, policy, { rows: part, bundle: await transactionBundle(ctx, part) }, report);
     return;
   }
   const answered = entryResponses(res, rows.length);
+  // The entries the server applied are acknowledged together, in one commit; the others go again one by one.
+  const applied: { row: OutboxRow; version: string | undefined; lastModified: string | undefined }[] = [];
+  const again: OutboxRow[] = [];
   for (const [i, row] of rows.entries()) {
     const r = answered?.[i];
-    if (r === undefined || !(await settleEntry(ctx, row, r, report))) await pushOne(ctx, client, policy, row, report, 'transaction');
+    const status = Number(r?.status?.split(' ')[0]);
+    if (r !== undefined && (succeeded(status) || deleteDone(row, status))) applied.push({ row, version: status >= 300 ? undefined : versionOfEtag(r.etag), lastModified: r.lastModified });
+    else again.push(row);
   }
+  if (applied.length > 0) {
+    await ctx.storage.commit(() => ({ mutations: applied.map((a) => acknowledgeChange(a.row, a.version, a.lastModified)) }));
+    for (const { row, version } of applied) report.pushed.push({ type: row.type, id: row.id, op: row.op, ...(version ? { version } : {}) });
+  }
+  for (const row of again) await pushOne(ctx, client, policy, row, report, 'transaction');
 }
 
 /** The transaction Bundle that replays `rows`, each by client id, updates and deletes with `If-Match`. */
@@ -175,15 +194,6 @@ function entryResponses(res: RemoteResponse, count: number): (EntryResponse | un
   const answered = (res.body as { entry?: { response?: EntryResponse }[] } | undefined)?.entry;
   if (res.status !== 200 || !answered || answered.length !== count) return undefined;
   return answered.map((e) => e.response);
-}
-
-/** Acknowledges an entry the transaction applied; false when the entry failed and goes again on its own. */
-async function settleEntry(ctx: SyncContext, row: OutboxRow, r: EntryResponse, report: PushReport): Promise<boolean> {
-  const status = Number(r.status?.split(' ')[0]);
-  if (!succeeded(status) && !deleteDone(row, status)) return false;
-  const version = versionOfEtag(r.etag);
-  await confirm(ctx, row, status >= 300 ? undefined : version, r.lastModified, report);
-  return true;
 }
 
 /** Records that the server confirmed a change, and reports it pushed. */

@@ -14,7 +14,7 @@ import type { Replication, ReplicationState, SyncProgress, SyncReport } from './
 import { DEFAULT_RETRY, retrying } from './retryer.js';
 import { ReplicationStateStore } from './state.js';
 import { pullType, type PullReport } from './pull.js';
-import { pushAll, type PushReport } from './push.js';
+import { DEFAULT_PUSH_CONCURRENCY, pushAll, type PushReport, type PushSettings } from './push.js';
 import type { Doorbell } from './doorbell.js';
 import type { ServerPushState, WebSocketConstructor } from './server-push-options.js';
 import { withPushTracking } from './push-tracking.js';
@@ -100,10 +100,11 @@ export class ReplicationEngine implements Replication {
       ...(options.authorize ? { authorize: options.authorize } : {}),
     });
     const database = { databaseName: ctx.storage.name };
-    const pending = heldLiveRead(() => ctx.storage.pendingCount(), database);
-    const conflicts = heldLiveRead(() => ctx.storage.conflicts(), database);
-    const deadLetters = heldLiveRead(() => ctx.storage.deadLetters(), database);
-    const lastSync = heldLiveRead(() => lastCompletePull(ctx.storage, options.baseUrl, this.pulledTypes), database);
+    // Each re-read only after a commit to the table it reads: a push commits to the outbox once per change.
+    const pending = heldLiveRead(() => ctx.storage.pendingCount(), { ...database, tables: ['outbox', 'deadLetters', 'conflicts'] });
+    const conflicts = heldLiveRead(() => ctx.storage.conflicts(), { ...database, tables: ['conflicts'] });
+    const deadLetters = heldLiveRead(() => ctx.storage.deadLetters(), { ...database, tables: ['deadLetters'] });
+    const lastSync = heldLiveRead(() => lastCompletePull(ctx.storage, options.baseUrl, this.pulledTypes), { ...database, tables: ['checkpoints'] });
     this.held = [pending, conflicts, deadLetters, lastSync];
     this.pending$ = pending.value$;
     this.conflicts$ = conflicts.value$;
@@ -186,12 +187,12 @@ export class ReplicationEngine implements Replication {
     // Pull and push validate what the server sends (prepare), synchronously: what that needs is loaded first (after
     // the state says the cycle started: a caller sees `pushing` at once).
     await this.ctx.ready();
-    const mode = this.options.push ?? 'put';
+    const settings: PushSettings = { batchSize: batch, mode: this.options.push ?? 'put', concurrency: this.options.pushConcurrency ?? DEFAULT_PUSH_CONCURRENCY };
     const pushCtx = this.ctx.activity ? withPushTracking(this.ctx, this.ctx.activity) : this.ctx;
     const pushPass = async (pulled: number): Promise<void> => {
       Object.assign(pass, { done: 0, total: await this.ctx.storage.pendingCount() });
       this.progress.next({ phase: 'push', pushed: push.pushed.length, pulled, done: 0, total: pass.total });
-      await pushAll(pushCtx, this.client, policy, batch, push, mode);
+      await pushAll(pushCtx, this.client, policy, settings, push);
     };
     await pushPass(0);
     const pull: PullReport = { pulled: 0, conflicts: [], invalid: [] };

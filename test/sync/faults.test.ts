@@ -233,11 +233,14 @@ describe('replication through faults', () => {
     expect((await store.read<ImagingSelection>(IS, id)).code.text).toBe('device');
   });
 
-  it('a push interrupted by 500s keeps every unconfirmed change in the outbox until a later success', async () => {
+  it.each([
+    { concurrency: 1, putsPerAttempt: 1, left: [1, 2] },
+    { concurrency: 6, putsPerAttempt: 3, left: [1] },
+  ])('a push interrupted by 500s keeps every unconfirmed change in the outbox until a later success (pushConcurrency $concurrency)', async ({ concurrency, putsPerAttempt, left }) => {
     const store = await client();
     const ids = [h.uid('p500'), h.uid('p500'), h.uid('p500')];
     for (const id of ids) await store.update(selection({ id }));
-    const rep = store.replicate({ baseUrl: h.proxy.url, ...h.fast });
+    const rep = store.replicate({ baseUrl: h.proxy.url, pushConcurrency: concurrency, ...h.fast });
     expect(await pending(rep)).toBe(3);
     const outboxBefore = (await storeDatabase(store).outbox.toArray()).map(({ sentAt: _s, ...r }) => r);
 
@@ -246,22 +249,27 @@ describe('replication through faults', () => {
     expect(rep.state).toBe('offline');
     expect(await pending(rep)).toBe(3);
     expect((await storeDatabase(store).outbox.toArray()).map(({ sentAt: _s, ...r }) => r)).toEqual(outboxBefore);
-    expect(h.proxy.count('PUT')).toBe(3); // the first change, once per attempt; the queue stops at a retryable failure
+    // One at a time, the queue stops at the first retryable failure; at once, each change is tried once per attempt.
+    expect(h.proxy.count('PUT')).toBe(3 * putsPerAttempt);
+    for (const id of ids) expect(h.proxy.count('PUT', `${IS}/${id}`)).toBeLessThanOrEqual(3);
     expect(await firstValueFrom(rep.deadLetters$)).toEqual([]);
     for (const id of ids) expect((await h.remote.call('GET', `${IS}/${id}`)).status).toBe(404);
 
-    // Only the second one fails now: the first is confirmed and leaves, the second and third stay.
+    // Only the second one fails now: the first is confirmed and leaves, the second stays, and so does the third
+    // when it was queued behind the second.
     h.proxy.rules.length = 0;
     h.proxy.rules.push(when({ method: 'PUT', path: `${IS}/${ids[1]}` }, { status: 500, body: outcome('exception') }));
     await expect(h.sync(rep)).rejects.toBeInstanceOf(RetryableError);
-    expect(await pending(rep)).toBe(2);
-    expect((await storeDatabase(store).outbox.toArray()).map((r) => r.id).sort()).toEqual([ids[1], ids[2]].sort());
+    const stillPending = left.map((i) => ids[i]!);
+    expect(await pending(rep)).toBe(stillPending.length);
+    expect((await storeDatabase(store).outbox.toArray()).map((r) => r.id).sort()).toEqual([...stillPending].sort());
 
     h.proxy.rules.length = 0;
     const report = await h.sync(rep);
-    expect(report.pushed.map((p) => p.id)).toEqual([ids[1], ids[2]]);
+    expect(report.pushed.map((p) => p.id)).toEqual(stillPending);
     expect(await pending(rep)).toBe(0);
     for (const id of ids) expect(await h.remote.read(`${IS}/${id}`)).toMatchObject({ id });
+    for (const id of ids) expect(await serverVersions(id)).toBe(1); // each landed once
   });
 
   describe('authorisation', () => {

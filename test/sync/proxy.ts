@@ -20,13 +20,15 @@ export interface ProxiedRequest {
  * - `drop-after-forward`: pass it to the target, wait for the whole answer (the server committed), then destroy
  *   the client's socket without answering (a response lost on the way back);
  * - `cut-response`: pass it to the target, send the status, the headers and half the body, then destroy the socket;
- * - `refuse`: destroy the socket at once, never reaching the target (the server unreachable).
+ * - `refuse`: destroy the socket at once, never reaching the target (the server unreachable);
+ * - `{ delayMs }`: wait that long (real time), then forward (a slow network or server).
  */
 export type ProxyAction =
   | 'forward'
   | 'drop-after-forward'
   | 'cut-response'
   | 'refuse'
+  | { delayMs: number }
   | { status: number; headers?: Record<string, string>; body?: unknown };
 
 /** A rule: an action for the requests it matches, undefined to let the next rule decide (the default forwards). */
@@ -39,6 +41,8 @@ export interface ProxyLogEntry extends ProxiedRequest {
   at: number;
   /** The status the client was sent (or, for dropped and cut answers, the status the target gave). */
   status?: number;
+  /** `performance.now()` when the answer was sent whole (unset for refused, dropped and cut requests). */
+  answeredAt?: number;
 }
 
 export interface FaultProxy {
@@ -132,6 +136,10 @@ export async function startProxy(targetBase: string): Promise<FaultProxy> {
       req.socket.destroy();
       return;
     }
+    if (typeof action === 'object' && 'delayMs' in action) {
+      setTimeout(() => forward(req, res, entry, 'forward'), action.delayMs);
+      return;
+    }
     if (typeof action === 'object') {
       entry.action = 'answer';
       entry.status = action.status;
@@ -141,7 +149,7 @@ export async function startProxy(targetBase: string): Promise<FaultProxy> {
         ...(body !== undefined ? { 'Content-Type': 'application/fhir+json', 'Content-Length': String(Buffer.byteLength(body)) } : {}),
         ...action.headers,
       });
-      res.end(body);
+      res.end(body, () => (entry.answeredAt = performance.now()));
       return;
     }
     entry.action = action;
@@ -207,7 +215,7 @@ export async function startProxy(targetBase: string): Promise<FaultProxy> {
           res.write(body.subarray(0, Math.floor(body.length / 2)), () => res.socket?.destroy());
           return;
         }
-        res.end(body);
+        res.end(body, () => (entry.answeredAt = performance.now()));
       });
     });
     req.pipe(upstream);
