@@ -14,6 +14,7 @@ import type { Replication, ReplicationState, SyncProgress, SyncReport } from './
 import { DEFAULT_RETRY, retrying } from './retryer.js';
 import { ReplicationStateStore } from './state.js';
 import { pullType, type PullReport } from './pull.js';
+import { bulkFirstSync } from './bulk-pull.js';
 import { pushAll, type PushReport } from './push.js';
 
 /** How soon a live tab tries again after another tab held the replication lock. */
@@ -156,6 +157,13 @@ export class ReplicationEngine implements Replication {
     await pushAll(this.ctx, this.client, policy, batch, push, mode);
     const pull: PullReport = { pulled: 0, conflicts: [], invalid: [] };
     this.machine.dispatch({ type: 'pull-started' });
+    const bulk = this.options.bulkExport ?? true;
+    if (bulk !== false) {
+      const onFile = (type: string): void => this.progress.next({ phase: 'pull', type, pushed: push.pushed.length, pulled: pull.pulled });
+      const settings = bulk === true ? {} : bulk;
+      const marginMs = this.options.checkpointMarginMs ?? 1000;
+      await bulkFirstSync(this.ctx, this.client, policy, this.options.resourceTypes ?? ['ImagingSelection'], { baseUrl: this.options.baseUrl, chunkSize: batch, marginMs, settings, env: this.env, onFile }, pull);
+    }
     for (const type of this.options.resourceTypes ?? ['ImagingSelection']) {
       this.progress.next({ phase: 'pull', type, pushed: push.pushed.length, pulled: pull.pulled });
       await pullType(this.ctx, this.client, policy, type, { baseUrl: this.options.baseUrl, batchSize: batch, marginMs: this.options.checkpointMarginMs ?? 1000 }, pull);
