@@ -61,11 +61,14 @@ describe('replication errors name the method, the absolute URL and the cause', (
   it('an unreachable server: ECONNREFUSED with the URL it tried', async () => {
     store = await openTestStore();
     const port = await closedPort();
-    const rep = store.replicate({ baseUrl: `http://127.0.0.1:${port}/fhir`, ...ONE_TRY });
-    const err = await rep.syncOnce().then(() => undefined, (e: unknown) => e);
-    expect(err).toBeInstanceOf(RetryableError);
-    expect((err as Error).message).toMatch(new RegExp(`^GET http://127\\.0\\.0\\.1:${port}/fhir/ImagingSelection/_history\\?\\S* failed: .*ECONNREFUSED`));
-    rep.stop();
+    for (const [bulkExport, path] of [[false, 'ImagingSelection/_history\\?\\S*'], [true, 'metadata']] as const) {
+      // The first request: the _history page, or with the bulk first sync, the CapabilityStatement.
+      const rep = store.replicate({ baseUrl: `http://127.0.0.1:${port}/fhir`, ...ONE_TRY, bulkExport });
+      const err = await rep.syncOnce().then(() => undefined, (e: unknown) => e);
+      expect(err).toBeInstanceOf(RetryableError);
+      expect((err as Error).message).toMatch(new RegExp(`^GET http://127\\.0\\.0\\.1:${port}/fhir/${path} failed: .*ECONNREFUSED`));
+      rep.stop();
+    }
   });
 
   describe('through a server that answers with an error', () => {
