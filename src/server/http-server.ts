@@ -329,7 +329,7 @@ async function serve(req: IncomingMessage, res: ServerResponse, ctx: ServeContex
       store.handle({ method, url, headers, ...(body !== '' ? { body } : {}) }),
     );
     // The store knows nothing of $export, which this server adds: its CapabilityStatement says so.
-    const isMetadata = response.status === 200 && url.split('?')[0] === 'metadata';
+    const isMetadata = response.status === 200 && url.split('?')[0] === 'metadata' && (response.body as { resourceType?: unknown } | undefined)?.resourceType === 'CapabilityStatement';
     finish(isMetadata ? { ...response, body: withBulkExport(response.body as CapabilityStatement) } : response);
   } catch (e) {
     ctx.log(`${method} ${rawUrl} failed: ${(e as Error).stack ?? String(e)}`);
