@@ -57,9 +57,9 @@ export interface ExportJobOptions {
 
 /**
  * Writes the NDJSON files of an export job, one search page at a time (bounded memory: a page of 1,000 and the
- * write stream's buffer), with the store's own search. Every search carries `_lastUpdated=le[transactionTime]`:
- * a resource changed after the snapshot instant is left out, and a client catches it up from `_history` since
- * that instant, so the export and that catch-up together miss nothing and hold each version once.
+ * write stream's buffer), with the store's own search. A resource whose `meta.lastUpdated` is after
+ * `transactionTime` is left out, and a client catches it up from `_history` since that instant, so the export and
+ * that catch-up together miss nothing.
  * The Patient compartment (Patient and Group level) is, here, the Patient resources themselves and the resources
  * of the asked types that point at one of the patients through their `patient` search parameter, else through
  * `subject` (ImagingSelection: `subject` when it is a Patient); a type with neither is not in it.
@@ -70,6 +70,7 @@ export async function runExportJob(job: ExportJob, store: Store, options: Export
   const types = job.request.types ?? (await typesWithData(store, job.request.level.kind === 'system'));
   const parameters = patients === undefined ? undefined : await searchParameterNames(store);
   const writer = new FileRoller(job, options.maxFileResources);
+  const snapshot = Date.parse(job.transactionTime);
   try {
     for (const type of types) {
       if (options.cancelled()) return;
@@ -88,7 +89,7 @@ export async function runExportJob(job: ExportJob, store: Store, options: Export
           const bundle = answer.body as Bundle;
           for (const e of bundle.entry ?? []) {
             const r = e.resource;
-            if (r === undefined || e.search?.mode === 'outcome' || r.resourceType !== type) continue;
+            if (r === undefined || e.search?.mode === 'outcome' || r.resourceType !== type || afterSnapshot(r, snapshot)) continue;
             if (seen !== undefined) {
               if (seen.has(r.id!)) continue;
               seen.add(r.id!);
@@ -105,11 +106,22 @@ export async function runExportJob(job: ExportJob, store: Store, options: Export
   }
 }
 
-/** The search of one type's page of the export: its criteria, the snapshot bound, `_since`, in `_id` order. */
+/**
+ * The search of one type's part of the export: its criteria and `_since`, in the store's keyset order. The snapshot
+ * bound is checked on each resource (see {@link afterSnapshot}), not searched: a date clause that matches nearly
+ * every row costs the planner far more than the comparison.
+ */
 function searchUrl(type: string, criteria: string, job: ExportJob): string {
-  const since = job.request.since !== undefined ? `&_lastUpdated=gt${encodeURIComponent(job.request.since)}` : '';
-  return `${type}?${criteria}${criteria ? '&' : ''}_lastUpdated=le${encodeURIComponent(job.transactionTime)}${since}&_sort=_id&_count=${PAGE}`;
+  const since = job.request.since !== undefined ? `_lastUpdated=gt${encodeURIComponent(job.request.since)}&` : '';
+  return `${type}?${criteria}${criteria ? '&' : ''}${since}_count=${PAGE}`;
 }
+
+/**
+ * Whether a resource changed after the snapshot instant: left out of the files (the client's `_history` catch-up
+ * from `transactionTime` brings it). Keyset paging never shows a resource twice in one walk: one changed during
+ * the walk is either behind the cursor already (its old version written) or met later with its new time (skipped).
+ */
+const afterSnapshot = (r: Resource, transactionTime: number): boolean => Date.parse(r.meta?.lastUpdated ?? '') > transactionTime;
 
 /** The criteria that select `type`'s part of the patients' compartments, in chunks of patient ids. */
 function compartmentQueries(type: string, patients: string[], parameters: Map<string, Set<string>>): string[] {
@@ -136,7 +148,8 @@ async function compartmentPatients(job: ExportJob, store: Store): Promise<string
     return [...ids];
   }
   const ids: string[] = [];
-  let url: string | undefined = `Patient?_lastUpdated=le${encodeURIComponent(job.transactionTime)}&_sort=_id&_count=${PAGE}&_elements=id`;
+  // Every patient: one created after the snapshot instant adds nothing, its resources are checked against it too.
+  let url: string | undefined = `Patient?_count=${PAGE}&_elements=id`;
   while (url !== undefined) {
     const answer = await store.handle({ method: 'GET', url });
     const bundle = answer.body as Bundle;
@@ -225,8 +238,16 @@ class FileRoller {
 function writeLine(stream: WriteStream, line: string): Promise<void> {
   if (stream.write(`${line}\n`)) return Promise.resolve();
   return new Promise((resolve, reject) => {
-    stream.once('drain', resolve);
-    stream.once('error', reject);
+    const onError = (e: unknown): void => {
+      stream.off('drain', onDrain);
+      reject(e);
+    };
+    const onDrain = (): void => {
+      stream.off('error', onError);
+      resolve();
+    };
+    stream.once('drain', onDrain);
+    stream.once('error', onError);
   });
 }
 

@@ -141,7 +141,7 @@ describe('$export over HTTP', () => {
   it('a write after the kick-off is not in the files: they hold nothing newer than transactionTime', async () => {
     const res = await kickOff('$export?_type=ImagingSelection');
     await put(server.url, sel('after-kick-off', 'p1'));
-    await put(server.url, { ...sel('s1', 'p2'), status: 'unknown' });
+    await put(server.url, selection({ id: 's1', subject: { reference: 'Patient/p2' }, status: 'unknown' }));
     const done = await poll(res.headers.get('content-location')!);
     const manifest = (await done.res.json()) as Manifest;
     const all = (await Promise.all(manifest.output.map(async (o) => (await (await fetch(o.url)).text()).split('\n').filter(Boolean).map((l) => JSON.parse(l) as ImagingSelection)))).flat();
