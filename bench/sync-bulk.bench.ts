@@ -159,10 +159,11 @@ try {
       cut = true;
       // Half the file's bytes, then the connection "drops".
       const bytes = new Uint8Array(await res.arrayBuffer());
+      let pulls = 0;
       const body = new ReadableStream<Uint8Array>({
-        start(c) {
-          c.enqueue(bytes.subarray(0, bytes.length >> 1));
-          c.error(new TypeError('terminated'));
+        pull(c) {
+          if (pulls++ === 0) c.enqueue(bytes.subarray(0, bytes.length >> 1));
+          else c.error(new TypeError('terminated'));
         },
       });
       return new Response(body, { status: 200, headers: res.headers });

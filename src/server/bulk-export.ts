@@ -19,6 +19,8 @@ const DEFINITIONS = {
 const FHIR_JSON = 'application/fhir+json; charset=utf-8';
 /** Path segment under the FHIR base of the status and file endpoints (no resource type starts with `_`). */
 const JOBS = '_bulk';
+/** How long a kick-off waits for its job before answering 202 (a small export is then complete at the first poll). */
+const KICK_OFF_WAIT_MS = 250;
 
 /** An answer that is a file on disk, streamed to the client. */
 export interface FileAnswer {
@@ -133,6 +135,11 @@ export class BulkExports {
     );
     this.running.add(run);
     void run.finally(() => this.running.delete(run));
+    // A small export is done in a moment: answering once it is (or after KICK_OFF_WAIT_MS) saves the client a
+    // Retry-After wait on its first status request. The answer is 202 either way.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([run, new Promise((resolve) => (timer = setTimeout(resolve, KICK_OFF_WAIT_MS)))]);
+    clearTimeout(timer);
     return {
       status: 202,
       headers: { 'Content-Location': `${base}/${JOBS}/${id}`, 'Content-Type': FHIR_JSON },
