@@ -182,6 +182,8 @@ class FileRoller {
   private stream: WriteStream | undefined;
   private current: ExportFile | undefined;
   private readonly perType = new Map<string, number>();
+  /** The file being written, listed in the job's output once it is complete. */
+  private pending: ExportFile | undefined;
   private errorFile: { file: ExportFile; stream: WriteStream } | undefined;
 
   constructor(
@@ -219,8 +221,6 @@ class FileRoller {
     // Listed once it is complete: the manifest only ever names finished files.
     this.pending = this.current;
   }
-
-  private pending: ExportFile | undefined;
 
   private async endCurrent(): Promise<void> {
     if (this.stream !== undefined) await end(this.stream);

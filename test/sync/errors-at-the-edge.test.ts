@@ -36,6 +36,9 @@ describe('replicate checks its options at once', () => {
     ['fetch that is no function', { baseUrl: 'http://example.org/fhir', fetch: 'fetch' }, /fetch must be a function/],
     ['an environment timer that is no function', { baseUrl: 'http://example.org/fhir', environment: { schedule: 1000 } }, /environment.schedule must be a function/],
     ['environment locks without request', { baseUrl: 'http://example.org/fhir', environment: { locks: {} } }, /environment.locks must be an object with request/],
+    ['bulkExport that is no boolean or object', { baseUrl: 'http://example.org/fhir', bulkExport: 'yes' }, /bulkExport must be true, false or an object/],
+    ['an unknown export level', { baseUrl: 'http://example.org/fhir', bulkExport: { level: 'group' } }, /bulkExport.level must be one of system, patient/],
+    ['a Group id that is no id', { baseUrl: 'http://example.org/fhir', bulkExport: { group: 'a/b' } }, /bulkExport.group must be a Group id/],
   ];
   it.each(bad)('%s', async (_name, options, message) => {
     store = await openTestStore();
