@@ -22,7 +22,10 @@ const JOBS = '_bulk';
 /** How long a kick-off waits for its job before answering 202 (a small export is then complete at the first poll). */
 const KICK_OFF_WAIT_MS = 250;
 
-/** An answer that is a file on disk, streamed to the client. */
+/**
+ * An answer that is a file on disk, streamed to the client.
+ * @see https://hl7.org/fhir/uv/bulkdata/export.html#file-request
+ */
 export interface FileAnswer {
   status: 200;
   headers: Record<string, string>;
@@ -30,7 +33,10 @@ export interface FileAnswer {
   file: string;
 }
 
-/** Options of {@link BulkExports}. */
+/**
+ * Options of {@link BulkExports}.
+ * @see https://hl7.org/fhir/uv/bulkdata/export.html#file-request
+ */
 export interface BulkExportOptions {
   /** The FHIR base URL (for the status and file URLs). */
   baseUrl: () => string;

@@ -7,7 +7,10 @@ import type { FhirResponse } from '../rest/http.js';
 import type { Store } from '../store.js';
 import type { ExportRequest } from './bulk-request.js';
 
-/** One NDJSON file an export wrote. */
+/**
+ * One NDJSON file an export wrote.
+ * @see https://hl7.org/fhir/uv/bulkdata/export.html#response---complete-status
+ */
 export interface ExportFile {
   /** The resource type of every line (`OperationOutcome` for the error file). */
   type: string;
@@ -19,10 +22,16 @@ export interface ExportFile {
   count: number;
 }
 
-/** What a job is doing; `cancelled` jobs are forgotten, their files deleted. */
+/**
+ * What a job is doing; `cancelled` jobs are forgotten, their files deleted.
+ * @see https://hl7.org/fhir/uv/bulkdata/export.html#response---complete-status
+ */
 export type ExportJobStatus = 'running' | 'complete' | 'failed' | 'cancelled';
 
-/** One export: its request, the instant its files stand at, and the files written so far. */
+/**
+ * One export: its request, the instant its files stand at, and the files written so far.
+ * @see https://hl7.org/fhir/uv/bulkdata/export.html#response---complete-status
+ */
 export interface ExportJob {
   id: string;
   request: ExportRequest;
@@ -47,7 +56,10 @@ const PAGE = 1000;
 /** Patient ids per compartment search (the store takes up to 5,000 OR values of one parameter). */
 const PATIENTS_PER_QUERY = 500;
 
-/** Options of {@link runExportJob}. */
+/**
+ * Options of {@link runExportJob}.
+ * @see https://hl7.org/fhir/uv/bulkdata/export.html#response---complete-status
+ */
 export interface ExportJobOptions {
   /** Lines per file before the next file of the same type starts. */
   maxFileResources: number;

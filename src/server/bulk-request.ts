@@ -1,10 +1,16 @@
 import { badRequest, FhirError } from '../errors/fhir-error.js';
 import { isResourceType } from '../model/resource-types.js';
 
-/** The level an export was asked at: the whole server, every patient, or the patients of one Group. */
+/**
+ * The level an export was asked at: the whole server, every patient, or the patients of one Group.
+ * @see https://hl7.org/fhir/uv/bulkdata/export.html#query-parameters
+ */
 export type ExportLevel = { kind: 'system' } | { kind: 'patient' } | { kind: 'group'; id: string };
 
-/** A kick-off request, checked: what to export. */
+/**
+ * A kick-off request, checked: what to export.
+ * @see https://hl7.org/fhir/uv/bulkdata/export.html#query-parameters
+ */
 export interface ExportRequest {
   level: ExportLevel;
   /** `_type`: the types asked for, in order; undefined for every type with data. */

@@ -15,7 +15,10 @@ const DEFAULT_POLL_MS = 1000;
 /** 429/503 answers in a row while polling before the cycle fails (and backs off). */
 const MAX_BUSY_ANSWERS = 30;
 
-/** What the bulk first sync needs besides the store and the client. */
+/**
+ * What the bulk first sync needs besides the store and the client.
+ * @see https://hl7.org/fhir/uv/bulkdata/export.html
+ */
 export interface BulkPullOptions {
   baseUrl: string;
   /** Resources per write transaction. */
@@ -28,7 +31,10 @@ export interface BulkPullOptions {
   onFile: (type: string) => void;
 }
 
-/** The kick-off path of the export level the settings ask for, if the server's CapabilityStatement offers it. */
+/**
+ * The kick-off path of the export level the settings ask for, if the server's CapabilityStatement offers it.
+ * @see https://hl7.org/fhir/uv/bulkdata/export.html
+ */
 export function exportPath(statement: CapabilityStatement, settings: BulkExportOptions): string | undefined {
   const rest = statement.rest?.find((r) => r.mode === 'server') ?? statement.rest?.[0];
   const isExport = (op: { name: string; definition: string }): boolean => op.name === 'export' || /\/(?:patient-|group-)?export$/.test(op.definition);
@@ -204,6 +210,7 @@ function versionsOf(resources: Resource[], type: string, report: PullReport): Re
  * The resources of an NDJSON body, `size` at a time. Bytes are decoded as they come and only the current chunk
  * and an unfinished line are held: memory stays bounded whatever the file's size. A line that is not JSON, or a
  * body cut short, throws {@link NetworkError} (retryable: the file is read again).
+ * @see https://hl7.org/fhir/uv/bulkdata/export.html
  */
 export async function* ndjsonChunks(body: ReadableStream<Uint8Array>, size: number, url: string): AsyncGenerator<Resource[]> {
   const reader = body.getReader();
