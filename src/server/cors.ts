@@ -8,9 +8,9 @@ const ALLOW_HEADERS = 'Content-Type, Accept, If-Match, If-None-Exist, If-None-Ma
 
 /**
  * Response headers a page must be able to read: version (ETag), new resource (Location), time (Last-Modified),
- * and the challenge of a 401 (WWW-Authenticate).
+ * the challenge of a 401 (WWW-Authenticate), and a Bulk Data status's progress and wait (X-Progress, Retry-After).
  */
-const EXPOSE_HEADERS = 'ETag, Location, Last-Modified, Content-Location, WWW-Authenticate';
+const EXPOSE_HEADERS = 'ETag, Location, Last-Modified, Content-Location, WWW-Authenticate, X-Progress, Retry-After';
 
 /** How long (s) a browser may reuse a preflight answer. */
 const MAX_AGE = '600';

@@ -1,13 +1,17 @@
 import { randomUUID } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
+import type { CapabilityStatement } from 'fhir/r5';
 import { operationOutcome, type IssueInput } from '../errors/fhir-error.js';
 import type { FhirRequest, FhirResponse } from '../rest/http.js';
 import { openStore, type Store } from '../store.js';
 import type { Clock } from '../util/clock.js';
 import { BodyTooLargeError, readBody } from './body.js';
+import { BulkExports, withBulkExport, type FileAnswer } from './bulk-export.js';
 import { monotonicClock } from './clock.js';
 import { answeredForRefusedOrigin, corsHeaders, OriginPolicy, preflightHeaders } from './cors.js';
 import { RequestGate } from './gate.js';
@@ -76,6 +80,16 @@ export interface ServerOptions {
    * empty; not with `data`.
    */
   importDir?: string;
+  /**
+   * The Bulk Data `$export` operation (docs/server.md#bulk-data-export): lines per NDJSON file (default 10,000)
+   * and the `Retry-After` seconds a status answer asks for while a job runs (default 1).
+   */
+  bulkExport?: {
+    /** Resources per NDJSON file; a type with more is split into several files. */
+    maxFileResources?: number;
+    /** Seconds a client is asked to wait between status requests. */
+    retryAfterSeconds?: number;
+  };
   /** Receives one line per request (`GET /fhir/metadata 200 3ms`) and per problem. Default: silent. */
   log?: (line: string) => void;
   /**
@@ -152,9 +166,17 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   ready.catch(() => {}); // a failed start is reported by startServer; waiting requests answer 503
 
   let baseUrl = '';
+  const bulk = new BulkExports({
+    baseUrl: () => baseUrl,
+    gate,
+    requiresAccessToken: token !== undefined,
+    log,
+    ...(options.bulkExport?.maxFileResources !== undefined ? { maxFileResources: options.bulkExport.maxFileResources } : {}),
+    ...(options.bulkExport?.retryAfterSeconds !== undefined ? { retryAfterSeconds: options.bulkExport.retryAfterSeconds } : {}),
+  });
   let hub: SubscriptionHub | undefined;
   const handler = (req: IncomingMessage, res: ServerResponse): void => {
-    const done = serve(req, res, { basePath, maxBodyBytes, baseUrl: () => baseUrl, ready, gate, log, origins, hosts, token, hub: () => hub });
+    const done = serve(req, res, { basePath, maxBodyBytes, baseUrl: () => baseUrl, ready, gate, log, origins, hosts, token, hub: () => hub, bulk });
     inFlight.add(done);
     void done.finally(() => inFlight.delete(done));
   };
@@ -189,6 +211,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     hub?.close();
     rejectReady(e);
     await closeServer(server, inFlight);
+    await bulk.close();
     if (ownStore) store?.close();
     throw e;
   }
@@ -205,6 +228,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       (closing ??= (async () => {
         hub?.close();
         await closeServer(server, inFlight);
+        await bulk.close();
         if (ownStore) served.close();
       })()),
   };
@@ -258,6 +282,7 @@ interface ServeContext {
   token: BearerToken | undefined;
   /** The subscriptions, once the store is open (none with `subscriptions: false`). */
   hub: () => SubscriptionHub | undefined;
+  bulk: BulkExports;
 }
 
 /** Answers one HTTP request. Never rejects. */
@@ -321,11 +346,18 @@ async function serve(req: IncomingMessage, res: ServerResponse, ctx: ServeContex
       return finish(failure(503, { code: 'transient', diagnostics: 'The server failed to start' }));
     }
     const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : v]));
+    const bulkAnswer = await ctx.bulk.answer(store, { method, ...splitTarget(url), headers, body, rawUrl });
+    if (bulkAnswer !== undefined) {
+      if ('file' in bulkAnswer) return await sendFile(res, bulkAnswer, cors, method === 'HEAD', () => ctx.log(`${method} ${rawUrl} 200 ${Math.round(performance.now() - started)}ms`));
+      return finish(bulkAnswer);
+    }
     const request: FhirRequest = { method, url, headers, ...(body !== '' ? { body } : {}) };
     const next = (r: FhirRequest): Promise<FhirResponse> => ctx.gate.run(isHistoryTarget(r.url), () => store.handle(r));
     const hub = ctx.hub();
     const response = await (hub ? hub.handle(request, next) : next(request));
-    finish(response);
+    // The store knows nothing of $export, which this server adds: its CapabilityStatement says so.
+    const isMetadata = response.status === 200 && url.split('?')[0] === 'metadata' && (response.body as { resourceType?: unknown } | undefined)?.resourceType === 'CapabilityStatement';
+    finish(isMetadata ? { ...response, body: withBulkExport(response.body as CapabilityStatement) } : response);
   } catch (e) {
     ctx.log(`${method} ${rawUrl} failed: ${(e as Error).stack ?? String(e)}`);
     if (res.headersSent) res.destroy();
@@ -426,9 +458,47 @@ function send(res: ServerResponse, response: FhirResponse, extra: Record<string,
     return;
   }
   const payload = JSON.stringify(baseUrl === '' ? response.body : linksOnBase(response.body, baseUrl), null, pretty ? 2 : undefined);
+  // A Bulk Data manifest is plain JSON (not a FHIR resource); everything else is FHIR JSON.
+  const plainJson = Object.entries(headers).some(([k, v]) => k.toLowerCase() === 'content-type' && v === 'application/json');
   for (const k of Object.keys(headers)) if (k.toLowerCase() === 'content-type') delete headers[k];
-  headers['Content-Type'] = FHIR_JSON;
+  headers['Content-Type'] = plainJson ? 'application/json' : FHIR_JSON;
   headers['Content-Length'] = String(Buffer.byteLength(payload));
   res.writeHead(response.status, headers);
   res.end(head ? undefined : payload);
+}
+
+/** A relative target's path segments (decoded) and query pairs (decoded; `+` is kept, as FHIR instants need it). */
+function splitTarget(url: string): { path: string[]; query: [string, string][] } {
+  const [pathPart = '', queryPart = ''] = url.split(/\?(.*)/s);
+  const decode = (s: string): string => {
+    try {
+      return decodeURIComponent(s);
+    } catch {
+      return s;
+    }
+  };
+  const path = pathPart.split('/').filter((s) => s !== '').map(decode);
+  const query = queryPart
+    .split('&')
+    .filter((p) => p !== '')
+    .map((p): [string, string] => {
+      const i = p.indexOf('=');
+      return i < 0 ? [decode(p), ''] : [decode(p.slice(0, i)), decode(p.slice(i + 1))];
+    });
+  return { path, query };
+}
+
+/** Streams an export file from disk (bounded memory: the stream's buffer), then logs the request. */
+async function sendFile(res: ServerResponse, answer: FileAnswer, extra: Record<string, string>, head: boolean, logged: () => void): Promise<void> {
+  res.writeHead(answer.status, { ...answer.headers, ...extra });
+  if (head) res.end();
+  else {
+    try {
+      await pipeline(createReadStream(answer.file), res);
+    } catch {
+      // The client went away mid-file (or the job was deleted): nothing to answer any more.
+      res.destroy();
+    }
+  }
+  logged();
 }

@@ -165,6 +165,30 @@ export interface CheckpointRow {
   serverTime?: string;
   /** The identity of the database that recorded it: a checkpoint of another database is dropped at open. */
   databaseId?: string;
+  /** A bulk first sync in progress (key `${baseUrl}|$export`): what to resume it from. */
+  bulk?: BulkSyncProgress;
+}
+
+/**
+ * Where a bulk first sync by `$export` stands, committed with every chunk it writes, so that an interrupted one
+ * polls the same job again and downloads no finished file twice.
+ * @see https://hl7.org/fhir/uv/bulkdata/export.html
+ */
+export interface BulkSyncProgress {
+  /** The status URL the kick-off answered (`Content-Location`). */
+  status: string;
+  /** The types asked for (`_type`). */
+  types: string[];
+  /** The manifest's `transactionTime`, once the export completed. */
+  transactionTime?: string;
+  /** The manifest's files of the asked types, once the export completed. */
+  files?: { type: string; url: string }[];
+  /** Whether the file server needs the access token (the manifest's `requiresAccessToken`). */
+  requiresAccessToken?: boolean;
+  /** URLs of the files completely written. */
+  done: string[];
+  /** The file being written and how many of its lines are committed. */
+  current?: { url: string; lines: number };
 }
 
 /**

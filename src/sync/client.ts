@@ -123,6 +123,36 @@ export class FhirClient {
     return res;
   }
 
+  /**
+   * A GET whose body the caller reads as a stream (a Bulk Data NDJSON file), with the client's headers and
+   * authorisation when `authorised` (else none: a file server may be another host). Refused credentials,
+   * 429/5xx and no answer throw as {@link send} does; any other answer is returned, its body unread.
+   * @see https://hl7.org/fhir/uv/bulkdata/export.html#file-request
+   */
+  async open(url: string, headers: Record<string, string>, authorised: boolean): Promise<Response> {
+    const attempt = async (sentWith: Promise<Record<string, string>> | undefined): Promise<Response> => {
+      const auth = await sentWith;
+      const doFetch = this.options.fetch ?? globalThis.fetch;
+      try {
+        return await doFetch(this.url(url), { method: 'GET', headers: { ...(authorised ? { ...this.options.headers, ...auth } : {}), ...headers } });
+      } catch (e) {
+        throw new NetworkError(`GET ${this.url(url)} failed: ${describeFetchFailure(e)}`, { cause: e });
+      }
+    };
+    const sentWith = authorised ? this.authorization() : undefined;
+    let res = await attempt(sentWith);
+    if (refused(res.status) && authorised) {
+      await res.body?.cancel();
+      this.reauthorize(sentWith);
+      res = await attempt(this.authorization());
+    }
+    if (!refused(res.status) && !retryable(res.status)) return res;
+    await res.body?.cancel();
+    const answer: RemoteResponse = { request: { method: 'GET', url: this.url(url) }, status: res.status, headers: res.headers };
+    if (refused(res.status)) throw new AuthorizationError(describeAnswer(answer));
+    throw new RetryableError(describeAnswer(answer), retryAfterMs(answer, (this.options.clock?.() ?? new Date()).getTime()));
+  }
+
   /** One request and its answer, whatever its status; throws {@link NetworkError} when no answer came. */
   private async request(
     method: string,

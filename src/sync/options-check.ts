@@ -68,6 +68,15 @@ const ENVIRONMENT_CHECKS: Record<string, Check> = {
   locks: (v) => (isObject(v) && typeof v['request'] === 'function' ? undefined : 'must be an object with request(name, options, fn), as navigator.locks'),
 };
 
+/** The checks of `bulkExport`'s own options. */
+const BULK_CHECKS: Record<string, Check> = {
+  level: oneOf(['system', 'patient']),
+  group: (v) => (typeof v === 'string' && /^[A-Za-z0-9\-.]{1,64}$/.test(v) ? undefined : `must be a Group id; got ${show(v)}`),
+  pollInterval: milliseconds(1),
+};
+
+const bulkExport: Check = (v) => (typeof v === 'boolean' ? undefined : isObject(v) ? firstProblem(v, BULK_CHECKS, 'bulkExport.') : 'must be true, false or an object');
+
 const environment: Check = (v) => (isObject(v) ? firstProblem(v, ENVIRONMENT_CHECKS, 'environment.') : 'must be an object');
 
 /** The checks of `subscriptions`' own options. */
@@ -99,6 +108,7 @@ const OPTION_CHECKS: Record<keyof ReplicationOptions, Check> = {
   checkpointMarginMs: milliseconds(0),
   environment,
   subscriptions,
+  bulkExport,
 };
 
 function firstProblem(options: Record<string, unknown>, checks: Record<string, Check>, prefix = ''): string | undefined {

@@ -77,4 +77,24 @@ export interface ReplicationOptions {
    * a `WebSocket` is at hand (the global one, or `subscriptions.WebSocket`); `false` turns it off (polling only).
    */
   subscriptions?: ServerPushOptions | false;
+  /**
+   * The first pull of a type (no checkpoint yet) by Bulk Data `$export` when the server's CapabilityStatement
+   * offers it (default `true`: system level): NDJSON files streamed into chunked writes, resumed per file, then
+   * `_history` since the export's `transactionTime`. `false` always pages `_history`. See docs/sync.md
+   * "First sync by $export".
+   */
+  bulkExport?: boolean | BulkExportOptions;
+}
+
+/**
+ * How the first sync asks for a Bulk Data export.
+ * @see https://hl7.org/fhir/uv/bulkdata/export.html
+ */
+export interface BulkExportOptions {
+  /** `system` (`[base]/$export`, the default) or `patient` (`[base]/Patient/$export`: the Patient compartments). */
+  level?: 'system' | 'patient';
+  /** Export the compartments of this Group's patients (`[base]/Group/[id]/$export`); wins over `level`. */
+  group?: string;
+  /** Wait between status requests when the server sends no `Retry-After`, in ms (default 1000). */
+  pollInterval?: number;
 }

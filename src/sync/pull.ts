@@ -106,9 +106,11 @@ interface PagePlan {
 
 /**
  * Commits one page: its server versions (and merges or conflicts where a local change waits) together with
- * the link to resume from, planned again by the port when a local change got in between.
+ * the link to resume from, planned again by the port when a local change got in between. The bulk first sync
+ * writes its NDJSON chunks through it too, so merges and server-version bookkeeping are those of `_history`.
+ * @see docs/architecture.md "Sync protocol"
  */
-async function applyPage(
+export async function applyPage(
   ctx: SyncContext,
   policy: ConflictPolicy,
   versions: RemoteVersion[],

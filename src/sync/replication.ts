@@ -19,6 +19,7 @@ import type { Doorbell } from './doorbell.js';
 import type { ServerPushState, WebSocketConstructor } from './server-push-options.js';
 import { withPushTracking } from './push-tracking.js';
 import { lastCompletePull, NotifyingList } from './progress.js';
+import { bulkFirstSync } from './bulk-pull.js';
 
 /** How soon a live tab tries again after another tab held the replication lock. */
 const LOCK_RETRY_MS = 500;
@@ -197,6 +198,13 @@ export class ReplicationEngine implements Replication {
     await pushPass(0);
     const pull: PullReport = { pulled: 0, conflicts: [], invalid: [] };
     this.machine.dispatch({ type: 'pull-started' });
+    const bulk = this.options.bulkExport ?? true;
+    if (bulk !== false) {
+      const onFile = (type: string): void => this.progress.next({ phase: 'pull', type, pushed: push.pushed.length, pulled: pull.pulled });
+      const bulkSettings = bulk === true ? {} : bulk;
+      const marginMs = this.options.checkpointMarginMs ?? 1000;
+      await bulkFirstSync(this.ctx, this.client, policy, this.pulledTypes, { baseUrl: this.options.baseUrl, chunkSize: batch, marginMs, settings: bulkSettings, env: this.env, onFile }, pull);
+    }
     for (const type of this.pulledTypes) {
       this.progress.next({ phase: 'pull', type, pushed: push.pushed.length, pulled: pull.pulled });
       const onPage = (received: number, total: number | undefined): void =>

@@ -36,6 +36,9 @@ describe('replicate checks its options at once', () => {
     ['fetch that is no function', { baseUrl: 'http://example.org/fhir', fetch: 'fetch' }, /fetch must be a function/],
     ['an environment timer that is no function', { baseUrl: 'http://example.org/fhir', environment: { schedule: 1000 } }, /environment.schedule must be a function/],
     ['environment locks without request', { baseUrl: 'http://example.org/fhir', environment: { locks: {} } }, /environment.locks must be an object with request/],
+    ['bulkExport that is no boolean or object', { baseUrl: 'http://example.org/fhir', bulkExport: 'yes' }, /bulkExport must be true, false or an object/],
+    ['an unknown export level', { baseUrl: 'http://example.org/fhir', bulkExport: { level: 'group' } }, /bulkExport.level must be one of system, patient/],
+    ['a Group id that is no id', { baseUrl: 'http://example.org/fhir', bulkExport: { group: 'a/b' } }, /bulkExport.group must be a Group id/],
   ];
   it.each(bad)('%s', async (_name, options, message) => {
     store = await openTestStore();
@@ -61,11 +64,14 @@ describe('replication errors name the method, the absolute URL and the cause', (
   it('an unreachable server: ECONNREFUSED with the URL it tried', async () => {
     store = await openTestStore();
     const port = await closedPort();
-    const rep = store.replicate({ baseUrl: `http://127.0.0.1:${port}/fhir`, ...ONE_TRY });
-    const err = await rep.syncOnce().then(() => undefined, (e: unknown) => e);
-    expect(err).toBeInstanceOf(RetryableError);
-    expect((err as Error).message).toMatch(new RegExp(`^GET http://127\\.0\\.0\\.1:${port}/fhir/ImagingSelection/_history\\?\\S* failed: .*ECONNREFUSED`));
-    rep.stop();
+    for (const [bulkExport, path] of [[false, 'ImagingSelection/_history\\?\\S*'], [true, 'metadata']] as const) {
+      // The first request: the _history page, or with the bulk first sync, the CapabilityStatement.
+      const rep = store.replicate({ baseUrl: `http://127.0.0.1:${port}/fhir`, ...ONE_TRY, bulkExport });
+      const err = await rep.syncOnce().then(() => undefined, (e: unknown) => e);
+      expect(err).toBeInstanceOf(RetryableError);
+      expect((err as Error).message).toMatch(new RegExp(`^GET http://127\\.0\\.0\\.1:${port}/fhir/${path} failed: .*ECONNREFUSED`));
+      rep.stop();
+    }
   });
 
   describe('through a server that answers with an error', () => {

@@ -17,9 +17,10 @@ export interface SyncHarness {
   readonly time: VirtualTime;
   /**
    * Replication options of the current test: its virtual time as the environment, a retry policy small
-   * enough that giving up comes after a few virtual waits, and with `token`, an `authorize` that sends it.
+   * enough that giving up comes after a few virtual waits, with `token`, an `authorize` that sends it, and
+   * `bulkExport: false`: these suites test the `_history` pull (test/sync/bulk-first-sync.test.ts tests the other).
    */
-  readonly fast: Pick<ReplicationOptions, 'environment' | 'retry' | 'authorize'>;
+  readonly fast: Pick<ReplicationOptions, 'environment' | 'retry' | 'authorize' | 'bulkExport'>;
   /** An id unique to this run, so tests (and reruns against a long-lived server) never see each other's data. */
   uid(name: string): string;
   /** A new store (closed after the test) whose ids are unique to this run, prefixed `idPrefix`. */
@@ -76,6 +77,7 @@ export function syncHarness(options: { proxy?: boolean; maxAttempts?: number; to
       return {
         environment: time.env,
         retry: { initialDelay: 5, maxDelay: 50, maxAttempts: options.maxAttempts ?? 2 },
+        bulkExport: false,
         ...(token !== undefined ? { authorize: async () => ({ Authorization: `Bearer ${token}` }) } : {}),
       };
     },
