@@ -48,7 +48,9 @@ export interface EstablishedIdentity {
   lost?: LostDatabase;
 }
 
-const SETTING = 'identity';
+/** The settings row holding the database's identity. */
+export const IDENTITY_SETTING = 'identity';
+const SETTING = IDENTITY_SETTING;
 
 /**
  * The marker's key for a database name.

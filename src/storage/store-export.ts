@@ -14,6 +14,8 @@ import {
 } from './export-format.js';
 import type { HistoryRow } from './rows.js';
 import type { StoreDatabase } from './schema.js';
+import { ENCRYPTION_SETTING } from './encryption/options.js';
+import { IDENTITY_SETTING } from './identity.js';
 
 /**
  * Rows read per transaction: each page is one bounded read, so memory stays flat however large the store is.
@@ -21,8 +23,15 @@ import type { StoreDatabase } from './schema.js';
  */
 export const EXPORT_PAGE = 500;
 
-/** Settings that describe this database rather than its data: not exported (the importing store has its own). */
-const LOCAL_SETTINGS = new Set(['indexGeneration', 'importing']);
+/**
+ * Settings that describe this database rather than its data, which the importing store has of its own: the index
+ * format, the database's identity (docs/durability.md) and the key header of an encrypted store (docs/security.md).
+ * Never exported, never overwritten or cleared by an import.
+ */
+export const DATABASE_SETTINGS: ReadonlySet<string> = new Set(['indexGeneration', IDENTITY_SETTING, ENCRYPTION_SETTING]);
+
+/** Not exported either: the marker of an import under way in this database. */
+const LOCAL_SETTINGS = new Set([...DATABASE_SETTINGS, 'importing']);
 
 /**
  * Streams a store as NDJSON files and a manifest (see `export-format.ts`), reading `EXPORT_PAGE` rows per

@@ -15,7 +15,7 @@ import { indexedRow } from './resource-row.js';
 import { StatsDelta } from './row-stats.js';
 import type { HistoryRow, IndexEntry, ResourceRow, RowText, TextRow } from './rows.js';
 import type { StoreDatabase } from './schema.js';
-import { stateTable } from './store-export.js';
+import { DATABASE_SETTINGS, stateTable } from './store-export.js';
 
 /**
  * Versions written per import transaction (with their resources' current rows): memory stays bounded by it.
@@ -92,7 +92,7 @@ async function requireEmpty(db: StoreDatabase): Promise<void> {
   const tables = [db.resources, db.history, db.outbox, db.remote, db.conflicts, db.deadLetters, db.checkpoints];
   const counts = await db.transaction('r', [...tables, db.settings], async () => Promise.all([...tables.map((t) => t.count()), db.settings.toArray()]));
   const settings = counts.pop() as { key: string }[];
-  const keys = settings.map((s) => s.key).filter((k) => k !== 'indexGeneration');
+  const keys = settings.map((s) => s.key).filter((k) => !DATABASE_SETTINGS.has(k));
   if (keys.includes(IMPORTING)) {
     await clearAll(db);
     return;
@@ -101,12 +101,12 @@ async function requireEmpty(db: StoreDatabase): Promise<void> {
   if (held > 0) throw conflict('Import needs an empty store: this one holds data. Open a new store (another name) or delete this database first');
 }
 
-/** Empties every table but the index generation (what an empty store holds). */
+/** Empties every table but the settings that describe the database itself (what an empty store holds). */
 async function clearAll(db: StoreDatabase): Promise<void> {
   const tables = [db.resources, db.texts, db.history, db.outbox, db.typeStats, db.remote, db.conflicts, db.deadLetters, db.checkpoints];
   await db.transaction('rw', [...tables, db.settings], async () => {
     await Promise.all(tables.map((t) => t.clear()));
-    await db.settings.where('key').noneOf(['indexGeneration']).delete();
+    await db.settings.where('key').noneOf([...DATABASE_SETTINGS]).delete();
   });
 }
 
@@ -323,7 +323,10 @@ async function importState(db: StoreDatabase, source: ExportSource, kind: Exclud
       if (r === undefined) throw fault(batch[i]!.where, `names ${named[i]![0]}/${named[i]![1]}, which the export does not hold`);
     });
     try {
-      await table.bulkAdd(batch.map((b) => b.row));
+      // A checkpoint is stamped with the database that recorded it (docs/durability.md): imported, it is this one's,
+      // or the next open would take it for a checkpoint of a lost database and drop it.
+      const rows = kind === 'checkpoints' && db.databaseId !== undefined ? batch.map((b) => ({ ...b.row, databaseId: db.databaseId })) : batch.map((b) => b.row);
+      await table.bulkAdd(rows);
     } catch (e) {
       throw fault(`${file!.url}:${batch[0]!.where.split(':').pop()}-${batch.at(-1)!.where.split(':').pop()}`, `cannot be stored: ${(e as Error).message}`);
     }
