@@ -31,15 +31,22 @@ export interface JournalFile {
   versions: JournalVersion[];
 }
 
-/** The clock the server's store reads: the replayed version's instant while replaying, else the system's. */
+/**
+ * The clock the server's store reads: the replayed version's instant while replaying; before the replay, an
+ * instant a second before the journal's first version (the server writes its SubscriptionTopic as it starts, and
+ * its clock only moves forward: a write at the system's time would push every replayed instant after it); after,
+ * the system's.
+ */
 export interface ReplayClock {
   clock: () => Date;
   /** While set, the clock answers this instant. */
   at: Date | undefined;
 }
 
-export function replayClock(): ReplayClock {
-  const state: ReplayClock = { at: undefined, clock: () => state.at ?? new Date() };
+/** A replay clock for `versions` (the journal's, oldest first). */
+export function replayClock(versions: readonly JournalVersion[] = []): ReplayClock {
+  const first = versions[0];
+  const state: ReplayClock = { at: first ? new Date(Date.parse(first.lastUpdated) - 1000) : undefined, clock: () => state.at ?? new Date() };
   return state;
 }
 
@@ -53,7 +60,10 @@ export function readJournal(file: string): JournalFile {
   return parsed as JournalFile;
 }
 
-/** Every version the store holds, oldest first, following the history Bundle's `next` links. */
+/** Types the server makes for its subscriptions (docs/server.md#subscriptions), left out of the journal. */
+const SERVER_OWN = new Set(['SubscriptionTopic', 'Subscription']);
+
+/** Every version the store holds but the server's own, oldest first, following the history Bundle's `next` links. */
 export async function allVersions(store: Store): Promise<JournalVersion[]> {
   const out: JournalVersion[] = [];
   let page: Bundle | undefined = await store.history(undefined, undefined, { _count: '1000' });
@@ -64,6 +74,9 @@ export async function allVersions(store: Store): Promise<JournalVersion[]> {
       const versionId = /^W\/"(.+)"$/.exec(e.response?.etag ?? '')?.[1];
       const lastUpdated = e.response?.lastModified ?? e.resource?.meta?.lastUpdated;
       if (!type || !id || !versionId || !lastUpdated) throw new Error(`a history entry without type, id, version or time: ${JSON.stringify(e.request)} ${JSON.stringify(e.response)}`);
+      // The server writes its SubscriptionTopic itself at each start, and a Subscription lives as long as the
+      // client's socket: neither is data to keep across restarts.
+      if (SERVER_OWN.has(type)) continue;
       out.push({ type, id, versionId, lastUpdated, ...(e.request?.method !== 'DELETE' && e.resource ? { resource: e.resource } : {}) });
     }
     const next: string | undefined = page.link?.find((l) => l.relation === 'next')?.url;

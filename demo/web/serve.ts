@@ -91,7 +91,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
     const url = app.resolvedUrls?.local[0];
     if (!url) throw new Error('the app server did not report its URL');
     const wado = `${new URL(url).origin}/wado`;
-    const clock = replayClock();
+    const clock = replayClock(journal.versions);
     server = await startServer({ port: options.fhirPort ?? 0, clock: clock.clock, ...(options.requestLog ? { log: options.requestLog } : {}) });
     const store = server.store;
     if (journal.versions.length > 0) {

@@ -62,7 +62,8 @@ async function esbuildSplit(app: keyof typeof APP): Promise<Split> {
   writeFileSync(entry, APP[app]);
   const { metafile } = await build({ entryPoints: [entry], absWorkingDir: ROOT, bundle: true, write: false, format: 'esm', platform: 'browser', splitting: true, outdir: join(dir, `esb-${app}`), metafile: true, logLevel: 'silent' });
   const outputs = metafile.outputs;
-  const start = Object.keys(outputs).find((o) => outputs[o]!.entryPoint !== undefined)!;
+  // The app's own entry: esbuild marks every dynamically imported chunk with an `entryPoint` too.
+  const start = Object.keys(outputs).find((o) => outputs[o]!.entryPoint !== undefined && join(ROOT, outputs[o]!.entryPoint!) === entry)!;
   const initial = new Set<string>();
   const visit = (o: string): void => {
     if (initial.has(o)) return;

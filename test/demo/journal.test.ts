@@ -36,7 +36,7 @@ describe('demo server journal', () => {
     const versions = await allVersions(a.store);
     expect(versions.map((v) => `${v.id}/${v.versionId}${v.resource ? '' : ' deleted'}`)).toEqual(['p1/1', 'p1/2', 'p2/1', 'p1/3 deleted', 'p1/4']);
 
-    const clock = replayClock();
+    const clock = replayClock(versions);
     const b = await server(clock.clock);
     await replay(b.store, clock, versions);
     expect(await allVersions(b.store)).toEqual(versions);
@@ -51,9 +51,9 @@ describe('demo server journal', () => {
   });
 
   it('refuses a journal whose versions would not replay to the same numbers', async () => {
-    const clock = replayClock();
-    const c = await server(clock.clock);
     const gap = [{ type: 'Patient', id: 'p9', versionId: '2', lastUpdated: '2026-12-01T10:00:00.000Z', resource: { resourceType: 'Patient' as const, id: 'p9' } }];
+    const clock = replayClock(gap);
+    const c = await server(clock.clock);
     await expect(replay(c.store, clock, gap)).rejects.toThrow(/Patient\/p9 version 2/);
     expect(clock.at).toBeUndefined();
   });
