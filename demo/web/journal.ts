@@ -69,14 +69,15 @@ export async function allVersions(store: Store): Promise<JournalVersion[]> {
   let page: Bundle | undefined = await store.history(undefined, undefined, { _count: '1000' });
   while (page) {
     for (const e of page.entry ?? []) {
-      // `request.url` is `Type/id` for writes of one resource; the version is the entry's ETag.
-      const [type, id] = (e.request?.url ?? '').split('?')[0]!.split('/');
+      // `request.url` is `Type/id` for writes of one resource, `Type` for a create by POST (its id is in `location`);
+      // the version is the entry's ETag.
+      const [type, id] = (e.response?.location ?? e.request?.url ?? '').split('?')[0]!.split('/');
       const versionId = /^W\/"(.+)"$/.exec(e.response?.etag ?? '')?.[1];
       const lastUpdated = e.response?.lastModified ?? e.resource?.meta?.lastUpdated;
-      if (!type || !id || !versionId || !lastUpdated) throw new Error(`a history entry without type, id, version or time: ${JSON.stringify(e.request)} ${JSON.stringify(e.response)}`);
       // The server writes its SubscriptionTopic itself at each start, and a Subscription lives as long as the
       // client's socket: neither is data to keep across restarts.
-      if (SERVER_OWN.has(type)) continue;
+      if (type !== undefined && SERVER_OWN.has(type)) continue;
+      if (!type || !id || !versionId || !lastUpdated) throw new Error(`a history entry without type, id, version or time: ${JSON.stringify(e.request)} ${JSON.stringify(e.response)}`);
       out.push({ type, id, versionId, lastUpdated, ...(e.request?.method !== 'DELETE' && e.resource ? { resource: e.resource } : {}) });
     }
     const next: string | undefined = page.link?.find((l) => l.relation === 'next')?.url;

@@ -50,6 +50,15 @@ describe('demo server journal', () => {
     expect((await ids(b))?.slice(1)).toEqual(await ids(a));
   });
 
+  it('keeps resources created by POST (their id from the entry\'s location), not the server\'s subscription resources', async () => {
+    const a = await server();
+    const created = await a.store.handle({ method: 'POST', url: 'Patient', body: { resourceType: 'Patient', gender: 'female' } });
+    const id = (created.body as Patient).id!;
+    const subscription = await a.store.handle({ method: 'POST', url: 'Subscription', body: { resourceType: 'Subscription', status: 'requested', topic: 'https://github.com/fhir-offline-store/fhir-offline-store/SubscriptionTopic/resource-changes', channelType: { code: 'websocket' }, content: 'empty' } });
+    expect(subscription.status).toBe(201);
+    expect((await allVersions(a.store)).map((v) => `${v.type}/${v.id}/${v.versionId}`)).toEqual([`Patient/${id}/1`]);
+  });
+
   it('refuses a journal whose versions would not replay to the same numbers', async () => {
     const gap = [{ type: 'Patient', id: 'p9', versionId: '2', lastUpdated: '2026-12-01T10:00:00.000Z', resource: { resourceType: 'Patient' as const, id: 'p9' } }];
     const clock = replayClock(gap);
