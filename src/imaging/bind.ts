@@ -136,6 +136,8 @@ export function bindAnnotations(store: Store, options: BindOptions): AnnotationB
   /** Store work queued or running, per UID. */
   const inflight = new Map<string, number>();
   const pending = new Map<string, unknown>();
+  /** The selection each bound annotation was last made from or stored as: what a local edit is measured against. */
+  const base = new Map<string, ImagingSelection>();
   const chains = new Map<string, Promise<void>>();
   let applying = false;
   let closed = false;
@@ -169,6 +171,32 @@ export function bindAnnotations(store: Store, options: BindOptions): AnnotationB
     return next;
   };
 
+  /**
+   * The selection an annotation maps to, with the elements it does not map kept from `from`; undefined when it
+   * cannot be mapped (the write reports why).
+   */
+  const asSelection = (annotation: CornerstoneAnnotation, uid: string, from: ImagingSelection | undefined): ImagingSelection | undefined => {
+    try {
+      const kept = Object.fromEntries(Object.entries(from ?? {}).filter(([k]) => !MAPPED_ELEMENTS.has(k)));
+      return { ...kept, ...selectionFromAnnotation(annotation, context), id: uid };
+    } catch {
+      return undefined;
+    }
+  };
+
+  /**
+   * Whether the annotation says something its base selection does not: a real edit here. Cornerstone also sends
+   * ANNOTATION_MODIFIED when it only recomputes statistics; such a modification must neither be written nor hold
+   * back a change from the store (it would then write the old state over the newer one).
+   */
+  const editedHere = (uid: string): boolean => {
+    const from = base.get(uid);
+    const annotation = annotationState.getAnnotation(uid);
+    if (!from || !annotation) return true;
+    const now = asSelection(annotation, uid, from);
+    return now === undefined || !sameContent(from, now);
+  };
+
   const write = (annotation: CornerstoneAnnotation): Promise<void> => {
     const uid = annotation.annotationUID;
     if (!uid || readOnly.has(uid) || !mapped.has(annotation.metadata?.toolName ?? '')) return Promise.resolve();
@@ -186,8 +214,16 @@ export function bindAnnotations(store: Store, options: BindOptions): AnnotationB
       // again, a selection highlighted): a write that would change nothing is no new version, which a server
       // would otherwise see as an edit, and another workstation's edit of it as a conflict.
       if (current && sameContent(current, selection)) return;
+      // Nothing edited since the version this annotation was made from, while the store has moved on: the store's
+      // newer version is shown (by the watch), not overwritten with the old state.
+      const from = base.get(uid);
+      if (current && from && current.meta?.versionId !== from.meta?.versionId) {
+        const mine = asSelection(annotation, uid, from);
+        if (mine && sameContent(from, mine)) return;
+      }
       const stored = await store.update(selection);
       written.set(uid, stored.meta?.versionId);
+      base.set(uid, stored);
     });
   };
 
@@ -238,6 +274,7 @@ export function bindAnnotations(store: Store, options: BindOptions): AnnotationB
       if (!known.has(uid)) return;
       known.delete(uid);
       written.delete(uid);
+      base.delete(uid);
       void enqueue(uid, () => store.delete('ImagingSelection', uid));
     },
   };
@@ -257,6 +294,11 @@ export function bindAnnotations(store: Store, options: BindOptions): AnnotationB
         shown.add(uid);
         // Our own write coming back, or an edit in progress here: the annotation state already has it.
         if (written.has(uid) && written.get(uid) === selection.meta?.versionId) continue;
+        // A modification waiting for its quiet spell that edits nothing (statistics recomputed) gives way.
+        if (pending.has(uid) && !drawing.has(uid) && !editedHere(uid)) {
+          timers.clearTimeout(pending.get(uid));
+          pending.delete(uid);
+        }
         if (pending.has(uid) || drawing.has(uid) || inflight.has(uid)) continue;
         let annotations: CornerstoneAnnotation[];
         try {
@@ -288,6 +330,7 @@ export function bindAnnotations(store: Store, options: BindOptions): AnnotationB
         }
         known.add(uid);
         written.set(uid, selection.meta?.versionId);
+        base.set(uid, selection);
         changed = true;
       }
       for (const uid of [...shown]) {
@@ -295,6 +338,7 @@ export function bindAnnotations(store: Store, options: BindOptions): AnnotationB
         shown.delete(uid);
         known.delete(uid);
         written.delete(uid);
+        base.delete(uid);
         if (removeParts(uid)) changed = true;
         else if (annotationState.getAnnotation(uid)) {
           annotationState.removeAnnotation(uid);

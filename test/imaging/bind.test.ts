@@ -174,6 +174,27 @@ it('a removal deletes the selection', async () => {
   await expect(store.read('ImagingSelection', uid(3))).rejects.toSatisfy((e: unknown) => e instanceof FhirError && e.status === 410);
 });
 
+it('a change from the store is not overwritten by a modification here that edits nothing (statistics recomputed)', async () => {
+  const { store, binding, timers, rendered } = await setup();
+  const context = planeContext({ subject: { reference: 'Patient/p1' }, imagingStudy: { reference: 'ImagingStudy/s1' } });
+  const a = draw(uid(7), [10, 10], [80, 90]);
+  await binding.settled();
+  // Cornerstone recomputes statistics: a modification waits for its quiet spell, changing nothing.
+  fire(ANNOTATION_EVENTS.modified, a);
+  expect(timers.size).toBe(1);
+  // Meanwhile another workstation's edit of the same length arrives (a pull).
+  const moved = make.Length(image, uid(7), [[30, 40], [70, 60]]);
+  const shown = rendered();
+  await store.update({ ...selectionFromAnnotation(moved, context), id: uid(7) } as ImagingSelection);
+  await shown;
+  expect(imagePoints(cs.state.getAnnotation(uid(7))!)[0]![0]).toBeCloseTo(30, 6);
+  timers.runAll();
+  await binding.settled();
+  // The old state was not written over it.
+  expect(await version(store, uid(7))).toBe('2');
+  expect((await store.read('ImagingSelection', uid(7))).instance![0]!.imageRegion2D![0]!.coordinate[0]).toBeCloseTo(30, 6);
+});
+
 it('selections written elsewhere appear, change and disappear on the annotation state', async () => {
   const { store, rendered } = await setup();
   const context = planeContext({ imagingStudy: { reference: 'ImagingStudy/s1' } });
