@@ -7,17 +7,14 @@
  * Environment: `BENCH_BULK_N` (default 100000). Speed is reported, never asserted. Run with `--expose-gc` for
  * the heap figures (the npm script does).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
-import { openStore, sequentialIds, steppingClock, type Store } from '../src/index.js';
+import type { Store } from '../src/index.js';
 import { storeDatabase } from '../src/store.js';
-import { StoreDatabase } from '../src/storage/schema.js';
 import { imagingSelection } from './generate.js';
 import { now } from './measure.js';
+import { freshStore, rawWriteMs, startChildServer } from './sync-parts.js';
 
 const N = Number(process.env.BENCH_BULK_N ?? '100000');
 if (!(N > 0)) throw new Error(`BENCH_BULK_N must be a positive number, got ${process.env.BENCH_BULK_N}`);
@@ -29,51 +26,6 @@ const n = (x: number): string => x.toLocaleString('en');
 const perSecond = (count: number, ms: number): number => Math.round((count / ms) * 1000);
 const MB = 1024 * 1024;
 
-async function startChildServer(data: string): Promise<{ url: string; stop: () => Promise<void> }> {
-  const child: ChildProcess = spawn(process.execPath, ['--max-old-space-size=8192', '--import', 'tsx', fileURLToPath(new URL('src/server/cli.ts', ROOT)), 'serve', '--port', '0', '--data', data], {
-    cwd: fileURLToPath(ROOT),
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (b: Buffer) => {
-      out += b.toString();
-      const m = /listening at (\S+)/.exec(out);
-      if (m) resolve(m[1]!);
-    });
-    child.on('exit', (code) => reject(new Error(`server exited with ${code}: ${out}`)));
-  });
-  return {
-    url,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        child.removeAllListeners('exit');
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
-  };
-}
-
-const freshStore = (name: string): Promise<Store> =>
-  openStore({ name, indexedDB: new IDBFactory(), IDBKeyRange, clock: steppingClock('2025-06-01T00:00:00.000Z', 1), idGenerator: sequentialIds('b') });
-
-/** Raw Dexie writes of the rows `store` holds into a fresh database, `page` resources per transaction. */
-async function rawWriteMs(store: Store, page: number): Promise<number> {
-  const resources = await storeDatabase(store).resources.toArray();
-  const history = (await storeDatabase(store).history.toArray()).map(({ seq: _seq, ...h }) => h);
-  const db = new StoreDatabase('raw-baseline', { indexedDB: new IDBFactory(), IDBKeyRange });
-  await db.open();
-  const t = now();
-  for (let i = 0; i < resources.length; i += page) {
-    await db.transaction('rw', [db.resources, db.history], async () => {
-      await db.resources.bulkPut(resources.slice(i, i + page));
-      await db.history.bulkAdd(history.slice(i, i + page));
-    });
-  }
-  const ms = now() - t;
-  db.close();
-  return ms;
-}
 
 /** Samples the heap every 100 ms while `work` runs: the peak above `base`. */
 async function peakHeapAbove<T>(base: number, work: () => Promise<T>): Promise<{ value: T; peak: number }> {
@@ -100,7 +52,7 @@ try {
   const dataFile = join(tmp, 'selections.ndjson');
   writeFileSync(dataFile, Array.from({ length: N }, (_, i) => JSON.stringify(imagingSelection(i, N, PATIENTS))).join('\n'));
   const t0 = now();
-  const server = await startChildServer(dataFile);
+  const server = await startChildServer(dataFile, ['--max-old-space-size=8192']);
   log(`  server loaded ${n(N)} in ${((now() - t0) / 1000).toFixed(1)} s`);
   const results: Record<string, { ms: number; rate: number }> = {};
 

@@ -12,18 +12,15 @@
  * `BENCH_SYNC_PARTS` (default `pull,push`) the parts to run; `BENCH_SYNC_PUSH_MODES` (default `put,post,transaction`).
  * Speed is reported, never asserted.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
 import type { Bundle } from 'fhir/r5';
-import { openStore, sequentialIds, steppingClock, type Store } from '../src/index.js';
+import type { Store } from '../src/index.js';
 import { storeDatabase } from '../src/store.js';
-import { StoreDatabase } from '../src/storage/schema.js';
 import { imagingSelection } from './generate.js';
 import { median, now } from './measure.js';
+import { freshStore, rawWriteMs, startChildServer } from './sync-parts.js';
 import { recording, replay, type RecordedRequest } from './replay.js';
 import { renderDocs, type BenchResult, type SyncBenchResult, type SyncFigure } from './report.js';
 import { withChromiumSection } from './browser/docs.js';
@@ -54,55 +51,6 @@ const log = (s = ''): void => {
 const n = (x: number): string => x.toLocaleString('en');
 const perSecond = (count: number, ms: number): number => Math.round((count / ms) * 1000);
 
-/** The package's server in a child process, optionally preloaded from an NDJSON file. */
-async function startChildServer(data?: string): Promise<{ url: string; stop: () => Promise<void> }> {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('src/server/cli.ts', ROOT)), 'serve', '--port', '0', ...(data ? ['--data', data] : [])], {
-    cwd: fileURLToPath(ROOT),
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (b: Buffer) => {
-      out += b.toString();
-      const m = /listening at (\S+)/.exec(out);
-      if (m) resolve(m[1]!);
-    });
-    child.on('exit', (code) => reject(new Error(`server exited with ${code}: ${out}`)));
-  });
-  return {
-    url,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        child.removeAllListeners('exit');
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
-  };
-}
-
-const freshStore = (name: string): Promise<Store> =>
-  openStore({ name, indexedDB: new IDBFactory(), IDBKeyRange, clock: steppingClock('2025-06-01T00:00:00.000Z', 1), idGenerator: sequentialIds('b') });
-
-/**
- * The baseline: raw Dexie writes of the rows `store` holds (current rows and history rows, as replication wrote
- * them) into a fresh database of the same schema, `page` resources per transaction, as a pull commits pages.
- */
-async function rawWriteMs(store: Store, page: number): Promise<number> {
-  const resources = await storeDatabase(store).resources.toArray();
-  const history = (await storeDatabase(store).history.toArray()).map(({ seq: _seq, ...h }) => h);
-  const db = new StoreDatabase('raw-baseline', { indexedDB: new IDBFactory(), IDBKeyRange });
-  await db.open();
-  const t = now();
-  for (let i = 0; i < resources.length; i += page) {
-    await db.transaction('rw', [db.resources, db.history], async () => {
-      await db.resources.bulkPut(resources.slice(i, i + page));
-      await db.history.bulkAdd(history.slice(i, i + page));
-    });
-  }
-  const ms = now() - t;
-  db.close();
-  return ms;
-}
 
 const figures: SyncFigure[] = [];
 const latency: LatencyFigure[] = [];
