@@ -224,7 +224,7 @@ describe.skipIf(!HAVE_CHROMIUM)('imaging workstation in Chromium (npm run demo:w
     await drag(pageB, [90, 150], [110, 165]);
     const drawn = Date.now();
     await selectionCount(page, 5);
-    console.log(`[workstation] an annotation drawn on workstation B to its appearance on A (B pushes at once, A pulls every 2 s): ${Date.now() - drawn} ms`);
+    console.log(`[workstation] an annotation drawn on workstation B to its appearance on A (B pushes at once; A pulls when the server's websocket rings, or every 2 s without one): ${Date.now() - drawn} ms`);
     const fromB = (await annotations(pageB)).find((a) => !before.has(a.uid))?.uid;
     expect(fromB).toBeTruthy();
     await page.waitForFunction((uid) => (window as unknown as { workstation: Hook }).workstation.annotations().some((a) => a.uid === uid), fromB);
