@@ -177,10 +177,11 @@ export class ReplicationEngine implements Replication {
     const policy = this.options.conflicts ?? 'merge';
     const batch = this.options.batchSize ?? 100;
     // Each settled change moves the push pass's progress on.
-    const pass = { done: 0, total: 0 };
+    // `pulled` is what the pull brought before this push pass (0 in the first pass).
+    const pass = { done: 0, total: 0, pulled: 0 };
     const settled = (): void => {
       pass.done++;
-      this.progress.next({ phase: 'push', pushed: push.pushed.length, pulled: 0, done: pass.done, total: Math.max(pass.total, pass.done) });
+      this.progress.next({ phase: 'push', pushed: push.pushed.length, pulled: pass.pulled, done: pass.done, total: Math.max(pass.total, pass.done) });
     };
     const push: PushReport = { pushed: NotifyingList.create(settled), conflicts: NotifyingList.create(settled), failed: NotifyingList.create(settled) };
     this.machine.dispatch({ type: 'push-started' });
@@ -191,7 +192,7 @@ export class ReplicationEngine implements Replication {
     const settings: PushSettings = { batchSize: batch, mode: this.options.push ?? 'put', concurrency: this.options.pushConcurrency ?? DEFAULT_PUSH_CONCURRENCY };
     const pushCtx = this.ctx.activity ? withPushTracking(this.ctx, this.ctx.activity) : this.ctx;
     const pushPass = async (pulled: number): Promise<void> => {
-      Object.assign(pass, { done: 0, total: await this.ctx.storage.pendingCount() });
+      Object.assign(pass, { done: 0, pulled, total: await this.ctx.storage.pendingCount() });
       this.progress.next({ phase: 'push', pushed: push.pushed.length, pulled, done: 0, total: pass.total });
       await pushAll(pushCtx, this.client, policy, settings, push);
     };

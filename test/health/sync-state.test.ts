@@ -140,6 +140,32 @@ describe('sync state you can show', () => {
     expect(pulls.at(-1)).toMatchObject({ done: total, total });
   });
 
+  it('progress$ of the push pass after the pull still counts what the pull brought', async () => {
+    await h.remote.put(selection({ id: h.uid('r') }));
+    const store = await h.client();
+    const late = h.uid('late');
+    let edited = false;
+    // A local change lands while the pull runs (before its first request goes out): the second push pass sends it.
+    const fetchWithEdit: typeof fetch = async (input, init) => {
+      if (!edited && String(input).includes('/_history')) {
+        edited = true;
+        await store.update(selection({ id: late }));
+      }
+      return fetch(input, init);
+    };
+    const rep = store.replicate({ baseUrl: h.server.url, fetch: fetchWithEdit, bulkExport: false, ...h.fast });
+    const events: SyncProgress[] = [];
+    const sub = rep.progress$.subscribe((p) => events.push(p));
+    const report = await h.sync(rep);
+    sub.unsubscribe();
+    expect(report.pushed.map((p) => p.id)).toContain(late);
+    expect(report.pulled).toBeGreaterThan(0);
+    const afterPull = events.slice(events.findIndex((e) => e.phase === 'pull'));
+    const secondPush = afterPull.filter((e) => e.phase === 'push');
+    expect(secondPush.map((e) => [e.done, e.total])).toContainEqual([1, 1]);
+    for (const e of secondPush) expect(e.pulled).toBe(report.pulled);
+  });
+
   it("lastSync$: the server's time of the last complete pull, kept across a reopen", async () => {
     const factory = new IDBFactory();
     const marker = new MemoryStorage();
