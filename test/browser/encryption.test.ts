@@ -4,10 +4,9 @@
  * reload with its passphrase (a wrong one refused with 401), and a rekey honoured after the next reload.
  */
 import type { Bundle, Resource } from 'fhir/r5';
-import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { patients, secretsOf, selections } from '../storage/encryption-fixtures.js';
-import { bundlePage, collectErrors, DIST, HAVE_CHROMIUM, launchChromium, requireChromium, servePage, type Browser, type PageServer } from './harness.js';
+import { DIST, HAVE_CHROMIUM, openApiPage, requireChromium, type ApiPage } from './harness.js';
 
 const DB_NAME = 'encrypted-browser-test';
 
@@ -52,33 +51,24 @@ window.enc = {
 requireChromium('browser: encryption at rest in Chromium');
 
 describe.skipIf(!HAVE_CHROMIUM)('browser: an encrypted store on real IndexedDB in Chromium', () => {
-  let pageServer: PageServer | undefined;
-  let browser: Browser | undefined;
-  let page: Page;
-  const pageErrors: string[] = [];
+  let app: ApiPage<PageApi['enc']>;
+  const call: ApiPage<PageApi['enc']>['call'] = (name, ...args) => app.call(name, ...args);
   const written: Resource[] = [];
   const ids = (b: Bundle): string[] => (b.entry ?? []).map((e) => `${e.resource!.resourceType}/${e.resource!.id!}`).sort();
 
   beforeAll(async () => {
     written.push(...patients, ...selections());
-    pageServer = await servePage(await bundlePage(ENTRY));
-    browser = await launchChromium();
-    page = browser.context.pages()[0] ?? (await browser.context.newPage());
-    page.setDefaultTimeout(30_000);
-    collectErrors(page, pageErrors);
-    await page.goto(`${pageServer.origin}/`);
-    await page.waitForFunction(() => (window as unknown as Partial<PageApi>).enc !== undefined);
+    app = await openApiPage(ENTRY, 'enc', { timeout: 30_000 });
   }, 60_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await pageServer?.close();
+    await app?.close();
   });
 
   it('writes patients and the R5 ImagingSelection examples, and finds them by token, reference, chain and _include', async () => {
-    expect(await page.evaluate((p) => (window as unknown as PageApi).enc.open(p), 'a passphrase for chromium')).toBeUndefined();
-    await page.evaluate((rs) => (window as unknown as PageApi).enc.write(rs), written);
-    const search = (type: string, q: string) => page.evaluate(([t, s]) => (window as unknown as PageApi).enc.search(t!, s!), [type, q]);
+    expect(await call('open', 'a passphrase for chromium')).toBeUndefined();
+    await call('write', written);
+    const search = (type: string, q: string): Promise<Bundle> => call('search', type, q);
     expect(ids(await search('Patient', 'identifier=MRN-4711-ZX'))).toEqual(['Patient/p1']);
     const onP1 = selections().filter((s) => s.subject?.reference === 'Patient/p1').map((s) => `ImagingSelection/${s.id!}`);
     expect(ids(await search('ImagingSelection', 'patient=Patient/p1&_include=ImagingSelection:subject'))).toEqual([...onP1, 'Patient/p1'].sort());
@@ -87,7 +77,7 @@ describe.skipIf(!HAVE_CHROMIUM)('browser: an encrypted store on real IndexedDB i
   }, 60_000);
 
   it('leaves no plaintext value of any resource in any object store, key or index key', async () => {
-    const { text, stores } = await page.evaluate(() => (window as unknown as PageApi).enc.dump());
+    const { text, stores } = await call('dump');
     for (const table of ['resources', 'texts', 'history', 'outbox']) expect(stores[table], table).toBeGreaterThan(0);
     const secrets = secretsOf(written);
     expect(secrets).toEqual(expect.arrayContaining(['Vermeulen', 'MRN-4711-ZX', 'penicillin']));
@@ -95,22 +85,20 @@ describe.skipIf(!HAVE_CHROMIUM)('browser: an encrypted store on real IndexedDB i
   }, 60_000);
 
   it('after a reload: a wrong passphrase is refused with 401, the right one opens the same data', async () => {
-    await page.reload();
-    await page.waitForFunction(() => (window as unknown as Partial<PageApi>).enc !== undefined);
-    expect(await page.evaluate((p) => (window as unknown as PageApi).enc.open(p), 'not the passphrase')).toMatchObject({ status: 401, code: 'security' });
-    expect(await page.evaluate((p) => (window as unknown as PageApi).enc.open(p), 'a passphrase for chromium')).toBeUndefined();
-    expect(await page.evaluate(() => (window as unknown as PageApi).enc.read('Patient', 'p1'))).toMatchObject({ name: [{ family: 'Vermeulen' }] });
-    const all = await page.evaluate(() => (window as unknown as PageApi).enc.search('ImagingSelection', '_count=100'));
+    await app.reload();
+    expect(await call('open', 'not the passphrase')).toMatchObject({ status: 401, code: 'security' });
+    expect(await call('open', 'a passphrase for chromium')).toBeUndefined();
+    expect(await call('read', 'Patient', 'p1')).toMatchObject({ name: [{ family: 'Vermeulen' }] });
+    const all = await call('search', 'ImagingSelection', '_count=100');
     expect(all.total).toBe(selections().length);
   }, 60_000);
 
   it('rekey to a new passphrase: after the next reload only the new one opens it', async () => {
-    await page.evaluate((p) => (window as unknown as PageApi).enc.rekey(p), 'the rotated passphrase');
-    await page.reload();
-    await page.waitForFunction(() => (window as unknown as Partial<PageApi>).enc !== undefined);
-    expect(await page.evaluate((p) => (window as unknown as PageApi).enc.open(p), 'a passphrase for chromium')).toMatchObject({ status: 401 });
-    expect(await page.evaluate((p) => (window as unknown as PageApi).enc.open(p), 'the rotated passphrase')).toBeUndefined();
-    expect(await page.evaluate(() => (window as unknown as PageApi).enc.read('Patient', 'p2'))).toMatchObject({ identifier: [{ value: 'MRN-0815-QK' }] });
-    expect(pageErrors).toEqual([]);
+    await call('rekey', 'the rotated passphrase');
+    await app.reload();
+    expect(await call('open', 'a passphrase for chromium')).toMatchObject({ status: 401 });
+    expect(await call('open', 'the rotated passphrase')).toBeUndefined();
+    expect(await call('read', 'Patient', 'p2')).toMatchObject({ identifier: [{ value: 'MRN-0815-QK' }] });
+    expect(app.errors).toEqual([]);
   }, 60_000);
 });

@@ -4,9 +4,8 @@
  * restored into a second database that is the same after a reload. The built library (dist/browser) runs in the
  * page; `npm test` builds it first.
  */
-import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bundlePage, collectErrors, DIST, HAVE_CHROMIUM, launchChromium, requireChromium, servePage, type Browser, type PageServer } from './harness.js';
+import { DIST, HAVE_CHROMIUM, openApiPage, requireChromium, type ApiPage } from './harness.js';
 
 interface Seen {
   history: unknown;
@@ -76,29 +75,15 @@ window.api = {
 requireChromium('browser: export and import in Chromium');
 
 describe.skipIf(!HAVE_CHROMIUM)('browser: export and import in Chromium', () => {
-  let pageServer: PageServer | undefined;
-  let browser: Browser | undefined;
-  let page: Page;
-  const pageErrors: string[] = [];
-  const call = <K extends keyof PageApi['api']>(name: K, ...args: Parameters<PageApi['api'][K]>): ReturnType<PageApi['api'][K]> =>
-    page.evaluate(([n, a]) => ((window as unknown as PageApi).api[n as K] as (...x: unknown[]) => unknown)(...(a as unknown[])), [name, args] as const) as ReturnType<PageApi['api'][K]>;
-  const load = async (): Promise<void> => {
-    await page.goto(`${pageServer!.origin}/`);
-    await page.waitForFunction(() => (window as unknown as Partial<PageApi>).ready !== undefined);
-  };
+  let app: ApiPage<PageApi['api']>;
+  const call: ApiPage<PageApi['api']>['call'] = (name, ...args) => app.call(name, ...args);
 
   beforeAll(async () => {
-    pageServer = await servePage(await bundlePage(ENTRY));
-    browser = await launchChromium();
-    page = browser.context.pages()[0] ?? (await browser.context.newPage());
-    page.setDefaultTimeout(60_000);
-    collectErrors(page, pageErrors);
-    await load();
+    app = await openApiPage(ENTRY, 'api', { ready: 'ready', timeout: 60_000 });
   }, 30_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await pageServer?.close();
+    await app?.close();
   });
 
   it('restores every version, the same search results and the pending changes, also after a reload', async () => {
@@ -107,11 +92,11 @@ describe.skipIf(!HAVE_CHROMIUM)('browser: export and import in Chromium', () => 
     expect(files).toEqual(['ImagingSelection.ndjson', 'Patient.ndjson', '_outbox.ndjson', 'manifest.json']);
     expect(broken).toEqual({ status: 400, diagnostics: expect.stringMatching(/^ImagingSelection\.ndjson:42: not JSON/) });
     expect(summary).toEqual({ resources: 301, versions: 331, pending: 291, conflicts: 0, deadLetters: 0, checkpoints: 0 });
-    await load(); // a reload: the restored database is read back from disk
+    await app.reload(); // a reload: the restored database is read back from disk
     const original = await call('seen', 'original');
     const restored = await call('seen', 'restored');
     expect(restored).toEqual(original);
     expect(original.pending).toBe(291); // 300 creates, 10 of them deleted before a push (cancelled), and the Patient
-    expect(pageErrors).toEqual([]);
+    expect(app.errors).toEqual([]);
   }, 120_000);
 });

@@ -156,3 +156,64 @@ export function collectErrors(page: Page, into: string[], label = ''): void {
     if (m.type() === 'error') into.push(`${prefix}${m.text()}`);
   });
 }
+
+/** The arguments and the settled result of a method of a page API. */
+type Args<F> = F extends (...args: infer A) => unknown ? A : never;
+type Result<F> = F extends (...args: never[]) => infer R ? Awaited<R> : never;
+
+/** A bundled page script in a fresh persistent Chromium, called through the object it puts on `window`. */
+export interface ApiPage<Api> {
+  readonly page: Page;
+  /** The page's uncaught errors and console errors so far. */
+  readonly errors: string[];
+  /** Calls `window[global][name](...args)` in the page (arguments and result cross as JSON-like values). */
+  call<K extends keyof Api & string>(name: K, ...args: Args<Api[K]>): Promise<Result<Api[K]>>;
+  /** Reloads the page (a new store instance on the same profile) and waits for its API again. */
+  reload(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Bundles `entry`, serves it and opens it in a fresh persistent Chromium. The page is ready once
+ * `window[global]` exists, and, with `ready`, once the promise the entry keeps at `window[ready]` settles.
+ */
+export async function openApiPage<Api>(entry: string, global: string, options: { ready?: string; timeout?: number } = {}): Promise<ApiPage<Api>> {
+  const server = await servePage(await bundlePage(entry));
+  let browser: Browser | undefined;
+  try {
+    browser = await launchChromium();
+    const page = browser.context.pages()[0] ?? (await browser.context.newPage());
+    page.setDefaultTimeout(options.timeout ?? 20_000);
+    const errors: string[] = [];
+    collectErrors(page, errors);
+    const waitForApi = async (): Promise<void> => {
+      const names = [global, ...(options.ready !== undefined ? [options.ready] : [])];
+      await page.waitForFunction((ns) => ns.every((n) => (window as unknown as Record<string, unknown>)[n] !== undefined), names);
+      if (options.ready !== undefined) await page.evaluate((n) => (window as unknown as Record<string, unknown>)[n], options.ready);
+    };
+    await page.goto(`${server.origin}/`);
+    await waitForApi();
+    const opened = browser;
+    return {
+      page,
+      errors,
+      call: (name, ...args) =>
+        page.evaluate(
+          ([g, n, a]) => ((window as unknown as Record<string, Record<string, (...x: unknown[]) => unknown>>)[g]![n]!)(...a),
+          [global, name, args as unknown[]] as const,
+        ) as never,
+      reload: async () => {
+        await page.reload();
+        await waitForApi();
+      },
+      close: async () => {
+        await opened.close();
+        await server.close();
+      },
+    };
+  } catch (e) {
+    await browser?.close();
+    await server.close();
+    throw e;
+  }
+}

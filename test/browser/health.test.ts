@@ -3,9 +3,8 @@
  * IndexedDB does) is reported at the next open of the page, from the identity marker kept in localStorage, which
  * survived; and an open that finds its own database says `ok`. The built library (dist/browser) runs in the page.
  */
-import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bundlePage, collectErrors, DIST, HAVE_CHROMIUM, launchChromium, requireChromium, servePage, type Browser, type PageServer } from './harness.js';
+import { DIST, HAVE_CHROMIUM, openApiPage, requireChromium, type ApiPage } from './harness.js';
 
 interface Health {
   status: string;
@@ -49,48 +48,33 @@ window.health = {
 requireChromium('browser: health$ in Chromium');
 
 describe.skipIf(!HAVE_CHROMIUM)('browser: a wiped database is reported in Chromium', () => {
-  let pageServer: PageServer | undefined;
-  let browser: Browser | undefined;
-  let page: Page;
-  const pageErrors: string[] = [];
-  const call = <K extends keyof PageApi['health']>(name: K, ...args: Parameters<PageApi['health'][K]>): ReturnType<PageApi['health'][K]> =>
-    page.evaluate(([n, a]) => ((window as unknown as PageApi).health[n as K] as (...x: unknown[]) => unknown)(...(a as unknown[])), [name, args] as const) as ReturnType<PageApi['health'][K]>;
-  const reload = async (): Promise<void> => {
-    await page.reload();
-    await page.waitForFunction(() => (window as unknown as Partial<PageApi>).health !== undefined);
-  };
+  let app: ApiPage<PageApi['health']>;
+  const call: ApiPage<PageApi['health']>['call'] = (name, ...args) => app.call(name, ...args);
 
   beforeAll(async () => {
-    pageServer = await servePage(await bundlePage(ENTRY));
-    browser = await launchChromium();
-    page = browser.context.pages()[0] ?? (await browser.context.newPage());
-    page.setDefaultTimeout(20_000);
-    collectErrors(page, pageErrors);
-    await page.goto(`${pageServer.origin}/`);
-    await page.waitForFunction(() => (window as unknown as Partial<PageApi>).health !== undefined);
+    app = await openApiPage(ENTRY, 'health');
   }, 30_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await pageServer?.close();
+    await app?.close();
   });
 
   it('ok across a reload; recreated-after-loss after the IndexedDB database was deleted; ok again after', async () => {
     const first = await call('open');
     expect(first.status).toBe('ok');
     await call('write', 'kept-until-wiped');
-    await reload();
+    await app.reload();
     expect(await call('open')).toEqual(first);
     expect(await call('ids')).toEqual(['kept-until-wiped']);
     call('close');
     await call('wipe');
-    await reload();
+    await app.reload();
     const after = await call('open');
     expect(after).toMatchObject({ status: 'recreated-after-loss', lost: { databaseId: first.databaseId, detectedBy: 'marker' } });
     expect(after.databaseId).not.toBe(first.databaseId);
     expect(await call('ids')).toEqual([]);
-    await reload();
+    await app.reload();
     expect(await call('open')).toMatchObject({ status: 'ok', databaseId: after.databaseId });
-    expect(pageErrors).toEqual([]);
+    expect(app.errors).toEqual([]);
   });
 });

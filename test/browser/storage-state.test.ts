@@ -3,9 +3,8 @@
  * answers reach the app, and usage grows as resources are written. The built library (dist/browser) runs in
  * the page; `npm test` builds it first.
  */
-import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bundlePage, collectErrors, DIST, HAVE_CHROMIUM, launchChromium, requireChromium, servePage, type Browser, type PageServer } from './harness.js';
+import { DIST, HAVE_CHROMIUM, openApiPage, requireChromium, type ApiPage } from './harness.js';
 
 interface StorageState {
   persisted?: boolean;
@@ -51,27 +50,15 @@ window.health = {
 requireChromium('browser: storage$ in Chromium');
 
 describe.skipIf(!HAVE_CHROMIUM)('browser: persist and storage$ in Chromium', () => {
-  let pageServer: PageServer | undefined;
-  let browser: Browser | undefined;
-  let page: Page;
-  const pageErrors: string[] = [];
-  const call = <K extends keyof PageApi['health']>(name: K, ...args: Parameters<PageApi['health'][K]>): ReturnType<PageApi['health'][K]> =>
-    page.evaluate(([n, a]) => ((window as unknown as PageApi).health[n as K] as (...x: unknown[]) => unknown)(...(a as unknown[])), [name, args] as const) as ReturnType<PageApi['health'][K]>;
+  let app: ApiPage<PageApi['health']>;
+  const call: ApiPage<PageApi['health']>['call'] = (name, ...args) => app.call(name, ...args);
 
   beforeAll(async () => {
-    pageServer = await servePage(await bundlePage(ENTRY));
-    browser = await launchChromium();
-    page = browser.context.pages()[0] ?? (await browser.context.newPage());
-    page.setDefaultTimeout(20_000);
-    collectErrors(page, pageErrors);
-    await page.goto(`${pageServer.origin}/`);
-    await page.waitForFunction(() => (window as unknown as Partial<PageApi>).ready !== undefined);
-    await page.evaluate(() => (window as unknown as PageApi).ready);
+    app = await openApiPage(ENTRY, 'health', { ready: 'ready' });
   }, 30_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await pageServer?.close();
+    await app?.close();
   });
 
   it('reports what the Storage API says: persisted, usage and quota', async () => {
@@ -90,6 +77,6 @@ describe.skipIf(!HAVE_CHROMIUM)('browser: persist and storage$ in Chromium', () 
     await call('write', 300);
     const after = await next;
     expect(after.usage).toBeGreaterThan(before.usage!);
-    expect(pageErrors).toEqual([]);
+    expect(app.errors).toEqual([]);
   });
 });
