@@ -1,37 +1,12 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Bundle, ImagingSelection } from 'fhir/r5';
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { exportToDirectory } from '../../src/server/export-dir.js';
 import { openTestStore, selection } from '../helpers.js';
+import { cliHarness } from './cli-harness.js';
 
-// The built bin: `npm test` builds dist/ first (scripts/run-tests.mjs); run `npm run build` before vitest alone.
-const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
-const children: ChildProcess[] = [];
-let tmp: string;
-
-beforeAll(() => {
-  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build first`);
-  tmp = mkdtempSync(join(tmpdir(), 'fhir-cli-export-test-'));
-});
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-afterEach(() => {
-  for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-});
-
-function run(args: string[]): { child: ChildProcess; stdout: () => string; stderr: () => string; exit: Promise<number | null> } {
-  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, stdout: () => out, stderr: () => err, exit };
-}
+const { scratch, run } = cliHarness('fhir-cli-export-test-');
 
 /** A store with history, a deletion and pending changes, exported by the library into a new directory. */
 async function exportedStore(name: string): Promise<string> {
@@ -41,16 +16,16 @@ async function exportedStore(name: string): Promise<string> {
   await store.update(selection({ id: 'gone' }));
   await store.delete('ImagingSelection', 'gone');
   await store.update(selection({ id: 'y', code: { text: 'lung nodule' } }));
-  const dir = join(tmp, name);
+  const dir = join(scratch(), name);
   await exportToDirectory(store, dir);
   store.close();
   return dir;
 }
 
 it('export --data writes the files and the manifest; import checks them and says what they hold', async () => {
-  const data = join(tmp, 'data.ndjson');
+  const data = join(scratch(), 'data.ndjson');
   writeFileSync(data, [selection({ id: 'a' }), selection({ id: 'b' }), { resourceType: 'Patient', id: 'p', name: [{ family: 'Doe' }] }].map((r) => JSON.stringify(r)).join('\n'));
-  const out = join(tmp, 'from-data');
+  const out = join(scratch(), 'from-data');
   const exp = run(['export', '--data', data, '--out', out]);
   expect(await exp.exit, exp.stderr()).toBe(0);
   expect(exp.stdout()).toBe(`Exported 3 versions of 2 resource types to ${out}\n`);
@@ -90,7 +65,7 @@ it('import restores a store with its history and pending changes; serve --import
   proc.child.kill('SIGTERM');
   expect(await proc.exit).toBe(0);
 
-  const again = join(tmp, 'again');
+  const again = join(scratch(), 'again');
   const exp = run(['export', '--import', dir, '--out', again]);
   expect(await exp.exit, exp.stderr()).toBe(0);
   for (const file of readdirSync(dir).filter((f) => f !== 'manifest.json')) expect(readFileSync(join(again, file), 'utf8'), file).toBe(readFileSync(join(dir, file), 'utf8'));
@@ -116,7 +91,7 @@ it('export refuses a directory that holds files (exit 1); usage mistakes exit 2'
   for (const [args, message] of [
     [['export'], /export needs --out DIR/],
     [['import'], /import needs one directory/],
-    [['export', '--out', join(tmp, 'x'), '--data', 'f', '--import', 'd'], /--data and --import do not go together/],
+    [['export', '--out', join(scratch(), 'x'), '--data', 'f', '--import', 'd'], /--data and --import do not go together/],
     [['serve', '--out', 'x'], /--out belongs to export/],
   ] as const) {
     const proc = run([...args]);

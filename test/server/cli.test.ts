@@ -1,38 +1,12 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { CapabilityStatement, Patient } from 'fhir/r5';
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
+import { CLI, cliHarness } from './cli-harness.js';
 
-// The built bin: `npm test` builds dist/ first (scripts/run-tests.mjs); run `npm run build` before vitest alone.
-const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
-const children: ChildProcess[] = [];
-let tmp: string;
-
-beforeAll(() => {
-  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build first`);
-  tmp = mkdtempSync(join(tmpdir(), 'fhir-cli-test-'));
-});
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-afterEach(() => {
-  for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-});
-
-function run(args: string[], env: Record<string, string> = {}): { child: ChildProcess; stdout: () => string; stderr: () => string; exit: Promise<number | null> } {
-  // The token variable of the environment the tests run in (if any) is never passed on by accident.
-  const { FHIR_OFFLINE_STORE_TOKEN: _, ...inherited } = process.env;
-  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...inherited, ...env } });
-  children.push(child);
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, stdout: () => out, stderr: () => err, exit };
-}
+const { scratch, run } = cliHarness('fhir-cli-test-');
 
 async function waitFor<T>(get: () => T | undefined, what: string, timeoutMs = 15_000): Promise<T> {
   const end = Date.now() + timeoutMs;
@@ -49,7 +23,7 @@ it('is an executable node script', () => {
 });
 
 it('serves FHIR on a free port with --data loaded, and exits 0 on SIGTERM', async () => {
-  const data = join(tmp, 'patients.ndjson');
+  const data = join(scratch(), 'patients.ndjson');
   writeFileSync(data, `${JSON.stringify({ resourceType: 'Patient', id: 'cli', name: [{ family: 'Cli' }] })}\n`);
   const proc = run(['serve', '--port', '0', '--data', data]);
   const url = await waitFor(() => /FHIR R5 server listening at (http:\/\/127\.0\.0\.1:\d+\/fhir)\n/.exec(proc.stdout())?.[1], `the listening line (stderr: ${proc.stderr()})`);
@@ -73,7 +47,7 @@ it('prints the usage: exit 0 for --help, 2 for an unknown command', async () => 
 });
 
 it('exits 1 when it cannot start', async () => {
-  const proc = run(['serve', '--port', '0', '--data', join(tmp, 'missing.ndjson')]);
+  const proc = run(['serve', '--port', '0', '--data', join(scratch(), 'missing.ndjson')]);
   expect(await proc.exit).toBe(1);
   expect(proc.stderr()).toMatch(/ENOENT/);
 });
@@ -117,15 +91,15 @@ it('exits 2 on an empty token or half a TLS pair, and 1 on a TLS file it cannot 
   const empty = run(['serve', '--port', '0'], { FHIR_OFFLINE_STORE_TOKEN: '' });
   expect(await empty.exit).toBe(2);
   expect(empty.stderr()).toMatch(/FHIR_OFFLINE_STORE_TOKEN is empty/);
-  const half = run(['serve', '--port', '0', '--tls-cert', join(tmp, 'cert.pem')]);
+  const half = run(['serve', '--port', '0', '--tls-cert', join(scratch(), 'cert.pem')]);
   expect(await half.exit).toBe(2);
-  const missing = run(['serve', '--port', '0', '--tls-cert', join(tmp, 'cert.pem'), '--tls-key', join(tmp, 'key.pem')]);
+  const missing = run(['serve', '--port', '0', '--tls-cert', join(scratch(), 'cert.pem'), '--tls-key', join(scratch(), 'key.pem')]);
   expect(await missing.exit).toBe(1);
   expect(missing.stderr()).toMatch(/ENOENT/);
 });
 
 it('serves HTTPS with --tls-cert and --tls-key (a self-signed certificate made for this run)', async () => {
-  const [cert, key] = [join(tmp, 'tls-cert.pem'), join(tmp, 'tls-key.pem')];
+  const [cert, key] = [join(scratch(), 'tls-cert.pem'), join(scratch(), 'tls-key.pem')];
   execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', key, '-out', cert], { stdio: 'ignore' });
   const proc = run(['serve', '--port', '0', '--tls-cert', cert, '--tls-key', key]);
   const url = await waitFor(() => /FHIR R5 server listening at (https:\/\/127\.0\.0\.1:\d+\/fhir)\n/.exec(proc.stdout())?.[1], `the listening line (stderr: ${proc.stderr()})`);
