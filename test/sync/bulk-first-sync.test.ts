@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { ReplicationOptions, Store } from '../../src/index.js';
 import { startServer, type RunningServer } from '../../src/server/index.js';
 import { storeDatabase } from '../../src/store.js';
+import { inProgressWaitMs } from '../../src/sync/bulk-pull.js';
 import { RetryableError } from '../../src/sync/errors.js';
 import { openTestStore, selection } from '../helpers.js';
 import { startProxy, when, type FaultProxy, type ProxiedRequest } from './proxy.js';
@@ -239,6 +240,33 @@ describe('first sync by $export through faults', () => {
     expect(proxy.log.filter(isStatus).slice(0, 2).map((r) => r.status)).toEqual([status, status]);
     expect(time.delays.slice(0, 2)).toEqual([3000, 3000]);
     expect((await localState(local)).history).toBe(6);
+  });
+
+  it('a long Retry-After while the job runs (HAPI FHIR always asks 120 s): polls back off from pollInterval up to it', async () => {
+    const s = await server();
+    await seed(s.url, 6);
+    const proxy = await proxyFor(s);
+    proxy.rules.push(when({ test: isStatus }, { status: 202, headers: { 'Retry-After': '120', 'X-Progress': 'in progress' } }, 9));
+    const time = virtualTime();
+    const local = await store();
+    const report = await time.settle(local.replicate({ baseUrl: proxy.url, ...fast(time), bulkExport: { pollInterval: 500 } }).syncOnce());
+    expect(report.pulled).toBe(6);
+    expect(proxy.log.filter(isStatus).slice(0, 9).map((r) => r.action)).toEqual(Array(9).fill('answer'));
+    expect(time.delays.slice(0, 9)).toEqual([500, 1000, 2000, 4000, 8000, 16000, 32000, 64000, 120000]);
+    expect((await localState(local)).history).toBe(6);
+  });
+
+  it.each([
+    // [attempt, pollInterval, Retry-After, wait]
+    [0, 1000, undefined, 1000],
+    [5, 1000, undefined, 1000],
+    [0, 1000, 120_000, 1000],
+    [3, 1000, 120_000, 8000],
+    [7, 1000, 120_000, 120_000],
+    [500, 1000, 120_000, 120_000],
+    [0, 5000, 1000, 1000],
+  ])('in progress: attempt %i, pollInterval %i, Retry-After %s: waits %i ms', (attempt, interval, retryAfter, expected) => {
+    expect(inProgressWaitMs(attempt, interval, retryAfter)).toBe(expected);
   });
 
   it('a job the server no longer knows: forgotten, and the _history pull does the first sync', async () => {
