@@ -1,8 +1,8 @@
-import type { CapabilityStatement, Resource } from 'fhir/r5';
+import type { CapabilityStatement, OperationOutcome, Resource } from 'fhir/r5';
 import type { Mutation } from '../storage/port.js';
 import { saveCheckpoint } from '../storage/replica-mutations.js';
 import type { BulkSyncProgress, CheckpointRow } from '../storage/rows.js';
-import { describeAnswer, NetworkError, retryAfterMs, type FhirClient, type RemoteResponse } from './client.js';
+import { describeAnswer, NetworkError, RetryableAnswerError, retryAfterMs, type FhirClient, type RemoteResponse } from './client.js';
 import type { SyncContext } from './context.js';
 import type { RemoteVersion } from './decide.js';
 import type { SyncEnvironment } from './environment.js';
@@ -129,6 +129,21 @@ export function inProgressWaitMs(attempt: number, pollIntervalMs: number, retryA
   return Math.min(retryAfter, pollIntervalMs * 2 ** Math.min(attempt, 30));
 }
 
+/** IssueType codes under `transient`: a status request that failed without the job failing. */
+const TRANSIENT = new Set(['transient', 'lock-error', 'no-store', 'exception', 'timeout', 'incomplete', 'throttled']);
+
+/**
+ * True when an error answer to a status request reports the export job itself failed: an OperationOutcome none of
+ * whose issues is transient (the spec asks servers to mark a mere polling failure `transient`). Anything else (no
+ * OperationOutcome, a proxy's error page) is taken as transient and polled again.
+ * @see https://hl7.org/fhir/uv/bulkdata/export.html#response---error-status-1
+ */
+export function jobFailed(body: unknown): boolean {
+  const outcome = body as OperationOutcome | undefined;
+  if (outcome?.resourceType !== 'OperationOutcome' || !Array.isArray(outcome.issue) || outcome.issue.length === 0) return false;
+  return outcome.issue.every((i) => !TRANSIENT.has(i.code));
+}
+
 /** Polls the status URL until the manifest comes; `gone` when the job is unknown or failed. */
 async function waitForManifest(client: FhirClient, progress: BulkSyncProgress, options: BulkPullOptions): Promise<Manifest | 'gone'> {
   const interval = options.settings.pollInterval ?? DEFAULT_POLL_MS;
@@ -140,6 +155,9 @@ async function waitForManifest(client: FhirClient, progress: BulkSyncProgress, o
       res = await client.send('GET', progress.status, undefined, { Accept: 'application/json' });
       busy = 0;
     } catch (e) {
+      // An error answer whose OperationOutcome has no transient issue says the job failed (HAPI answers 500 with
+      // `processing` when, say, a type has no Patient compartment): the `_history` pull does the first sync.
+      if (e instanceof RetryableAnswerError && e.answer.status !== 429 && jobFailed(e.answer.body)) return 'gone';
       // 429 and 503 ask the client to slow down: wait as asked and poll again. No answer at all fails the cycle.
       if (!(e instanceof RetryableError) || e instanceof NetworkError || ++busy > MAX_BUSY_ANSWERS) throw e;
       // (Unlike the Retry-After of a 202, this one is the server saying "too often": it is followed as is.)

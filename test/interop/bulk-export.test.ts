@@ -13,8 +13,10 @@ import { openTestStore, selection } from '../helpers.js';
  *
  * A store replicates with `bulkExport` on; every request it makes is recorded by a fetch wrapper, which also
  * changes HAPI while the export's files are downloaded: the `_history` catch-up must bring that change.
- * System level: the store ends with exactly HAPI's ImagingSelections, at HAPI's versions. Group level: the
- * selections of the Group's patients, plus what the catch-up brings.
+ * System level: the store ends with exactly HAPI's ImagingSelections, at HAPI's versions. Patient level: the
+ * same (HAPI exports every resource of the type there, in a Patient compartment or not); a type without a Patient
+ * compartment makes HAPI fail the job (500, `processing`), and the client then pages `_history`. Group level:
+ * the selections of the Group's patients, plus what the catch-up brings.
  *
  * Runs in the interop suite (`npm run test:interop`, in a vitest run of its own after the others: it compares
  * with everything HAPI holds, so nothing else may write meanwhile); skipped without HAPI_BASE_URL / FHIR_BASE_URL.
@@ -64,16 +66,23 @@ async function hapi<T = Resource>(base: string, method: string, path: string, bo
   return JSON.parse(text) as T;
 }
 
-/** `id@versionId` of every resource a search on HAPI finds, following its pages. */
-async function hapiVersions(base: string, query: string): Promise<string[]> {
-  const out: string[] = [];
+/** Every resource a search on HAPI finds, following its pages. */
+async function hapiSearch<T extends Resource>(base: string, query: string): Promise<T[]> {
+  const out: T[] = [];
   let next: string | undefined = `${query}${query.includes('?') ? '&' : '?'}_count=1000`;
   while (next) {
     const page: Bundle = await hapi<Bundle>(base, 'GET', next);
-    for (const e of page.entry ?? []) if (e.search?.mode !== 'include' && e.resource) out.push(`${e.resource.id}@${e.resource.meta?.versionId}`);
+    for (const e of page.entry ?? []) if (e.search?.mode !== 'include' && e.resource) out.push(e.resource as T);
     next = page.link?.find((l) => l.relation === 'next')?.url;
   }
-  return out.sort();
+  return out;
+}
+
+const versionOf = (r: Resource): string => `${r.id}@${r.meta?.versionId}`;
+
+/** `id@versionId` of every resource a search on HAPI finds. */
+async function hapiVersions(base: string, query: string): Promise<string[]> {
+  return (await hapiSearch(base, query)).map(versionOf).sort();
 }
 
 /** `id@server version` of every ImagingSelection the store holds (not deleted), and how many it finds by search. */
@@ -152,6 +161,56 @@ describe.skipIf(REMOTE === undefined)('first sync by $export from HAPI FHIR R5',
       expect((await store.handle({ method: 'GET', url: `${IS}/${created.id}` })).status).toBe(200);
     } finally {
       store.close();
+    }
+  });
+
+  it('Patient level: HAPI exports every selection (in a compartment or not); a type without a compartment fails HAPI\'s job, and _history does the first sync', { timeout: 180_000 }, async () => {
+    const run = Date.now().toString(36);
+    const { selections } = await seed(base, run, 2);
+    const loose = selection({ id: `bx-${run}-nosubject`, code: { text: 'in no compartment' } });
+    await hapi(base, 'PUT', `${IS}/${loose.id}`, loose);
+    const { fetch: recording, seen } = recordingFetch(async () => {});
+    const store = await openTestStore();
+    try {
+      await store.replicate({ baseUrl: base, fetch: recording, bulkExport: { level: 'patient', pollInterval: 250 }, retry: { initialDelay: 250, maxDelay: 2000 } }).syncOnce();
+      const flow = exportFlow(seen, '/Patient/$export');
+      expect(flow.kickOffs.map((k) => [new URL(k.url).searchParams.get('_type'), k.status])).toEqual([[IS, 202]]);
+      expect(flow.files.map((f) => f.url).sort()).toEqual(flow.manifest!.output.map((o) => decodeURIComponent(o.url)).sort());
+      // HAPI 8.8 without `patient` exports every resource of the type at Patient level, in a compartment or not
+      // (the one without a subject too): the store ends with all of HAPI's selections, as at system level.
+      const local = await storeVersions(store);
+      for (const sel of selections) expect(local.versions).toContain(`${sel.id}@1`);
+      expect(local.versions).toContain(`${loose.id}@1`);
+      expect(local.versions).toEqual(await hapiVersions(base, IS));
+    } finally {
+      store.close();
+    }
+
+    // Organization has no Patient compartment: HAPI accepts the kick-off, then fails the job (the status answers
+    // 500 with a `processing` OperationOutcome). The client forgets the job and pages _history instead.
+    const org = { resourceType: 'Organization', id: `bx-${run}-org`, name: 'Imaging department' };
+    await hapi(base, 'PUT', `Organization/${org.id}`, org);
+    const second = recordingFetch(async () => {});
+    const other = await openTestStore();
+    try {
+      const rep = other.replicate({
+        baseUrl: base,
+        fetch: second.fetch,
+        resourceTypes: [IS, 'Organization'],
+        bulkExport: { level: 'patient', pollInterval: 250 },
+        retry: { initialDelay: 250, maxDelay: 2000, maxAttempts: 1 },
+      });
+      await rep.syncOnce();
+      const flow = exportFlow(second.seen, '/Patient/$export');
+      expect(flow.kickOffs.map((k) => [new URL(k.url).searchParams.get('_type'), k.status])).toEqual([[`${IS},Organization`, 202]]);
+      expect(flow.statuses.at(-1)?.status).toBe(500);
+      expect(flow.files).toEqual([]);
+      const histories = second.seen.filter((s) => /\/(ImagingSelection|Organization)\/_history/.test(s.url)).map((s) => new URL(s.url));
+      expect(histories.some((u) => u.pathname.endsWith('/Organization/_history') && !u.searchParams.has('_since'))).toBe(true);
+      expect((await other.handle({ method: 'GET', url: `Organization/${org.id}` })).status).toBe(200);
+      expect((await storeVersions(other)).versions).toEqual(await hapiVersions(base, IS));
+    } finally {
+      other.close();
     }
   });
 
