@@ -143,6 +143,8 @@ describe.skipIf(REMOTE === undefined)('first sync by $export from HAPI FHIR R5',
       expect(flow.manifest?.output.length).toBeGreaterThan(0);
       expect(flow.manifest?.output.every((o) => o.type === IS && new URL(o.url).pathname.includes('/Binary/'))).toBe(true);
       expect(flow.files.map((f) => [f.url, f.status]).sort()).toEqual(flow.manifest!.output.map((o) => [decodeURIComponent(o.url), 200]).sort());
+      // Asked as NDJSON: HAPI then answers the Binary's content itself, not a Binary resource.
+      expect(flow.files.map((f) => f.headers['Accept'])).toEqual(flow.files.map(() => 'application/fhir+ndjson'));
       // Then the catch-up: _history since the export's transactionTime (less the margin), after the files.
       expect(flow.history.length).toBeGreaterThan(0);
       const since = new URL(flow.history[0]!.url).searchParams.get('_since');
