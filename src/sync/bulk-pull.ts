@@ -1,8 +1,8 @@
-import type { CapabilityStatement, Resource } from 'fhir/r5';
+import type { CapabilityStatement, OperationOutcome, Resource } from 'fhir/r5';
 import type { Mutation } from '../storage/port.js';
 import { saveCheckpoint } from '../storage/replica-mutations.js';
 import type { BulkSyncProgress, CheckpointRow } from '../storage/rows.js';
-import { describeAnswer, NetworkError, retryAfterMs, type FhirClient, type RemoteResponse } from './client.js';
+import { describeAnswer, NetworkError, RetryableAnswerError, retryAfterMs, type FhirClient, type RemoteResponse } from './client.js';
 import type { SyncContext } from './context.js';
 import type { RemoteVersion } from './decide.js';
 import type { SyncEnvironment } from './environment.js';
@@ -46,7 +46,8 @@ export function exportPath(statement: CapabilityStatement, settings: BulkExportO
 
 /**
  * The first sync of the types that have no checkpoint yet, by Bulk Data `$export` when the server offers it:
- * kick-off with `_type`, status polling (honouring `Retry-After`, and waiting out 429/503), then each NDJSON file
+ * kick-off with `_type`, status polling (backing off up to the server's `Retry-After`, and waiting out 429/503 as
+ * asked; see {@link inProgressWaitMs}), then each NDJSON file
  * streamed into write transactions of `chunkSize` resources through the same `applyPage` the `_history` pull uses.
  * Each transaction commits, with its resources, where the sync stands (`BulkSyncProgress`, kept under the key
  * `${baseUrl}|$export`): an interrupted sync polls the same job again and downloads no finished file twice. When
@@ -115,22 +116,56 @@ async function kickOff(client: FhirClient, types: string[], settings: BulkExport
 /** The manifest's part that the sync keeps. */
 type Manifest = Pick<BulkSyncProgress, 'transactionTime' | 'files' | 'requiresAccessToken'>;
 
+/**
+ * The wait before the next status request after the `attempt`-th (from 0) "in progress" answer: the poll interval
+ * doubling with each one (the exponential backoff the Bulk Data spec asks of clients), never longer than the
+ * server's `Retry-After`, which "informs" the timing. A server that always asks for the same long wait (HAPI FHIR
+ * sends `Retry-After: 120` whatever the job) thus costs a small export seconds, not minutes, and a long one few
+ * requests. Without `Retry-After` the wait is the poll interval.
+ * @see https://hl7.org/fhir/uv/bulkdata/export.html#bulk-data-status-request
+ */
+export function inProgressWaitMs(attempt: number, pollIntervalMs: number, retryAfter: number | undefined): number {
+  if (retryAfter === undefined) return pollIntervalMs;
+  return Math.min(retryAfter, pollIntervalMs * 2 ** Math.min(attempt, 30));
+}
+
+/** IssueType codes under `transient`: a status request that failed without the job failing. */
+const TRANSIENT = new Set(['transient', 'lock-error', 'no-store', 'exception', 'timeout', 'incomplete', 'throttled']);
+
+/**
+ * True when an error answer to a status request reports the export job itself failed: an OperationOutcome none of
+ * whose issues is transient (the spec asks servers to mark a mere polling failure `transient`). Anything else (no
+ * OperationOutcome, a proxy's error page) is taken as transient and polled again.
+ * @see https://hl7.org/fhir/uv/bulkdata/export.html#response---error-status-1
+ */
+export function jobFailed(body: unknown): boolean {
+  const outcome = body as OperationOutcome | undefined;
+  if (outcome?.resourceType !== 'OperationOutcome' || !Array.isArray(outcome.issue) || outcome.issue.length === 0) return false;
+  return outcome.issue.every((i) => !TRANSIENT.has(i.code));
+}
+
 /** Polls the status URL until the manifest comes; `gone` when the job is unknown or failed. */
 async function waitForManifest(client: FhirClient, progress: BulkSyncProgress, options: BulkPullOptions): Promise<Manifest | 'gone'> {
+  const interval = options.settings.pollInterval ?? DEFAULT_POLL_MS;
   let busy = 0;
+  let inProgress = 0;
   for (;;) {
     let res: RemoteResponse;
     try {
       res = await client.send('GET', progress.status, undefined, { Accept: 'application/json' });
       busy = 0;
     } catch (e) {
+      // An error answer whose OperationOutcome has no transient issue says the job failed (HAPI answers 500 with
+      // `processing` when, say, a type has no Patient compartment): the `_history` pull does the first sync.
+      if (e instanceof RetryableAnswerError && e.answer.status !== 429 && jobFailed(e.answer.body)) return 'gone';
       // 429 and 503 ask the client to slow down: wait as asked and poll again. No answer at all fails the cycle.
       if (!(e instanceof RetryableError) || e instanceof NetworkError || ++busy > MAX_BUSY_ANSWERS) throw e;
-      await wait(options.env, e.retryAfterMs ?? options.settings.pollInterval ?? DEFAULT_POLL_MS);
+      // (Unlike the Retry-After of a 202, this one is the server saying "too often": it is followed as is.)
+      await wait(options.env, e.retryAfterMs ?? interval);
       continue;
     }
     if (res.status === 202) {
-      await wait(options.env, retryAfterMs(res, options.env.clock().getTime()) ?? options.settings.pollInterval ?? DEFAULT_POLL_MS);
+      await wait(options.env, inProgressWaitMs(inProgress++, interval, retryAfterMs(res, options.env.clock().getTime())));
       continue;
     }
     if (res.status !== 200) return 'gone';

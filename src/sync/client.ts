@@ -12,6 +12,20 @@ export interface RemoteResponse {
 }
 
 /**
+ * A 429 or 5xx answer, retryable as any {@link RetryableError}, with the answer itself: a caller that can tell a
+ * transient failure from a final one by its OperationOutcome (a Bulk Data status request) reads it.
+ * @see https://hl7.org/fhir/uv/bulkdata/export.html#response---error-status-1
+ */
+export class RetryableAnswerError extends RetryableError {
+  constructor(
+    readonly answer: RemoteResponse,
+    retryAfterMs?: number,
+  ) {
+    super(describeAnswer(answer), retryAfterMs);
+  }
+}
+
+/**
  * A request that never reached an answer (network down, connection refused, connection cut): retryable. The
  * message names the method, the absolute URL and the cause (e.g. `ECONNREFUSED`); `cause` keeps the original error.
  */
@@ -119,7 +133,7 @@ export class FhirClient {
       res = await this.request(method, pathOrUrl, body, headers, this.authorization());
       if (refused(res.status)) throw new AuthorizationError(describeAnswer(res));
     }
-    if (retryable(res.status)) throw new RetryableError(describeAnswer(res), retryAfterMs(res, (this.options.clock?.() ?? new Date()).getTime()));
+    if (retryable(res.status)) throw new RetryableAnswerError(res, retryAfterMs(res, (this.options.clock?.() ?? new Date()).getTime()));
     return res;
   }
 

@@ -95,6 +95,10 @@ export interface BulkExportOptions {
   level?: 'system' | 'patient';
   /** Export the compartments of this Group's patients (`[base]/Group/[id]/$export`); wins over `level`. */
   group?: string;
-  /** Wait between status requests when the server sends no `Retry-After`, in ms (default 1000). */
+  /**
+   * Wait between status requests while the export runs, in ms (default 1000). When the server sends a
+   * `Retry-After` with "in progress", the wait doubles from this with each answer, up to that `Retry-After`
+   * (HAPI FHIR asks for 120 s whatever the job's size); a 429 or 503 is waited out as the server asks.
+   */
   pollInterval?: number;
 }

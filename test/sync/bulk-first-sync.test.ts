@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { ReplicationOptions, Store } from '../../src/index.js';
 import { startServer, type RunningServer } from '../../src/server/index.js';
 import { storeDatabase } from '../../src/store.js';
+import { inProgressWaitMs, jobFailed } from '../../src/sync/bulk-pull.js';
 import { RetryableError } from '../../src/sync/errors.js';
 import { openTestStore, selection } from '../helpers.js';
 import { startProxy, when, type FaultProxy, type ProxiedRequest } from './proxy.js';
@@ -239,6 +240,78 @@ describe('first sync by $export through faults', () => {
     expect(proxy.log.filter(isStatus).slice(0, 2).map((r) => r.status)).toEqual([status, status]);
     expect(time.delays.slice(0, 2)).toEqual([3000, 3000]);
     expect((await localState(local)).history).toBe(6);
+  });
+
+  it('a long Retry-After while the job runs (HAPI FHIR always asks 120 s): polls back off from pollInterval up to it', async () => {
+    const s = await server();
+    await seed(s.url, 6);
+    const proxy = await proxyFor(s);
+    proxy.rules.push(when({ test: isStatus }, { status: 202, headers: { 'Retry-After': '120', 'X-Progress': 'in progress' } }, 9));
+    const time = virtualTime();
+    const local = await store();
+    const report = await time.settle(local.replicate({ baseUrl: proxy.url, ...fast(time), bulkExport: { pollInterval: 500 } }).syncOnce());
+    expect(report.pulled).toBe(6);
+    expect(proxy.log.filter(isStatus).slice(0, 9).map((r) => r.action)).toEqual(Array(9).fill('answer'));
+    expect(time.delays.slice(0, 9)).toEqual([500, 1000, 2000, 4000, 8000, 16000, 32000, 64000, 120000]);
+    expect((await localState(local)).history).toBe(6);
+  });
+
+  it.each([
+    // [attempt, pollInterval, Retry-After, wait]
+    [0, 1000, undefined, 1000],
+    [5, 1000, undefined, 1000],
+    [0, 1000, 120_000, 1000],
+    [3, 1000, 120_000, 8000],
+    [7, 1000, 120_000, 120_000],
+    [500, 1000, 120_000, 120_000],
+    [0, 5000, 1000, 1000],
+  ])('in progress: attempt %i, pollInterval %i, Retry-After %s: waits %i ms', (attempt, interval, retryAfter, expected) => {
+    expect(inProgressWaitMs(attempt, interval, retryAfter)).toBe(expected);
+  });
+
+  it('a job that failed (HAPI: 500 with a non-transient OperationOutcome): forgotten, and the _history pull does the first sync', async () => {
+    const s = await server();
+    await seed(s.url, 4);
+    const proxy = await proxyFor(s);
+    const failed = { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'processing', diagnostics: 'not eligible for this type of export' }] };
+    proxy.rules.push(when({ test: isStatus }, { status: 500, body: failed }));
+    const time = virtualTime();
+    const local = await store();
+    const report = await time.settle(local.replicate({ baseUrl: proxy.url, ...fast(time) }).syncOnce());
+    expect(report.pulled).toBe(4);
+    expect(proxy.log.filter(isStatus)).toHaveLength(1);
+    expect(proxy.log.filter(isFile)).toEqual([]);
+    expect(proxy.requests('GET', `${IS}/_history`)).toHaveLength(1);
+    expect((await storeDatabase(local).checkpoints.get(`${proxy.url}|$export`))?.bulk).toBeUndefined();
+    expect((await localState(local)).history).toBe(4);
+  });
+
+  it('a 500 without an OperationOutcome while polling (a proxy\'s error page): polled again, nothing lost', async () => {
+    const s = await server();
+    await seed(s.url, 4);
+    const proxy = await proxyFor(s);
+    proxy.rules.push(when({ test: isStatus }, { status: 500, body: 'Internal Server Error' }, 2));
+    const time = virtualTime();
+    const local = await store();
+    const report = await time.settle(local.replicate({ baseUrl: proxy.url, ...fast(time, 1) }).syncOnce());
+    expect(report.pulled).toBe(4);
+    expect(proxy.log.filter(isStatus).slice(0, 2).map((r) => r.status)).toEqual([500, 500]);
+    expect(proxy.log.filter(isFile)).toHaveLength(1);
+  });
+
+  it.each([
+    ['processing', [{ severity: 'error', code: 'processing' }], true],
+    ['not-supported and exception', [{ severity: 'error', code: 'not-supported' }, { severity: 'error', code: 'exception' }], false],
+    ['transient', [{ severity: 'error', code: 'transient' }], false],
+    ['throttled', [{ severity: 'error', code: 'throttled' }], false],
+    ['timeout', [{ severity: 'error', code: 'timeout' }], false],
+    ['no issue', [], false],
+  ])('an OperationOutcome with %s: the job failed = %s', (_name, issue, failed) => {
+    expect(jobFailed({ resourceType: 'OperationOutcome', issue })).toBe(failed);
+  });
+
+  it.each([[undefined], ['Internal Server Error'], [{ resourceType: 'Bundle' }]])('no OperationOutcome (%j): not taken as a failed job', (body) => {
+    expect(jobFailed(body)).toBe(false);
   });
 
   it('a job the server no longer knows: forgotten, and the _history pull does the first sync', async () => {
