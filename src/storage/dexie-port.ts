@@ -3,6 +3,7 @@ import type { Clock } from '../util/clock.js';
 import { queryHistoryStamped, type HistoryQuery } from './history-reads.js';
 import { checkAssumptions, pendingChanges, pendingCount } from './outbox.js';
 import type { CommitPlan, Committed, StoragePort } from './port.js';
+import { presentRows } from './present-rows.js';
 import { referringResources } from './referrers.js';
 import type { DatabaseReopener } from './reopen.js';
 import type { StoreDatabase } from './schema.js';
@@ -115,7 +116,8 @@ export class DexieStoragePort implements StoragePort {
 
   async heldAndPending(keys: [string, string][]) {
     const db = this.db;
-    const [held, pending] = await db.transaction('r', [db.remote, db.outbox], async () => Promise.all([db.remote.bulkGet(keys), db.outbox.bulkGet(keys)]));
+    // By key range where the keys are mostly absent: a first sync holds none of them, and few are pending.
+    const [held, pending] = await db.transaction('r', [db.remote, db.outbox], async () => Promise.all([presentRows(db.remote, keys), presentRows(db.outbox, keys)]));
     return { held, pending };
   }
 
