@@ -26,7 +26,10 @@ export type RemoteStep =
 /** Consecutive server versions, written with one bulk write (a pulled page is mostly that). */
 type ServerVersions = Extract<RemoteStep, { kind: 'remote' }>[];
 
-/** How server versions are written: the lean path (`applyServerVersions`), or the general one every write takes. */
+/**
+ * How server versions are written: the lean path (`applyServerVersions`), or the general one every write takes.
+ * @see https://hl7.org/fhir/R5/http.html#history
+ */
 export type ServerVersionPath = 'lean' | 'general';
 
 /**

@@ -58,6 +58,7 @@ export async function applyWrites(db: StoreDatabase, specs: WriteSpec[], now: nu
  * read by key range where the keys are mostly absent (`presentRows`: a first sync into an empty store is one
  * request per type instead of one per resource), and the outbox and server-version rows are not read, since only
  * a local change consults them (`recordOutbox`).
+ * @see https://hl7.org/fhir/R5/http.html#history (the server versions a pull writes)
  */
 export async function applyServerVersions(db: StoreDatabase, specs: WriteSpec[], now: number): Promise<WriteResult[]> {
   if (specs.length === 0) return [];
