@@ -1,6 +1,8 @@
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { openStore, sequentialIds, steppingClock } from '../../src/index.js';
+import { storeDatabase } from '../../src/store.js';
 import { presentRows } from '../../src/storage/present-rows.js';
 import type { RemoteVersionRow } from '../../src/storage/rows.js';
 import { StoreDatabase } from '../../src/storage/schema.js';
@@ -42,5 +44,17 @@ describe('presentRows: the rows of the keys asked, as bulkGet gives them', () =>
       }),
       { numRuns: 60, seed: 14 },
     );
+  });
+
+  it('reads an encrypted store as bulkGet does (primary keys stay plaintext; the rows come back decrypted)', async () => {
+    const key = await crypto.subtle.generateKey({ name: 'AES-GCM', length: 256 }, false, ['encrypt', 'decrypt']);
+    const store = await openStore({ name: 'sealed', indexedDB: new IDBFactory(), IDBKeyRange, clock: steppingClock(), idGenerator: sequentialIds('id'), encryption: { key } });
+    for (const [, id] of ids('a', 30).filter((_, i) => i % 2 === 0)) await store.update({ resourceType: 'ImagingSelection', id, status: 'available', code: { text: id } });
+    const db = storeDatabase(store);
+    const asked = ids('a', 30);
+    const rows = await presentRows(db.resources, asked);
+    expect(rows).toEqual(await db.resources.bulkGet(asked));
+    expect(rows.filter((r) => r !== undefined)).toHaveLength(15);
+    store.close();
   });
 });
