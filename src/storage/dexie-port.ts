@@ -23,6 +23,8 @@ export interface PortOptions {
   outbox: boolean;
   /** Tells observers (`changes$`, `watch`) what a commit wrote; called once per commit, after it committed. */
   onCommit: (results: WriteResult[]) => void;
+  /** Told when a commit starts (before its plan) and when it is over, committed or not: the store is busy between. */
+  onBusy?: { begin: () => void; end: () => void };
   /** Reopens the database when the browser left it unusable, and retries the commit once (absent: no retry). */
   reopener?: DatabaseReopener;
 }
@@ -39,6 +41,15 @@ export class DexieStoragePort implements StoragePort {
   }
 
   async commit<T = void>(plan: (attempt: number) => Promise<CommitPlan<T>> | CommitPlan<T>): Promise<Committed<T>> {
+    this.options.onBusy?.begin();
+    try {
+      return await this.attempts(plan);
+    } finally {
+      this.options.onBusy?.end();
+    }
+  }
+
+  private async attempts<T>(plan: (attempt: number) => Promise<CommitPlan<T>> | CommitPlan<T>): Promise<Committed<T>> {
     for (let attempt = 0; ; attempt++) {
       const planned = await plan(attempt);
       try {
