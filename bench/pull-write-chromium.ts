@@ -6,8 +6,10 @@
  * a new database of the same page, in the order lean, general, general, lean (`BENCH_PULL_ROUNDS` pairs), the postings
  * of one side written before the next runs; totals per side. Validation and indexing (`prepare`) are timed apart:
  * both sides share them. Environment: `BENCH_PULL_N` (default 5000), `BENCH_PULL_CHUNK` (default 1000),
- * `BENCH_PULL_ROUNDS` (default 2). Speed is never asserted: read the ratio.
+ * `BENCH_PULL_ROUNDS` (default 2), `BENCH_IDS=uuid` (random ids instead of the generator's `is<n>`). Speed is never
+ * asserted: read the ratio.
  */
+import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { launchChromium, PAGE_BUILD, servePage } from '../test/browser/harness.js';
@@ -22,7 +24,8 @@ const ROUNDS = Number(process.env.BENCH_PULL_ROUNDS ?? '2');
 const out = await build({ entryPoints: [fileURLToPath(new URL('pull-write-page.ts', import.meta.url))], ...PAGE_BUILD, plugins: [browserFallback] });
 const js = out.outputFiles[0]?.text;
 if (!js) throw new Error('esbuild produced no page script');
-const resources = Array.from({ length: N }, (_, i) => ({ ...imagingSelection(i, N, Math.max(20, N / 20)), meta: { versionId: '1', lastUpdated: '2025-01-01T00:00:00.000Z' } }));
+const UUIDS = process.env.BENCH_IDS === 'uuid';
+const resources = Array.from({ length: N }, (_, i) => ({ ...imagingSelection(i, N, Math.max(20, N / 20)), ...(UUIDS ? { id: randomUUID() } : {}), meta: { versionId: '1', lastUpdated: '2025-01-01T00:00:00.000Z' } }));
 
 const server = await servePage(js);
 const browser = await launchChromium();
@@ -44,7 +47,7 @@ try {
   }
   const per = (ms: number): string => ((ms / ROUNDS / N) * 1000).toFixed(0);
   const prepareMs = (total.lean.prepareMs + total.general.prepareMs) / 2;
-  console.log(`| ${N} ImagingSelections as server versions, chunks of ${CHUNK}, Chromium on disk, ${ROUNDS} runs per side | µs per resource |`);
+  console.log(`| ${N} ImagingSelections${UUIDS ? ' with random ids' : ''} as server versions, chunks of ${CHUNK}, Chromium on disk, ${ROUNDS} runs per side | µs per resource |`);
   console.log('|---|---|');
   console.log(`| prepare (validate, index keys, text documents; both paths) | ${per(prepareMs)} |`);
   console.log(`| commit, general path with the reads of before | ${per(total.general.commitMs)} |`);

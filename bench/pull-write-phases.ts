@@ -3,8 +3,10 @@
  * validation, index entries and text documents (`prepare`), the commits of chunks of server versions by the lean
  * path and by the general path with the reads of before (each side into its own new store, in the order lean,
  * general, general, lean, its postings flushed before the next side runs), and raw Dexie writes of the rows they
- * stored. Environment: `BENCH_N` (default 5000), `BENCH_CHUNK` (default 1000). Speed is reported, never asserted.
+ * stored. Environment: `BENCH_N` (default 5000), `BENCH_CHUNK` (default 1000), `BENCH_IDS=uuid` (random ids, whose
+ * key ranges fill after the first chunks, instead of the generator's `is<n>`). Speed is reported, never asserted.
  */
+import { randomUUID } from 'node:crypto';
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
 import type { Resource } from 'fhir/r5';
 import { openStore, sequentialIds, steppingClock, type Store } from '../src/index.js';
@@ -20,7 +22,11 @@ const CHUNK = Number(process.env.BENCH_CHUNK ?? '1000');
 const log = (s: string): void => void process.stdout.write(`${s}\n`);
 const us = (ms: number, runs = 1): string => `${((ms / runs / N) * 1000).toFixed(0)} µs`;
 
-const resources = Array.from({ length: N }, (_, i) => ({ ...imagingSelection(i, N, Math.max(20, N / 20)), meta: { versionId: '1', lastUpdated: '2025-01-01T00:00:00.000Z' } }) as Resource);
+const UUIDS = process.env.BENCH_IDS === 'uuid';
+const resources = Array.from(
+  { length: N },
+  (_, i) => ({ ...imagingSelection(i, N, Math.max(20, N / 20)), ...(UUIDS ? { id: randomUUID() } : {}), meta: { versionId: '1', lastUpdated: '2025-01-01T00:00:00.000Z' } }) as Resource,
+);
 const fresh = (name: string): Promise<Store> => openStore({ name, indexedDB: new IDBFactory(), IDBKeyRange, clock: steppingClock('2025-06-01T00:00:00.000Z', 1), idGenerator: sequentialIds('b') });
 
 /** Prepares every resource, then commits them in chunks by `path`; the store is left open for the raw baseline. */
@@ -93,7 +99,7 @@ for (let i = 0; i < N; i += CHUNK) {
 const rawExtraMs = now() - t;
 raw.close();
 const prepareMs = (total.lean.prepareMs + total.general.prepareMs) / 2;
-log(`${N} pulled ImagingSelections, chunks of ${CHUNK}, per resource (2 runs per side):`);
+log(`${N} pulled ImagingSelections${UUIDS ? ' with random ids' : ''}, chunks of ${CHUNK}, per resource (2 runs per side):`);
 log(`  prepare (validate + index keys + text documents): ${us(prepareMs, 2)}`);
 log(`  commits, general path with the reads of before: ${us(total.general.commitMs, 2)}; lean path: ${us(total.lean.commitMs, 2)} (lean / general ${(total.lean.commitMs / total.general.commitMs).toFixed(2)}x)`);
 log(`  raw resources + history rows: ${us(rawMs)}; raw texts + remote rows on top: ${us(rawExtraMs)}`);

@@ -7,9 +7,9 @@ type Key = [string, string];
  * but reading each type's keys between the smallest and the largest id first, as one key range: where most keys
  * are absent (a first sync writing into an empty store, an outbox with nothing pending) that is one request
  * instead of one `get` per key (~25 µs each in Chromium, ~17 µs in fake-indexeddb), and only the keys found are
- * then read. A range holding more keys than asked (what is read is dense: a later sync of held resources) is
- * read by `bulkGet` as before, so the probe costs at most one key read per key asked (`getAllKeys` is ~17 µs per
- * key in Chromium). Reads only: it may run in any transaction that includes the table.
+ * then read. A range holding more keys than an eighth of those asked (dense: random ids after the first chunks, a
+ * later sync of held resources) is read by `bulkGet` as before, so the probe then costs at most that many key
+ * reads more. Reads only: it may run in any transaction that includes the table.
  * @see https://www.w3.org/TR/IndexedDB/#dom-idbobjectstore-getallkeys
  */
 export async function presentRows<R>(table: Table<R, Key>, keys: readonly Key[]): Promise<(R | undefined)[]> {
@@ -29,6 +29,13 @@ export async function presentRows<R>(table: Table<R, Key>, keys: readonly Key[])
 /** Below this many keys a probe saves nothing worth a second request. */
 const MIN_PROBE = 8;
 
+/**
+ * How many keys of a range the probe reads before it calls the range dense: an eighth of the keys asked (at least
+ * 32), so a dense range costs at most that many key reads more than `bulkGet` alone, while a sparse one (a first
+ * sync, a small outbox, ids that grow in order) is read in one request.
+ */
+const probeLimit = (asked: number): number => Math.max(32, Math.ceil(asked / 8));
+
 const keyString = (type: string, id: string): string => `${type}\u0000${id}`;
 
 /** The rows held among `ids` of one type, by key string. */
@@ -41,9 +48,10 @@ async function presentOfType<R>(table: Table<R, Key>, type: string, ids: string[
     if (id > high) high = id;
   }
   const asked = new Set(ids);
-  const inRange = (await table.where(':id').between([type, low], [type, high], true, true).limit(asked.size + 1).primaryKeys()) as Key[];
-  // Dense: every key is read anyway, the probe was the price of finding out.
-  const wanted = inRange.length > asked.size ? [...asked].map((id): Key => [type, id]) : inRange.filter(([, id]) => asked.has(id));
+  const limit = probeLimit(asked.size);
+  const inRange = (await table.where(':id').between([type, low], [type, high], true, true).limit(limit + 1).primaryKeys()) as Key[];
+  // Dense (random ids fill every range after the first chunks): one `get` per key, the probe was the price of finding out.
+  const wanted = inRange.length > limit ? [...asked].map((id): Key => [type, id]) : inRange.filter(([, id]) => asked.has(id));
   const rows = wanted.length > 0 ? await table.bulkGet(wanted) : [];
   const out = new Map<string, R>();
   rows.forEach((row, i) => {
