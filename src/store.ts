@@ -612,6 +612,8 @@ export async function openStore(options: StoreOptions = {}): Promise<Store> {
     clock,
     outbox: options.outbox ?? true,
     reopener,
+    // The postings wait for quiet: a commit under way (its plan included) is not quiet.
+    onBusy: { begin: () => postings.begin(), end: () => postings.end() },
     onCommit: (results: WriteResult[]) => {
       postings.committed();
       for (const r of results) changes.next({ type: r.type, id: r.id, versionId: r.versionId, op: r.op, origin: r.origin, ...(r.previousId ? { previousId: r.previousId } : {}) });

@@ -3,6 +3,7 @@ import type { Clock } from '../util/clock.js';
 import { queryHistoryStamped, type HistoryQuery } from './history-reads.js';
 import { checkAssumptions, pendingChanges, pendingCount } from './outbox.js';
 import type { CommitPlan, Committed, StoragePort } from './port.js';
+import { presentRows } from './present-rows.js';
 import { referringResources } from './referrers.js';
 import type { DatabaseReopener } from './reopen.js';
 import type { StoreDatabase } from './schema.js';
@@ -22,6 +23,8 @@ export interface PortOptions {
   outbox: boolean;
   /** Tells observers (`changes$`, `watch`) what a commit wrote; called once per commit, after it committed. */
   onCommit: (results: WriteResult[]) => void;
+  /** Told when a commit starts (before its plan) and when it is over, committed or not: the store is busy between. */
+  onBusy?: { begin: () => void; end: () => void };
   /** Reopens the database when the browser left it unusable, and retries the commit once (absent: no retry). */
   reopener?: DatabaseReopener;
 }
@@ -38,6 +41,15 @@ export class DexieStoragePort implements StoragePort {
   }
 
   async commit<T = void>(plan: (attempt: number) => Promise<CommitPlan<T>> | CommitPlan<T>): Promise<Committed<T>> {
+    this.options.onBusy?.begin();
+    try {
+      return await this.attempts(plan);
+    } finally {
+      this.options.onBusy?.end();
+    }
+  }
+
+  private async attempts<T>(plan: (attempt: number) => Promise<CommitPlan<T>> | CommitPlan<T>): Promise<Committed<T>> {
     for (let attempt = 0; ; attempt++) {
       const planned = await plan(attempt);
       try {
@@ -115,7 +127,8 @@ export class DexieStoragePort implements StoragePort {
 
   async heldAndPending(keys: [string, string][]) {
     const db = this.db;
-    const [held, pending] = await db.transaction('r', [db.remote, db.outbox], async () => Promise.all([db.remote.bulkGet(keys), db.outbox.bulkGet(keys)]));
+    // By key range where the keys are mostly absent: a first sync holds none of them, and few are pending.
+    const [held, pending] = await db.transaction('r', [db.remote, db.outbox], async () => Promise.all([presentRows(db.remote, keys), presentRows(db.outbox, keys)]));
     return { held, pending };
   }
 

@@ -1,3 +1,4 @@
+import { presentRows } from './present-rows.js';
 import type { DeadLetterRow, OutboxOp, OutboxRow, RemoteVersionRow } from './rows.js';
 import type { StoreDatabase } from './schema.js';
 import { StalePlanError, type WriteSpec } from './write.js';
@@ -135,7 +136,8 @@ export interface PendingAssumption {
 /** Throws `StalePlanError` when a local change arrived after the plan assumed the outbox state it read. */
 export async function checkAssumptions(db: StoreDatabase, assumptions: PendingAssumption[]): Promise<void> {
   if (assumptions.length === 0) return;
-  const pending = await db.outbox.bulkGet(assumptions.map((a) => [a.type, a.id] as [string, string]));
+  // By key range: a page's thousand assumptions of "nothing pending" are one read where the outbox holds none of them.
+  const pending = await presentRows(db.outbox, assumptions.map((a) => [a.type, a.id] as [string, string]));
   assumptions.forEach((a, i) => {
     if (pending[i]?.seq !== a.seq) throw new StalePlanError(`${a.type}/${a.id} changed locally while a server change was applied`);
   });

@@ -19,6 +19,10 @@ export class PostingsWriter {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private running: Promise<void> | undefined;
   private commits = 0;
+  /** Commits being planned or applied: while any is, the store is not quiet. */
+  private active = 0;
+  /** The writer was due (armed, or asked to) while a commit was under way: it arms when the last one is over. */
+  private due = false;
   private closed = false;
 
   constructor(private readonly db: StoreDatabase) {}
@@ -26,6 +30,26 @@ export class PostingsWriter {
   /** A commit happened (it may have left pending rows): start again after a quiet period. */
   committed(): void {
     this.commits++;
+    this.arm();
+  }
+
+  /**
+   * A commit is being planned or applied: the store is not quiet. Without this, a commit whose planning takes
+   * longer than the quiet period (a pulled chunk of 1,000 resources validated and indexed) would find the writer
+   * started, and a bulk sync would write postings between its own chunks.
+   */
+  begin(): void {
+    this.active++;
+    if (this.timer === undefined) return;
+    this.disarm();
+    this.due = true;
+  }
+
+  /** That commit is over (committed or failed): quiet from now, unless another is under way. */
+  end(): void {
+    this.active = Math.max(0, this.active - 1);
+    if (this.active > 0 || !this.due) return;
+    this.due = false;
     this.arm();
   }
 
@@ -44,6 +68,10 @@ export class PostingsWriter {
 
   private arm(): void {
     if (this.closed) return;
+    if (this.active > 0) {
+      this.due = true;
+      return;
+    }
     this.disarm();
     this.timer = setTimeout(() => void this.run(), QUIET_MS);
     // A pending timer must not keep a Node process alive.
@@ -69,8 +97,9 @@ export class PostingsWriter {
         if (this.closed) return;
         const seen = this.commits;
         if ((await postPendingTexts(this.db, CHUNK)) < CHUNK) return;
-        // A commit came in meanwhile: let the app's writes go first, and come back when it is quiet again.
-        if (this.commits !== seen) return this.arm();
+        // A commit came in meanwhile (or is under way): let the app's writes go first, and come back when it is quiet
+        // again (`end` re-arms once no commit is under way).
+        if (this.commits !== seen || this.active > 0) return this.arm();
       }
     } catch {
       // The database closed, or a write failed (quota): the rows stay pending, which searches handle, and the

@@ -1,7 +1,7 @@
 import type { Resource } from 'fhir/r5';
 import type { ConflictRow, RemoteVersionRow, RowText } from './rows.js';
 import type { StoreDatabase } from './schema.js';
-import { applyWrite, applyWrites } from './write-batch.js';
+import { applyServerVersions, applyWrite, applyWrites } from './write-batch.js';
 import type { WriteResult, WriteSpec } from './write.js';
 import type { IndexEntry } from '../search/parameters/index-entry.js';
 
@@ -27,10 +27,17 @@ export type RemoteStep =
 type ServerVersions = Extract<RemoteStep, { kind: 'remote' }>[];
 
 /**
- * Applies planned server-change steps inside an open read-write transaction (a pulled page, or the answer to a
- * push). Server versions never enter the outbox; a local version on top does.
+ * How server versions are written: the lean path (`applyServerVersions`), or the general one every write takes.
+ * @see https://hl7.org/fhir/R5/http.html#history
  */
-export async function applyRemoteSteps(db: StoreDatabase, steps: RemoteStep[], now: number): Promise<WriteResult[]> {
+export type ServerVersionPath = 'lean' | 'general';
+
+/**
+ * Applies planned server-change steps inside an open read-write transaction (a pulled page, or the answer to a
+ * push). Server versions never enter the outbox; a local version on top does. Runs of consecutive server
+ * versions take the lean path unless `path` says otherwise (both store the same rows; the tests compare them).
+ */
+export async function applyRemoteSteps(db: StoreDatabase, steps: RemoteStep[], now: number, path: ServerVersionPath = 'lean'): Promise<WriteResult[]> {
   const results: WriteResult[] = [];
   let run: ServerVersions = [];
   for (const step of steps) {
@@ -38,18 +45,19 @@ export async function applyRemoteSteps(db: StoreDatabase, steps: RemoteStep[], n
       run.push(step);
       continue;
     }
-    results.push(...(await writeServerVersions(db, run, now)));
+    results.push(...(await writeServerVersions(db, run, now, path)));
     run = [];
     results.push(...(await applyStep(db, step, now)));
   }
-  results.push(...(await writeServerVersions(db, run, now)));
+  results.push(...(await writeServerVersions(db, run, now, path)));
   return results;
 }
 
 /** Writes server versions as remote-origin versions and remembers each as the base of the next local change. */
-async function writeServerVersions(db: StoreDatabase, run: ServerVersions, now: number): Promise<WriteResult[]> {
+async function writeServerVersions(db: StoreDatabase, run: ServerVersions, now: number, path: ServerVersionPath): Promise<WriteResult[]> {
   if (run.length === 0) return [];
-  const written = await applyWrites(db, run.map((step) => writeSpec(step, 'remote')), now, true);
+  const specs = run.map((step) => writeSpec(step, 'remote'));
+  const written = await (path === 'lean' ? applyServerVersions(db, specs, now) : applyWrites(db, specs, now, true));
   await db.remote.bulkPut(
     run.map((step, i): RemoteVersionRow => ({
       type: step.type,

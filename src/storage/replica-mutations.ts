@@ -1,6 +1,6 @@
 import { acknowledge, adoptVersion, deadLetter, markSent, releaseConflict, retryDeadLetter } from './outbox.js';
 import type { PreparedMutation } from './port.js';
-import { applyRemoteSteps, type RemoteStep } from './remote-steps.js';
+import { applyRemoteSteps, type RemoteStep, type ServerVersionPath } from './remote-steps.js';
 import { renameToServerId, type ServerIdAssignment } from './rename-to-server-id.js';
 import type { CheckpointRow, OutboxRow } from './rows.js';
 import type { StoreDatabase } from './schema.js';
@@ -18,9 +18,14 @@ const bookkeeping = (label: string, apply: (db: StoreDatabase, now: number) => P
 
 /**
  * Server versions, merges on top of them and conflicts, as a pull or a push conflict planned them: server
- * versions never enter the outbox, a local version on top does (consecutive server versions are one bulk write).
+ * versions never enter the outbox, a local version on top does (consecutive server versions are one bulk write,
+ * by the lean path unless `path` is `general`).
  */
-export const serverChanges = (steps: RemoteStep[]): PreparedMutation => ({ kind: 'prepared', label: 'server changes', apply: (db, now) => applyRemoteSteps(db, steps, now) });
+export const serverChanges = (steps: RemoteStep[], path: ServerVersionPath = 'lean'): PreparedMutation => ({
+  kind: 'prepared',
+  label: 'server changes',
+  apply: (db, now) => applyRemoteSteps(db, steps, now, path),
+});
 
 /** A created resource takes the id the server assigned to it (`push: 'post'`), and its referrers follow. */
 export const takeServerId = (assignment: ServerIdAssignment): PreparedMutation => ({ kind: 'prepared', label: 'server id', apply: (db, now) => renameToServerId(db, assignment, now) });

@@ -1,5 +1,6 @@
 import { nextOutboxRow } from './outbox.js';
 import { checkPreconditions } from './preconditions.js';
+import { presentRows } from './present-rows.js';
 import { indexedRow, stampMeta, textKeyOf, type IndexedRow } from './resource-row.js';
 import { StatsDelta } from './row-stats.js';
 import type { HistoryMethod, HistoryRow, OutboxRow, RemoteVersionRow, ResourceRow, TextRow, TypeStatsRow } from './rows.js';
@@ -51,6 +52,23 @@ export async function applyWrites(db: StoreDatabase, specs: WriteSpec[], now: nu
   return results;
 }
 
+/**
+ * The lean path of server versions (remote-origin writes, as a pull commits them): the same settling and bulk
+ * writes as {@link applyWrites}, so it stores exactly what that stores, with fewer reads. The current rows are
+ * read by key range where the keys are mostly absent (`presentRows`: a first sync into an empty store is one
+ * request per type instead of one per resource), and the outbox and server-version rows are not read, since only
+ * a local change consults them (`recordOutbox`).
+ * @see https://hl7.org/fhir/R5/http.html#history (the server versions a pull writes)
+ */
+export async function applyServerVersions(db: StoreDatabase, specs: WriteSpec[], now: number): Promise<WriteResult[]> {
+  if (specs.length === 0) return [];
+  if (specs.some((s) => s.origin !== 'remote')) throw new Error('applyServerVersions writes server versions only');
+  const batch = await readBatch(db, specs, now, false, presentRows);
+  const results = specs.map((spec) => settle(batch, spec));
+  await writeBatch(db, batch);
+  return results;
+}
+
 /** One write through the same path as a batch (inside an open read-write transaction). */
 export async function applyWrite(db: StoreDatabase, spec: WriteSpec, now: number, outboxEnabled: boolean): Promise<WriteResult> {
   const [result] = await applyWrites(db, [spec], now, outboxEnabled);
@@ -58,11 +76,17 @@ export async function applyWrite(db: StoreDatabase, spec: WriteSpec, now: number
 }
 
 /** Reads the current, pending and server-confirmed rows of every resource the batch writes, one bulk call per table. */
-async function readBatch(db: StoreDatabase, specs: WriteSpec[], now: number, outboxEnabled: boolean): Promise<Batch> {
+async function readBatch(
+  db: StoreDatabase,
+  specs: WriteSpec[],
+  now: number,
+  outboxEnabled: boolean,
+  readCurrent: (table: StoreDatabase['resources'], keys: Key[]) => Promise<(ResourceRow | undefined)[]> = (table, keys) => table.bulkGet(keys),
+): Promise<Batch> {
   const keys = [...new Map(specs.map((s) => [keyOf(s.type, s.id), [s.type, s.id] as Key])).values()];
   const byKey = <R>(rows: (R | undefined)[]): Map<string, R | undefined> => new Map(rows.map((r, i) => [keyOf(...keys[i]!), r]));
   const [current, pending, held, storedStats, lastSeq] = await Promise.all([
-    db.resources.bulkGet(keys),
+    readCurrent(db.resources, keys),
     outboxEnabled ? db.outbox.bulkGet(keys) : [],
     outboxEnabled ? db.remote.bulkGet(keys) : [],
     StatsDelta.read(db, keys.map((k) => k[0])),

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import type { FhirResource } from 'fhir/r5';
 import { expect, it, vi } from 'vitest';
-import { storeDatabase } from '../../src/store.js';
+import { storeDatabase, syncContextOf } from '../../src/store.js';
 import type { Store } from '../../src/index.js';
 import { openTestStore, selection } from '../helpers.js';
 
@@ -94,6 +94,22 @@ it('the background writer posts every pending row, in chunks, once the store is 
   expect(await storeDatabase(store).texts.where('tx').equals((await storeDatabase(store).texts.toArray())[0]!.tx![0]!).count()).toBeGreaterThan(0);
   const bundle = await store.search('ImagingSelection', '_text=liver&_count=0&_total=accurate');
   expect(bundle.total).toBe(115);
+  store.close();
+});
+
+it('a commit whose planning outlasts the quiet period keeps the writer waiting until it is over (a pulled chunk)', async () => {
+  const store = await openTestStore();
+  await store.update(selection({ id: 'slow', ...narrative('liver') }));
+  const storage = syncContextOf(store).storage;
+  // Planned for longer than the 250 ms quiet period, as validating and indexing a chunk of 1,000 pulled resources is.
+  const { value: pendingWhilePlanning } = await storage.commit(async () => {
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    const pending = await pendingCount(store);
+    return { mutations: [], after: () => pending };
+  });
+  expect(pendingWhilePlanning).toBe(1);
+  // Once it is over, the store is quiet again and the writer posts the row.
+  await vi.waitFor(async () => expect(await pendingCount(store)).toBe(0), { timeout: 10_000, interval: 50 });
   store.close();
 });
 

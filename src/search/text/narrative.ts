@@ -40,11 +40,18 @@ function decodeEntities(text: string): string {
  * Block-level tags become a space so that table cells and paragraphs do not run together.
  */
 export function xhtmlToText(xhtml: string): string {
+  // Indexing a resource asks twice for the same narrative (`_text`, then inside `_content`): the second is free.
+  if (xhtml === last.xhtml) return last.text;
   const stripped = xhtml
     .replace(NON_TEXT, ' ')
     .replace(TAG, (_tag, name: string) => (BLOCK.has(name.toLowerCase()) ? ' ' : ''));
-  return decodeEntities(stripped).replace(/\s+/g, ' ').trim(); // \s includes U+00A0 (&nbsp;)
+  const text = decodeEntities(stripped).replace(/\s+/g, ' ').trim(); // \s includes U+00A0 (&nbsp;)
+  last = { xhtml, text };
+  return text;
 }
+
+/** The last narrative converted, and its text. */
+let last = { xhtml: '', text: '' };
 
 /**
  * The human-readable text of a resource's narrative: `text.div` with XHTML tags removed, entities decoded
