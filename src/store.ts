@@ -6,6 +6,7 @@ import { handle } from './rest/handle.js';
 import type { FhirRequest, FhirResponse } from './rest/http.js';
 import { INDEX_FORMAT, indexResource } from './search/engine/indexer.js';
 import { SearchRegistry } from './search/parameters/registry.js';
+import { parseSearch } from './search/query/parse.js';
 import { defaultTerminology, type TerminologyRegistry } from './search/terminology/index.js';
 import { assertTimeZone } from './search/dates/timezone.js';
 import { reindex } from './storage/reindex.js';
@@ -335,12 +336,17 @@ class FhirStore implements Store {
 
   replicate(options: ReplicationOptions): Replication {
     // Checked now, not when the sync code has loaded: a wrong baseUrl throws where the call is.
-    checkReplicationOptions(options);
+    checkReplicationOptions(options, this.scopeSearchCheck);
     const sync = this.syncContext();
     const changes$ = this.changes$;
     // A dynamic import: an app that never replicates does not load src/sync/ (see docs/bundle-size.md).
     return lazyReplication(() => import('./sync/replication.js').then((m) => new m.ReplicationEngine(sync, options, changes$)));
   }
+
+  /** Parses a scope's search (`replicate({ scope: { searches } })`) as this store would run it: strict, 400 when wrong. */
+  private readonly scopeSearchCheck = (type: string, pairs: [string, string][]): void => {
+    parseSearch([type], pairs, { registry: this.ctx.registry, handling: 'strict' });
+  };
 
   /** What replication needs from this store. */
   syncContext(): SyncContext {
@@ -356,6 +362,7 @@ class FhirStore implements Store {
       referenceParameters: (type) => this.ctx.registry.referenceParameterCodes(type),
       baseUrl: this.ctx.baseUrl,
       activity: this.sendingTracker,
+      search: { registry: this.ctx.registry, terminology: this.ctx.terminology, timeZone: this.ctx.timeZone, source: this.ctx.source },
     };
   }
 

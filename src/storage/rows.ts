@@ -167,6 +167,8 @@ export interface CheckpointRow {
   databaseId?: string;
   /** A bulk first sync in progress (key `${baseUrl}|$export`): what to resume it from. */
   bulk?: BulkSyncProgress;
+  /** The scope the checkpoints of a scoped replication were made under (key `${baseUrl}|$scope`): its fingerprint. */
+  scope?: string;
 }
 
 /**

@@ -2,6 +2,7 @@ import type { Resource } from 'fhir/r5';
 import type { Conflict } from '../storage/rows.js';
 import type { SyncEnvironment } from './environment.js';
 import type { ServerPushOptions } from './server-push-options.js';
+import type { SyncScope } from './scope.js';
 
 export type { Conflict };
 
@@ -84,6 +85,13 @@ export interface ReplicationOptions {
    * "First sync by $export".
    */
   bulkExport?: boolean | BulkExportOptions;
+  /**
+   * The subset of the server this device keeps (patients, a Group worklist, studies, a window on `issued`, a search
+   * per type; AND-ed). The first sync asks for just that (a Patient/Group-level `$export` with `patient` and
+   * `_typeFilter`, else a search per type), every pulled resource is checked against it, and a resource that leaves
+   * it is removed from this device only, never deleted on the server. See docs/sync.md "Scope".
+   */
+  scope?: SyncScope;
 }
 
 /**

@@ -3,6 +3,7 @@ import type { PendingAssumption } from '../storage/outbox.js';
 import type { Mutation } from '../storage/port.js';
 import type { RemoteStep } from '../storage/remote-steps.js';
 import { saveCheckpoint, serverChanges } from '../storage/replica-mutations.js';
+import { evictOutOfScope, type EvictedRef } from '../storage/scope-eviction.js';
 import type { CheckpointRow, RemoteVersionRow } from '../storage/rows.js';
 import { describeAnswer, FhirClient, versionOfEtag } from './client.js';
 import type { SyncContext } from './context.js';
@@ -15,6 +16,8 @@ export interface PullReport {
   pulled: number;
   conflicts: { type: string; id: string; open: boolean }[];
   invalid: string[];
+  /** `Type/id` removed from this device because they left the replication's scope. */
+  evicted?: string[];
 }
 
 /** Whether a server version is newer than the one held (numbers compare as numbers, else by lastUpdated). */
@@ -102,6 +105,8 @@ interface PagePlan {
   assumptions: PendingAssumption[];
   conflicts: { type: string; id: string; open: boolean }[];
   applied: number;
+  /** Held resources that left the scope, removed locally (none with a pending change). */
+  evict: EvictedRef[];
 }
 
 /**
@@ -123,17 +128,29 @@ export async function applyPage(
     const planned = await planPage(ctx, policy, versions, attempt === 0 ? report.invalid : []);
     // The resume link is committed with the page; the last page leaves the checkpoint to the caller.
     const resume: Mutation[] = last ? [] : [saveCheckpoint(checkpoint)];
-    return { assumes: planned.assumptions, mutations: [serverChanges(planned.steps), ...resume], after: () => planned };
+    const evict: Mutation[] = planned.evict.length > 0 ? [evictOutOfScope(planned.evict)] : [];
+    return { assumes: planned.assumptions, mutations: [serverChanges(planned.steps), ...evict, ...resume], after: () => planned };
   });
   report.pulled += value.applied;
   report.conflicts.push(...value.conflicts);
+  if (value.evict.length > 0) (report.evicted ??= []).push(...value.evict.map(([type, id]) => `${type}/${id}`));
 }
 
 async function planPage(ctx: SyncContext, policy: ConflictPolicy, versions: RemoteVersion[], invalid: string[]): Promise<PagePlan> {
-  const planned: PagePlan = { steps: [], assumptions: [], conflicts: [], applied: 0 };
+  const planned: PagePlan = { steps: [], assumptions: [], conflicts: [], applied: 0, evict: [] };
   // What is held and pending for the whole page, read at once: most entries need nothing else.
   const { held, pending } = await ctx.storage.heldAndPending(versions.map((v) => [v.type, v.id]));
+  const inScope = ctx.scope ? await ctx.scope.inScope(versions.flatMap((v) => (v.resource ? [v.resource] : []))) : undefined;
   for (const [i, v] of versions.entries()) {
+    // Out of a scoped replication's scope: not written; held here, removed from this device only. A resource with
+    // a pending local change is merged as usual, and removed on a later cycle once the change is pushed.
+    if (inScope !== undefined && v.resource !== undefined && pending[i] === undefined && !inScope.has(`${v.type}/${v.id}`)) {
+      if (held[i] !== undefined) {
+        planned.evict.push([v.type, v.id]);
+        planned.assumptions.push({ type: v.type, id: v.id, seq: undefined });
+      }
+      continue;
+    }
     if (!newer(v, held[i])) continue;
     try {
       if (pending[i] === undefined) {

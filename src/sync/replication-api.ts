@@ -49,6 +49,11 @@ export interface SyncReport {
   failed: RefusedChange[];
   /** Why pulled resources were not stored (they failed R5 validation). */
   invalid: string[];
+  /**
+   * `Type/id` of resources removed from this device because they left the replication's `scope` (never deleted on
+   * the server); present when a scoped replication removed any.
+   */
+  evicted?: string[];
   /** True when another tab held the replication lock, so this call did nothing. */
   skipped?: boolean;
 }

@@ -20,6 +20,7 @@ import type { ServerPushState, WebSocketConstructor } from './server-push-option
 import { withPushTracking } from './push-tracking.js';
 import { lastCompletePull, NotifyingList } from './progress.js';
 import { bulkFirstSync } from './bulk-pull.js';
+import { parseSearch } from '../search/query/parse.js';
 
 /** How soon a live tab tries again after another tab held the replication lock. */
 const LOCK_RETRY_MS = 500;
@@ -91,7 +92,7 @@ export class ReplicationEngine implements Replication {
     private readonly options: ReplicationOptions,
     private readonly localChanges$: Observable<{ origin: string }>,
   ) {
-    checkReplicationOptions(options);
+    checkReplicationOptions(options, ctx.search ? (type, pairs) => parseSearch([type], pairs, { registry: ctx.search!.registry, handling: 'strict' }) : undefined);
     this.env = platformEnvironment(ctx.clock, options.environment);
     this.client = new FhirClient({
       baseUrl: options.baseUrl,
@@ -198,22 +199,37 @@ export class ReplicationEngine implements Replication {
     await pushPass(0);
     const pull: PullReport = { pulled: 0, conflicts: [], invalid: [] };
     this.machine.dispatch({ type: 'pull-started' });
+    const marginMs = this.options.checkpointMarginMs ?? 1000;
+    // A scoped replication pulls through a context that checks the scope (docs/sync.md#scope), loaded on demand.
+    const scoped = this.options.scope
+      ? await (await import('./scoped-sync.js')).prepareScopedCycle(this.ctx, this.client, this.options.scope, this.pulledTypes, { baseUrl: this.options.baseUrl, now: this.env.clock() }, pull)
+      : undefined;
+    const ctx = scoped?.ctx ?? this.ctx;
+    const types = this.pulledTypes.filter((t) => !scoped?.skip.has(t));
     const bulk = this.options.bulkExport ?? true;
     if (bulk !== false) {
       const onFile = (type: string): void => this.progress.next({ phase: 'pull', type, pushed: push.pushed.length, pulled: pull.pulled });
       const bulkSettings = bulk === true ? {} : bulk;
-      const marginMs = this.options.checkpointMarginMs ?? 1000;
-      await bulkFirstSync(this.ctx, this.client, policy, this.pulledTypes, { baseUrl: this.options.baseUrl, chunkSize: batch, marginMs, settings: bulkSettings, env: this.env, onFile }, pull);
+      await bulkFirstSync(ctx, this.client, policy, types, { baseUrl: this.options.baseUrl, chunkSize: batch, marginMs, settings: bulkSettings, env: this.env, onFile, ...(scoped ? { scoped: scoped.exportRequest } : {}) }, pull);
     }
-    for (const type of this.pulledTypes) {
+    for (const type of types) {
+      // The first sync of a scoped type the export did not cover: its scoped search, never the whole _history.
+      if (scoped) await (await import('./scoped-sync.js')).seedScopedSearch(ctx, this.options.baseUrl, type, scoped.compiled.get(type)!, batch);
       this.progress.next({ phase: 'pull', type, pushed: push.pushed.length, pulled: pull.pulled });
       const onPage = (received: number, total: number | undefined): void =>
         this.progress.next({ phase: 'pull', type, pushed: push.pushed.length, pulled: pull.pulled, done: received, ...(total !== undefined ? { total: Math.max(total, received) } : {}) });
-      await pullType(this.ctx, this.client, policy, type, { baseUrl: this.options.baseUrl, batchSize: batch, marginMs: this.options.checkpointMarginMs ?? 1000, onPage }, pull);
+      await pullType(ctx, this.client, policy, type, { baseUrl: this.options.baseUrl, batchSize: batch, marginMs, onPage }, pull);
     }
     // Changes made while pulling (or merges the pull produced) go out in the same cycle.
     await pushPass(pull.pulled);
-    return { pushed: [...push.pushed], pulled: pull.pulled, conflicts: [...push.conflicts, ...pull.conflicts], failed: [...push.failed], invalid: pull.invalid };
+    return {
+      pushed: [...push.pushed],
+      pulled: pull.pulled,
+      conflicts: [...push.conflicts, ...pull.conflicts],
+      failed: [...push.failed],
+      invalid: pull.invalid,
+      ...(pull.evicted ? { evicted: pull.evicted } : {}),
+    };
   }
 
   /** Settles an open conflict with the resource to keep (`null` deletes it); it is pushed next. */
