@@ -1,4 +1,5 @@
 import type { Group, ImagingSelection, Patient, Resource } from 'fhir/r5';
+import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ReplicationOptions, Store, SyncScope } from '../../src/index.js';
 import { startServer, type RunningServer } from '../../src/server/index.js';
@@ -283,5 +284,69 @@ describe('leaving the scope', () => {
     expect(report.evicted).toEqual([`${IS}/p1-s2`]);
     expect(await remote.read(`${IS}/p1-s2`)).toMatchObject({ subject: { reference: 'Patient/p2' }, code: { text: 'edited on the device' } });
     expect(await held(local, [IS])).toEqual([`${IS}/p1-s0`, `${IS}/p1-s1`]);
+  });
+});
+
+describe('two devices with different scopes against one server', () => {
+  /** Scopes with the server searches that select the same resources, written out by hand. */
+  const SCOPES: { scope: SyncScope; queries: Record<string, string> }[] = [
+    { scope: { patients: ['p1', 'p2'] }, queries: { [IS]: 'patient=Patient/p1,Patient/p2', Patient: '_id=p1,p2' } },
+    { scope: { group: 'ward' }, queries: { [IS]: 'patient=Patient/p1,Patient/p2', Patient: '_id=p1,p2' } },
+    { scope: { studies: ['1.2.0'] }, queries: { [IS]: 'study-uid=1.2.0', Patient: '' } },
+    { scope: { patients: ['p3', 'p4'], studies: ['1.2.1', '1.2.2'] }, queries: { [IS]: 'patient=Patient/p3,Patient/p4&study-uid=1.2.1,1.2.2', Patient: '_id=p3,p4' } },
+    { scope: { issued: { from: '2025-05-01' }, searches: { [IS]: 'status=available' } }, queries: { [IS]: 'issued=ge2025-05-01&status=available', Patient: '' } },
+  ];
+  const patient = fc.constantFrom('p1', 'p2', 'p3', 'p4');
+  const op = fc.oneof(
+    fc.record({ kind: fc.constant('edit' as const), actor: fc.constantFrom(0, 1, 'server' as const), pick: fc.nat(), text: fc.string({ minLength: 1, maxLength: 6 }) }),
+    fc.record({ kind: fc.constant('move' as const), actor: fc.constantFrom(0, 1, 'server' as const), pick: fc.nat(), to: patient }),
+    fc.record({ kind: fc.constant('status' as const), actor: fc.constantFrom(0, 1, 'server' as const), pick: fc.nat() }),
+    fc.record({ kind: fc.constant('create' as const), actor: fc.constantFrom(0, 1), to: patient, study: fc.constantFrom('1.2.0', '1.2.1', '1.2.2') }),
+    fc.record({ kind: fc.constant('sync' as const), actor: fc.constantFrom(0, 1) }),
+  );
+
+  it('each edits, both sync repeatedly: each ends with exactly the server\'s resources of its scope, and the server lost nothing (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...SCOPES.keys()), fc.constantFrom(...SCOPES.keys()), fc.array(op, { minLength: 4, maxLength: 14 }), async (a, b, ops) => {
+        const s = await server();
+        await seed(s.url);
+        const remote = remoteClient(s.url);
+        const time = virtualTime();
+        const devices = [await store(), await store()];
+        const reps = [a, b].map((k, i) => devices[i]!.replicate({ baseUrl: s.url, resourceTypes: [IS, 'Patient'], scope: SCOPES[k]!.scope, conflicts: 'client-wins', ...fast(time) }));
+        for (const rep of reps) await time.settle(rep.syncOnce());
+        const created: string[] = [];
+        for (const [n, o] of ops.entries()) {
+          if (o.kind === 'sync') {
+            await time.settle(reps[o.actor]!.syncOnce());
+            continue;
+          }
+          if (o.kind === 'create') {
+            const id = `d${o.actor}-n${n}`;
+            created.push(id);
+            await devices[o.actor]!.update(selection({ id, subject: { reference: `Patient/${o.to}` }, studyUid: o.study, issued: '2025-05-20T00:00:00Z' }));
+            continue;
+          }
+          // An edit of one of the selections the actor holds.
+          const pool = o.actor === 'server' ? (await remote.ids(`${IS}?_count=1000`)).map((id) => `${IS}/${id}`) : await held(devices[o.actor]!, [IS]);
+          if (pool.length === 0) continue;
+          const id = pool[o.pick % pool.length]!.split('/')[1]!;
+          const current = (o.actor === 'server' ? await remote.read<ImagingSelection>(`${IS}/${id}`) : ((await devices[o.actor]!.read(IS, id)) as ImagingSelection))!;
+          const next: ImagingSelection =
+            o.kind === 'edit' ? { ...current, code: { text: o.text } } : o.kind === 'move' ? { ...current, subject: { reference: `Patient/${o.to}` } } : { ...current, status: current.status === 'available' ? 'unknown' : 'available' };
+          if (o.actor === 'server') expect((await remote.put(next)).status).toBe(200);
+          else await devices[o.actor]!.update(next);
+        }
+        // Both sync until quiet: a change pushed by one reaches the other, an eviction follows a push.
+        for (let round = 0; round < 2; round++) for (const rep of reps) await time.settle(rep.syncOnce());
+        for (const [i, k] of [a, b].entries()) {
+          expect(await held(devices[i]!, [IS, 'Patient'])).toEqual(await onServer(s.url, SCOPES[k]!.queries));
+        }
+        // Nothing lost on the server: the 12 seeded selections and every device's creates, no delete.
+        expect(await remote.ids(`${IS}?_count=1000`)).toEqual([...Array.from({ length: 12 }, (_, i) => `p${Math.floor(i / 3) + 1}-s${i % 3}`), ...created].sort());
+        for (const o of opened.splice(0).reverse()) await o.close();
+      }),
+      { numRuns: 8, seed: 1414 },
+    );
   });
 });
