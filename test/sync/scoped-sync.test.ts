@@ -1,7 +1,7 @@
 import type { Group, ImagingSelection, Patient, Resource } from 'fhir/r5';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ReplicationOptions, Store, SyncScope } from '../../src/index.js';
+import type { ReplicationOptions, ResourceType, Store, SyncScope } from '../../src/index.js';
 import { startServer, type RunningServer } from '../../src/server/index.js';
 import { storeDatabase } from '../../src/store.js';
 import { openTestStore, selection } from '../helpers.js';
@@ -16,8 +16,8 @@ import { virtualTime, type VirtualTime } from './virtual-time.js';
  * from the device only: the server keeps it and no DELETE is ever sent.
  */
 
-const IS = 'ImagingSelection';
-const TYPES = [IS, 'Patient', 'Device'];
+const IS = 'ImagingSelection' as const;
+const TYPES: ResourceType[] = [IS, 'Patient', 'Device'];
 const opened: { close: () => unknown }[] = [];
 afterEach(async () => {
   for (const o of opened.splice(0).reverse()) await o.close();
@@ -65,7 +65,7 @@ async function seed(base: string): Promise<void> {
 }
 
 /** The `Type/id` of every resource the store holds of `types`. */
-async function held(s: Store, types = TYPES): Promise<string[]> {
+async function held(s: Store, types: ResourceType[] = TYPES): Promise<string[]> {
   const out: string[] = [];
   for (const t of types) for (const e of (await s.search(t, { _count: '1000' })).entry ?? []) out.push(`${t}/${e.resource!.id}`);
   return out.sort();
@@ -161,7 +161,7 @@ describe('leaving the scope', () => {
     expect(await held(local, [IS])).toContain(`${IS}/p1-s0`);
     const remote = remoteClient(s.url);
     const moved = (await remote.read<ImagingSelection>(`${IS}/p1-s0`))!;
-    expect((await remote.put({ ...moved, subject: { reference: 'Patient/p3' } })).status).toBe(200);
+    expect((await remote.put({ ...moved, subject: { reference: 'Patient/p3' } } as ImagingSelection)).status).toBe(200);
     // A new one in scope arrives by the same pull.
     expect((await remote.put(selection({ id: 'p2-new', subject: { reference: 'Patient/p2' } }))).status).toBe(201);
     const report = await time.settle(rep.syncOnce());
@@ -273,7 +273,7 @@ describe('leaving the scope', () => {
     // The server moves it out, and the device edits it before hearing of that.
     const remote = remoteClient(s.url);
     const onServerNow = (await remote.read<ImagingSelection>(`${IS}/p1-s2`))!;
-    await remote.put({ ...onServerNow, subject: { reference: 'Patient/p2' } });
+    await remote.put({ ...onServerNow, subject: { reference: 'Patient/p2' } } as ImagingSelection);
     const mine = (await local.read(IS, 'p1-s2')) as ImagingSelection;
     await local.update({ ...mine, code: { text: 'edited on the device' } });
     const report = await time.settle(rep.syncOnce());
