@@ -26,7 +26,7 @@ export type { PersistenceMode } from './storage/indexeddb-resolve.js';
 export type { IncludedBy, ResourceOf, ResourceType } from './model/typed-resources.js';
 export type { DeadLetter, PushedChange, RefusedChange, Replication, ReplicationState, SyncReport, SyncProgress } from './sync/replication-api.js';
 export type { BulkExportOptions, Conflict, ConflictPolicy, ReplicationOptions } from './sync/options.js';
-export type { SyncScope } from './sync/scope.js';
+export type { SyncScope } from './sync/scope-options.js';
 export type { CancelTimer, OnlineState, SyncEnvironment, SyncLocks } from './sync/environment.js';
 export type { ServerPushOptions, ServerPushState, SocketHandler, WebSocketConstructor, WebSocketLike } from './sync/server-push-options.js';
 export { AuthorizationError, RetryableError } from './sync/errors.js';

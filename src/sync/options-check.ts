@@ -1,5 +1,5 @@
 import type { ReplicationOptions } from './options.js';
-import { checkScope } from './scope.js';
+import { checkScope } from './scope-options.js';
 
 /** A replication option that cannot work: thrown at once by `replicate`, before anything is sent or retried. */
 export class ReplicationOptionsError extends TypeError {

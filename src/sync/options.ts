@@ -2,7 +2,7 @@ import type { Resource } from 'fhir/r5';
 import type { Conflict } from '../storage/rows.js';
 import type { SyncEnvironment } from './environment.js';
 import type { ServerPushOptions } from './server-push-options.js';
-import type { SyncScope } from './scope.js';
+import type { SyncScope } from './scope-options.js';
 
 export type { Conflict };
 
