@@ -7,6 +7,22 @@ import type { SyncContext } from './context.js';
 import type { TypeScope } from './scope.js';
 
 /**
+ * The context with `prepare` remembered per resource object: the scope check validates and indexes a pulled resource
+ * to match it, and the pull's write of the same object then costs nothing more.
+ */
+export function withPreparedCache(ctx: SyncContext): SyncContext {
+  const prepared = new WeakMap<Resource, ReturnType<SyncContext['prepare']>>();
+  return {
+    ...ctx,
+    prepare: (resource) => {
+      let p = prepared.get(resource);
+      if (p === undefined) prepared.set(resource, (p = ctx.prepare(resource)));
+      return p;
+    },
+  };
+}
+
+/**
  * The scope check of pulled resources: a resource is in scope when it matches its type's criteria with the very
  * predicates a search of the store applies (`matchingRowIds`), evaluated on the resource alone before it is written.
  * A type the scope does not name (not synced) is in scope; a type whose scope is `none` never is.

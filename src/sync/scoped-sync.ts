@@ -11,7 +11,7 @@ import type { SyncContext } from './context.js';
 import { RetryableError } from './errors.js';
 import type { PullReport } from './pull.js';
 import { compileScope, scopedExport, scopedSearchUrl, scopeFingerprint, windowStart, type SyncScope, type TypeScope } from './scope.js';
-import { ScopeCheck } from './scope-check.js';
+import { ScopeCheck, withPreparedCache } from './scope-check.js';
 import { offeredExportLevels, type BulkPullOptions } from './bulk-pull.js';
 
 /** Local resources evicted per transaction by a sweep. */
@@ -59,8 +59,9 @@ export async function prepareScopedCycle(
     ...(groupPatients !== undefined ? { groupPatients } : {}),
     hasParameter: (type, code) => search.registry.get(type, code) !== undefined,
   });
-  const check = ScopeCheck.create(ctx, compiled, options.now);
-  const scoped: SyncContext = { ...ctx, scope: check };
+  const cached = withPreparedCache(ctx);
+  const check = ScopeCheck.create(cached, compiled, options.now);
+  const scoped: SyncContext = { ...cached, scope: check };
   const fingerprint = scopeFingerprint(scope, types, groupPatients);
   const stored = await ctx.storage.checkpoint(scopeKey(options.baseUrl));
   if (stored?.scope !== fingerprint) {
