@@ -204,6 +204,10 @@ export class ReplicationEngine implements Replication {
     const scoped = this.options.scope
       ? await (await import('./scoped-sync.js')).prepareScopedCycle(this.ctx, this.client, this.options.scope, this.pulledTypes, { baseUrl: this.options.baseUrl, now: this.env.clock() }, pull)
       : undefined;
+    // Scoped before, unscoped now: the checkpoints were made under the scope, so everything is pulled again.
+    if (!this.options.scope && (await this.ctx.storage.checkpoint(`${this.options.baseUrl}|$scope`)) !== undefined) {
+      await (await import('./scoped-sync.js')).dropScope(this.ctx, this.options.baseUrl, this.pulledTypes);
+    }
     const ctx = scoped?.ctx ?? this.ctx;
     const types = this.pulledTypes.filter((t) => !scoped?.skip.has(t));
     const bulk = this.options.bulkExport ?? true;

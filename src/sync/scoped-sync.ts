@@ -91,6 +91,15 @@ export async function prepareScopedCycle(
 }
 
 /**
+ * An unscoped replication of a replica that was scoped (the `scope` option left out since): the checkpoints were
+ * made under the scope, so the types start over and pull everything (what is held is not written twice).
+ * @see https://hl7.org/fhir/R5/http.html#history
+ */
+export async function dropScope(ctx: SyncContext, baseUrl: string, types: string[]): Promise<void> {
+  await ctx.storage.commit(() => ({ mutations: [forgetCheckpoints([...types.map((t) => `${baseUrl}|${t}`), `${baseUrl}|$export`, scopeKey(baseUrl)])] }));
+}
+
+/**
  * The first sync of a type the export did not cover, by its scoped search: the search URL is recorded as the
  * link the pull resumes from, so `pullType` pages it (each page committed with the next link, resumable) and then
  * catches up on `_history` since the first page's server time.
