@@ -1,4 +1,5 @@
-import type { Group } from 'fhir/r5';
+import type { Group, OperationOutcome } from 'fhir/r5';
+import { FhirError } from '../errors/fhir-error.js';
 import { executeSearch } from '../search/engine/execute-search.js';
 import { parseSearch } from '../search/query/parse.js';
 import type { Clause } from '../search/query/search-query.js';
@@ -115,7 +116,14 @@ export async function seedScopedSearch(ctx: SyncContext, baseUrl: string, type: 
 async function groupMembers(client: FhirClient, id: string): Promise<string[]> {
   const res = await client.send('GET', `Group/${encodeURIComponent(id)}`);
   const group = res.body as Group | undefined;
-  if (res.status === 404 || res.status === 410) throw new Error(`replicate: scope.group ${id}: ${describeAnswer(res)}; nothing was removed locally`);
+  if (res.status === 404 || res.status === 410) {
+    // The server's own OperationOutcome, with what it means here: a worklist that is gone empties nothing by itself.
+    const outcome = (res.body as OperationOutcome | undefined)?.resourceType === 'OperationOutcome' ? (res.body as OperationOutcome) : undefined;
+    throw new FhirError(res.status, [
+      { code: 'not-found', diagnostics: `replicate: scope.group ${id}: ${describeAnswer(res)}; nothing was removed locally`, expression: ['scope.group'] },
+      ...(outcome?.issue ?? []).map((i) => ({ code: i.code, diagnostics: i.diagnostics ?? i.code, severity: i.severity })),
+    ]);
+  }
   if (res.status !== 200 || group?.resourceType !== 'Group') throw new RetryableError(`${describeAnswer(res)}: expected the Group of the scope`);
   const ids = new Set<string>();
   for (const m of group.member ?? []) {

@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { ReplicationOptions, ResourceType, Store, SyncScope } from '../../src/index.js';
 import { startServer, type RunningServer } from '../../src/server/index.js';
 import { storeDatabase } from '../../src/store.js';
+import { FhirError } from '../../src/errors/fhir-error.js';
 import { openTestStore, selection } from '../helpers.js';
 import { startProxy, when, type FaultProxy } from './proxy.js';
 import { remoteClient } from './remote.js';
@@ -213,6 +214,24 @@ describe('leaving the scope', () => {
     // Scope dropped: an unscoped replication after a scoped one pulls everything.
     await time.settle(local.replicate({ baseUrl: s.url, ...fast(time) }).syncOnce());
     expect(await held(local, [IS])).toHaveLength(12);
+  });
+
+  it('a Group the server does not have stops the cycle with an error, and nothing is removed', async () => {
+    const s = await server();
+    await seed(s.url);
+    const time = virtualTime();
+    const local = await store();
+    const rep = local.replicate({ baseUrl: s.url, resourceTypes: [IS], scope: { group: 'ward' }, ...fast(time) });
+    await time.settle(rep.syncOnce());
+    expect(await held(local, [IS])).toHaveLength(6);
+    expect((await remoteClient(s.url).del('Group/ward')).status).toBeLessThan(300);
+    const failure = await time.settle(rep.syncOnce()).catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(FhirError);
+    expect((failure as FhirError).status).toBe(410);
+    expect((failure as FhirError).outcome.issue[0]).toMatchObject({ code: 'not-found', expression: ['scope.group'] });
+    expect((failure as FhirError).message).toMatch(/scope\.group ward: GET .*Group\/ward answered 410; nothing was removed locally/);
+    expect(rep.state).toBe('error');
+    expect(await held(local, [IS])).toHaveLength(6);
   });
 
   it('a sliding window passing a resource removes it (virtual clock)', async () => {
