@@ -13,6 +13,7 @@ import { PostingsWriter } from './storage/postings-writer.js';
 import { liveRead } from './storage/live.js';
 import { loadTextPipeline } from './search/text/index.js';
 import type { WriteResult } from './storage/write.js';
+import type { EvictionReason } from './storage/rows.js';
 import { search as searchInteraction } from './rest/interactions/search.js';
 import { checkResource } from './model/validate/index.js';
 import { loadValidation } from './model/validate/load.js';
@@ -112,8 +113,13 @@ export interface StoreChange {
   previousId?: string;
   /** The version the change made current (a deletion's too). */
   versionId: number;
-  /** What the change did to the resource. */
-  op: 'create' | 'update' | 'delete';
+  /**
+   * What the change did to the resource; `evict`: this device dropped its copy (`store.purge`, a sync scope,
+   * retention), which deletes nothing anywhere and is never pushed (`evicted` says why).
+   */
+  op: 'create' | 'update' | 'delete' | 'evict';
+  /** Why the resource was evicted, for `op: 'evict'`. */
+  evicted?: EvictionReason;
   /** `local` for a write of this store's app, `remote` for one pulled from a server. */
   origin: 'local' | 'remote';
 }
@@ -243,7 +249,7 @@ export interface Store {
   readonly health$: Observable<StoreHealth>;
   /**
    * Where one resource stands with the server (`synced`, `pending`, `sending`, `conflict`, `dead-letter`, or
-   * `local`: never confirmed by a server and nothing queued): the state now on subscribe, then each change, in
+   * `local`: never confirmed by a server and nothing queued, or `evicted`: dropped from this device): the state now on subscribe, then each change, in
    * this tab or another. `sending` is known to the tab that replicates.
    * @see https://hl7.org/fhir/R5/http.html#versioning
    */
@@ -614,7 +620,10 @@ export async function openStore(options: StoreOptions = {}): Promise<Store> {
     reopener,
     onCommit: (results: WriteResult[]) => {
       postings.committed();
-      for (const r of results) changes.next({ type: r.type, id: r.id, versionId: r.versionId, op: r.op, origin: r.origin, ...(r.previousId ? { previousId: r.previousId } : {}) });
+      for (const r of results) {
+        const op = r.evicted !== undefined ? 'evict' : r.op;
+        changes.next({ type: r.type, id: r.id, versionId: r.versionId, op, origin: r.origin, ...(r.previousId ? { previousId: r.previousId } : {}), ...(r.evicted ? { evicted: r.evicted } : {}) });
+      }
     },
   });
   const ctx: EngineContext = {

@@ -89,7 +89,7 @@ export class ReplicationEngine implements Replication {
   constructor(
     private readonly ctx: SyncContext,
     private readonly options: ReplicationOptions,
-    private readonly localChanges$: Observable<{ origin: string }>,
+    private readonly localChanges$: Observable<{ origin: string; op?: string }>,
   ) {
     checkReplicationOptions(options);
     this.env = platformEnvironment(ctx.clock, options.environment);
@@ -240,7 +240,8 @@ export class ReplicationEngine implements Replication {
     const every = this.options.interval ?? 30_000;
     const live: LiveSync = {
       changes: this.localChanges$.subscribe((c) => {
-        if (c.origin === 'local') this.kick();
+        // An eviction is local but leaves nothing to push.
+        if (c.origin === 'local' && c.op !== 'evict') this.kick();
       }),
       unsubscribeOnline: this.env.online.subscribe((online) => (online ? this.kick() : this.machine.dispatch({ type: 'platform-offline' }))),
       cancelTick: this.env.schedule(every, () => tick()),
