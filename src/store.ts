@@ -14,6 +14,7 @@ import { liveRead } from './storage/live.js';
 import { loadTextPipeline } from './search/text/index.js';
 import type { WriteResult } from './storage/write.js';
 import type { EvictionReason } from './storage/rows.js';
+import type { PurgeCriteria, PurgeSummary } from './rest/purge.js';
 import { search as searchInteraction } from './rest/interactions/search.js';
 import { checkResource } from './model/validate/index.js';
 import { loadValidation } from './model/validate/load.js';
@@ -239,6 +240,17 @@ export interface Store {
    */
   import(source: ExportSource): Promise<ImportSummary>;
   /**
+   * Evicts from this device the synced resources the criteria select (a FHIR search per type, e.g.
+   * `{ ImagingSelection: 'issued=lt2025-01-01' }`, or a list of `{ type, search }` and `{ type, id }`), with their
+   * history, index and full text, keeping a tombstone of what was known: nothing is pushed, the server keeps them,
+   * read answers 404 "evicted locally", and a newer server version comes back on a later pull. A resource whose
+   * change the server has not confirmed (pending, conflict, dead letter, local-only) is never purged: it is in
+   * `skipped`, with why. Bad criteria (unknown type, bad search) are a 400 and change nothing. The code loads on
+   * first use. See docs/sync.md "Purge and retention".
+   * @see https://hl7.org/fhir/R5/search.html
+   */
+  purge(criteria: PurgeCriteria): Promise<PurgeSummary>;
+  /**
    * The health of the database: `ok`, `recreated-after-loss` (found at open: the database that held this store is
    * gone, evicted or deleted, and this one is new; replication reads everything again), `read-only` or `unusable`
    * (the browser left it so, and reopening did not help; writes answer 503), with a `reason`, the database's id
@@ -362,6 +374,7 @@ class FhirStore implements Store {
       referenceParameters: (type) => this.ctx.registry.referenceParameterCodes(type),
       baseUrl: this.ctx.baseUrl,
       activity: this.sendingTracker,
+      evictMatching: async (criteria, reason) => (await import('./rest/purge.js')).purge(this.ctx, criteria, reason),
     };
   }
 
@@ -473,6 +486,12 @@ class FhirStore implements Store {
     const { exportStore } = await import('./storage/store-export.js');
     await this.indexing.idle();
     yield* exportStore(this.database, { transactionTime: this.ctx.clock().toISOString(), request: this.ctx.baseUrl });
+  }
+
+  async purge(criteria: PurgeCriteria): Promise<PurgeSummary> {
+    // A dynamic import: an app that never purges does not load the eviction code (docs/bundle-size.md).
+    const { purge } = await import('./rest/purge.js');
+    return purge(this.ctx, criteria);
   }
 
   async import(source: ExportSource): Promise<ImportSummary> {

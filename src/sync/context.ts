@@ -1,5 +1,7 @@
 import type { Resource } from 'fhir/r5';
+import type { EvictionSkipReason, ResourceKey } from '../storage/evict.js';
 import type { StoragePort } from '../storage/port.js';
+import type { EvictionReason } from '../storage/rows.js';
 import type { PreparedResource } from '../storage/remote-steps.js';
 import type { Clock } from '../util/clock.js';
 import type { PushActivity } from './activity.js';
@@ -22,4 +24,9 @@ export interface SyncContext {
   baseUrl?: string;
   /** Told which changes a push is sending (for `store.syncState$`), when the store listens. */
   activity?: PushActivity;
+  /**
+   * Evicts the resources these searches select from this device, pushing nothing (`store.purge`'s code: used by
+   * retention, `sync/retention.ts`); what it skipped (not confirmed by the server) comes back with why.
+   */
+  evictMatching?: (criteria: { type: string; search: string }[], reason: EvictionReason) => Promise<{ purged: number; skipped: (ResourceKey & { reason: EvictionSkipReason })[] }>;
 }

@@ -1,4 +1,5 @@
 import type { ReplicationOptions } from './options.js';
+import { retentionProblem } from './retention.js';
 
 /** A replication option that cannot work: thrown at once by `replicate`, before anything is sent or retried. */
 export class ReplicationOptionsError extends TypeError {
@@ -109,6 +110,7 @@ const OPTION_CHECKS: Record<keyof ReplicationOptions, Check> = {
   environment,
   subscriptions,
   bulkExport,
+  retention: retentionProblem,
 };
 
 function firstProblem(options: Record<string, unknown>, checks: Record<string, Check>, prefix = ''): string | undefined {

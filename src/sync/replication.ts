@@ -20,6 +20,7 @@ import type { ServerPushState, WebSocketConstructor } from './server-push-option
 import { withPushTracking } from './push-tracking.js';
 import { lastCompletePull, NotifyingList } from './progress.js';
 import { bulkFirstSync } from './bulk-pull.js';
+import { applyRetention, type RetentionReport } from './retention.js';
 
 /** How soon a live tab tries again after another tab held the replication lock. */
 const LOCK_RETRY_MS = 500;
@@ -211,9 +212,11 @@ export class ReplicationEngine implements Replication {
         this.progress.next({ phase: 'pull', type, pushed: push.pushed.length, pulled: pull.pulled, done: received, ...(total !== undefined ? { total: Math.max(total, received) } : {}) });
       await pullType(this.ctx, this.client, policy, type, { baseUrl: this.options.baseUrl, batchSize: batch, marginMs: this.options.checkpointMarginMs ?? 1000, onPage }, pull);
     }
+    // After a complete pull: a resource pulled again while older than its window goes at once.
+    const expired = this.options.retention ? (await this.expire()).expired : undefined;
     // Changes made while pulling (or merges the pull produced) go out in the same cycle.
     await pushPass(pull.pulled);
-    return { pushed: [...push.pushed], pulled: pull.pulled, conflicts: [...push.conflicts, ...pull.conflicts], failed: [...push.failed], invalid: pull.invalid };
+    return { pushed: [...push.pushed], pulled: pull.pulled, conflicts: [...push.conflicts, ...pull.conflicts], failed: [...push.failed], invalid: pull.invalid, ...(expired !== undefined ? { expired } : {}) };
   }
 
   /** Settles an open conflict with the resource to keep (`null` deletes it); it is pushed next. */
@@ -226,6 +229,11 @@ export class ReplicationEngine implements Replication {
       // The change is no longer held: the resolution is what gets pushed.
       return { assumes: [{ type, id, seq: row?.seq }], mutations: [releaseHeldConflict(type, id, conflict.id), serverChanges(steps)] };
     });
+  }
+
+  /** Applies the `retention` option now: expired resources are evicted locally (see `sync/retention.ts`). */
+  expire(): Promise<RetentionReport> {
+    return this.options.retention ? applyRetention(this.ctx, this.options.retention) : Promise.resolve({ expired: 0, skipped: [] });
   }
 
   /** Puts a dead letter back in the queue (after the app fixed what the server refused, or to try again). */

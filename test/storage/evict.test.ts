@@ -30,6 +30,7 @@ const serverResource = (id: string, word: string, version: string): ImagingSelec
 /** Writes a server version the way a pull does: through the store's storage port (so observers hear it). */
 async function pull(store: Store, id: string, word: string, version: string): Promise<void> {
   const ctx = syncContextOf(store);
+  await ctx.ready();
   const r = serverResource(id, word, version);
   const remote: RemoteVersion = { type: TYPE, id, version, lastUpdated: r.meta!.lastUpdated!, resource: r };
   const report: PullReport = { pulled: 0, conflicts: [], invalid: [] };
