@@ -35,8 +35,9 @@ export interface RetentionReport {
 const DURATION = /^P(?!$)(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?!$)(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$/;
 
 /**
- * `now` minus an ISO 8601 duration, in calendar terms (UTC): `P1M` from March 31st is the last day of February's
- * month arithmetic as `Date` does it; undefined when `duration` is not one.
+ * `now` minus an ISO 8601 duration, in calendar terms (UTC: years, months and days on the calendar, as `Date`
+ * counts them, so `P1M` before March 31st is "February 31st", March 3rd; then hours, minutes, seconds); undefined
+ * when `duration` is not one.
  * @see https://www.iso.org/standard/70907.html (ISO 8601-1, durations)
  */
 export function minusDuration(now: Date, duration: string): Date | undefined {
