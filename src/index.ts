@@ -9,7 +9,7 @@ export { openStore } from './store.js';
 export { replicate } from './replicate.js';
 export type { Store, StoreChange, StoreOptions, SearchParams, WriteOptions } from './store.js';
 export type { PurgeCriteria, PurgeCriterion, PurgeSummary } from './rest/purge.js';
-export type { EvictionOutcome, EvictionSkipReason, ResourceKey } from './storage/evict.js';
+export type { EvictionOutcome, EvictionSkipReason, ResourceKey, SkippedEviction } from './storage/evict.js';
 export type { EvictionReason } from './storage/rows.js';
 export type { StorageState } from './util/storage-state.js';
 export type { EncryptionOptions } from './storage/encryption/options.js';

@@ -1,6 +1,6 @@
 import { badRequest } from '../errors/fhir-error.js';
 import { isResourceType } from '../model/resource-types.js';
-import type { EvictionSkipReason, ResourceKey } from '../storage/evict.js';
+import type { ResourceKey, SkippedEviction } from '../storage/evict.js';
 import { evictLocally } from '../storage/replica-mutations.js';
 import type { EvictionReason } from '../storage/rows.js';
 import type { EngineContext } from './context.js';
@@ -13,7 +13,19 @@ import { runSearch } from './search-runner.js';
  * `issued=lt2025-01-01`, `''` for every resource of the type), or one resource by `type` and `id`.
  * @see https://hl7.org/fhir/R5/search.html
  */
-export type PurgeCriterion = { type: string; search: string } | { type: string; id: string };
+export type PurgeCriterion =
+  | {
+      /** The resource type searched. */
+      type: string;
+      /** The search's query string: `issued=lt2025-01-01`, `''` for every resource of the type. */
+      search: string;
+    }
+  | {
+      /** The resource type. */
+      type: string;
+      /** The resource id. */
+      id: string;
+    };
 
 /**
  * What `store.purge` evicts: a FHIR search per type (`{ ImagingSelection: 'issued=lt2025-01-01' }`) or a list of
@@ -32,7 +44,7 @@ export interface PurgeSummary {
   /** Resources evicted from this device. */
   purged: number;
   /** Resources the criteria selected that were kept, with why. */
-  skipped: (ResourceKey & { reason: EvictionSkipReason })[];
+  skipped: SkippedEviction[];
 }
 
 /** Resources per eviction transaction: each commits on its own, so a large purge never holds one huge transaction. */

@@ -5,14 +5,19 @@ import type { EvictionReason, HistoryRow, RemoteVersionRow, ResourceRow } from '
 import type { StoreDatabase } from './schema.js';
 import type { WriteResult } from './write.js';
 
-/** A resource to evict, or one an eviction skipped. */
+/**
+ * A resource to evict, or one an eviction skipped.
+ * @see https://hl7.org/fhir/R5/resource.html#id
+ */
 export interface ResourceKey {
+  /** The resource type. */
   type: string;
+  /** The resource id. */
   id: string;
 }
 
 /**
- * Why a resource was not evicted: `not-found` (this device does not hold it, or no longer: evicted before),
+ * Why a resource was not evicted (see {@link EvictionOutcome}): `not-found` (this device does not hold it, or no longer: evicted before),
  * `pending` (a local change waits to be pushed), `conflict` (held by an open conflict), `dead-letter` (the server
  * refused its change), `not-synced` (no server confirmed its current version: a local-only resource, whose only
  * copy this is).
@@ -24,8 +29,19 @@ export type EvictionSkipReason = 'not-found' | 'pending' | 'conflict' | 'dead-le
  * @see https://hl7.org/fhir/R5/http.html#read
  */
 export interface EvictionOutcome {
+  /** The resources evicted. */
   evicted: ResourceKey[];
-  skipped: (ResourceKey & { reason: EvictionSkipReason })[];
+  /** The resources kept, with why. */
+  skipped: SkippedEviction[];
+}
+
+/**
+ * A resource an eviction kept, with why.
+ * @see https://hl7.org/fhir/R5/http.html#read
+ */
+export interface SkippedEviction extends ResourceKey {
+  /** Why it was kept. */
+  reason: EvictionSkipReason;
 }
 
 const keyString = (type: string, id: string): string => `${type}\u0000${id}`;

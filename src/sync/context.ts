@@ -1,5 +1,5 @@
 import type { Resource } from 'fhir/r5';
-import type { EvictionSkipReason, ResourceKey } from '../storage/evict.js';
+import type { SkippedEviction } from '../storage/evict.js';
 import type { StoragePort } from '../storage/port.js';
 import type { EvictionReason } from '../storage/rows.js';
 import type { PreparedResource } from '../storage/remote-steps.js';
@@ -28,5 +28,5 @@ export interface SyncContext {
    * Evicts the resources these searches select from this device, pushing nothing (`store.purge`'s code: used by
    * retention, `sync/retention.ts`); what it skipped (not confirmed by the server) comes back with why.
    */
-  evictMatching?: (criteria: { type: string; search: string }[], reason: EvictionReason) => Promise<{ purged: number; skipped: (ResourceKey & { reason: EvictionSkipReason })[] }>;
+  evictMatching?: (criteria: { type: string; search: string }[], reason: EvictionReason) => Promise<{ purged: number; skipped: SkippedEviction[] }>;
 }

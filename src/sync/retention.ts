@@ -1,4 +1,4 @@
-import type { EvictionSkipReason, ResourceKey } from '../storage/evict.js';
+import type { SkippedEviction } from '../storage/evict.js';
 import type { SyncContext } from './context.js';
 
 /**
@@ -29,7 +29,7 @@ export interface RetentionReport {
   /** Resources evicted as expired. */
   expired: number;
   /** Expired resources kept because the server has not confirmed them (pending, conflict, dead letter, local-only). */
-  skipped: (ResourceKey & { reason: EvictionSkipReason })[];
+  skipped: SkippedEviction[];
 }
 
 const DURATION = /^P(?!$)(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?!$)(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$/;
