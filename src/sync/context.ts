@@ -2,7 +2,9 @@ import type { Resource } from 'fhir/r5';
 import type { SearchRegistry } from '../search/parameters/registry.js';
 import type { SearchSource } from '../search/engine/source.js';
 import type { TerminologyRegistry } from '../search/terminology/index.js';
+import type { SkippedEviction } from '../storage/evict.js';
 import type { StoragePort } from '../storage/port.js';
+import type { EvictionReason } from '../storage/rows.js';
 import type { PreparedResource } from '../storage/remote-steps.js';
 import type { Clock } from '../util/clock.js';
 import type { PushActivity } from './activity.js';
@@ -32,4 +34,9 @@ export interface SyncContext {
    * pulled resource out of scope is not written, and one held here is removed locally.
    */
   scope?: { inScope: (resources: Resource[]) => Promise<Set<string>> };
+  /**
+   * Evicts the resources these searches select from this device, pushing nothing (`store.purge`'s code: used by
+   * retention, `sync/retention.ts`); what it skipped (not confirmed by the server) comes back with why.
+   */
+  evictMatching?: (criteria: { type: string; search: string }[], reason: EvictionReason) => Promise<{ purged: number; skipped: SkippedEviction[] }>;
 }

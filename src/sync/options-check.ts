@@ -1,5 +1,6 @@
 import type { ReplicationOptions } from './options.js';
 import { checkScope } from './scope-options.js';
+import { retentionProblem } from './retention.js';
 
 /** A replication option that cannot work: thrown at once by `replicate`, before anything is sent or retried. */
 export class ReplicationOptionsError extends TypeError {
@@ -112,6 +113,7 @@ const OPTION_CHECKS: Record<keyof ReplicationOptions, Check> = {
   bulkExport,
   // Checked on its own (below): a bad scope is a 400 FhirError with an OperationOutcome.
   scope: () => undefined,
+  retention: retentionProblem,
 };
 
 function firstProblem(options: Record<string, unknown>, checks: Record<string, Check>, prefix = ''): string | undefined {

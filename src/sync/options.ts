@@ -1,6 +1,7 @@
 import type { Resource } from 'fhir/r5';
 import type { Conflict } from '../storage/rows.js';
 import type { SyncEnvironment } from './environment.js';
+import type { RetentionOptions } from './retention.js';
 import type { ServerPushOptions } from './server-push-options.js';
 import type { SyncScope } from './scope-options.js';
 
@@ -92,6 +93,13 @@ export interface ReplicationOptions {
    * it is removed from this device only, never deleted on the server. See docs/sync.md "Scope".
    */
   scope?: SyncScope;
+  /**
+   * Retention per resource type (`{ ImagingSelection: { olderThan: 'P90D', field: 'issued' } }`): after each
+   * complete pull cycle (and on `expire()`) the resources older than the window are evicted from this device, by
+   * the store's clock, never deleted on the server; one with a change not yet confirmed is kept. See docs/sync.md
+   * "Purge and retention".
+   */
+  retention?: RetentionOptions;
 }
 
 /**

@@ -21,6 +21,7 @@ import { withPushTracking } from './push-tracking.js';
 import { lastCompletePull, NotifyingList } from './progress.js';
 import { bulkFirstSync } from './bulk-pull.js';
 import { parseSearch } from '../search/query/parse.js';
+import { applyRetention, type RetentionReport } from './retention.js';
 
 /** How soon a live tab tries again after another tab held the replication lock. */
 const LOCK_RETRY_MS = 500;
@@ -90,7 +91,7 @@ export class ReplicationEngine implements Replication {
   constructor(
     private readonly ctx: SyncContext,
     private readonly options: ReplicationOptions,
-    private readonly localChanges$: Observable<{ origin: string }>,
+    private readonly localChanges$: Observable<{ origin: string; op?: string }>,
   ) {
     checkReplicationOptions(options, ctx.search ? (type, pairs) => parseSearch([type], pairs, { registry: ctx.search!.registry, handling: 'strict' }) : undefined);
     this.env = platformEnvironment(ctx.clock, options.environment);
@@ -224,6 +225,8 @@ export class ReplicationEngine implements Replication {
         this.progress.next({ phase: 'pull', type, pushed: push.pushed.length, pulled: pull.pulled, done: received, ...(total !== undefined ? { total: Math.max(total, received) } : {}) });
       await pullType(ctx, this.client, policy, type, { baseUrl: this.options.baseUrl, batchSize: batch, marginMs, onPage }, pull);
     }
+    // After a complete pull: a resource pulled again while older than its window goes at once.
+    const expired = this.options.retention ? (await this.expire()).expired : undefined;
     // Changes made while pulling (or merges the pull produced) go out in the same cycle.
     await pushPass(pull.pulled);
     return {
@@ -233,6 +236,7 @@ export class ReplicationEngine implements Replication {
       failed: [...push.failed],
       invalid: pull.invalid,
       ...(pull.evicted ? { evicted: pull.evicted } : {}),
+      ...(expired !== undefined ? { expired } : {}),
     };
   }
 
@@ -248,6 +252,11 @@ export class ReplicationEngine implements Replication {
     });
   }
 
+  /** Applies the `retention` option now: expired resources are evicted locally (see `sync/retention.ts`). */
+  expire(): Promise<RetentionReport> {
+    return this.options.retention ? applyRetention(this.ctx, this.options.retention) : Promise.resolve({ expired: 0, skipped: [] });
+  }
+
   /** Puts a dead letter back in the queue (after the app fixed what the server refused, or to try again). */
   retry(letter: Pick<DeadLetterRow, 'type' | 'id'>): Promise<void> {
     return this.ctx.storage.commit(() => ({ mutations: [requeueDeadLetter(letter.type, letter.id)] })).then(() => undefined);
@@ -260,7 +269,8 @@ export class ReplicationEngine implements Replication {
     const every = this.options.interval ?? 30_000;
     const live: LiveSync = {
       changes: this.localChanges$.subscribe((c) => {
-        if (c.origin === 'local') this.kick();
+        // An eviction is local but leaves nothing to push.
+        if (c.origin === 'local' && c.op !== 'evict') this.kick();
       }),
       unsubscribeOnline: this.env.online.subscribe((online) => (online ? this.kick() : this.machine.dispatch({ type: 'platform-offline' }))),
       cancelTick: this.env.schedule(every, () => tick()),
