@@ -5,8 +5,8 @@ import { parseSearch } from '../search/query/parse.js';
 import type { Clause } from '../search/query/search-query.js';
 import type { CandidateRow } from '../search/engine/source.js';
 import type { Mutation } from '../storage/port.js';
-import { saveCheckpoint } from '../storage/replica-mutations.js';
-import { evictOutOfScope, forgetCheckpoints, type EvictedRef } from '../storage/scope-eviction.js';
+import { evictLocally, saveCheckpoint, type EvictionMutation } from '../storage/replica-mutations.js';
+import { forgetCheckpoints, forgetOutOfScopeTombstones } from '../storage/forget-checkpoints.js';
 import { describeAnswer, type FhirClient } from './client.js';
 import type { SyncContext } from './context.js';
 import { RetryableError } from './errors.js';
@@ -93,11 +93,14 @@ export async function prepareScopedCycle(
 
 /**
  * An unscoped replication of a replica that was scoped (the `scope` option left out since): the checkpoints were
- * made under the scope, so the types start over and pull everything (what is held is not written twice).
+ * made under the scope, so the types start over and pull everything (what is held is not written twice), and the
+ * resources removed for being out of the scope are written again.
  * @see https://hl7.org/fhir/R5/http.html#history
  */
 export async function dropScope(ctx: SyncContext, baseUrl: string, types: string[]): Promise<void> {
-  await ctx.storage.commit(() => ({ mutations: [forgetCheckpoints([...types.map((t) => `${baseUrl}|${t}`), `${baseUrl}|$export`, scopeKey(baseUrl)])] }));
+  await ctx.storage.commit(() => ({
+    mutations: [forgetCheckpoints([...types.map((t) => `${baseUrl}|${t}`), `${baseUrl}|$export`, scopeKey(baseUrl)]), forgetOutOfScopeTombstones()],
+  }));
 }
 
 /**
@@ -169,16 +172,22 @@ async function localRows(ctx: SyncContext, type: string, clauses: Clause[]): Pro
   return result.matches.map((m) => m.row);
 }
 
-/** Removes the listed local resources in chunks, each chunk planned on there being no pending change. */
+/**
+ * Removes the listed local resources in chunks (`evictLocally`, reason `out-of-scope`: never pushed; one with a
+ * pending change, an open conflict or a dead letter is kept), each chunk planned on there being no pending change.
+ */
 async function sweep(ctx: SyncContext, type: string, ids: string[], report: PullReport): Promise<void> {
   for (let i = 0; i < ids.length; i += SWEEP_CHUNK) {
     const chunk = ids.slice(i, i + SWEEP_CHUNK);
-    const { value } = await ctx.storage.commit(async () => {
+    let eviction: EvictionMutation | undefined;
+    await ctx.storage.commit(async () => {
       const { pending } = await ctx.storage.heldAndPending(chunk.map((id) => [type, id]));
-      const refs: EvictedRef[] = chunk.filter((_, j) => pending[j] === undefined).map((id) => [type, id]);
-      const mutations: Mutation[] = refs.length > 0 ? [evictOutOfScope(refs)] : [];
-      return { assumes: refs.map(([t, id]) => ({ type: t, id, seq: undefined })), mutations, after: () => refs };
+      const refs = chunk.filter((_, j) => pending[j] === undefined).map((id) => ({ type, id }));
+      eviction = refs.length > 0 ? evictLocally(refs, 'out-of-scope') : undefined;
+      const mutations: Mutation[] = eviction ? [eviction] : [];
+      return { assumes: refs.map((r) => ({ type: r.type, id: r.id, seq: undefined })), mutations };
     });
-    if (value.length > 0) (report.evicted ??= []).push(...value.map(([t, id]) => `${t}/${id}`));
+    const evicted = eviction?.outcome.evicted ?? [];
+    if (evicted.length > 0) (report.evicted ??= []).push(...evicted.map((r) => `${r.type}/${r.id}`));
   }
 }

@@ -179,10 +179,10 @@ describe('leaving the scope', () => {
     expect(await held(local, [IS])).toEqual(await onServer(s.url, { [IS]: 'patient=Patient/p1,Patient/p2' }));
     expect(await remote.read(`${IS}/p1-s0`)).toMatchObject({ subject: { reference: 'Patient/p3' } });
     expect(proxy.requests('DELETE')).toEqual([]);
-    // Gone from this device entirely: no history, no server version, nothing pending.
+    // Gone from this device: no history, nothing pending; the tombstone of what was known says why.
     const db = storeDatabase(local);
     expect(await db.history.where('[type+id+versionId]').between([IS, 'p1-s0', 0], [IS, 'p1-s0', Infinity]).count()).toBe(0);
-    expect(await db.remote.get([IS, 'p1-s0'])).toBeUndefined();
+    expect((await db.remote.get([IS, 'p1-s0']))?.evicted?.reason).toBe('out-of-scope');
     expect(await db.outbox.count()).toBe(0);
   });
 
@@ -211,6 +211,10 @@ describe('leaving the scope', () => {
     const report = await time.settle(local.replicate({ baseUrl: s.url, scope: { patients: ['p1', 'p3'], studies: ['1.2.0'] }, ...fast(time) }).syncOnce());
     expect(await held(local, [IS])).toEqual([`${IS}/p1-s0`, `${IS}/p3-s0`]);
     expect(report.evicted?.sort()).toEqual([`${IS}/p1-s1`, `${IS}/p1-s2`]);
+    // Back to the first scope: the same versions come back (their tombstones do not hold them back).
+    await time.settle(local.replicate({ baseUrl: s.url, scope: { patients: ['p1'] }, ...fast(time) }).syncOnce());
+    expect(await held(local, [IS])).toEqual([`${IS}/p1-s0`, `${IS}/p1-s1`, `${IS}/p1-s2`]);
+    expect(await local.read(IS, 'p1-s1')).toMatchObject({ subject: { reference: 'Patient/p1' } });
     // Scope dropped: an unscoped replication after a scoped one pulls everything.
     await time.settle(local.replicate({ baseUrl: s.url, ...fast(time) }).syncOnce());
     expect(await held(local, [IS])).toHaveLength(12);
