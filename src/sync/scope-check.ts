@@ -9,6 +9,7 @@ import type { TypeScope } from './scope.js';
 /**
  * The context with `prepare` remembered per resource object: the scope check validates and indexes a pulled resource
  * to match it, and the pull's write of the same object then costs nothing more.
+ * @see https://hl7.org/fhir/R5/validation.html
  */
 export function withPreparedCache(ctx: SyncContext): SyncContext {
   const prepared = new WeakMap<Resource, ReturnType<SyncContext['prepare']>>();

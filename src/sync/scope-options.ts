@@ -42,7 +42,10 @@ export interface SyncScope {
 const ID = /^[A-Za-z0-9\-.]{1,64}$/;
 const OID = /^[0-2](?:\.(?:0|[1-9]\d*))+$/;
 const DATE_TIME = /^\d{4}(?:-\d{2}(?:-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2}))?)?)?$/;
-/** An ISO 8601 duration (`P30D`, `P1Y2M`, `PT12H`): years, months, weeks, days, hours, minutes, seconds. */
+/**
+ * An ISO 8601 duration (`P30D`, `P1Y2M`, `PT12H`): years, months, weeks, days, hours, minutes, seconds.
+ * @see https://en.wikipedia.org/wiki/ISO_8601#Durations
+ */
 export const DURATION = /^P(?!$)(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?=\d)(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$/;
 /** Parameters that shape a result and select nothing: meaningless in a scope. */
 const RESULT_PARAMETERS = /^_(?:count|sort|include|revinclude|summary|elements|total|contained|containedType|page|format|pretty)(?::|$)/;
@@ -53,7 +56,10 @@ const fail = (where: string, why: string): never => {
   throw badRequest(`replicate: scope.${where} ${why}`, [`scope.${where}`]);
 };
 
-/** A patient id of the scope without its `Patient/` prefix. */
+/**
+ * A patient id of the scope without its `Patient/` prefix.
+ * @see https://hl7.org/fhir/R5/references.html#literal
+ */
 export const patientId = (p: string): string => p.replace(/^Patient\//, '');
 
 /**
@@ -126,7 +132,10 @@ function checkIssued(issued: unknown): void {
   if (typeof i['from'] === 'string' && typeof i['to'] === 'string' && i['from'] > i['to'] && Date.parse(i['from']) > Date.parse(i['to'])) fail('issued', 'starts after it ends');
 }
 
-/** The name/value pairs of a search string (`a=1&b=2`, an optional leading `?`). */
+/**
+ * The name/value pairs of a search string (`a=1&b=2`, an optional leading `?`).
+ * @see https://hl7.org/fhir/R5/search.html
+ */
 export function searchPairs(query: string): [string, string][] {
   return [...new URLSearchParams(query.replace(/^\?/, '')).entries()].filter(([, v]) => v !== '');
 }

@@ -20,7 +20,10 @@ export interface TypeScope {
   none: boolean;
 }
 
-/** What compiling a scope needs to know at the time of a cycle. */
+/**
+ * What compiling a scope needs to know at the time of a cycle.
+ * @see https://hl7.org/fhir/R5/group.html
+ */
 export interface ScopeFacts {
   /** The replication's clock now (a sliding window is computed from it). */
   now: Date;
@@ -83,6 +86,7 @@ export function compileScope(scope: SyncScope, types: readonly string[], facts: 
  * What identifies a scope between runs, stored with the checkpoints: a change (another patient list, Group
  * membership, study, window definition or search) makes the next cycle drop what left and pull what came in. A
  * sliding window's moving start is not part of it (it is swept every cycle).
+ * @see https://hl7.org/fhir/R5/http.html#history
  */
 export function scopeFingerprint(scope: SyncScope, types: readonly string[], groupPatients: string[] | undefined): string {
   return JSON.stringify({
@@ -96,7 +100,10 @@ export function scopeFingerprint(scope: SyncScope, types: readonly string[], gro
   });
 }
 
-/** A search URL of a type under its criteria (`Type?pairs&_count=n`). */
+/**
+ * A search URL of a type under its criteria (`Type?pairs&_count=n`).
+ * @see https://hl7.org/fhir/R5/search.html#count
+ */
 export function scopedSearchUrl(type: string, t: TypeScope, count: number): string {
   const q = new URLSearchParams([...t.pairs, ['_count', String(count)]]);
   return `${type}?${q.toString()}`;

@@ -31,7 +31,10 @@ export interface ScopedCycle {
   skip: Set<string>;
 }
 
-/** The key of the checkpoint row that records the scope the checkpoints were made under. */
+/**
+ * The key of the checkpoint row that records the scope the checkpoints were made under.
+ * @see https://hl7.org/fhir/R5/http.html#history
+ */
 export const scopeKey = (baseUrl: string): string => `${baseUrl}|$scope`;
 
 /**
