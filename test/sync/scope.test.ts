@@ -1,4 +1,5 @@
 import type { ImagingSelection, Resource } from 'fhir/r5';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FhirError } from '../../src/errors/fhir-error.js';
 import { SearchRegistry } from '../../src/search/parameters/registry.js';
@@ -16,6 +17,7 @@ import { openTestStore, selection } from '../helpers.js';
  * refused with a 400 OperationOutcome before anything starts.
  */
 
+const IS = 'ImagingSelection';
 const registry = new SearchRegistry();
 const hasParameter = (type: string, code: string): boolean => registry.get(type, code) !== undefined;
 const NOW = new Date('2025-06-01T00:00:00Z');
@@ -258,6 +260,64 @@ describe('ScopeCheck: a resource in or out of scope, as a search of the store wo
         for (const e of (bundle.body as { entry?: { resource: Resource }[] }).entry ?? []) searched.push(`${type}/${e.resource.id}`);
       }
       expect(searched.sort()).toEqual(inScope);
+    } finally {
+      store.close();
+    }
+  });
+});
+
+describe('ScopeCheck equals a search of the store (property)', () => {
+  const patient = fc.constantFrom('p1', 'p2', 'p3');
+  const instant = fc.integer({ min: Date.parse('2024-12-25T00:00:00Z'), max: Date.parse('2025-06-05T00:00:00Z') }).map((t) => new Date(t).toISOString());
+  const resourceArb = fc.record({
+    subject: fc.oneof(patient.map((p) => `Patient/${p}`), fc.constant('Group/g1'), fc.constant(undefined)),
+    study: fc.option(fc.constantFrom('1.2.0', '1.2.1', '1.2.2'), { nil: undefined }),
+    issued: fc.option(instant, { nil: undefined }),
+    status: fc.constantFrom('available', 'unknown', 'entered-in-error'),
+  });
+  const day = fc.constantFrom('2025-01-01', '2025-03-15', '2025-05-20T12:00:00Z', '2025-06-01');
+  const scopeArb: fc.Arbitrary<{ scope: SyncScope; members?: string[] }> = fc.oneof(
+    fc.record({ scope: fc.record({ patients: fc.uniqueArray(patient, { minLength: 1 }) }) }),
+    fc.record({ scope: fc.constant({ group: 'g' }), members: fc.uniqueArray(patient) }),
+    fc.record({ scope: fc.record({ studies: fc.uniqueArray(fc.constantFrom('1.2.0', '1.2.1', '1.2.9'), { minLength: 1 }) }) }),
+    fc.record({ scope: fc.record({ issued: fc.oneof(fc.record({ from: day }), fc.record({ to: day }), fc.constantFrom({ last: 'P30D' }, { last: 'P2W' }, { last: 'PT36H' })) }) }),
+    fc.record({ scope: fc.record({ searches: fc.constantFrom({ ImagingSelection: 'status=available' }, { ImagingSelection: 'status:not=unknown' }, { ImagingSelection: 'issued:missing=true' }) }) }),
+    fc.record({ scope: fc.record({ patients: fc.uniqueArray(patient, { minLength: 1 }), studies: fc.constant<string[]>(['1.2.0', '1.2.1']), issued: fc.constant<SyncScope['issued']>({ from: '2025-03-01' }) }) }),
+  );
+
+  it('for random selections and scopes, the in-memory check keeps exactly what the search finds', async () => {
+    const store = await openTestStore();
+    try {
+      const ctx: SyncContext = syncContextOf(store);
+      await ctx.ready();
+      let run = 0;
+      await fc.assert(
+        fc.asyncProperty(fc.array(resourceArb, { minLength: 1, maxLength: 12 }), scopeArb, async (rows, { scope, members }) => {
+          run++;
+          const resources = rows.map((r, i) =>
+            selection({
+              id: `r${run}-${i}`,
+              status: r.status as ImagingSelection['status'],
+              ...(r.subject ? { subject: { reference: r.subject } } : {}),
+              ...(r.study ? { studyUid: r.study } : {}),
+              ...(r.issued ? { issued: r.issued } : {}),
+            }),
+          );
+          for (const r of resources) expect((await store.handle({ method: 'PUT', url: `${IS}/${r.id}`, body: r })).status).toBe(201);
+          const compiled = compileScope(scope, [IS], { now: NOW, ...(members ? { groupPatients: members } : {}), hasParameter });
+          const t = compiled.get(IS)!;
+          const checked = [...(await ScopeCheck.create(ctx, compiled, NOW).inScope(resources))].sort();
+          // The same criteria as a search of the store, restricted to this run's resources.
+          let searched: string[] = [];
+          if (!t.none) {
+            const bundle = await store.handle({ method: 'GET', url: `${IS}?${new URLSearchParams([...t.pairs, ['_id', resources.map((r) => r.id).join(',')], ['_count', '100']]).toString()}` });
+            expect(bundle.status).toBe(200);
+            searched = ((bundle.body as { entry?: { resource: Resource }[] }).entry ?? []).map((e) => `${IS}/${e.resource.id}`).sort();
+          }
+          expect(checked).toEqual(searched);
+        }),
+        { numRuns: 60, seed: 1414 },
+      );
     } finally {
       store.close();
     }
