@@ -158,6 +158,26 @@ describe('first sync of a scope', () => {
   });
 });
 
+describe('a scoped first sync interrupted', () => {
+  it('a file cut mid-download: the next attempt resumes the same Group export, downloads no finished file again, and holds the scope once', async () => {
+    const s = await server();
+    await seed(s.url);
+    const proxy = await proxyFor(s);
+    const isFile = (r: { method: string; path: string }): boolean => r.method === 'GET' && /^_bulk\/[^/]+\/.+\.ndjson$/.test(r.path);
+    proxy.rules.push(when({ test: (r) => isFile(r) && r.path.endsWith('ImagingSelection-2.ndjson') }, 'cut-response', 1));
+    const time = virtualTime();
+    const local = await store();
+    const report = await time.settle(local.replicate({ baseUrl: proxy.url, resourceTypes: [IS, 'Patient'], scope: { group: 'ward' }, batchSize: 2, ...fast(time), retry: { initialDelay: 5, maxDelay: 50, maxAttempts: 3 } }).syncOnce());
+    expect(await held(local, [IS, 'Patient'])).toEqual(await onServer(s.url, { [IS]: 'patient=Patient/p1,Patient/p2', Patient: '_id=p1,p2' }));
+    expect(proxy.requests('POST', 'Group/ward/$export')).toHaveLength(1);
+    const downloads = proxy.log.filter(isFile).map((r) => `${r.path.split('/').pop()} ${r.action}`);
+    expect(downloads).toEqual(['ImagingSelection-1.ndjson forward', 'ImagingSelection-2.ndjson cut-response', 'ImagingSelection-2.ndjson forward', 'Patient-1.ndjson forward']);
+    // One version of each resource: nothing written twice.
+    expect(await storeDatabase(local).history.count()).toBe(6 + 2);
+    expect(report.evicted).toBeUndefined();
+  });
+});
+
 describe('leaving the scope', () => {
   it('a server update moving a resource out of scope removes it locally; the server keeps it, no DELETE is sent', async () => {
     const s = await server();
