@@ -8,6 +8,9 @@
 export { openStore } from './store.js';
 export { replicate } from './replicate.js';
 export type { Store, StoreChange, StoreOptions, SearchParams, WriteOptions } from './store.js';
+export type { PurgeCriteria, PurgeCriterion, PurgeSummary } from './rest/purge.js';
+export type { EvictionOutcome, EvictionSkipReason, ResourceKey, SkippedEviction } from './storage/evict.js';
+export type { EvictionReason } from './storage/rows.js';
 export type { StorageState } from './util/storage-state.js';
 export type { EncryptionOptions } from './storage/encryption/options.js';
 export type { ExportChunk, ExportManifest, ExportManifestFile, ExportSource, ExportStateKind, ExportStoreExtension, ImportSummary } from './storage/export-format.js';
@@ -26,6 +29,8 @@ export type { PersistenceMode } from './storage/indexeddb-resolve.js';
 export type { IncludedBy, ResourceOf, ResourceType } from './model/typed-resources.js';
 export type { DeadLetter, PushedChange, RefusedChange, Replication, ReplicationState, SyncReport, SyncProgress } from './sync/replication-api.js';
 export type { BulkExportOptions, Conflict, ConflictPolicy, ReplicationOptions } from './sync/options.js';
+export type { SyncScope } from './sync/scope-options.js';
+export type { RetentionOptions, RetentionReport, RetentionRule } from './sync/retention.js';
 export type { CancelTimer, OnlineState, SyncEnvironment, SyncLocks } from './sync/environment.js';
 export type { ServerPushOptions, ServerPushState, SocketHandler, WebSocketConstructor, WebSocketLike } from './sync/server-push-options.js';
 export { AuthorizationError, RetryableError } from './sync/errors.js';

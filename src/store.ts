@@ -6,6 +6,7 @@ import { handle } from './rest/handle.js';
 import type { FhirRequest, FhirResponse } from './rest/http.js';
 import { INDEX_FORMAT, indexResource } from './search/engine/indexer.js';
 import { SearchRegistry } from './search/parameters/registry.js';
+import { parseSearch } from './search/query/parse.js';
 import { defaultTerminology, type TerminologyRegistry } from './search/terminology/index.js';
 import { assertTimeZone } from './search/dates/timezone.js';
 import { reindex } from './storage/reindex.js';
@@ -13,6 +14,8 @@ import { PostingsWriter } from './storage/postings-writer.js';
 import { liveRead } from './storage/live.js';
 import { loadTextPipeline } from './search/text/index.js';
 import type { WriteResult } from './storage/write.js';
+import type { EvictionReason } from './storage/rows.js';
+import type { PurgeCriteria, PurgeSummary } from './rest/purge.js';
 import { search as searchInteraction } from './rest/interactions/search.js';
 import { checkResource } from './model/validate/index.js';
 import { loadValidation } from './model/validate/load.js';
@@ -112,8 +115,13 @@ export interface StoreChange {
   previousId?: string;
   /** The version the change made current (a deletion's too). */
   versionId: number;
-  /** What the change did to the resource. */
-  op: 'create' | 'update' | 'delete';
+  /**
+   * What the change did to the resource; `evict`: this device dropped its copy (`store.purge`, a sync scope,
+   * retention), which deletes nothing anywhere and is never pushed (`evicted` says why).
+   */
+  op: 'create' | 'update' | 'delete' | 'evict';
+  /** Why the resource was evicted, for `op: 'evict'`. */
+  evicted?: EvictionReason;
   /** `local` for a write of this store's app, `remote` for one pulled from a server. */
   origin: 'local' | 'remote';
 }
@@ -233,6 +241,17 @@ export interface Store {
    */
   import(source: ExportSource): Promise<ImportSummary>;
   /**
+   * Evicts from this device the synced resources the criteria select (a FHIR search per type, e.g.
+   * `{ ImagingSelection: 'issued=lt2025-01-01' }`, or a list of `{ type, search }` and `{ type, id }`), with their
+   * history, index and full text, keeping a tombstone of what was known: nothing is pushed, the server keeps them,
+   * read answers 404 "evicted locally", and a newer server version comes back on a later pull. A resource whose
+   * change the server has not confirmed (pending, conflict, dead letter, local-only) is never purged: it is in
+   * `skipped`, with why. Bad criteria (unknown type, bad search) are a 400 and change nothing. The code loads on
+   * first use. See docs/sync.md "Purge and retention".
+   * @see https://hl7.org/fhir/R5/search.html
+   */
+  purge(criteria: PurgeCriteria): Promise<PurgeSummary>;
+  /**
    * The health of the database: `ok`, `recreated-after-loss` (found at open: the database that held this store is
    * gone, evicted or deleted, and this one is new; replication reads everything again), `read-only` or `unusable`
    * (the browser left it so, and reopening did not help; writes answer 503), with a `reason`, the database's id
@@ -243,7 +262,7 @@ export interface Store {
   readonly health$: Observable<StoreHealth>;
   /**
    * Where one resource stands with the server (`synced`, `pending`, `sending`, `conflict`, `dead-letter`, or
-   * `local`: never confirmed by a server and nothing queued): the state now on subscribe, then each change, in
+   * `local`: never confirmed by a server and nothing queued, or `evicted`: dropped from this device): the state now on subscribe, then each change, in
    * this tab or another. `sending` is known to the tab that replicates.
    * @see https://hl7.org/fhir/R5/http.html#versioning
    */
@@ -335,12 +354,17 @@ class FhirStore implements Store {
 
   replicate(options: ReplicationOptions): Replication {
     // Checked now, not when the sync code has loaded: a wrong baseUrl throws where the call is.
-    checkReplicationOptions(options);
+    checkReplicationOptions(options, this.scopeSearchCheck);
     const sync = this.syncContext();
     const changes$ = this.changes$;
     // A dynamic import: an app that never replicates does not load src/sync/ (see docs/bundle-size.md).
     return lazyReplication(() => import('./sync/replication.js').then((m) => new m.ReplicationEngine(sync, options, changes$)));
   }
+
+  /** Parses a scope's search (`replicate({ scope: { searches } })`) as this store would run it: strict, 400 when wrong. */
+  private readonly scopeSearchCheck = (type: string, pairs: [string, string][]): void => {
+    parseSearch([type], pairs, { registry: this.ctx.registry, handling: 'strict' });
+  };
 
   /** What replication needs from this store. */
   syncContext(): SyncContext {
@@ -356,6 +380,8 @@ class FhirStore implements Store {
       referenceParameters: (type) => this.ctx.registry.referenceParameterCodes(type),
       baseUrl: this.ctx.baseUrl,
       activity: this.sendingTracker,
+      search: { registry: this.ctx.registry, terminology: this.ctx.terminology, timeZone: this.ctx.timeZone, source: this.ctx.source },
+      evictMatching: async (criteria, reason) => (await import('./rest/purge.js')).purge(this.ctx, criteria, reason),
     };
   }
 
@@ -467,6 +493,12 @@ class FhirStore implements Store {
     const { exportStore } = await import('./storage/store-export.js');
     await this.indexing.idle();
     yield* exportStore(this.database, { transactionTime: this.ctx.clock().toISOString(), request: this.ctx.baseUrl });
+  }
+
+  async purge(criteria: PurgeCriteria): Promise<PurgeSummary> {
+    // A dynamic import: an app that never purges does not load the eviction code (docs/bundle-size.md).
+    const { purge } = await import('./rest/purge.js');
+    return purge(this.ctx, criteria);
   }
 
   async import(source: ExportSource): Promise<ImportSummary> {
@@ -616,7 +648,10 @@ export async function openStore(options: StoreOptions = {}): Promise<Store> {
     onBusy: { begin: () => postings.begin(), end: () => postings.end() },
     onCommit: (results: WriteResult[]) => {
       postings.committed();
-      for (const r of results) changes.next({ type: r.type, id: r.id, versionId: r.versionId, op: r.op, origin: r.origin, ...(r.previousId ? { previousId: r.previousId } : {}) });
+      for (const r of results) {
+        const op = r.evicted !== undefined ? 'evict' : r.op;
+        changes.next({ type: r.type, id: r.id, versionId: r.versionId, op, origin: r.origin, ...(r.previousId ? { previousId: r.previousId } : {}), ...(r.evicted ? { evicted: r.evicted } : {}) });
+      }
     },
   });
   const ctx: EngineContext = {

@@ -20,11 +20,21 @@ export function requireId(id: string, where = 'URL'): void {
 export async function loadLive(ctx: EngineContext, type: string, id: string): Promise<ResourceRow & { resource: Resource }> {
   const row = await ctx.storage.current(type, id);
   if (!row) throw notFound(`${type}/${id} is not known`);
+  // Evicted from this device, not deleted: the server may still hold it, so 404 (not known here), not 410.
+  if (row.evicted !== undefined) throw notFound(evictedMessage(type, id, row.evicted));
   if (row.deleted === 1 || !row.resource) {
     throw gone(`${type}/${id} was deleted (version ${row.versionId})`, { ETag: formatEtag(row.versionId) });
   }
   return row as ResourceRow & { resource: Resource };
 }
+
+/**
+ * The diagnostic of a resource this device evicted (`store.purge`, a sync scope or retention): read, vread and
+ * history answer 404 with it.
+ * @see https://hl7.org/fhir/R5/http.html#read
+ */
+export const evictedMessage = (type: string, id: string, reason: string): string =>
+  `${type}/${id} is not held on this device: it was evicted locally (${reason}), not deleted; the server may still hold it`;
 
 /** The body of a write: a JSON object (400 otherwise). */
 export function requireObject(body: unknown, what = 'The body'): Record<string, unknown> {

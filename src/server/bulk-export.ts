@@ -108,6 +108,13 @@ export class BulkExports {
       const group = await store.handle({ method: 'GET', url: `Group/${request.level.id}` });
       if (group.status !== 200) return { status: group.status, headers: { 'Content-Type': FHIR_JSON }, body: group.body };
     }
+    // A _typeFilter the store cannot search is refused now (400 with the search's own OperationOutcome), not in the job.
+    for (const [type, filters] of request.typeFilters ?? []) {
+      for (const filter of filters) {
+        const tried = await store.handle({ method: 'GET', url: `${type}?${filter}&_count=0` });
+        if (tried.status !== 200) return { status: tried.status, headers: { 'Content-Type': FHIR_JSON }, body: tried.body };
+      }
+    }
     // The snapshot instant is a history stamp taken alone at the gate: every write stamped before it has
     // committed, every later one is stamped after it (the server's clock is monotonic).
     const stamp = await this.options.gate.run(true, () => store.handle({ method: 'GET', url: '_history?_count=1' }));

@@ -86,7 +86,7 @@ export async function runExportJob(job: ExportJob, store: Store, options: Export
   try {
     for (const type of types) {
       if (options.cancelled()) return;
-      const queries = patients === undefined ? [''] : compartmentQueries(type, patients, parameters!);
+      const queries = withTypeFilters(patients === undefined ? [''] : compartmentQueries(type, patients, parameters!), job.request.typeFilters?.get(type));
       // A resource pointing at patients of two id chunks matches two queries: each is written once.
       const seen = queries.length > 1 ? new Set<string>() : undefined;
       for (const criteria of queries) {
@@ -135,6 +135,16 @@ function searchUrl(type: string, criteria: string, job: ExportJob): string {
  */
 const afterSnapshot = (r: Resource, transactionTime: number): boolean => Date.parse(r.meta?.lastUpdated ?? '') > transactionTime;
 
+/**
+ * Each compartment query AND-ed with each `_typeFilter` search of the type (a resource matching one filter is
+ * exported: the filters are OR-ed, so a resource matching two is met twice and written once).
+ * @see https://hl7.org/fhir/uv/bulkdata/export.html#_typefilter-query-parameter
+ */
+function withTypeFilters(queries: string[], filters: string[] | undefined): string[] {
+  if (filters === undefined || filters.length === 0) return queries;
+  return queries.flatMap((q) => filters.map((f) => (q === '' ? f : `${q}&${f}`)));
+}
+
 /** The criteria that select `type`'s part of the patients' compartments, in chunks of patient ids. */
 function compartmentQueries(type: string, patients: string[], parameters: Map<string, Set<string>>): string[] {
   const chunks: string[][] = [];
@@ -146,9 +156,19 @@ function compartmentQueries(type: string, patients: string[], parameters: Map<st
   return chunks.map((c) => `${parameter}=${c.map((id) => encodeURIComponent(`Patient/${id}`)).join(',')}`);
 }
 
-/** The patients of a Patient-level export (every one) or of a Group-level export (the Group's Patient members). */
+/**
+ * The patients of a Patient-level export (every one, or those of `patient`) or of a Group-level export (the Group's
+ * Patient members, and of them those of `patient` when given).
+ */
 async function compartmentPatients(job: ExportJob, store: Store): Promise<string[]> {
+  const all = await allCompartmentPatients(job, store);
+  const only = job.request.patients;
+  return only === undefined ? all : all.filter((id) => only.includes(id));
+}
+
+async function allCompartmentPatients(job: ExportJob, store: Store): Promise<string[]> {
   const level = job.request.level;
+  if (level.kind === 'patient' && job.request.patients !== undefined) return job.request.patients;
   if (level.kind === 'group') {
     const answer = await store.handle({ method: 'GET', url: `Group/${level.id}` });
     if (answer.status !== 200) throw new FhirError(answer.status, answer.body as OperationOutcome);

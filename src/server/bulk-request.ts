@@ -17,6 +17,10 @@ export interface ExportRequest {
   types?: string[];
   /** `_since`: only resources changed after this instant. */
   since?: string;
+  /** `patient` (Patient and Group level): only the compartments of these Patient ids. */
+  patients?: string[];
+  /** `_typeFilter`: per type, searches (`name=value&…`) of which a resource must match one (OR). */
+  typeFilters?: Map<string, string[]>;
 }
 
 /** The `_outputFormat` values the Bulk Data IG says a server must take as NDJSON. */
@@ -38,7 +42,9 @@ export function exportLevelOf(path: string[]): ExportLevel | undefined {
 
 /**
  * The parameters of a kick-off: from the query of a GET, or from a `Parameters` body of a POST. `_type` (a comma
- * separated list, may repeat), `_since` (an instant) and `_outputFormat` (NDJSON) are taken; any other parameter is a
+ * separated list, may repeat), `_since` (an instant), `_outputFormat` (NDJSON), `patient` (Patient and Group level:
+ * `Patient/[id]` references, comma separated or repeated) and `_typeFilter` (`[type]?[search]`, may repeat: a
+ * resource of the type is exported when it matches one of them) are taken; any other parameter is a
  * 400 unless `lenient` (`Prefer: handling=lenient`), as the IG asks of a server that does not support it.
  * @see https://hl7.org/fhir/uv/bulkdata/export.html#query-parameters
  */
@@ -54,18 +60,32 @@ export function parseExportParameters(level: ExportLevel, query: [string, string
       if (request.since !== undefined) throw badRequest('_since may appear only once', ['_since']);
       if (!INSTANT.test(value) || Number.isNaN(Date.parse(value))) throw badRequest(`_since must be an instant with a time zone, got '${value}'`, ['_since']);
       request.since = value;
+    } else if (name === 'patient') {
+      if (level.kind === 'system') throw badRequest('patient applies to Patient and Group level exports, not to a system level one', ['patient']);
+      for (const ref of value.split(',').map((r) => r.trim()).filter((r) => r !== '')) {
+        const id = /^(?:.*\/)?Patient\/([A-Za-z0-9\-.]{1,64})$/.exec(ref)?.[1];
+        if (id === undefined) throw badRequest(`patient must reference a Patient (Patient/[id]), got '${ref}'`, ['patient']);
+        request.patients = [...new Set([...(request.patients ?? []), id])];
+      }
+    } else if (name === '_typeFilter') {
+      const m = /^([A-Za-z]+)\?(.+)$/.exec(value);
+      if (m === null || !isResourceType(m[1]!)) throw badRequest(`_typeFilter must be [type]?[search], got '${value}'`, ['_typeFilter']);
+      const filters = (request.typeFilters ??= new Map());
+      filters.set(m[1]!, [...(filters.get(m[1]!) ?? []), m[2]!]);
     } else if (name === '_outputFormat') {
       if (!NDJSON_FORMATS.has(value)) throw badRequest(`_outputFormat '${value}' is not supported; this server writes application/fhir+ndjson`, ['_outputFormat']);
     } else if (!lenient) {
       throw badRequest(`The export parameter '${name}' is not supported (send Prefer: handling=lenient to have it ignored)`, [name]);
     }
   }
+  const unasked = [...(request.typeFilters?.keys() ?? [])].filter((t) => request.types !== undefined && !request.types.includes(t));
+  if (unasked.length > 0) throw badRequest(`_typeFilter names ${unasked.join(', ')}, not in _type`, ['_typeFilter']);
   return request;
 }
 
 /**
  * The parameters of a POST kick-off: a `Parameters` resource whose `parameter`s carry `valueString`,
- * `valueInstant` or `valueCode`, as query pairs.
+ * `valueInstant`, `valueCode` or (`patient`) `valueReference`, as query pairs.
  * @see https://hl7.org/fhir/uv/bulkdata/export.html#bulk-data-kick-off-request
  */
 export function parametersAsQuery(body: unknown): [string, string][] {
@@ -74,8 +94,9 @@ export function parametersAsQuery(body: unknown): [string, string][] {
   if (typeof p !== 'object' || p === null || p.resourceType !== 'Parameters') throw badRequest('The body of a POST $export must be a Parameters resource');
   const out: [string, string][] = [];
   for (const item of Array.isArray(p.parameter) ? (p.parameter as Record<string, unknown>[]) : []) {
-    const value = item['valueString'] ?? item['valueInstant'] ?? item['valueCode'] ?? item['valueDateTime'];
-    if (typeof item['name'] !== 'string' || typeof value !== 'string') throw badRequest('Each $export parameter needs a name and a string, code or instant value');
+    const reference = (item['valueReference'] as { reference?: unknown } | undefined)?.reference;
+    const value = item['valueString'] ?? item['valueInstant'] ?? item['valueCode'] ?? item['valueDateTime'] ?? reference;
+    if (typeof item['name'] !== 'string' || typeof value !== 'string') throw badRequest('Each $export parameter needs a name and a string, code, instant or reference value');
     out.push([item['name'], value]);
   }
   return out;

@@ -288,6 +288,8 @@ export class SubscriptionHub {
 
   /** A committed change: a Subscription is (un)tracked; a change of a covered type is an event of every subscription. */
   private onChange(change: StoreChange): void {
+    // An eviction drops a copy of this store's, no version: there is no event on the server's history to notify.
+    if (change.op === 'evict') return;
     if (change.type === 'Subscription') {
       void this.store.handle({ method: 'GET', url: `Subscription/${change.id}` }).then((res) => {
         if (res.status === 200) this.track(res.body as FhirSubscription);

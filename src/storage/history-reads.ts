@@ -63,7 +63,8 @@ async function candidates(db: StoreDatabase, q: HistoryQuery): Promise<HistoryRo
   } else if (q.type !== undefined) {
     rows = await db.history.where('[type+ts+seq]').between([q.type, -Infinity, Dexie.minKey], [q.type, Infinity, Dexie.maxKey]).toArray();
   } else {
-    rows = await db.history.toArray();
+    // Through the time index, not the table: a sequence marker (`storage/evict.ts`) is a key and no row.
+    rows = await db.history.where('[ts+seq]').between([-Infinity, Dexie.minKey], [Infinity, Dexie.maxKey]).toArray();
   }
   rows.sort(newestFirst);
   if (q.since !== undefined) rows = rows.filter((r) => r.ts >= q.since!);

@@ -1,8 +1,9 @@
+import { evictResources, type EvictionOutcome, type ResourceKey } from './evict.js';
 import { acknowledge, adoptVersion, deadLetter, markSent, releaseConflict, retryDeadLetter } from './outbox.js';
 import type { PreparedMutation } from './port.js';
 import { applyRemoteSteps, type RemoteStep, type ServerVersionPath } from './remote-steps.js';
 import { renameToServerId, type ServerIdAssignment } from './rename-to-server-id.js';
-import type { CheckpointRow, OutboxRow } from './rows.js';
+import type { CheckpointRow, EvictionReason, OutboxRow } from './rows.js';
 import type { StoreDatabase } from './schema.js';
 import type { WriteResult } from './write.js';
 
@@ -56,3 +57,34 @@ export const releaseHeldConflict = (type: string, id: string, conflictId: number
 export const saveCheckpoint = (row: CheckpointRow): PreparedMutation => bookkeeping('checkpoint', async (db) => {
   await db.checkpoints.put(db.databaseId !== undefined ? { ...row, databaseId: db.databaseId } : row);
 });
+
+/** A local eviction, and what it did once its commit applied it (`outcome`: empty before). */
+export interface EvictionMutation extends PreparedMutation {
+  /** The resources evicted and those skipped, with why, as of the last time the mutation was applied. */
+  readonly outcome: EvictionOutcome;
+}
+
+/**
+ * Resources evicted locally (out of scope, purged, expired): never pushed as deletes. Each goes with its history,
+ * index keys, full text and statistics; a tombstone keeps what was known (the server version held, when and why
+ * it was evicted), so a pull of that version or an older one does not bring it back and a newer one does. One
+ * with a pending change, an open conflict or a dead letter, or whose current version no server confirmed, is
+ * skipped and reported in `outcome`. Observers hear each eviction (`changes$` with `op: 'evict'`).
+ * @see https://hl7.org/fhir/R5/http.html#read
+ */
+export const evictLocally = (refs: { type: string; id: string }[], reason: EvictionReason): EvictionMutation => {
+  let outcome: EvictionOutcome = { evicted: [], skipped: [] };
+  const keys: ResourceKey[] = refs.map((r) => ({ type: r.type, id: r.id }));
+  return {
+    kind: 'prepared',
+    label: `evict (${reason})`,
+    get outcome() {
+      return outcome;
+    },
+    apply: async (db, now) => {
+      const done = await evictResources(db, keys, reason, now);
+      outcome = done.outcome;
+      return done.results;
+    },
+  };
+};

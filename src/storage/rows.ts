@@ -34,6 +34,25 @@ export interface ResourceRow {
    * row of `texts` keyed `[type, ts, id]`, and the text statistics need the old lengths when the row changes.
    */
   textLength?: [text: number, content: number];
+  /**
+   * Set on the tombstone an eviction leaves (`storage/evict.ts`): the resource was dropped from this device, not
+   * deleted, so read answers 404 rather than 410. Its `versionId` and `ts` stay, so a version pulled later goes on
+   * from them (an ETag is never reused for other content).
+   */
+  evicted?: EvictionReason;
+}
+
+/**
+ * Why a resource was evicted locally: `purge` (`store.purge`), `out-of-scope` (it left the device's sync scope),
+ * `expired` (older than a retention window). Never a delete: nothing is pushed.
+ */
+export type EvictionReason = 'purge' | 'out-of-scope' | 'expired';
+
+/** When and why a server-confirmed resource was evicted from this device (kept on its `remote` row). */
+export interface EvictionMark {
+  /** Epoch ms of the eviction (the store's clock). */
+  at: number;
+  reason: EvictionReason;
 }
 
 /**
@@ -149,6 +168,11 @@ export interface RemoteVersionRow {
   /** The server's `meta.lastUpdated` of that version, when known. */
   lastUpdated?: string;
   deleted?: boolean;
+  /**
+   * Set when the resource was evicted from this device: the row stays as the tombstone of what was known (the
+   * server version and `lastUpdated` held), so a pull of that version or an older one does not bring it back.
+   */
+  evicted?: EvictionMark;
 }
 
 /** Where the pull of one resource type from one server stands. */
@@ -167,6 +191,8 @@ export interface CheckpointRow {
   databaseId?: string;
   /** A bulk first sync in progress (key `${baseUrl}|$export`): what to resume it from. */
   bulk?: BulkSyncProgress;
+  /** The scope the checkpoints of a scoped replication were made under (key `${baseUrl}|$scope`): its fingerprint. */
+  scope?: string;
 }
 
 /**

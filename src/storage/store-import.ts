@@ -11,6 +11,7 @@ import {
   type ExportStateKind,
   type ImportSummary,
 } from './export-format.js';
+import { restoreEvictions } from './evict.js';
 import { indexedRow } from './resource-row.js';
 import { StatsDelta } from './row-stats.js';
 import type { HistoryRow, IndexEntry, ResourceRow, RowText, TextRow } from './rows.js';
@@ -79,6 +80,7 @@ export async function importStore(db: StoreDatabase, source: ExportSource, deps:
       else if (kind === 'deadLetters') summary.deadLetters = n;
       else if (kind === 'checkpoints') summary.checkpoints = n;
     }
+    await restoreEvictions(db, manifest.lastSeq);
     await db.settings.delete(IMPORTING);
     return summary;
   } catch (e) {

@@ -7,10 +7,11 @@ import type { StoreDatabase } from './schema.js';
  * Where one resource stands with the server: `synced` (the server confirmed the current version), `pending` (a
  * local change waits to be pushed), `sending` (it is in the batch a replication of this tab is pushing now),
  * `conflict` (held by an open conflict), `dead-letter` (the server refused it for good), `local` (no server has
- * confirmed any version and nothing is queued: a store without an outbox, or a resource this store never held).
+ * confirmed any version and nothing is queued: a store without an outbox, or a resource this store never held),
+ * `evicted` (the server holds it, this device dropped its copy: `store.purge`, a sync scope, retention).
  * @see https://hl7.org/fhir/R5/http.html#versioning
  */
-export type SyncState = 'synced' | 'pending' | 'sending' | 'conflict' | 'dead-letter' | 'local';
+export type SyncState = 'synced' | 'pending' | 'sending' | 'conflict' | 'dead-letter' | 'local' | 'evicted';
 
 /**
  * The replication rows of some resources (`[type, id]`), read in one transaction: two bulk reads.
@@ -32,6 +33,7 @@ export function syncStateOf(outbox: OutboxRow | undefined, remote: RemoteVersion
     if (outbox.hold === 'dead') return 'dead-letter';
     return sending ? 'sending' : 'pending';
   }
+  if (remote?.evicted !== undefined) return 'evicted';
   return remote !== undefined ? 'synced' : 'local';
 }
 

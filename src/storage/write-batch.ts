@@ -90,8 +90,9 @@ async function readBatch(
     outboxEnabled ? db.outbox.bulkGet(keys) : [],
     outboxEnabled ? db.remote.bulkGet(keys) : [],
     StatsDelta.read(db, keys.map((k) => k[0])),
-    // History rows are never deleted, so the highest key is the last one the key generator gave: numbering on from
-    // it keeps `seq` monotonic and lets the outbox rows name their history rows before these are written.
+    // The highest key is the last one the key generator gave (an eviction that deletes that row leaves a marker
+    // with its key: `storage/evict.ts`): numbering on from it keeps `seq` monotonic and lets the outbox rows name
+    // their history rows before these are written.
     db.history.toCollection().lastKey() as Promise<number | undefined>,
   ]);
   return {

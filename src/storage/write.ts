@@ -1,5 +1,5 @@
 import type { Resource } from 'fhir/r5';
-import type { HistoryMethod, IndexEntry, OutboxOp, RowText } from './rows.js';
+import type { EvictionReason, HistoryMethod, IndexEntry, OutboxOp, RowText } from './rows.js';
 
 /**
  * Thrown inside a write transaction when what a plan was computed from has changed since (another write
@@ -56,4 +56,6 @@ export interface WriteResult {
   /** What the change did, and where it came from. */
   op: OutboxOp;
   origin: ChangeOrigin;
+  /** Set when the change was a local eviction (`op` is then `delete`, though nothing is deleted on any server). */
+  evicted?: EvictionReason;
 }

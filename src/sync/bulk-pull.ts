@@ -9,6 +9,7 @@ import type { SyncEnvironment } from './environment.js';
 import { RetryableError } from './errors.js';
 import type { BulkExportOptions, ConflictPolicy } from './options.js';
 import { applyPage, type PullReport } from './pull.js';
+import type { ExportParameter } from './scope.js';
 
 /** Wait between status requests when the server gives no `Retry-After`. */
 const DEFAULT_POLL_MS = 1000;
@@ -29,6 +30,27 @@ export interface BulkPullOptions {
   env: SyncEnvironment;
   /** Told when a file starts, for `progress$`. */
   onFile: (type: string) => void;
+  /**
+   * A scoped replication's kick-off (docs/sync.md#scope): the level, `patient` and `_typeFilter` parameters and the
+   * types it exports for the types to first-sync, given the server's CapabilityStatement; undefined when the server
+   * offers no level that fits (the scoped search then does the first sync).
+   */
+  scoped?: (statement: CapabilityStatement, types: string[]) => { path: string; parameters: ExportParameter[]; types: string[] } | undefined;
+}
+
+/**
+ * The export levels the server's CapabilityStatement offers: `$export` on `rest` (system), on `Patient`, on `Group`.
+ * @see https://hl7.org/fhir/uv/bulkdata/CapabilityStatement-bulk-data.html
+ */
+export function offeredExportLevels(statement: CapabilityStatement): Set<'system' | 'patient' | 'group'> {
+  const rest = statement.rest?.find((r) => r.mode === 'server') ?? statement.rest?.[0];
+  const isExport = (op: { name: string; definition: string }): boolean => op.name === 'export' || /\/(?:patient-|group-)?export$/.test(op.definition);
+  const onType = (type: string): boolean => (rest?.resource?.find((r) => r.type === type)?.operation ?? []).some(isExport);
+  const levels = new Set<'system' | 'patient' | 'group'>();
+  if ((rest?.operation ?? []).some(isExport)) levels.add('system');
+  if (onType('Patient')) levels.add('patient');
+  if (onType('Group')) levels.add('group');
+  return levels;
 }
 
 /**
@@ -36,12 +58,10 @@ export interface BulkPullOptions {
  * @see https://hl7.org/fhir/uv/bulkdata/export.html
  */
 export function exportPath(statement: CapabilityStatement, settings: BulkExportOptions): string | undefined {
-  const rest = statement.rest?.find((r) => r.mode === 'server') ?? statement.rest?.[0];
-  const isExport = (op: { name: string; definition: string }): boolean => op.name === 'export' || /\/(?:patient-|group-)?export$/.test(op.definition);
-  const onType = (type: string): boolean => (rest?.resource?.find((r) => r.type === type)?.operation ?? []).some(isExport);
-  if (settings.group !== undefined) return onType('Group') ? `Group/${encodeURIComponent(settings.group)}/$export` : undefined;
-  if (settings.level === 'patient') return onType('Patient') ? 'Patient/$export' : undefined;
-  return (rest?.operation ?? []).some(isExport) ? '$export' : undefined;
+  const levels = offeredExportLevels(statement);
+  if (settings.group !== undefined) return levels.has('group') ? `Group/${encodeURIComponent(settings.group)}/$export` : undefined;
+  if (settings.level === 'patient') return levels.has('patient') ? 'Patient/$export' : undefined;
+  return levels.has('system') ? '$export' : undefined;
 }
 
 /**
@@ -71,9 +91,9 @@ export async function bulkFirstSync(
     const firstSync: string[] = [];
     for (const type of types) if ((await ctx.storage.checkpoint(`${options.baseUrl}|${type}`)) === undefined) firstSync.push(type);
     if (firstSync.length === 0) return;
-    const status = await kickOff(client, firstSync, options.settings);
-    if (status === undefined) return;
-    progress = { status, types: firstSync, done: [] };
+    const started = await kickOff(client, firstSync, options);
+    if (started === undefined) return;
+    progress = { status: started.status, types: started.types, done: [] };
     await save(ctx, key, progress);
   }
   if (progress.files === undefined || progress.transactionTime === undefined) {
@@ -98,19 +118,28 @@ export async function bulkFirstSync(
   }));
 }
 
-/** Asks for the export; the status URL, or undefined when the server offers none or refuses this one. */
-async function kickOff(client: FhirClient, types: string[], settings: BulkExportOptions): Promise<string | undefined> {
+/**
+ * Asks for the export; the status URL and the types exported, or undefined when the server offers none or refuses
+ * this one. A scoped kick-off is a POST of a `Parameters` body (the IG's form for `patient`).
+ */
+async function kickOff(client: FhirClient, types: string[], options: BulkPullOptions): Promise<{ status: string; types: string[] } | undefined> {
   const metadata = await client.send('GET', 'metadata');
   const statement = metadata.body as CapabilityStatement | undefined;
   if (metadata.status !== 200 || statement?.resourceType !== 'CapabilityStatement') return undefined;
-  const path = exportPath(statement, settings);
-  if (path === undefined) return undefined;
-  const res = await client.send('GET', `${path}?_type=${types.map(encodeURIComponent).join(',')}`, undefined, {
-    Prefer: 'respond-async',
-    Accept: 'application/fhir+json',
-  });
+  const headers = { Prefer: 'respond-async', Accept: 'application/fhir+json' };
+  let res: RemoteResponse;
+  if (options.scoped !== undefined) {
+    const scoped = options.scoped(statement, types);
+    if (scoped === undefined) return undefined;
+    types = scoped.types;
+    res = await client.send('POST', scoped.path, { resourceType: 'Parameters', parameter: scoped.parameters }, headers);
+  } else {
+    const path = exportPath(statement, options.settings);
+    if (path === undefined) return undefined;
+    res = await client.send('GET', `${path}?_type=${types.map(encodeURIComponent).join(',')}`, undefined, headers);
+  }
   const location = res.headers.get('content-location');
-  return res.status === 202 && location ? location : undefined;
+  return res.status === 202 && location ? { status: location, types } : undefined;
 }
 
 /** The manifest's part that the sync keeps. */

@@ -1,5 +1,10 @@
 import type { Resource } from 'fhir/r5';
+import type { SearchRegistry } from '../search/parameters/registry.js';
+import type { SearchSource } from '../search/engine/source.js';
+import type { TerminologyRegistry } from '../search/terminology/index.js';
+import type { SkippedEviction } from '../storage/evict.js';
 import type { StoragePort } from '../storage/port.js';
+import type { EvictionReason } from '../storage/rows.js';
 import type { PreparedResource } from '../storage/remote-steps.js';
 import type { Clock } from '../util/clock.js';
 import type { PushActivity } from './activity.js';
@@ -22,4 +27,16 @@ export interface SyncContext {
   baseUrl?: string;
   /** Told which changes a push is sending (for `store.syncState$`), when the store listens. */
   activity?: PushActivity;
+  /** The store's search semantics (a scoped replication checks resources and sweeps the store with them). */
+  search?: { registry: SearchRegistry; terminology: TerminologyRegistry; timeZone: string; source: SearchSource };
+  /**
+   * A scoped replication's check of pulled resources (docs/sync.md#scope): the `Type/id` of those in scope. A
+   * pulled resource out of scope is not written, and one held here is removed locally.
+   */
+  scope?: { inScope: (resources: Resource[]) => Promise<Set<string>> };
+  /**
+   * Evicts the resources these searches select from this device, pushing nothing (`store.purge`'s code: used by
+   * retention, `sync/retention.ts`); what it skipped (not confirmed by the server) comes back with why.
+   */
+  evictMatching?: (criteria: { type: string; search: string }[], reason: EvictionReason) => Promise<{ purged: number; skipped: SkippedEviction[] }>;
 }

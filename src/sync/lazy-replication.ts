@@ -36,6 +36,7 @@ export function lazyReplication(load: () => Promise<Replication>): Replication {
     syncOnce: () => later((r) => r.syncOnce()),
     resolve: (conflict, resource) => later((r) => r.resolve(conflict, resource)),
     retry: (letter) => later((r) => r.retry(letter)),
+    expire: () => later((r) => r.expire()),
     start: () => now((r) => r.start()),
     stop: () => now((r) => r.stop()),
   };

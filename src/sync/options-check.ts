@@ -1,4 +1,6 @@
 import type { ReplicationOptions } from './options.js';
+import { checkScope } from './scope-options.js';
+import { retentionProblem } from './retention.js';
 
 /** A replication option that cannot work: thrown at once by `replicate`, before anything is sent or retried. */
 export class ReplicationOptionsError extends TypeError {
@@ -109,6 +111,9 @@ const OPTION_CHECKS: Record<keyof ReplicationOptions, Check> = {
   environment,
   subscriptions,
   bulkExport,
+  // Checked on its own (below): a bad scope is a 400 FhirError with an OperationOutcome.
+  scope: () => undefined,
+  retention: retentionProblem,
 };
 
 function firstProblem(options: Record<string, unknown>, checks: Record<string, Check>, prefix = ''): string | undefined {
@@ -125,11 +130,13 @@ function firstProblem(options: Record<string, unknown>, checks: Record<string, C
 /**
  * Checks the options of `replicate` synchronously, so a mistake fails where it was made instead of being
  * retried as if the network were down: an absolute http(s) `baseUrl` without query or fragment, known push
- * modes and conflict policies, positive sizes and delays, functions where functions are expected.
+ * modes and conflict policies, positive sizes and delays, functions where functions are expected. A bad `scope`
+ * throws a 400 `FhirError` (see `checkScope`); `parseSearch` parses a scope's searches as the store would.
  * @see https://hl7.org/fhir/R5/http.html#root (the service base URL)
  */
-export function checkReplicationOptions(options: unknown): asserts options is ReplicationOptions {
+export function checkReplicationOptions(options: unknown, parseSearch?: (type: string, pairs: [string, string][]) => void): asserts options is ReplicationOptions {
   if (!isObject(options)) throw new ReplicationOptionsError(`options must be an object with a baseUrl; got ${options === null ? 'null' : typeof options}`);
   const problem = firstProblem(options, OPTION_CHECKS);
   if (problem !== undefined) throw new ReplicationOptionsError(problem);
+  if (options['scope'] !== undefined) checkScope(options['scope'], (options['resourceTypes'] as string[] | undefined) ?? ['ImagingSelection'], parseSearch);
 }

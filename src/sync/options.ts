@@ -1,7 +1,9 @@
 import type { Resource } from 'fhir/r5';
 import type { Conflict } from '../storage/rows.js';
 import type { SyncEnvironment } from './environment.js';
+import type { RetentionOptions } from './retention.js';
 import type { ServerPushOptions } from './server-push-options.js';
+import type { SyncScope } from './scope-options.js';
 
 export type { Conflict };
 
@@ -84,6 +86,20 @@ export interface ReplicationOptions {
    * "First sync by $export".
    */
   bulkExport?: boolean | BulkExportOptions;
+  /**
+   * The subset of the server this device keeps (patients, a Group worklist, studies, a window on `issued`, a search
+   * per type; AND-ed). The first sync asks for just that (a Patient/Group-level `$export` with `patient` and
+   * `_typeFilter`, else a search per type), every pulled resource is checked against it, and a resource that leaves
+   * it is removed from this device only, never deleted on the server. See docs/sync.md "Scope".
+   */
+  scope?: SyncScope;
+  /**
+   * Retention per resource type (`{ ImagingSelection: { olderThan: 'P90D', field: 'issued' } }`): after each
+   * complete pull cycle (and on `expire()`) the resources older than the window are evicted from this device, by
+   * the store's clock, never deleted on the server; one with a change not yet confirmed is kept. See docs/sync.md
+   * "Purge and retention".
+   */
+  retention?: RetentionOptions;
 }
 
 /**

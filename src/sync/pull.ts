@@ -2,7 +2,7 @@ import type { Bundle, BundleEntry, Resource } from 'fhir/r5';
 import type { PendingAssumption } from '../storage/outbox.js';
 import type { Mutation } from '../storage/port.js';
 import type { RemoteStep } from '../storage/remote-steps.js';
-import { saveCheckpoint, serverChanges } from '../storage/replica-mutations.js';
+import { evictLocally, saveCheckpoint, serverChanges, type EvictionMutation } from '../storage/replica-mutations.js';
 import type { CheckpointRow, RemoteVersionRow } from '../storage/rows.js';
 import { describeAnswer, FhirClient, versionOfEtag } from './client.js';
 import type { SyncContext } from './context.js';
@@ -15,6 +15,8 @@ export interface PullReport {
   pulled: number;
   conflicts: { type: string; id: string; open: boolean }[];
   invalid: string[];
+  /** `Type/id` removed from this device because they left the replication's scope. */
+  evicted?: string[];
 }
 
 /** Whether a server version is newer than the one held (numbers compare as numbers, else by lastUpdated). */
@@ -102,6 +104,8 @@ interface PagePlan {
   assumptions: PendingAssumption[];
   conflicts: { type: string; id: string; open: boolean }[];
   applied: number;
+  /** Held resources that left the scope, removed locally (none with a pending change). */
+  evict: { type: string; id: string }[];
 }
 
 /**
@@ -118,23 +122,42 @@ export async function applyPage(
   last: boolean,
   report: PullReport,
 ): Promise<void> {
+  // The eviction of the attempt that committed: what it removed (it skips what it must keep) is reported.
+  let eviction: EvictionMutation | undefined;
   const { value } = await ctx.storage.commit(async (attempt) => {
     // An invalid resource is reported once, not once per attempt.
     const planned = await planPage(ctx, policy, versions, attempt === 0 ? report.invalid : []);
     // The resume link is committed with the page; the last page leaves the checkpoint to the caller.
     const resume: Mutation[] = last ? [] : [saveCheckpoint(checkpoint)];
-    return { assumes: planned.assumptions, mutations: [serverChanges(planned.steps), ...resume], after: () => planned };
+    eviction = planned.evict.length > 0 ? evictLocally(planned.evict, 'out-of-scope') : undefined;
+    return { assumes: planned.assumptions, mutations: [serverChanges(planned.steps), ...(eviction ? [eviction] : []), ...resume], after: () => planned };
   });
   report.pulled += value.applied;
   report.conflicts.push(...value.conflicts);
+  const evicted = eviction?.outcome.evicted ?? [];
+  if (evicted.length > 0) (report.evicted ??= []).push(...evicted.map((r) => `${r.type}/${r.id}`));
 }
 
 async function planPage(ctx: SyncContext, policy: ConflictPolicy, versions: RemoteVersion[], invalid: string[]): Promise<PagePlan> {
-  const planned: PagePlan = { steps: [], assumptions: [], conflicts: [], applied: 0 };
+  const planned: PagePlan = { steps: [], assumptions: [], conflicts: [], applied: 0, evict: [] };
   // What is held and pending for the whole page, read at once: most entries need nothing else.
   const { held, pending } = await ctx.storage.heldAndPending(versions.map((v) => [v.type, v.id]));
+  const inScope = ctx.scope ? await ctx.scope.inScope(versions.flatMap((v) => (v.resource ? [v.resource] : []))) : undefined;
   for (const [i, v] of versions.entries()) {
-    if (!newer(v, held[i])) continue;
+    // Out of a scoped replication's scope: not written; held here, removed from this device only. A resource with
+    // a pending local change is merged as usual, and removed on a later cycle once the change is pushed.
+    const scoped = inScope !== undefined && v.resource !== undefined;
+    const outOfScope = scoped && !inScope.has(`${v.type}/${v.id}`);
+    // Removed for having been out of scope and back in it now: the tombstone does not hold its version back.
+    const heldHere = scoped && !outOfScope && held[i]?.evicted?.reason === 'out-of-scope' ? undefined : held[i];
+    if (outOfScope && pending[i] === undefined) {
+      if (heldHere !== undefined && heldHere.evicted === undefined) {
+        planned.evict.push({ type: v.type, id: v.id });
+        planned.assumptions.push({ type: v.type, id: v.id, seq: undefined });
+      }
+      continue;
+    }
+    if (!newer(v, heldHere)) continue;
     try {
       if (pending[i] === undefined) {
         // No local change waits: the server version is simply written.

@@ -1,3 +1,4 @@
+import type { RetentionReport } from './retention.js';
 import type { Resource } from 'fhir/r5';
 import type { Observable } from 'rxjs';
 import type { Conflict } from './options.js';
@@ -49,8 +50,15 @@ export interface SyncReport {
   failed: RefusedChange[];
   /** Why pulled resources were not stored (they failed R5 validation). */
   invalid: string[];
+  /**
+   * `Type/id` of resources removed from this device because they left the replication's `scope` (never deleted on
+   * the server); present when a scoped replication removed any.
+   */
+  evicted?: string[];
   /** True when another tab held the replication lock, so this call did nothing. */
   skipped?: boolean;
+  /** With the `retention` option: resources evicted from this device as expired after this cycle's pull. */
+  expired?: number;
 }
 
 /** Progress of a cycle. */
@@ -138,6 +146,12 @@ export interface Replication {
   resolve(conflict: Conflict, resource: Resource | null): Promise<void>;
   /** Puts a dead letter back in the queue (after the app fixed what the server refused, or to try again). */
   retry(letter: Pick<DeadLetter, 'type' | 'id'>): Promise<void>;
+  /**
+   * Applies the `retention` option now (by the store's clock): resources older than their window are evicted from
+   * this device, never deleted on the server; those with a change the server has not confirmed are kept and listed.
+   * Without `retention`, evicts nothing. See docs/sync.md "Purge and retention".
+   */
+  expire(): Promise<RetentionReport>;
   /** Syncs on local changes, when the platform comes online, and on an interval (timers and online state from the `environment` option). */
   start(): void;
   /**

@@ -20,6 +20,8 @@ import type { ServerPushState, WebSocketConstructor } from './server-push-option
 import { withPushTracking } from './push-tracking.js';
 import { lastCompletePull, NotifyingList } from './progress.js';
 import { bulkFirstSync } from './bulk-pull.js';
+import { parseSearch } from '../search/query/parse.js';
+import { applyRetention, type RetentionReport } from './retention.js';
 
 /** How soon a live tab tries again after another tab held the replication lock. */
 const LOCK_RETRY_MS = 500;
@@ -89,9 +91,9 @@ export class ReplicationEngine implements Replication {
   constructor(
     private readonly ctx: SyncContext,
     private readonly options: ReplicationOptions,
-    private readonly localChanges$: Observable<{ origin: string }>,
+    private readonly localChanges$: Observable<{ origin: string; op?: string }>,
   ) {
-    checkReplicationOptions(options);
+    checkReplicationOptions(options, ctx.search ? (type, pairs) => parseSearch([type], pairs, { registry: ctx.search!.registry, handling: 'strict' }) : undefined);
     this.env = platformEnvironment(ctx.clock, options.environment);
     this.client = new FhirClient({
       baseUrl: options.baseUrl,
@@ -199,22 +201,44 @@ export class ReplicationEngine implements Replication {
     await pushPass(0);
     const pull: PullReport = { pulled: 0, conflicts: [], invalid: [] };
     this.machine.dispatch({ type: 'pull-started' });
+    const marginMs = this.options.checkpointMarginMs ?? 1000;
+    // A scoped replication pulls through a context that checks the scope (docs/sync.md#scope), loaded on demand.
+    const scoped = this.options.scope
+      ? await (await import('./scoped-sync.js')).prepareScopedCycle(this.ctx, this.client, this.options.scope, this.pulledTypes, { baseUrl: this.options.baseUrl, now: this.env.clock() }, pull)
+      : undefined;
+    // Scoped before, unscoped now: the checkpoints were made under the scope, so everything is pulled again.
+    if (!this.options.scope && (await this.ctx.storage.checkpoint(`${this.options.baseUrl}|$scope`)) !== undefined) {
+      await (await import('./scoped-sync.js')).dropScope(this.ctx, this.options.baseUrl, this.pulledTypes);
+    }
+    const ctx = scoped?.ctx ?? this.ctx;
+    const types = this.pulledTypes.filter((t) => !scoped?.skip.has(t));
     const bulk = this.options.bulkExport ?? true;
     if (bulk !== false) {
       const onFile = (type: string): void => this.progress.next({ phase: 'pull', type, pushed: push.pushed.length, pulled: pull.pulled });
       const bulkSettings = bulk === true ? {} : bulk;
-      const marginMs = this.options.checkpointMarginMs ?? 1000;
-      await bulkFirstSync(this.ctx, this.client, policy, this.pulledTypes, { baseUrl: this.options.baseUrl, chunkSize: batch, marginMs, settings: bulkSettings, env: this.env, onFile }, pull);
+      await bulkFirstSync(ctx, this.client, policy, types, { baseUrl: this.options.baseUrl, chunkSize: batch, marginMs, settings: bulkSettings, env: this.env, onFile, ...(scoped ? { scoped: scoped.exportRequest } : {}) }, pull);
     }
-    for (const type of this.pulledTypes) {
+    for (const type of types) {
+      // The first sync of a scoped type the export did not cover: its scoped search, never the whole _history.
+      if (scoped) await (await import('./scoped-sync.js')).seedScopedSearch(ctx, this.options.baseUrl, type, scoped.compiled.get(type)!, batch);
       this.progress.next({ phase: 'pull', type, pushed: push.pushed.length, pulled: pull.pulled });
       const onPage = (received: number, total: number | undefined): void =>
         this.progress.next({ phase: 'pull', type, pushed: push.pushed.length, pulled: pull.pulled, done: received, ...(total !== undefined ? { total: Math.max(total, received) } : {}) });
-      await pullType(this.ctx, this.client, policy, type, { baseUrl: this.options.baseUrl, batchSize: batch, marginMs: this.options.checkpointMarginMs ?? 1000, onPage }, pull);
+      await pullType(ctx, this.client, policy, type, { baseUrl: this.options.baseUrl, batchSize: batch, marginMs, onPage }, pull);
     }
+    // After a complete pull: a resource pulled again while older than its window goes at once.
+    const expired = this.options.retention ? (await this.expire()).expired : undefined;
     // Changes made while pulling (or merges the pull produced) go out in the same cycle.
     await pushPass(pull.pulled);
-    return { pushed: [...push.pushed], pulled: pull.pulled, conflicts: [...push.conflicts, ...pull.conflicts], failed: [...push.failed], invalid: pull.invalid };
+    return {
+      pushed: [...push.pushed],
+      pulled: pull.pulled,
+      conflicts: [...push.conflicts, ...pull.conflicts],
+      failed: [...push.failed],
+      invalid: pull.invalid,
+      ...(pull.evicted ? { evicted: pull.evicted } : {}),
+      ...(expired !== undefined ? { expired } : {}),
+    };
   }
 
   /** Settles an open conflict with the resource to keep (`null` deletes it); it is pushed next. */
@@ -229,6 +253,11 @@ export class ReplicationEngine implements Replication {
     });
   }
 
+  /** Applies the `retention` option now: expired resources are evicted locally (see `sync/retention.ts`). */
+  expire(): Promise<RetentionReport> {
+    return this.options.retention ? applyRetention(this.ctx, this.options.retention) : Promise.resolve({ expired: 0, skipped: [] });
+  }
+
   /** Puts a dead letter back in the queue (after the app fixed what the server refused, or to try again). */
   retry(letter: Pick<DeadLetterRow, 'type' | 'id'>): Promise<void> {
     return this.ctx.storage.commit(() => ({ mutations: [requeueDeadLetter(letter.type, letter.id)] })).then(() => undefined);
@@ -241,7 +270,8 @@ export class ReplicationEngine implements Replication {
     const every = this.options.interval ?? 30_000;
     const live: LiveSync = {
       changes: this.localChanges$.subscribe((c) => {
-        if (c.origin === 'local') this.kick();
+        // An eviction is local but leaves nothing to push.
+        if (c.origin === 'local' && c.op !== 'evict') this.kick();
       }),
       unsubscribeOnline: this.env.online.subscribe((online) => (online ? this.kick() : this.machine.dispatch({ type: 'platform-offline' }))),
       cancelTick: this.env.schedule(every, () => tick()),

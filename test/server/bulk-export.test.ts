@@ -139,6 +139,35 @@ describe('$export over HTTP', () => {
     expect(lines.has('Observation')).toBe(false);
   });
 
+  it('patient: only the listed compartments, at Patient level and (of its members) at Group level', async () => {
+    const patientLevel = await exportOf('Patient/$export?_type=ImagingSelection,Patient&patient=Patient/p2');
+    expect(ids(patientLevel.lines.get('ImagingSelection'))).toEqual(['late', 's1', 's4', 's7']);
+    expect(ids(patientLevel.lines.get('Patient'))).toEqual(['p2']);
+    const groupLevel = await exportOf('Group/g1/$export?_type=ImagingSelection,Patient&patient=Patient/p3,Patient/p2');
+    expect(ids(groupLevel.lines.get('ImagingSelection'))).toEqual(['s2', 's5', 's8']);
+    expect(ids(groupLevel.lines.get('Patient'))).toEqual(['p3']);
+  });
+
+  it('patient as valueReference in a POST Parameters body', async () => {
+    const body = { resourceType: 'Parameters', parameter: [{ name: '_type', valueString: 'Patient' }, { name: 'patient', valueReference: { reference: 'Patient/p1' } }, { name: 'patient', valueReference: { reference: 'Patient/p3' } }] };
+    const res = await kickOff('Patient/$export', { Prefer: 'respond-async', 'Content-Type': 'application/fhir+json' }, { method: 'POST', body: JSON.stringify(body) });
+    expect(res.status).toBe(202);
+    const manifest = (await (await poll(res.headers.get('content-location')!)).res.json()) as Manifest;
+    const lines = (await (await fetch(manifest.output[0]!.url)).text()).split('\n').filter(Boolean).map((l) => JSON.parse(l) as Resource);
+    expect(ids(lines)).toEqual(['p1', 'p3']);
+  });
+
+  it('_typeFilter: a resource matching one of its type\'s filters is exported, once; other types are not filtered', async () => {
+    const p1 = encodeURIComponent('ImagingSelection?patient=Patient/p1');
+    const p1s0 = encodeURIComponent('ImagingSelection?_id=s0,s1');
+    const { lines } = await exportOf(`$export?_type=ImagingSelection,Patient&_typeFilter=${p1}&_typeFilter=${p1s0}`);
+    expect(ids(lines.get('ImagingSelection'))).toEqual(['s0', 's1', 's3', 's6', 's9']);
+    expect(ids(lines.get('Patient'))).toEqual(['p1', 'p2', 'p3']);
+    // With a compartment level: AND-ed with the compartment.
+    const grouped = await exportOf(`Group/g1/$export?_type=ImagingSelection&_typeFilter=${encodeURIComponent('ImagingSelection?_id=s0,s1,s2')}`);
+    expect(ids(grouped.lines.get('ImagingSelection'))).toEqual(['s0', 's2']);
+  });
+
   it('a write after the kick-off is not in the files: they hold nothing newer than transactionTime', async () => {
     const res = await kickOff('$export?_type=ImagingSelection');
     await put(server.url, sel('after-kick-off', 'p1'));
@@ -176,7 +205,12 @@ describe('$export over HTTP', () => {
     ['a _since that is no instant', '$export?_since=yesterday', { Prefer: 'respond-async' }, 'GET', 400, 'invalid'],
     ['a _since without a time zone', '$export?_since=2025-01-01T00:00:00', { Prefer: 'respond-async' }, 'GET', 400, 'invalid'],
     ['an _outputFormat other than NDJSON', '$export?_outputFormat=text/csv', { Prefer: 'respond-async' }, 'GET', 400, 'invalid'],
-    ['an unsupported parameter', '$export?_typeFilter=ImagingSelection%3Fstatus%3Davailable', { Prefer: 'respond-async' }, 'GET', 400, 'invalid'],
+    ['an unsupported parameter', '$export?includeAssociatedData=_none', { Prefer: 'respond-async' }, 'GET', 400, 'invalid'],
+    ['patient at system level', '$export?patient=Patient/p1', { Prefer: 'respond-async' }, 'GET', 400, 'invalid'],
+    ['a patient that is no Patient reference', 'Patient/$export?patient=Group/g1', { Prefer: 'respond-async' }, 'GET', 400, 'invalid'],
+    ['a _typeFilter without a search', '$export?_typeFilter=ImagingSelection', { Prefer: 'respond-async' }, 'GET', 400, 'invalid'],
+    ['a _typeFilter of a type not in _type', '$export?_type=Patient&_typeFilter=ImagingSelection%3Fstatus%3Davailable', { Prefer: 'respond-async' }, 'GET', 400, 'invalid'],
+    ['a _typeFilter the store cannot search', '$export?_typeFilter=ImagingSelection%3Fcolour%3Dred', { Prefer: 'respond-async' }, 'GET', 400, 'invalid'],
     ['a Group that does not exist', 'Group/nope/$export', { Prefer: 'respond-async' }, 'GET', 404, 'not-found'],
     ['PUT on $export', '$export', { Prefer: 'respond-async' }, 'PUT', 405, 'not-supported'],
     ['the status of an unknown job', '_bulk/not-a-job', {}, 'GET', 404, 'not-found'],

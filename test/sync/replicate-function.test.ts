@@ -62,6 +62,10 @@ describe('lazyReplication: calls before the load run in order once it has', () =
       },
       resolve: async () => undefined,
       retry: async () => undefined,
+      expire: async () => {
+        log.push('expire');
+        return { expired: 0, skipped: [] };
+      },
       start: () => void log.push('start'),
       stop: () => void log.push('stop'),
     };

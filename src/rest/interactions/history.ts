@@ -8,6 +8,7 @@ import { DEFAULT_COUNT, MAX_COUNT } from '../../search/query/search-query.js';
 import { parseDateRange } from '../../search/dates/date-range.js';
 import type { HistoryRow } from '../../storage/rows.js';
 import type { EngineContext } from '../context.js';
+import { evictedMessage } from '../guards.js';
 import type { Outcome } from '../outcome.js';
 import { newId } from './writes.js';
 
@@ -131,8 +132,10 @@ export async function history(
   handling: 'strict' | 'lenient' = 'strict',
 ): Promise<Outcome> {
   const { query, applied } = parseHistoryParams(scope, params, handling, ctx.timeZone);
-  if (scope.type !== undefined && scope.id !== undefined && !(await ctx.storage.current(scope.type, scope.id))) {
-    throw notFound(`${scope.type}/${scope.id} has no history`);
+  if (scope.type !== undefined && scope.id !== undefined) {
+    const current = await ctx.storage.current(scope.type, scope.id);
+    if (!current) throw notFound(`${scope.type}/${scope.id} has no history`);
+    if (current.evicted !== undefined) throw notFound(evictedMessage(scope.type, scope.id, current.evicted));
   }
   const { page, stamp } = await ctx.storage.historyPage(query, () => ctx.clock().toISOString());
   const bundle = resultBundle('history', {

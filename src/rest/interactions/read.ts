@@ -1,7 +1,7 @@
 import { notFound, gone } from '../../errors/fhir-error.js';
 import { formatEtag, parseEtag } from '../../history/etag.js';
 import type { EngineContext } from '../context.js';
-import { loadLive, requireId } from '../guards.js';
+import { evictedMessage, loadLive, requireId } from '../guards.js';
 import type { Outcome } from '../outcome.js';
 
 /**
@@ -38,7 +38,10 @@ export async function vread(ctx: EngineContext, type: string, id: string, vid: s
   requireId(id);
   const version = /^[1-9]\d*$/.test(vid) ? Number(vid) : Number.NaN;
   const row = Number.isNaN(version) ? undefined : await ctx.storage.version(type, id, version);
-  if (!row) throw notFound(`${type}/${id} has no version '${vid}'`);
+  if (!row) {
+    const current = await ctx.storage.current(type, id);
+    throw notFound(current?.evicted !== undefined ? evictedMessage(type, id, current.evicted) : `${type}/${id} has no version '${vid}'`);
+  }
   const lastUpdated = new Date(row.ts).toISOString();
   if (row.method === 'DELETE' || !row.resource) {
     throw gone(`Version ${vid} of ${type}/${id} records its deletion`, { ETag: formatEtag(row.versionId) });
