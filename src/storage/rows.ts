@@ -207,8 +207,8 @@ export interface BulkSyncProgress {
   types: string[];
   /** The manifest's `transactionTime`, once the export completed. */
   transactionTime?: string;
-  /** The manifest's files of the asked types, once the export completed. */
-  files?: { type: string; url: string }[];
+  /** The manifest's files of the asked types (with their `count` of resources when the server gave it), once the export completed. */
+  files?: { type: string; url: string; count?: number }[];
   /** Whether the file server needs the access token (the manifest's `requiresAccessToken`). */
   requiresAccessToken?: boolean;
   /** URLs of the files completely written. */

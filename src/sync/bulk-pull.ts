@@ -28,8 +28,11 @@ export interface BulkPullOptions {
   /** The replication's `bulkExport` option (an object: on, with these settings). */
   settings: BulkExportOptions;
   env: SyncEnvironment;
-  /** Told when a file starts, for `progress$`. */
-  onFile: (type: string) => void;
+  /**
+   * Told when a file starts and after each chunk, for `progress$`: the exported lines written so far and, when every
+   * file of the manifest has its `count`, their total.
+   */
+  onProgress: (type: string, done: number, total: number | undefined) => void;
   /**
    * A scoped replication's kick-off (docs/sync.md#scope): the level, `patient` and `_typeFilter` parameters and the
    * types it exports for the types to first-sync, given the server's CapabilityStatement; undefined when the server
@@ -106,10 +109,17 @@ export async function bulkFirstSync(
     progress = { ...progress, ...manifest };
     await save(ctx, key, progress);
   }
-  for (const file of progress.files ?? []) {
+  const files = progress.files ?? [];
+  // Lines of the finished files, for progress: a resumed sync starts where the interrupted one stood.
+  const doneBefore = progress.done;
+  let finished = files.filter((f) => doneBefore.includes(f.url)).reduce((n, f) => n + (f.count ?? 0), 0);
+  const total = files.every((f) => f.count !== undefined) ? files.reduce((n, f) => n + f.count!, 0) : undefined;
+  for (const file of files) {
     if (progress.done.includes(file.url)) continue;
-    options.onFile(file.type);
-    progress = await writeFile(ctx, client, policy, key, progress, file, options.chunkSize, report);
+    const tell = (lines: number): void => options.onProgress(file.type, finished + lines, total === undefined ? undefined : Math.max(total, finished + lines));
+    tell(progress.current?.url === file.url ? progress.current.lines : 0);
+    progress = await writeFile(ctx, client, policy, key, progress, file, options.chunkSize, report, tell);
+    finished += file.count ?? 0;
   }
   const since = new Date(Date.parse(progress.transactionTime!) - options.marginMs).toISOString();
   // One transaction: every type's checkpoint moves to the export's instant, and the sync in progress is forgotten.
@@ -202,9 +212,10 @@ async function waitForManifest(client: FhirClient, progress: BulkSyncProgress, o
     if (typeof body?.transactionTime !== 'string' || Number.isNaN(Date.parse(body.transactionTime)) || !Array.isArray(body.output)) {
       throw new RetryableError(`${describeAnswer(res)}: expected a Bulk Data manifest with transactionTime and output`);
     }
-    const files = (body.output as { type?: unknown; url?: unknown }[])
-      .filter((o): o is { type: string; url: string } => typeof o.type === 'string' && typeof o.url === 'string' && progress.types.includes(o.type))
-      .map((o) => ({ type: o.type, url: o.url }));
+    const files = (body.output as { type?: unknown; url?: unknown; count?: unknown }[])
+      .filter((o): o is { type: string; url: string; count?: unknown } => typeof o.type === 'string' && typeof o.url === 'string' && progress.types.includes(o.type))
+      // `count` (optional in the IG) gives progress$ its total.
+      .map((o) => ({ type: o.type, url: o.url, ...(Number.isSafeInteger(o.count) && (o.count as number) >= 0 ? { count: o.count as number } : {}) }));
     return { transactionTime: body.transactionTime, files, requiresAccessToken: body.requiresAccessToken === true };
   }
 }
@@ -222,6 +233,7 @@ async function writeFile(
   file: { type: string; url: string },
   chunkSize: number,
   report: PullReport,
+  written: (lines: number) => void,
 ): Promise<BulkSyncProgress> {
   const res = await client.open(file.url, { Accept: 'application/fhir+ndjson' }, progress.requiresAccessToken === true);
   if (res.status !== 200 || res.body === null) {
@@ -244,6 +256,7 @@ async function writeFile(
       lines += chunk.length;
       progress = { ...progress, current: { url: file.url, lines } };
       await applyPage(ctx, policy, versionsOf(fresh, file.type, report), { key, bulk: progress }, false, report);
+      written(lines);
     }
   } finally {
     void chunks.return(undefined).catch(() => undefined);

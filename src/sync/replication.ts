@@ -214,9 +214,10 @@ export class ReplicationEngine implements Replication {
     const types = this.pulledTypes.filter((t) => !scoped?.skip.has(t));
     const bulk = this.options.bulkExport ?? true;
     if (bulk !== false) {
-      const onFile = (type: string): void => this.progress.next({ phase: 'pull', type, pushed: push.pushed.length, pulled: pull.pulled });
+      const onProgress = (type: string, done: number, total: number | undefined): void =>
+        this.progress.next({ phase: 'pull', type, pushed: push.pushed.length, pulled: pull.pulled, done, ...(total !== undefined ? { total } : {}) });
       const bulkSettings = bulk === true ? {} : bulk;
-      await bulkFirstSync(ctx, this.client, policy, types, { baseUrl: this.options.baseUrl, chunkSize: batch, marginMs, settings: bulkSettings, env: this.env, onFile, ...(scoped ? { scoped: scoped.exportRequest } : {}) }, pull);
+      await bulkFirstSync(ctx, this.client, policy, types, { baseUrl: this.options.baseUrl, chunkSize: batch, marginMs, settings: bulkSettings, env: this.env, onProgress, ...(scoped ? { scoped: scoped.exportRequest } : {}) }, pull);
     }
     for (const type of types) {
       // The first sync of a scoped type the export did not cover: its scoped search, never the whole _history.

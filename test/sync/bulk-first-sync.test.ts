@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import type { ImagingSelection } from 'fhir/r5';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ReplicationOptions, Store } from '../../src/index.js';
+import type { ReplicationOptions, Store, SyncProgress } from '../../src/index.js';
 import { startServer, type RunningServer } from '../../src/server/index.js';
 import { storeDatabase } from '../../src/store.js';
 import { inProgressWaitMs, jobFailed } from '../../src/sync/bulk-pull.js';
@@ -92,6 +92,22 @@ describe('first sync by $export', () => {
     proxy.reset();
     await time.settle(local.replicate({ baseUrl: proxy.url, ...fast(time) }).syncOnce());
     expect(proxy.log.map((r) => `${r.method} ${r.path}`)).toEqual([`GET ${IS}/_history`]);
+  });
+
+  it("progress$ counts the exported lines against the manifest's counts: never past the total, ending at it", async () => {
+    const s = await server();
+    await seed(s.url, 12);
+    const time = virtualTime();
+    const local = await store();
+    const rep = local.replicate({ baseUrl: s.url, batchSize: 2, ...fast(time) });
+    const events: SyncProgress[] = [];
+    const sub = rep.progress$.subscribe((p) => events.push(p));
+    await time.settle(rep.syncOnce());
+    sub.unsubscribe();
+    // Files of 5, 5 and 2 written in chunks of 2: the export's part of the pull phase, before the _history catch-up.
+    const pulls = events.filter((e) => e.phase === 'pull' && e.done !== undefined);
+    const exported = pulls.slice(0, pulls.findIndex((e) => e.done === 12) + 1);
+    expect(exported.map((e) => [e.done, e.total])).toEqual([0, 2, 4, 5, 5, 7, 9, 10, 10, 12].map((done) => [done, 12]));
   });
 
   it('equals the first sync by _history: same resources, server versions and history (property)', async () => {
@@ -200,7 +216,12 @@ describe('first sync by $export through faults', () => {
     expect(await storeDatabase(local).resources.count()).toBe(2 * PER_FILE);
 
     proxy.rules.length = 0; // back
+    const events: SyncProgress[] = [];
+    const sub = rep.progress$.subscribe((p) => events.push(p));
     const report = await time.settle(rep.syncOnce());
+    sub.unsubscribe();
+    // Progress resumes where the interrupted sync stood: two files of five written, of 14.
+    expect(events.find((e) => e.phase === 'pull' && e.done !== undefined)).toMatchObject({ done: 2 * PER_FILE, total: 14 });
     expect(report.pulled).toBe(14 - 2 * PER_FILE);
     expect(proxy.count('GET', '$export')).toBe(1); // one job
     const downloads = proxy.log.filter((r) => isFile(r) && r.action === 'forward').map((r) => r.path.split('/').pop());
