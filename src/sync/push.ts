@@ -96,28 +96,38 @@ export async function pushAll(ctx: SyncContext, client: FhirClient, policy: Conf
   for (;;) {
     const ordered = await nextBatch(ctx, batchSize, seen, new Set());
     if (ordered.length === 0) return;
-    const tasks = ordered.map((p) => ({ key: rowKey(p.row), after: p.after, run: async () => {
-      // In `post` mode what a row waited for may have taken a server id and rewritten this row's references: read it again.
-      const sent = mode === 'post' && p.after.length > 0 ? await pendingNow(ctx, p.row) : p;
-      if (sent) await pushOne(pass, sent, mode);
-    } }));
+    const tasks = ordered.map((p) => ({ key: rowKey(p.row), after: p.after, run: () => pushTask(pass, p, mode) }));
     // Every confirmation of the batch is recorded before the next batch is read (or the failure thrown), so a
     // resource edited meanwhile is read again with its confirmed version as the base.
-    await whenBothSettled(runInDependencyOrder(tasks, concurrency), pass.acks.settled());
+    await recordedThen(pass.acks, runInDependencyOrder(tasks, concurrency));
   }
+}
+
+/** One request of a `put` or `post` batch. */
+async function pushTask(pass: Pass, pending: OrderedRow, mode: PushMode): Promise<void> {
+  // In `post` mode what a row waited for may have taken a server id and rewritten this row's references: read it again.
+  const sent = mode === 'post' && pending.after.length > 0 ? await pendingNow(pass.ctx, pending.row) : pending;
+  if (sent) await pushOne(pass, sent, mode);
+}
+
+/**
+ * Awaits `work`, then every confirmation queued meanwhile, whatever `work` did; throws `work`'s failure, else
+ * the failure of recording a confirmation.
+ */
+async function recordedThen(acks: PushAcknowledger, work: Promise<void>): Promise<void> {
+  const [done] = await Promise.allSettled([work]);
+  try {
+    await acks.settled();
+  } catch (e) {
+    if (done.status === 'fulfilled') throw e;
+  }
+  if (done.status === 'rejected') throw done.reason;
 }
 
 /** A row read again with its current content, or undefined when it was acknowledged meanwhile or is now held. */
 async function pendingNow(ctx: SyncContext, sent: OutboxRow): Promise<PendingRow | undefined> {
   const [row, current] = await ctx.storage.pendingWithCurrent(sent.type, sent.id);
   return row && row.hold === undefined ? { row, current } : undefined;
-}
-
-/** Awaits `first`, then `second` (started already) whatever `first` did; throws `first`'s failure, else `second`'s. */
-async function whenBothSettled(first: Promise<void>, second: Promise<void>): Promise<void> {
-  const [a, b] = await Promise.allSettled([first, second]);
-  if (a.status === 'rejected') throw a.reason;
-  if (b.status === 'rejected') throw b.reason;
 }
 
 /**
@@ -142,29 +152,21 @@ async function nextBatch(ctx: SyncContext, batchSize: number, seen: Set<string>,
  */
 async function pushTransactions(pass: Pass, batchSize: number, seen: Set<string>): Promise<void> {
   const { ctx, acks } = pass;
-  let batch = await preparedBundle(ctx, batchSize, seen, new Set());
-  let failure: { error: unknown } | undefined;
-  try {
+  const pipeline = async (): Promise<void> => {
+    let batch = await preparedBundle(ctx, batchSize, seen, new Set());
     while (batch) {
       const inFlight = new Set(batch.entries.map((e) => rowKey(e.row)));
-      // The next batch is read once the confirmations recorded so far are: a resource of the previous Bundle
-      // edited since is then read with its confirmed version as the base.
+      // The next batch is read once the confirmations queued so far are recorded: a resource of the previous
+      // Bundle edited since is then read with its confirmed version as the base.
       const following = acks.settled().then(() => preparedBundle(ctx, batchSize, seen, inFlight));
       const [sent, next] = await Promise.allSettled([sendTransaction(pass, batch), following]);
       if (sent.status === 'rejected') throw sent.reason;
       if (next.status === 'rejected') throw next.reason;
       batch = next.value;
     }
-  } catch (e) {
-    failure = { error: e };
-  }
+  };
   // What the server answered is recorded before the pass ends, failed or not.
-  try {
-    await acks.settled();
-  } catch (e) {
-    failure ??= { error: e };
-  }
-  if (failure) throw failure.error;
+  await recordedThen(acks, pipeline());
 }
 
 /** A batch ready to go as a transaction Bundle. */
