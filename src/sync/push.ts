@@ -201,12 +201,14 @@ type EntryResponse = { status?: string; etag?: string; lastModified?: string };
 
 /**
  * Transaction mode: one transaction Bundle per batch, each entry's outcome mapped back to its outbox row.
- * A 413 halves the batch; a refused transaction (it is all or nothing) is retried entry by entry, so the
+ * Sent with `Prefer: return=minimal`: each entry's `response` says all a push needs, so the server need not
+ * write, nor the device read, every resource back. A 413 halves the batch; a refused transaction (it is all or nothing) is retried entry by entry, so the
  * one entry at fault is the only one dead-lettered or reconciled.
  * @see https://hl7.org/fhir/R5/http.html#transaction
  */
 async function sendTransaction(pass: Pass, { entries, bundle }: PreparedBundle): Promise<void> {
-  const res = await pass.client.send('POST', '', bundle);
+  // The entries' answers are all a push reads (status, ETag, lastModified): the resources need not come back.
+  const res = await pass.client.send('POST', '', bundle, { Prefer: 'return=minimal' });
   if (res.status === 413 && entries.length > 1) {
     const half = Math.ceil(entries.length / 2);
     for (const part of [entries.slice(0, half), entries.slice(half)]) await sendTransaction(pass, { entries: part, bundle: transactionBundle(part) });
