@@ -9,7 +9,10 @@ import { DexieStoragePort } from '../../src/storage/dexie-port.js';
 import { acknowledgeChange, acknowledgeChanges } from '../../src/storage/replica-mutations.js';
 import { storeDatabase } from '../../src/store.js';
 
-/** What the runner calls: `load` makes `count` pending changes; `acknowledge` records them in groups of `group`, ms per change. */
+/**
+ * What the runner calls: `load` makes `count` pending changes; `acknowledge` records them in groups of `group`, ms per change.
+ * @see https://hl7.org/fhir/R5/http.html#versioning
+ */
 export interface AcknowledgeApi {
   load(count: number): Promise<void>;
   acknowledge(group: number): Promise<number>;

@@ -71,6 +71,7 @@ export async function pendingCount(db: StoreDatabase): Promise<number> {
  * Outbox rows to push, oldest change first (as {@link pendingChanges}), each with the current row it would
  * send, read in one transaction: the content matches the `seq` of the row, so the acknowledgement applies to
  * what was sent.
+ * @see https://hl7.org/fhir/R5/http.html#versioning
  */
 export async function pendingChangesWithCurrent(db: StoreDatabase, limit: number): Promise<{ row: OutboxRow; current: ResourceRow | undefined }[]> {
   return db.transaction('r', [db.outbox, db.resources], async () => {
@@ -105,7 +106,10 @@ export async function acknowledge(db: StoreDatabase, row: OutboxRow, version: st
   else await db.outbox.update([row.type, row.id], { ...(version !== undefined ? { baseVersion: version } : {}), op: cur.op === 'create' && row.op !== 'delete' ? 'update' : cur.op });
 }
 
-/** One confirmation of a group: the row as it was sent and what the server answered. */
+/**
+ * One confirmation of a group: the row as it was sent and what the server answered.
+ * @see https://hl7.org/fhir/R5/http.html#versioning
+ */
 export interface Confirmation {
   row: OutboxRow;
   version: string | undefined;
@@ -116,6 +120,7 @@ export interface Confirmation {
  * Records several confirmations at once, exactly as {@link acknowledge} one after the other would: one read of
  * the outbox rows and one write per table instead of a read and writes per row. A resource named twice is
  * acknowledged in order, one by one.
+ * @see https://hl7.org/fhir/R5/http.html#versioning
  */
 export async function acknowledgeAll(db: StoreDatabase, confirmed: readonly Confirmation[]): Promise<void> {
   const keys = confirmed.map(({ row }): [string, string] => [row.type, row.id]);

@@ -32,7 +32,10 @@ export const markRowsSent = (rows: OutboxRow[]): PreparedMutation => bookkeeping
 export const acknowledgeChange = (row: OutboxRow, version: string | undefined, lastUpdated?: string): PreparedMutation =>
   bookkeeping('acknowledge', (db) => acknowledge(db, row, version, lastUpdated));
 
-/** The server confirmed several pushed changes: one commit records them all, as {@link acknowledgeChange} each would. */
+/**
+ * The server confirmed several pushed changes: one commit records them all, as {@link acknowledgeChange} each would.
+ * @see https://hl7.org/fhir/R5/http.html#versioning
+ */
 export const acknowledgeChanges = (confirmed: readonly Confirmation[]): PreparedMutation => bookkeeping('acknowledge', (db) => acknowledgeAll(db, confirmed));
 
 /** The server holds `localVersion`'s content as `version` (a push whose answer was lost). */

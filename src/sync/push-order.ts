@@ -2,7 +2,10 @@ import type { Resource } from 'fhir/r5';
 import type { OutboxRow, ResourceRow } from '../storage/rows.js';
 import type { SyncContext } from './context.js';
 
-/** An outbox row of a push batch with the current row read with it (the content it sends). */
+/**
+ * An outbox row of a push batch with the current row read with it (the content it sends).
+ * @see https://hl7.org/fhir/R5/http.html#update
+ */
 export interface PendingRow {
   row: OutboxRow;
   current: ResourceRow | undefined;

@@ -202,8 +202,8 @@ type EntryResponse = { status?: string; etag?: string; lastModified?: string };
 /**
  * Transaction mode: one transaction Bundle per batch, each entry's outcome mapped back to its outbox row.
  * Sent with `Prefer: return=minimal`: each entry's `response` says all a push needs, so the server need not
- * write, nor the device read, every resource back. A 413 halves the batch; a refused transaction (it is all or nothing) is retried entry by entry, so the
- * one entry at fault is the only one dead-lettered or reconciled.
+ * write, nor the device read, every resource back. A 413 halves the batch; a refused transaction (it is all or
+ * nothing) is retried entry by entry, so the one entry at fault is the only one dead-lettered or reconciled.
  * @see https://hl7.org/fhir/R5/http.html#transaction
  */
 async function sendTransaction(pass: Pass, { entries, bundle }: PreparedBundle): Promise<void> {
