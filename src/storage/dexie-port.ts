@@ -1,7 +1,7 @@
 import { conflict } from '../errors/fhir-error.js';
 import type { Clock } from '../util/clock.js';
 import { queryHistoryStamped, type HistoryQuery } from './history-reads.js';
-import { checkAssumptions, pendingChanges, pendingCount } from './outbox.js';
+import { checkAssumptions, pendingChanges, pendingChangesWithCurrent, pendingCount } from './outbox.js';
 import type { CommitPlan, Committed, StoragePort } from './port.js';
 import { presentRows } from './present-rows.js';
 import { referringResources } from './referrers.js';
@@ -115,6 +115,10 @@ export class DexieStoragePort implements StoragePort {
 
   pendingChanges(limit: number) {
     return pendingChanges(this.db, limit);
+  }
+
+  pendingChangesWithCurrent(limit: number) {
+    return pendingChangesWithCurrent(this.db, limit);
   }
 
   pendingCount() {

@@ -1,5 +1,5 @@
 import { presentRows } from './present-rows.js';
-import type { DeadLetterRow, OutboxOp, OutboxRow, RemoteVersionRow } from './rows.js';
+import type { DeadLetterRow, OutboxOp, OutboxRow, RemoteVersionRow, ResourceRow } from './rows.js';
 import type { StoreDatabase } from './schema.js';
 import { StalePlanError, type WriteSpec } from './write.js';
 
@@ -68,9 +68,27 @@ export async function pendingCount(db: StoreDatabase): Promise<number> {
   });
 }
 
+/**
+ * Outbox rows to push, oldest change first (as {@link pendingChanges}), each with the current row it would
+ * send, read in one transaction: the content matches the `seq` of the row, so the acknowledgement applies to
+ * what was sent.
+ * @see https://hl7.org/fhir/R5/http.html#versioning
+ */
+export async function pendingChangesWithCurrent(db: StoreDatabase, limit: number): Promise<{ row: OutboxRow; current: ResourceRow | undefined }[]> {
+  // Most cycles find nothing to push: one cheap read answers that without opening a transaction.
+  if ((await db.outbox.limit(1).primaryKeys()).length === 0) return [];
+  return db.transaction('r', [db.outbox, db.resources], async () => {
+    const rows = await pendingChanges(db, limit);
+    const current = await db.resources.bulkGet(rows.map((r) => [r.type, r.id]));
+    return rows.map((row, i) => ({ row, current: current[i] }));
+  });
+}
+
 /** Marks rows as sent (before the request), so a create later deleted is still sent as a delete. */
 export async function markSent(db: StoreDatabase, rows: OutboxRow[], now: number): Promise<void> {
-  for (const r of rows) await db.outbox.update([r.type, r.id], { sentAt: now });
+  // One read and one write for the batch; a row acknowledged meanwhile stays gone.
+  const current = await db.outbox.bulkGet(rows.map((r) => [r.type, r.id]));
+  await db.outbox.bulkPut(current.filter((r): r is OutboxRow => r !== undefined).map((r) => ({ ...r, sentAt: now })));
 }
 
 /**
@@ -89,6 +107,52 @@ export async function acknowledge(db: StoreDatabase, row: OutboxRow, version: st
   if (!cur) return;
   if (cur.seq === row.seq) await db.outbox.delete([row.type, row.id]);
   else await db.outbox.update([row.type, row.id], { ...(version !== undefined ? { baseVersion: version } : {}), op: cur.op === 'create' && row.op !== 'delete' ? 'update' : cur.op });
+}
+
+/**
+ * One confirmation of a group: the row as it was sent and what the server answered.
+ * @see https://hl7.org/fhir/R5/http.html#versioning
+ */
+export interface Confirmation {
+  row: OutboxRow;
+  version: string | undefined;
+  lastUpdated?: string | undefined;
+}
+
+/**
+ * Records several confirmations at once, exactly as {@link acknowledge} one after the other would: one read of
+ * the outbox rows and one write per table instead of a read and writes per row. A resource named twice is
+ * acknowledged in order, one by one.
+ * @see https://hl7.org/fhir/R5/http.html#versioning
+ */
+export async function acknowledgeAll(db: StoreDatabase, confirmed: readonly Confirmation[]): Promise<void> {
+  const keys = confirmed.map(({ row }): [string, string] => [row.type, row.id]);
+  if (new Set(keys.map((k) => `${k[0]}/${k[1]}`)).size !== keys.length) {
+    for (const c of confirmed) await acknowledge(db, c.row, c.version, c.lastUpdated);
+    return;
+  }
+  const held: RemoteVersionRow[] = [];
+  const forgotten: [string, string][] = [];
+  for (const { row, version, lastUpdated } of confirmed) {
+    if (version !== undefined) held.push({ type: row.type, id: row.id, version, localVersion: row.localVersion, deleted: row.op === 'delete', ...(lastUpdated ? { lastUpdated } : {}) });
+    else if (row.op === 'delete') forgotten.push([row.type, row.id]);
+  }
+  const pending = await db.outbox.bulkGet(keys);
+  const done: [string, string][] = [];
+  const rebased: OutboxRow[] = [];
+  confirmed.forEach(({ row, version }, i) => {
+    const cur = pending[i];
+    if (!cur) return;
+    if (cur.seq === row.seq) done.push(keys[i]!);
+    // Edited while the push was in flight: the row stays, based on what the server just confirmed.
+    else rebased.push({ ...cur, ...(version !== undefined ? { baseVersion: version } : {}), op: cur.op === 'create' && row.op !== 'delete' ? 'update' : cur.op });
+  });
+  await Promise.all([
+    held.length > 0 ? db.remote.bulkPut(held) : undefined,
+    forgotten.length > 0 ? db.remote.bulkDelete(forgotten) : undefined,
+    done.length > 0 ? db.outbox.bulkDelete(done) : undefined,
+    rebased.length > 0 ? db.outbox.bulkPut(rebased) : undefined,
+  ]);
 }
 
 /**

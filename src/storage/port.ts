@@ -78,6 +78,8 @@ export interface StorageReads {
   pendingWithCurrent(type: string, id: string): Promise<[OutboxRow | undefined, ResourceRow | undefined]>;
   /** Changes to push, oldest first, skipping those held by a conflict or a dead letter. */
   pendingChanges(limit: number): Promise<OutboxRow[]>;
+  /** The same, each with the current row it would send, read together (one read for a push batch). */
+  pendingChangesWithCurrent(limit: number): Promise<{ row: OutboxRow; current: ResourceRow | undefined }[]>;
   /** Number of changes waiting to be pushed. */
   pendingCount(): Promise<number>;
   /** The last server version confirmed for a resource. */

@@ -1,5 +1,5 @@
 import { evictResources, type EvictionOutcome, type ResourceKey } from './evict.js';
-import { acknowledge, adoptVersion, deadLetter, markSent, releaseConflict, retryDeadLetter } from './outbox.js';
+import { acknowledge, acknowledgeAll, adoptVersion, deadLetter, markSent, releaseConflict, retryDeadLetter, type Confirmation } from './outbox.js';
 import type { PreparedMutation } from './port.js';
 import { applyRemoteSteps, type RemoteStep, type ServerVersionPath } from './remote-steps.js';
 import { renameToServerId, type ServerIdAssignment } from './rename-to-server-id.js';
@@ -37,6 +37,12 @@ export const markRowsSent = (rows: OutboxRow[]): PreparedMutation => bookkeeping
 /** The server confirmed a pushed change (`version` undefined: it did not say, or a delete it no longer holds). */
 export const acknowledgeChange = (row: OutboxRow, version: string | undefined, lastUpdated?: string): PreparedMutation =>
   bookkeeping('acknowledge', (db) => acknowledge(db, row, version, lastUpdated));
+
+/**
+ * The server confirmed several pushed changes: one commit records them all, as {@link acknowledgeChange} each would.
+ * @see https://hl7.org/fhir/R5/http.html#versioning
+ */
+export const acknowledgeChanges = (confirmed: readonly Confirmation[]): PreparedMutation => bookkeeping('acknowledge', (db) => acknowledgeAll(db, confirmed));
 
 /** The server holds `localVersion`'s content as `version` (a push whose answer was lost). */
 export const adoptServerVersion = (row: OutboxRow, version: string, localVersion: number, deleted: boolean): PreparedMutation =>

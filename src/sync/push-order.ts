@@ -1,10 +1,18 @@
 import type { Resource } from 'fhir/r5';
-import type { OutboxRow } from '../storage/rows.js';
+import type { OutboxRow, ResourceRow } from '../storage/rows.js';
 import type { SyncContext } from './context.js';
 
-/** An outbox row of a push batch and the rows of the same batch whose push must have settled before it is sent. */
-export interface OrderedRow {
+/**
+ * An outbox row of a push batch with the current row read with it (the content it sends).
+ * @see https://hl7.org/fhir/R5/http.html#update
+ */
+export interface PendingRow {
   row: OutboxRow;
+  current: ResourceRow | undefined;
+}
+
+/** An outbox row of a push batch and the rows of the same batch whose push must have settled before it is sent. */
+export interface OrderedRow extends PendingRow {
   /** Keys (`Type/id`) of rows earlier in the order that this one waits for. */
   after: string[];
 }
@@ -29,11 +37,10 @@ export function referencesOf(resource: Resource | undefined): string[] {
 }
 
 /**
- * What a row refers to: the current resource, or for a delete the last live version (so a resource is deleted
+ * What a row refers to: the current resource (read with the row), or for a delete the last live version (so a resource is deleted
  * only after the resources of the batch that referred to it are).
  */
-async function referencesOfRow(ctx: SyncContext, row: OutboxRow): Promise<string[]> {
-  const current = await ctx.storage.current(row.type, row.id);
+async function referencesOfRow(ctx: SyncContext, { row, current }: PendingRow): Promise<string[]> {
   if (row.op !== 'delete') return referencesOf(current?.deleted === 0 ? current.resource : undefined);
   if (!current || current.versionId <= 1) return [];
   return referencesOf((await ctx.storage.version(row.type, row.id, current.versionId - 1))?.resource);
@@ -47,12 +54,13 @@ async function referencesOfRow(ctx: SyncContext, row: OutboxRow): Promise<string
  * settled, so what the server receives never refers to something of the batch it has not received yet.
  * @see https://hl7.org/fhir/R5/http.html#trules (a transaction's processing order, the same rule for requests)
  */
-export async function dependencyOrder(ctx: SyncContext, rows: OutboxRow[]): Promise<OrderedRow[]> {
-  const inBatch = new Map(rows.map((r) => [rowKey(r), r]));
+export async function dependencyOrder(ctx: SyncContext, batch: PendingRow[]): Promise<OrderedRow[]> {
+  const rows = batch.map((p) => p.row);
+  const inBatch = new Map(batch.map((p) => [rowKey(p.row), p]));
   const refs = new Map<string, string[]>();
-  for (const r of rows) {
-    const key = rowKey(r);
-    refs.set(key, [...new Set((await referencesOfRow(ctx, r)).filter((k) => inBatch.has(k) && k !== key))]);
+  for (const p of batch) {
+    const key = rowKey(p.row);
+    refs.set(key, [...new Set((await referencesOfRow(ctx, p)).filter((k) => inBatch.has(k) && k !== key))]);
   }
   const writes = rows.filter((r) => r.op !== 'delete');
   const deletes = rows.filter((r) => r.op === 'delete');
@@ -71,7 +79,7 @@ export async function dependencyOrder(ctx: SyncContext, rows: OutboxRow[]): Prom
       for (const dep of edges(key)) visit(dep);
       state.set(key, 'done');
       // Only edges to rows placed before: what the cycle breaking dropped is not waited for.
-      ordered.push({ row: inBatch.get(key)!, after: [...base, ...edges(key).filter((k) => placed.has(k))] });
+      ordered.push({ ...inBatch.get(key)!, after: [...base, ...edges(key).filter((k) => placed.has(k))] });
       placed.add(key);
     };
     for (const r of start) visit(rowKey(r));

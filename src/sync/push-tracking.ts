@@ -8,7 +8,7 @@ const keyOf = (r: Pick<OutboxRow, 'type' | 'id'>): string => `${r.type}/${r.id}`
 
 /**
  * The context a push runs with: the same storage, except that each batch it reads to send is reported to
- * `activity` first (every batch push reads goes through `pendingChanges`).
+ * `activity` first (every batch push reads goes through `pendingChanges` or `pendingChangesWithCurrent`).
  * @see https://hl7.org/fhir/R5/http.html#versioning
  */
 export function withPushTracking(ctx: SyncContext, activity: PushActivity): SyncContext {
@@ -19,6 +19,11 @@ export function withPushTracking(ctx: SyncContext, activity: PushActivity): Sync
     const rows = await port.pendingChanges(limit);
     activity.sending(rows.map(keyOf));
     return rows;
+  };
+  storage.pendingChangesWithCurrent = async (limit: number) => {
+    const read = await port.pendingChangesWithCurrent(limit);
+    activity.sending(read.map(({ row }) => keyOf(row)));
+    return read;
   };
   return { ...ctx, storage };
 }

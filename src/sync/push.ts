@@ -1,6 +1,6 @@
 import type { Resource } from 'fhir/r5';
 import type { PreparedMutation } from '../storage/port.js';
-import { acknowledgeChange, adoptServerVersion, deadLetterChange, markRowsSent, serverChanges } from '../storage/replica-mutations.js';
+import { adoptServerVersion, deadLetterChange, markRowsSent, serverChanges } from '../storage/replica-mutations.js';
 import type { OutboxRow, ResourceRow } from '../storage/rows.js';
 import { formatEtag } from '../history/etag.js';
 import { describeAnswer, FhirClient, versionOf, versionOfEtag, type RemoteResponse } from './client.js';
@@ -8,7 +8,8 @@ import type { SyncContext } from './context.js';
 import { decide, InvalidRemoteResource } from './decide.js';
 import { RetryableError } from './errors.js';
 import { sameContent } from './merge.js';
-import { dependencyOrder, rowKey, type OrderedRow } from './push-order.js';
+import { PushAcknowledger } from './push-acknowledger.js';
+import { dependencyOrder, rowKey, type OrderedRow, type PendingRow } from './push-order.js';
 import { runInDependencyOrder } from './push-scheduler.js';
 import { adoptServerId, carriesLocalIdentifier, idFromLocation, localIdentifierQuery, withLocalIdentifier } from './server-ids.js';
 import type { ConflictPolicy } from './options.js';
@@ -66,24 +67,67 @@ export interface PushSettings {
 }
 
 /**
+ * What one push pass works with: where it records, the server, the policy, and the confirmations it records
+ * in groups.
+ */
+interface Pass {
+  ctx: SyncContext;
+  client: FhirClient;
+  policy: ConflictPolicy;
+  report: PushReport;
+  acks: PushAcknowledger;
+}
+
+/**
  * Pushes every pending local change once (put mode: client-assigned ids with PUT, idempotent on retry;
  * updates and deletes carry `If-Match` with the last server version seen). No network call happens inside a
- * transaction: read the batch, send, then acknowledge in a new transaction. In `put` and `post` modes up to
+ * transaction: read the batch with its content in one read, mark it sent in one commit, send, then acknowledge
+ * in new transactions, the confirmations that arrive together in one commit. In `put` and `post` modes up to
  * `concurrency` requests of a batch are in flight at once, each sent only after what it refers to in the batch
- * has settled, and never two for one resource; `transaction` mode sends one Bundle at a time and prepares the
- * next one meanwhile.
+ * has been answered, and never two for one resource; the next batch is read once every confirmation of this
+ * one is recorded. `transaction` mode sends one Bundle at a time and prepares the next one meanwhile.
  * @see docs/architecture.md "Sync protocol"
  */
 export async function pushAll(ctx: SyncContext, client: FhirClient, policy: ConflictPolicy, settings: PushSettings, report: PushReport): Promise<void> {
   const { batchSize, mode, concurrency } = settings;
   const seen = new Set<string>();
-  if (mode === 'transaction') return pushTransactions(ctx, client, policy, batchSize, seen, report);
+  const pass: Pass = { ctx, client, policy, report, acks: new PushAcknowledger(ctx) };
+  if (mode === 'transaction') return pushTransactions(pass, batchSize, seen);
   for (;;) {
     const ordered = await nextBatch(ctx, batchSize, seen, new Set());
     if (ordered.length === 0) return;
-    const tasks = ordered.map(({ row, after }) => ({ key: rowKey(row), after, run: () => pushOne(ctx, client, policy, row, report, mode) }));
-    await runInDependencyOrder(tasks, concurrency);
+    const tasks = ordered.map((p) => ({ key: rowKey(p.row), after: p.after, run: () => pushTask(pass, p, mode) }));
+    // Every confirmation of the batch is recorded before the next batch is read (or the failure thrown), so a
+    // resource edited meanwhile is read again with its confirmed version as the base.
+    await recordedThen(pass.acks, runInDependencyOrder(tasks, concurrency));
   }
+}
+
+/** One request of a `put` or `post` batch. */
+async function pushTask(pass: Pass, pending: OrderedRow, mode: PushMode): Promise<void> {
+  // In `post` mode what a row waited for may have taken a server id and rewritten this row's references: read it again.
+  const sent = mode === 'post' && pending.after.length > 0 ? await pendingNow(pass.ctx, pending.row) : pending;
+  if (sent) await pushOne(pass, sent, mode);
+}
+
+/**
+ * Awaits `work`, then every confirmation queued meanwhile, whatever `work` did; throws `work`'s failure, else
+ * the failure of recording a confirmation.
+ */
+async function recordedThen(acks: PushAcknowledger, work: Promise<void>): Promise<void> {
+  const [done] = await Promise.allSettled([work]);
+  try {
+    await acks.settled();
+  } catch (e) {
+    if (done.status === 'fulfilled') throw e;
+  }
+  if (done.status === 'rejected') throw done.reason;
+}
+
+/** A row read again with its current content, or undefined when it was acknowledged meanwhile or is now held. */
+async function pendingNow(ctx: SyncContext, sent: OutboxRow): Promise<PendingRow | undefined> {
+  const [row, current] = await ctx.storage.pendingWithCurrent(sent.type, sent.id);
+  return row && row.hold === undefined ? { row, current } : undefined;
 }
 
 /**
@@ -91,41 +135,51 @@ export async function pushAll(ctx: SyncContext, client: FhirClient, policy: Conf
  * number, and none of a resource in `inFlight` (a Bundle still on its way).
  */
 async function nextBatch(ctx: SyncContext, batchSize: number, seen: Set<string>, inFlight: Set<string>): Promise<OrderedRow[]> {
-  const rows = (await ctx.storage.pendingChanges(batchSize + inFlight.size))
-    .filter((r) => !seen.has(`${rowKey(r)}/${r.seq}`) && !inFlight.has(rowKey(r)))
+  const batch = (await ctx.storage.pendingChangesWithCurrent(batchSize + inFlight.size))
+    .filter(({ row: r }) => !seen.has(`${rowKey(r)}/${r.seq}`) && !inFlight.has(rowKey(r)))
     .slice(0, batchSize);
-  if (rows.length === 0) return [];
+  if (batch.length === 0) return [];
+  const rows = batch.map((p) => p.row);
   await record(ctx, markRowsSent(rows));
   for (const row of rows) seen.add(`${rowKey(row)}/${row.seq}`);
-  return dependencyOrder(ctx, rows);
+  return dependencyOrder(ctx, batch);
 }
 
 /**
- * Transaction mode: one Bundle in flight at a time; while it is, the next batch is read from the outbox and its
- * Bundle built (without the resources in flight), so the server is not kept waiting for the device.
+ * Transaction mode: one Bundle in flight at a time; while it is, the previous Bundle's entries are acknowledged
+ * (one commit) and then the next batch is read from the outbox and its Bundle built (without the resources in
+ * flight), so the server is not kept waiting for the device.
  */
-async function pushTransactions(ctx: SyncContext, client: FhirClient, policy: ConflictPolicy, batchSize: number, seen: Set<string>, report: PushReport): Promise<void> {
-  let batch = await preparedBundle(ctx, batchSize, seen, new Set());
-  while (batch) {
-    const inFlight = new Set(batch.rows.map(rowKey));
-    const [sent, following] = await Promise.allSettled([sendTransaction(ctx, client, policy, batch, report), preparedBundle(ctx, batchSize, seen, inFlight)]);
-    if (sent.status === 'rejected') throw sent.reason;
-    if (following.status === 'rejected') throw following.reason;
-    batch = following.value;
-  }
+async function pushTransactions(pass: Pass, batchSize: number, seen: Set<string>): Promise<void> {
+  const { ctx, acks } = pass;
+  const pipeline = async (): Promise<void> => {
+    let batch = await preparedBundle(ctx, batchSize, seen, new Set());
+    while (batch) {
+      const inFlight = new Set(batch.entries.map((e) => rowKey(e.row)));
+      // The next batch is read once the confirmations queued so far are recorded: a resource of the previous
+      // Bundle edited since is then read with its confirmed version as the base.
+      const following = acks.settled().then(() => preparedBundle(ctx, batchSize, seen, inFlight));
+      const [sent, next] = await Promise.allSettled([sendTransaction(pass, batch), following]);
+      if (sent.status === 'rejected') throw sent.reason;
+      if (next.status === 'rejected') throw next.reason;
+      batch = next.value;
+    }
+  };
+  // What the server answered is recorded before the pass ends, failed or not.
+  await recordedThen(acks, pipeline());
 }
 
 /** A batch ready to go as a transaction Bundle. */
 interface PreparedBundle {
-  rows: OutboxRow[];
+  entries: PendingRow[];
   bundle: Resource;
 }
 
 async function preparedBundle(ctx: SyncContext, batchSize: number, seen: Set<string>, inFlight: Set<string>): Promise<PreparedBundle | undefined> {
   const ordered = await nextBatch(ctx, batchSize, seen, inFlight);
   if (ordered.length === 0) return undefined;
-  const rows = ordered.map((o) => o.row);
-  return { rows, bundle: await transactionBundle(ctx, rows) };
+  const entries = ordered.map(({ row, current }) => ({ row, current }));
+  return { entries, bundle: transactionBundle(entries) };
 }
 
 /** Commits replication bookkeeping (no resource version) through the storage port. */
@@ -147,39 +201,37 @@ type EntryResponse = { status?: string; etag?: string; lastModified?: string };
 
 /**
  * Transaction mode: one transaction Bundle per batch, each entry's outcome mapped back to its outbox row.
- * A 413 halves the batch; a refused transaction (it is all or nothing) is retried entry by entry, so the
- * one entry at fault is the only one dead-lettered or reconciled.
+ * Sent with `Prefer: return=minimal`: each entry's `response` says all a push needs, so the server need not
+ * write, nor the device read, every resource back. A 413 halves the batch; a refused transaction (it is all or
+ * nothing) is retried entry by entry, so the one entry at fault is the only one dead-lettered or reconciled.
  * @see https://hl7.org/fhir/R5/http.html#transaction
  */
-async function sendTransaction(ctx: SyncContext, client: FhirClient, policy: ConflictPolicy, { rows, bundle }: PreparedBundle, report: PushReport): Promise<void> {
-  const res = await client.send('POST', '', bundle);
-  if (res.status === 413 && rows.length > 1) {
-    const half = Math.ceil(rows.length / 2);
-    for (const part of [rows.slice(0, half), rows.slice(half)]) await sendTransaction(ctx, client, policy, { rows: part, bundle: await transactionBundle(ctx, part) }, report);
+async function sendTransaction(pass: Pass, { entries, bundle }: PreparedBundle): Promise<void> {
+  // The entries' answers are all a push reads (status, ETag, lastModified): the resources need not come back.
+  const res = await pass.client.send('POST', '', bundle, { Prefer: 'return=minimal' });
+  if (res.status === 413 && entries.length > 1) {
+    const half = Math.ceil(entries.length / 2);
+    for (const part of [entries.slice(0, half), entries.slice(half)]) await sendTransaction(pass, { entries: part, bundle: transactionBundle(part) });
     return;
   }
-  const answered = entryResponses(res, rows.length);
-  // The entries the server applied are acknowledged together, in one commit; the others go again one by one.
-  const applied: { row: OutboxRow; version: string | undefined; lastModified: string | undefined }[] = [];
-  const again: OutboxRow[] = [];
-  for (const [i, row] of rows.entries()) {
+  const answered = entryResponses(res, entries.length);
+  // The entries the server applied are acknowledged together, in one commit (while the next Bundle goes); the
+  // others go again one by one.
+  const again: PendingRow[] = [];
+  for (const [i, entry] of entries.entries()) {
     const r = answered?.[i];
     const status = Number(r?.status?.split(' ')[0]);
-    if (r !== undefined && (succeeded(status) || deleteDone(row, status))) applied.push({ row, version: status >= 300 ? undefined : versionOfEtag(r.etag), lastModified: r.lastModified });
-    else again.push(row);
+    if (r !== undefined && (succeeded(status) || deleteDone(entry.row, status))) confirm(pass, entry.row, status >= 300 ? undefined : versionOfEtag(r.etag), r.lastModified);
+    else again.push(entry);
   }
-  if (applied.length > 0) {
-    await ctx.storage.commit(() => ({ mutations: applied.map((a) => acknowledgeChange(a.row, a.version, a.lastModified)) }));
-    for (const { row, version } of applied) report.pushed.push({ type: row.type, id: row.id, op: row.op, ...(version ? { version } : {}) });
-  }
-  for (const row of again) await pushOne(ctx, client, policy, row, report, 'transaction');
+  for (const entry of again) await pushOne(pass, entry, 'transaction');
 }
 
-/** The transaction Bundle that replays `rows`, each by client id, updates and deletes with `If-Match`. */
-async function transactionBundle(ctx: SyncContext, rows: OutboxRow[]): Promise<Resource> {
+/** The transaction Bundle that replays `entries`, each by client id, updates and deletes with `If-Match`. */
+function transactionBundle(entries: PendingRow[]): Resource {
   const entry = [];
-  for (const row of rows) {
-    const local = liveResource(await ctx.storage.current(row.type, row.id));
+  for (const { row, current } of entries) {
+    const local = liveResource(current);
     const ifMatch = row.baseVersion !== undefined && row.op !== 'create';
     entry.push({
       ...(row.op !== 'delete' && local ? { resource: withoutServerMeta(local) } : {}),
@@ -196,10 +248,16 @@ function entryResponses(res: RemoteResponse, count: number): (EntryResponse | un
   return answered.map((e) => e.response);
 }
 
-/** Records that the server confirmed a change, and reports it pushed. */
-async function confirm(ctx: SyncContext, row: OutboxRow, version: string | undefined, lastUpdated: string | undefined, report: PushReport): Promise<void> {
-  await record(ctx, acknowledgeChange(row, version, lastUpdated));
-  report.pushed.push({ type: row.type, id: row.id, op: row.op, ...(version ? { version } : {}) });
+/**
+ * Records that the server confirmed a change, in the next group commit, and reports it pushed once recorded.
+ * Returns at once: the request's slot is free for the next one (the server holds what it confirmed); the
+ * pass waits for the record before reading the next batch, and a failed commit fails the pass there.
+ */
+function confirm({ acks, report }: Pass, row: OutboxRow, version: string | undefined, lastUpdated: string | undefined): void {
+  acks.confirm(row, version, lastUpdated).then(
+    () => void report.pushed.push({ type: row.type, id: row.id, op: row.op, ...(version ? { version } : {}) }),
+    () => undefined, // thrown by `acks.settled()`
+  );
 }
 
 /** The resource as sent: `meta.versionId` and `meta.lastUpdated` are the server's to set. */
@@ -248,16 +306,14 @@ function requestFor(row: OutboxRow, local: Resource | undefined, mode: PushMode)
 }
 
 /**
- * Pushes one outbox row: reads it with the content it sends (so the sequence number acknowledged is that of
- * what was sent), sends it, and settles the answer.
+ * Pushes one outbox row with the content read with it (so the sequence number acknowledged is that of what
+ * was sent; an edit made since is a later `seq`, pushed in a later batch), and settles the answer.
  */
-async function pushOne(ctx: SyncContext, client: FhirClient, policy: ConflictPolicy, sent: OutboxRow, report: PushReport, mode: PushMode): Promise<void> {
-  const [row, current] = await ctx.storage.pendingWithCurrent(sent.type, sent.id);
-  if (!row || row.hold !== undefined) return; // acknowledged meanwhile, or now held by a conflict
+async function pushOne(pass: Pass, { row, current }: PendingRow, mode: PushMode): Promise<void> {
   const local = liveResource(current);
   const request = requestFor(row, local, mode);
-  const res = await client.send(request.method, request.path, request.body, request.headers);
-  await settleAnswer(ctx, client, policy, { row, local, request, res }, report);
+  const res = await pass.client.send(request.method, request.path, request.body, request.headers);
+  await settleAnswer(pass, { row, local, request, res });
 }
 
 /** One pushed row and the server's answer to it. */
@@ -272,14 +328,15 @@ interface Answered {
  * What the answer to one pushed row means: a created resource taking the server's id, an acknowledgement, a
  * retry later, a conflict to reconcile, or a refusal for good (the dead-letter list).
  */
-async function settleAnswer(ctx: SyncContext, client: FhirClient, policy: ConflictPolicy, a: Answered, report: PushReport): Promise<void> {
+async function settleAnswer(pass: Pass, a: Answered): Promise<void> {
+  const { ctx, report } = pass;
   const { row, request, res } = a;
   if (succeeded(res.status) && request.method === 'POST') return takeServerId(ctx, a, report);
   const lastUpdated = (res.body as Resource | undefined)?.meta?.lastUpdated;
   // A conditional delete names no version of a resource this store knows by id.
-  if (succeeded(res.status)) return confirm(ctx, row, request.method === 'DELETE' && request.path.includes('?') ? undefined : versionOf(res), lastUpdated, report);
-  if (deleteDone(row, res.status)) return confirm(ctx, row, undefined, undefined, report);
-  if ((res.status === 409 || res.status === 412) && request.ifMatch) return reconcile(ctx, client, policy, row, a.local, report);
+  if (succeeded(res.status)) return confirm(pass, row, request.method === 'DELETE' && request.path.includes('?') ? undefined : versionOf(res), lastUpdated);
+  if (deleteDone(row, res.status)) return confirm(pass, row, undefined, undefined);
+  if ((res.status === 409 || res.status === 412) && request.ifMatch) return reconcile(pass, row, a.local);
   // 400, 405 (advise push: 'post'), 409 without If-Match (e.g. referential integrity), 412 (If-None-Exist matched several), 422 …
   await record(ctx, deadLetterChange(row, res.status, res.body));
   report.failed.push({ type: row.type, id: row.id, status: res.status });
@@ -298,13 +355,14 @@ async function takeServerId(ctx: SyncContext, { row, res }: Answered, report: Pu
  * A 409/412 on a version-aware push: read the server's current version; if it already holds what was sent (a
  * response lost after the server committed), that is an acknowledgement; otherwise the conflict policy decides.
  */
-async function reconcile(ctx: SyncContext, client: FhirClient, policy: ConflictPolicy, row: OutboxRow, local: Resource | undefined, report: PushReport): Promise<void> {
+async function reconcile(pass: Pass, row: OutboxRow, local: Resource | undefined): Promise<void> {
+  const { ctx, client, policy, report } = pass;
   const res = await client.send('GET', `${row.type}/${row.id}`);
   const gone = res.status === 404 || res.status === 410;
   if (res.status !== 200 && !gone) throw new RetryableError(describeAnswer(res));
   const remoteResource = gone ? undefined : (res.body as Resource | undefined);
   const version = versionOf(res) ?? '';
-  if (sameContent(local, remoteResource)) return confirm(ctx, row, version || undefined, undefined, report);
+  if (sameContent(local, remoteResource)) return confirm(pass, row, version || undefined, undefined);
   // A version this device sent whose answer was lost, with newer local edits on top: adopt it as the base.
   if (version && (await adoptLandedVersion(ctx, row, version, remoteResource))) return;
   const { value: open } = await ctx.storage.commit(async () => {
