@@ -24,6 +24,32 @@ export interface RetentionRule {
  */
 export type RetentionOptions = Readonly<Record<string, RetentionRule>>;
 
+const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+const show = (v: unknown): string => (typeof v === 'string' ? JSON.stringify(v) : String(v));
+const RESOURCE_TYPE = /^[A-Z][A-Za-z]{0,63}$/;
+
+/**
+ * An ISO 8601 duration (`PnYnMnWnDTnHnMnS`, whole numbers but the seconds), its parts captured in that order.
+ * @see https://www.iso.org/standard/70907.html (ISO 8601-1, durations)
+ */
+export const DURATION = /^P(?!$)(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?!$)(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$/;
+
+/**
+ * What is wrong with a `retention` option (checked by `replicate`): rules by resource type, each an ISO 8601 duration and a field.
+ * @see https://hl7.org/fhir/R5/search.html#date
+ */
+export const retentionProblem = (value: unknown): string | undefined => {
+  if (!isObject(value)) return 'must be an object of rules by resource type';
+  for (const [type, r] of Object.entries(value)) {
+    if (!RESOURCE_TYPE.test(type)) return `${JSON.stringify(type)} is not a FHIR resource type name`;
+    if (!isObject(r)) return `${type} must be { olderThan, field? }`;
+    if (typeof r['olderThan'] !== 'string' || !DURATION.test(r['olderThan'])) return `${type}.olderThan must be an ISO 8601 duration such as P90D; got ${show(r['olderThan'])}`;
+    const field = r['field'];
+    if (field !== undefined && (typeof field !== 'string' || !/^[A-Za-z][A-Za-z0-9\-_]*$/.test(field))) return `${type}.field must be lastUpdated or a date search parameter code; got ${show(field)}`;
+  }
+  return undefined;
+};
+
 /** What one application of retention evicted and kept. */
 export interface RetentionReport {
   /** Resources evicted as expired. */
@@ -31,8 +57,6 @@ export interface RetentionReport {
   /** Expired resources kept because the server has not confirmed them (pending, conflict, dead letter, local-only). */
   skipped: SkippedEviction[];
 }
-
-const DURATION = /^P(?!$)(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?!$)(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$/;
 
 /**
  * `now` minus an ISO 8601 duration, in calendar terms (UTC: years, months and days on the calendar, as `Date`
@@ -47,19 +71,6 @@ export function minusDuration(now: Date, duration: string): Date | undefined {
   const d = new Date(now.getTime());
   d.setUTCFullYear(d.getUTCFullYear() - n(1), d.getUTCMonth() - n(2), d.getUTCDate() - 7 * n(3) - n(4));
   return new Date(d.getTime() - ((n(5) * 60 + n(6)) * 60 + n(7)) * 1000);
-}
-
-/** What is wrong with a retention option, or undefined when it is fine (checked by `replicate`). */
-export function retentionProblem(value: unknown): string | undefined {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return 'must be an object of rules by resource type';
-  for (const [type, rule] of Object.entries(value as Record<string, unknown>)) {
-    if (!/^[A-Z][A-Za-z]{0,63}$/.test(type)) return `${JSON.stringify(type)} is not a FHIR resource type name`;
-    const r = rule as Partial<RetentionRule> | null;
-    if (r === null || typeof r !== 'object') return `${type} must be { olderThan, field? }`;
-    if (typeof r.olderThan !== 'string' || minusDuration(new Date(0), r.olderThan) === undefined) return `${type}.olderThan must be an ISO 8601 duration such as P90D; got ${JSON.stringify(r.olderThan)}`;
-    if (r.field !== undefined && (typeof r.field !== 'string' || !/^[A-Za-z][A-Za-z0-9\-_]*$/.test(r.field))) return `${type}.field must be lastUpdated or a date search parameter code; got ${JSON.stringify(r.field)}`;
-  }
-  return undefined;
 }
 
 /**
