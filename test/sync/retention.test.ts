@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { minusDuration, retentionCriteria, retentionProblem } from '../../src/sync/retention.js';
+import { retentionProblem } from '../../src/sync/retention-check.js';
+import { minusDuration, retentionCriteria } from '../../src/sync/retention.js';
 
 const NOW = new Date('2025-03-31T12:00:00.000Z');
 
