@@ -15,7 +15,7 @@ import { liveRead } from './storage/live.js';
 import { loadTextPipeline } from './search/text/index.js';
 import type { WriteResult } from './storage/write.js';
 import type { EvictionReason } from './storage/rows.js';
-import type { PurgeCriteria, PurgeSummary } from './rest/purge.js';
+import { purge, type PurgeCriteria, type PurgeSummary } from './rest/purge.js';
 import { search as searchInteraction } from './rest/interactions/search.js';
 import { checkResource } from './model/validate/index.js';
 import { loadValidation } from './model/validate/load.js';
@@ -381,7 +381,7 @@ class FhirStore implements Store {
       baseUrl: this.ctx.baseUrl,
       activity: this.sendingTracker,
       search: { registry: this.ctx.registry, terminology: this.ctx.terminology, timeZone: this.ctx.timeZone, source: this.ctx.source },
-      evictMatching: async (criteria, reason) => (await import('./rest/purge.js')).purge(this.ctx, criteria, reason),
+      evictMatching: (criteria, reason) => purge(this.ctx, criteria, reason),
     };
   }
 
@@ -496,8 +496,7 @@ class FhirStore implements Store {
   }
 
   async purge(criteria: PurgeCriteria): Promise<PurgeSummary> {
-    // A dynamic import: an app that never purges does not load the eviction code (docs/bundle-size.md).
-    const { purge } = await import('./rest/purge.js');
+    // The selection is checked and run here; the eviction code itself loads on first use (docs/bundle-size.md).
     return purge(this.ctx, criteria);
   }
 

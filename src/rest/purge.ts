@@ -1,7 +1,6 @@
 import { badRequest } from '../errors/fhir-error.js';
 import { isResourceType } from '../model/resource-types.js';
 import type { ResourceKey, SkippedEviction } from '../storage/evict.js';
-import { evictLocally } from '../storage/replica-mutations.js';
 import type { EvictionReason } from '../storage/rows.js';
 import type { EngineContext } from './context.js';
 import { requireId } from './guards.js';
@@ -109,6 +108,9 @@ export async function purge(ctx: EngineContext, criteria: unknown, reason: Evict
   for (const k of refs) selected.set(`${k.type}/${k.id}`, k);
   const keys = [...selected.values()];
   const summary: PurgeSummary = { purged: 0, skipped: [] };
+  if (keys.length === 0) return summary;
+  // The eviction code loads with the sync code's mutations, on first use (docs/bundle-size.md).
+  const { evictLocally } = await import('../storage/replica-mutations.js');
   for (let i = 0; i < keys.length; i += EVICT_CHUNK) {
     const eviction = evictLocally(keys.slice(i, i + EVICT_CHUNK), reason);
     await ctx.storage.commit(() => ({ mutations: [eviction] }));

@@ -58,15 +58,22 @@ async function writeServerVersions(db: StoreDatabase, run: ServerVersions, now: 
   if (run.length === 0) return [];
   const specs = run.map((step) => writeSpec(step, 'remote'));
   const written = await (path === 'lean' ? applyServerVersions(db, specs, now) : applyWrites(db, specs, now, true));
+  // A server deletion of a resource this device no longer holds writes nothing: what was evicted stays evicted.
+  const unheld = run.flatMap((step, i): [string, string][] => (written[i]!.noop ? [[step.type, step.id]] : []));
+  const marks = unheld.length > 0 ? new Map((await db.remote.bulkGet(unheld)).map((r, i) => [unheld[i]!.join('/'), r?.evicted])) : undefined;
   await db.remote.bulkPut(
-    run.map((step, i): RemoteVersionRow => ({
-      type: step.type,
-      id: step.id,
-      version: step.version,
-      localVersion: written[i]!.versionId,
-      deleted: !step.prepared,
-      ...(step.lastUpdated ? { lastUpdated: step.lastUpdated } : {}),
-    })),
+    run.map((step, i): RemoteVersionRow => {
+      const evicted = marks?.get(`${step.type}/${step.id}`);
+      return {
+        type: step.type,
+        id: step.id,
+        version: step.version,
+        localVersion: written[i]!.versionId,
+        deleted: !step.prepared,
+        ...(step.lastUpdated ? { lastUpdated: step.lastUpdated } : {}),
+        ...(evicted ? { evicted } : {}),
+      };
+    }),
   );
   const dropped = run.filter((step) => step.dropPending).map((step) => [step.type, step.id] as [string, string]);
   if (dropped.length > 0) {

@@ -1,6 +1,6 @@
 import type { ReplicationOptions } from './options.js';
 import { checkScope } from './scope-options.js';
-import { retentionProblem } from './retention.js';
+import { retentionProblem } from './retention-check.js';
 
 /** A replication option that cannot work: thrown at once by `replicate`, before anything is sent or retried. */
 export class ReplicationOptionsError extends TypeError {

@@ -1,5 +1,6 @@
 import type { SkippedEviction } from '../storage/evict.js';
 import type { SyncContext } from './context.js';
+import { DURATION } from './retention-check.js';
 
 /**
  * How long a device keeps the resources of one type: those older than `olderThan` (an ISO 8601 duration such as
@@ -32,8 +33,6 @@ export interface RetentionReport {
   skipped: SkippedEviction[];
 }
 
-const DURATION = /^P(?!$)(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?!$)(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$/;
-
 /**
  * `now` minus an ISO 8601 duration, in calendar terms (UTC: years, months and days on the calendar, as `Date`
  * counts them, so `P1M` before March 31st is "February 31st", March 3rd; then hours, minutes, seconds); undefined
@@ -47,19 +46,6 @@ export function minusDuration(now: Date, duration: string): Date | undefined {
   const d = new Date(now.getTime());
   d.setUTCFullYear(d.getUTCFullYear() - n(1), d.getUTCMonth() - n(2), d.getUTCDate() - 7 * n(3) - n(4));
   return new Date(d.getTime() - ((n(5) * 60 + n(6)) * 60 + n(7)) * 1000);
-}
-
-/** What is wrong with a retention option, or undefined when it is fine (checked by `replicate`). */
-export function retentionProblem(value: unknown): string | undefined {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return 'must be an object of rules by resource type';
-  for (const [type, rule] of Object.entries(value as Record<string, unknown>)) {
-    if (!/^[A-Z][A-Za-z]{0,63}$/.test(type)) return `${JSON.stringify(type)} is not a FHIR resource type name`;
-    const r = rule as Partial<RetentionRule> | null;
-    if (r === null || typeof r !== 'object') return `${type} must be { olderThan, field? }`;
-    if (typeof r.olderThan !== 'string' || minusDuration(new Date(0), r.olderThan) === undefined) return `${type}.olderThan must be an ISO 8601 duration such as P90D; got ${JSON.stringify(r.olderThan)}`;
-    if (r.field !== undefined && (typeof r.field !== 'string' || !/^[A-Za-z][A-Za-z0-9\-_]*$/.test(r.field))) return `${type}.field must be lastUpdated or a date search parameter code; got ${JSON.stringify(r.field)}`;
-  }
-  return undefined;
 }
 
 /**

@@ -162,6 +162,20 @@ describe('evictLocally: a synced resource leaves this device, nothing is pushed'
     expect((await store.history(TYPE, 'a')).total).toBe(1);
   });
 
+  it('a later pull of a newer server deletion: nothing is written, the resource stays evicted (404, not 410)', async () => {
+    const store = await open();
+    await pull(store, 'a', 'one', '1');
+    await evict(store, ['a']);
+    const ctx = syncContextOf(store);
+    await applyPage(ctx, 'merge', [{ type: TYPE, id: 'a', version: '2', lastUpdated: '2025-02-02T00:00:00.000Z' }], { key: 'k' }, true, { pulled: 0, conflicts: [], invalid: [] });
+    expect((await status(store.read(TYPE, 'a'))).diagnostics).toMatch(/evicted locally/);
+    expect(await firstValueFrom(store.syncState$(TYPE, 'a'))).toBe('evicted');
+    expect(await storeDatabase(store).remote.get([TYPE, 'a'])).toMatchObject({ version: '2', deleted: true, evicted: { reason: 'purge' } });
+    // Created again on the server: back, its version going on from the evicted one.
+    await pull(store, 'a', 'again', '3');
+    expect((await store.read(TYPE, 'a')).meta?.versionId).toBe('2');
+  });
+
   it('keeps the history sequence monotonic when the newest history row goes, and `_history` paging goes on over evicted rows', async () => {
     const store = await open();
     for (const id of ['a', 'b', 'c', 'd']) await pull(store, id, id, '1');

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { minusDuration, retentionCriteria, retentionProblem } from '../../src/sync/retention.js';
+import { retentionProblem } from '../../src/sync/retention-check.js';
+import { minusDuration, retentionCriteria } from '../../src/sync/retention.js';
 
 const NOW = new Date('2025-03-31T12:00:00.000Z');
 
@@ -31,6 +32,7 @@ describe('retention: ISO 8601 durations back from now', () => {
     [[], /must be an object/],
     [{ imaging: { olderThan: 'P1D' } }, /not a FHIR resource type name/],
     [{ ImagingSelection: 'P1D' }, /must be \{ olderThan, field\? \}/],
+    [{ ImagingSelection: { olderThan: 'P1.5D' } }, /ISO 8601 duration/],
     [{ ImagingSelection: { olderThan: 90 } }, /ISO 8601 duration/],
     [{ ImagingSelection: { olderThan: 'P1D', field: 'issued=lt' } }, /field must be lastUpdated or a date search parameter code/],
   ])('refuses %j', (value, message) => {
