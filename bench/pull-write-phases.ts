@@ -11,10 +11,9 @@ import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
 import type { Resource } from 'fhir/r5';
 import { openStore, sequentialIds, steppingClock, type Store } from '../src/index.js';
 import { storeDatabase, syncContextOf } from '../src/store.js';
-import { serverChanges } from '../src/storage/replica-mutations.js';
-import type { PreparedResource, RemoteStep } from '../src/storage/remote-steps.js';
 import { StoreDatabase } from '../src/storage/schema.js';
 import { imagingSelection } from './generate.js';
+import { commitServerVersions } from './pull-write-commits.js';
 import { now } from './measure.js';
 
 const N = Number(process.env.BENCH_N ?? '5000');
@@ -41,21 +40,8 @@ async function side(path: 'lean' | 'general'): Promise<{ prepareMs: number; comm
     return p;
   });
   const prepareMs = now() - t;
-  const db = storeDatabase(store);
   t = now();
-  for (let i = 0; i < N; i += CHUNK) {
-    const slice: PreparedResource[] = prepared.slice(i, i + CHUNK);
-    const keys = slice.map((p): [string, string] => [p.resource.resourceType, p.resource.id!]);
-    const steps: RemoteStep[] = slice.map((p) => ({ kind: 'remote', type: p.resource.resourceType, id: p.resource.id!, version: '1', lastUpdated: '2025-01-01T00:00:00.000Z', prepared: p, dropPending: false }));
-    if (path === 'lean') {
-      await ctx.storage.heldAndPending(keys);
-      await ctx.storage.commit(() => ({ assumes: keys.map(([type, id]) => ({ type, id, seq: undefined })), mutations: [serverChanges(steps, 'lean')] }));
-    } else {
-      // The reads of before: held and pending by bulkGet, then the assumptions' outbox rows by bulkGet in the commit.
-      await db.transaction('r', [db.remote, db.outbox], () => Promise.all([db.remote.bulkGet(keys), db.outbox.bulkGet(keys)]));
-      await ctx.storage.commit(() => ({ verify: async () => void (await db.outbox.bulkGet(keys)), mutations: [serverChanges(steps, 'general')] }));
-    }
-  }
+  await commitServerVersions(store, prepared, CHUNK, path);
   const commitMs = now() - t;
   await store.flushIndex();
   return { prepareMs, commitMs, store };

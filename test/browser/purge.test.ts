@@ -4,10 +4,9 @@
  * answers without them. The time of the purge is printed beside the time of writing the same rows (same page, same
  * run): a ratio, never asserted.
  */
-import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../src/server/index.js';
-import { bundlePage, collectErrors, DIST, HAVE_CHROMIUM, launchChromium, requireChromium, servePage, type Browser, type PageServer } from './harness.js';
+import { DIST, HAVE_CHROMIUM, openApiPage, requireChromium, type ApiPage } from './harness.js';
 
 /** Rows written (half of them purged); `PURGE_ROWS=20000` measures a purge of 10,000. */
 const ROWS = Number(process.env['PURGE_ROWS'] ?? 3000);
@@ -69,44 +68,31 @@ window.api = {
 requireChromium('browser: purge in Chromium');
 
 describe.skipIf(!HAVE_CHROMIUM)('browser: purge in Chromium', () => {
-  let pageServer: PageServer | undefined;
-  let browser: Browser | undefined;
+  let app: ApiPage<PageApi['api']>;
   let server: RunningServer | undefined;
-  let page: Page;
-  const pageErrors: string[] = [];
-  const load = async (): Promise<void> => {
-    await page.goto(`${pageServer!.origin}/`);
-    await page.waitForFunction(() => (window as unknown as Partial<PageApi>).ready !== undefined);
-  };
 
   beforeAll(async () => {
     server = await startServer({ port: 0 });
-    pageServer = await servePage(await bundlePage(ENTRY));
-    browser = await launchChromium();
-    page = browser.context.pages()[0] ?? (await browser.context.newPage());
-    page.setDefaultTimeout(120_000);
-    collectErrors(page, pageErrors);
-    await load();
+    app = await openApiPage(ENTRY, 'api', { ready: 'ready', timeout: 120_000 });
   }, 30_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await pageServer?.close();
+    await app?.close();
     await server?.close();
   });
 
   it(`purges ${ROWS / 2} of ${ROWS} synced rows on IndexedDB on disk; the store answers without them after a reload`, async () => {
-    const run = await page.evaluate(([url, n]) => (window as unknown as PageApi).api.run(url, n), [server!.url, ROWS] as const);
+    const run = await app.call('run', server!.url, ROWS);
     expect(run.summary).toEqual({ purged: ROWS / 2, skipped: 0 });
     expect(run.before).toBe(ROWS);
     expect(run.after).toBe(ROWS / 2);
     expect(run.oldStatus).toBe(404);
     expect(run.oldDiagnostics).toMatch(/evicted locally \(purge\)/);
     expect(run.oldLeft).toBe(0);
-    await load();
-    const reopened = await page.evaluate(() => (window as unknown as PageApi).api.reopen());
+    await app.reload();
+    const reopened = await app.call('reopen');
     expect(reopened).toEqual({ count: ROWS / 2, oldStatus: 404, oldText: 0, newText: ROWS / 2 });
-    expect(pageErrors).toEqual([]);
+    expect(app.errors).toEqual([]);
     // A figure for docs/sync.md, not an assertion: purge against the write of the same rows, same page and run.
     console.log(`[purge] ${ROWS / 2} rows: write ${run.writeOld.toFixed(0)} ms, purge ${run.purge.toFixed(0)} ms, ratio purge/write ${(run.purge / run.writeOld).toFixed(2)}`);
   }, 300_000);

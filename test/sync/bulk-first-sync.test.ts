@@ -1,13 +1,13 @@
 import fc from 'fast-check';
 import type { ImagingSelection } from 'fhir/r5';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ReplicationOptions, Store, SyncProgress } from '../../src/index.js';
-import { startServer, type RunningServer } from '../../src/server/index.js';
 import { storeDatabase } from '../../src/store.js';
 import { inProgressWaitMs, jobFailed } from '../../src/sync/bulk-pull.js';
 import { RetryableError } from '../../src/sync/errors.js';
-import { openTestStore, selection } from '../helpers.js';
-import { startProxy, when, type FaultProxy, type ProxiedRequest } from './proxy.js';
+import { selection } from '../helpers.js';
+import { bulkServers } from './bulk-servers.js';
+import { when, type ProxiedRequest } from './proxy.js';
 import { remoteClient } from './remote.js';
 import { virtualTime, type VirtualTime } from './virtual-time.js';
 
@@ -20,26 +20,7 @@ import { virtualTime, type VirtualTime } from './virtual-time.js';
 
 const IS = 'ImagingSelection';
 const PER_FILE = 5;
-const opened: { close: () => unknown }[] = [];
-afterEach(async () => {
-  for (const o of opened.splice(0).reverse()) await o.close();
-});
-
-async function server(): Promise<RunningServer> {
-  const s = await startServer({ port: 0, bulkExport: { maxFileResources: PER_FILE } });
-  opened.push(s);
-  return s;
-}
-async function proxyFor(s: RunningServer): Promise<FaultProxy> {
-  const p = await startProxy(s.url);
-  opened.push(p);
-  return p;
-}
-async function store(): Promise<Store> {
-  const st = await openTestStore();
-  opened.push(st);
-  return st;
-}
+const { server, proxyFor, store, closeAll } = bulkServers(PER_FILE);
 /** Replication options on virtual time, with a retry policy that gives up after `maxAttempts`. */
 const fast = (time: VirtualTime, maxAttempts = 2): Pick<ReplicationOptions, 'environment' | 'retry'> => ({
   environment: time.env,
@@ -129,7 +110,7 @@ describe('first sync by $export', () => {
           expect(a).toEqual(b);
           const live = await remote.ids(`${IS}?_count=1000`);
           expect(a.resources.map((r) => r.id).sort()).toEqual(live);
-          for (const o of opened.splice(0).reverse()) await o.close();
+          await closeAll();
         },
       ),
       { numRuns: 6, seed: 1407 },

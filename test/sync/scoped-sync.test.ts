@@ -1,12 +1,13 @@
 import type { Group, ImagingSelection, Patient, Resource } from 'fhir/r5';
 import fc from 'fast-check';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ReplicationOptions, ResourceType, Store, SyncScope } from '../../src/index.js';
-import { startServer, type RunningServer } from '../../src/server/index.js';
 import { storeDatabase } from '../../src/store.js';
 import { FhirError } from '../../src/errors/fhir-error.js';
-import { openTestStore, selection } from '../helpers.js';
-import { startProxy, when, type FaultProxy } from './proxy.js';
+import { selection } from '../helpers.js';
+import type { RunningServer } from '../../src/server/index.js';
+import { bulkServers } from './bulk-servers.js';
+import { when, type FaultProxy } from './proxy.js';
 import { remoteClient } from './remote.js';
 import { virtualTime, type VirtualTime } from './virtual-time.js';
 
@@ -19,26 +20,7 @@ import { virtualTime, type VirtualTime } from './virtual-time.js';
 
 const IS = 'ImagingSelection' as const;
 const TYPES: ResourceType[] = [IS, 'Patient', 'Device'];
-const opened: { close: () => unknown }[] = [];
-afterEach(async () => {
-  for (const o of opened.splice(0).reverse()) await o.close();
-});
-
-async function server(): Promise<RunningServer> {
-  const s = await startServer({ port: 0, bulkExport: { maxFileResources: 4 } });
-  opened.push(s);
-  return s;
-}
-async function proxyFor(s: RunningServer): Promise<FaultProxy> {
-  const p = await startProxy(s.url);
-  opened.push(p);
-  return p;
-}
-async function store(): Promise<Store> {
-  const st = await openTestStore();
-  opened.push(st);
-  return st;
-}
+const { server, proxyFor, store, closeAll } = bulkServers(4);
 /** A `fetch` that records the body of each POST (the kick-off's Parameters), by the path after the base. */
 function recordingPosts(base: string): { fetch: typeof fetch; posts: Map<string, { parameter: unknown[] }> } {
   const posts = new Map<string, { parameter: unknown[] }>();
@@ -73,6 +55,14 @@ async function seed(base: string): Promise<void> {
   }
 }
 
+/** The seeded server (behind a fault proxy with `proxy`), virtual time (at `now`) and an empty device store. */
+async function seededDevice<P extends boolean = false>(options: { proxy?: P; now?: number } = {}): Promise<{ s: RunningServer; proxy: P extends true ? FaultProxy : undefined; time: VirtualTime; local: Store }> {
+  const s = await server();
+  await seed(s.url);
+  const proxy = (options.proxy === true ? await proxyFor(s) : undefined) as P extends true ? FaultProxy : undefined;
+  return { s, proxy, time: virtualTime(options.now), local: await store() };
+}
+
 /** The `Type/id` of every resource the store holds of `types`. */
 async function held(s: Store, types: ResourceType[] = TYPES): Promise<string[]> {
   const out: string[] = [];
@@ -90,11 +80,7 @@ async function onServer(base: string, queries: Record<string, string>): Promise<
 
 describe('first sync of a scope', () => {
   it('a Group worklist: Group-level $export of the compartment types, the reference types by search, no unscoped _history', async () => {
-    const s = await server();
-    await seed(s.url);
-    const proxy = await proxyFor(s);
-    const time = virtualTime();
-    const local = await store();
+    const { s, proxy, time, local } = await seededDevice({ proxy: true });
     const { fetch, posts } = recordingPosts(proxy.url);
     const report = await time.settle(local.replicate({ baseUrl: proxy.url, fetch, resourceTypes: TYPES, scope: { group: 'ward' }, ...fast(time) }).syncOnce());
     expect(await held(local)).toEqual(await onServer(s.url, { [IS]: 'patient=Patient/p1,Patient/p2', Patient: '_id=p1,p2', Device: '' }));
@@ -110,11 +96,7 @@ describe('first sync of a scope', () => {
   });
 
   it('patients: Patient-level $export with one patient parameter each', async () => {
-    const s = await server();
-    await seed(s.url);
-    const proxy = await proxyFor(s);
-    const time = virtualTime();
-    const local = await store();
+    const { s, proxy, time, local } = await seededDevice({ proxy: true });
     const { fetch, posts } = recordingPosts(proxy.url);
     await time.settle(local.replicate({ baseUrl: proxy.url, fetch, resourceTypes: [IS, 'Patient'], scope: { patients: ['p3', 'Patient/p4'] }, ...fast(time) }).syncOnce());
     expect(await held(local, [IS, 'Patient'])).toEqual(await onServer(s.url, { [IS]: 'patient=Patient/p3,Patient/p4', Patient: '_id=p3,p4' }));
@@ -127,11 +109,7 @@ describe('first sync of a scope', () => {
   });
 
   it('a date window: system-level $export with _typeFilter, which the server applies', async () => {
-    const s = await server();
-    await seed(s.url);
-    const proxy = await proxyFor(s);
-    const time = virtualTime();
-    const local = await store();
+    const { s, proxy, time, local } = await seededDevice({ proxy: true });
     const scope: SyncScope = { issued: { from: '2025-05-01', to: '2025-05-31' } };
     const { fetch, posts } = recordingPosts(proxy.url);
     await time.settle(local.replicate({ baseUrl: proxy.url, fetch, scope, ...fast(time) }).syncOnce());
@@ -144,11 +122,7 @@ describe('first sync of a scope', () => {
   });
 
   it('without $export: a search per type, paged with _count and resumable from its next link', async () => {
-    const s = await server();
-    await seed(s.url);
-    const proxy = await proxyFor(s);
-    const time = virtualTime();
-    const local = await store();
+    const { proxy, time, local } = await seededDevice({ proxy: true });
     await time.settle(local.replicate({ baseUrl: proxy.url, resourceTypes: [IS], scope: { patients: ['p1'], studies: ['1.2.0', '1.2.2'] }, bulkExport: false, batchSize: 1, ...fast(time) }).syncOnce());
     expect(await held(local, [IS])).toEqual([`${IS}/p1-s0`, `${IS}/p1-s2`]);
     const searches = proxy.requests('GET', /^ImagingSelection\?/);
@@ -180,11 +154,7 @@ describe('a scoped first sync interrupted', () => {
 
 describe('leaving the scope', () => {
   it('a server update moving a resource out of scope removes it locally; the server keeps it, no DELETE is sent', async () => {
-    const s = await server();
-    await seed(s.url);
-    const proxy = await proxyFor(s);
-    const time = virtualTime();
-    const local = await store();
+    const { s, proxy, time, local } = await seededDevice({ proxy: true });
     const rep = local.replicate({ baseUrl: proxy.url, resourceTypes: [IS], scope: { group: 'ward' }, ...fast(time) });
     await time.settle(rep.syncOnce());
     expect(await held(local, [IS])).toContain(`${IS}/p1-s0`);
@@ -207,10 +177,7 @@ describe('leaving the scope', () => {
   });
 
   it('the Group losing a member removes that patient\'s resources; gaining one pulls its resources', async () => {
-    const s = await server();
-    await seed(s.url);
-    const time = virtualTime();
-    const local = await store();
+    const { s, time, local } = await seededDevice();
     const rep = local.replicate({ baseUrl: s.url, resourceTypes: [IS, 'Patient'], scope: { group: 'ward' }, ...fast(time) });
     await time.settle(rep.syncOnce());
     const remote = remoteClient(s.url);
@@ -222,10 +189,7 @@ describe('leaving the scope', () => {
   });
 
   it('the scope option changing between runs: what left is removed, what came in is pulled', async () => {
-    const s = await server();
-    await seed(s.url);
-    const time = virtualTime();
-    const local = await store();
+    const { s, time, local } = await seededDevice();
     await time.settle(local.replicate({ baseUrl: s.url, scope: { patients: ['p1'] }, ...fast(time) }).syncOnce());
     expect(await held(local, [IS])).toHaveLength(3);
     const report = await time.settle(local.replicate({ baseUrl: s.url, scope: { patients: ['p1', 'p3'], studies: ['1.2.0'] }, ...fast(time) }).syncOnce());
@@ -241,10 +205,7 @@ describe('leaving the scope', () => {
   });
 
   it('a Group the server does not have stops the cycle with an error, and nothing is removed', async () => {
-    const s = await server();
-    await seed(s.url);
-    const time = virtualTime();
-    const local = await store();
+    const { s, time, local } = await seededDevice();
     const rep = local.replicate({ baseUrl: s.url, resourceTypes: [IS], scope: { group: 'ward' }, ...fast(time) });
     await time.settle(rep.syncOnce());
     expect(await held(local, [IS])).toHaveLength(6);
@@ -259,10 +220,7 @@ describe('leaving the scope', () => {
   });
 
   it('a sliding window passing a resource removes it (virtual clock)', async () => {
-    const s = await server();
-    await seed(s.url);
-    const time = virtualTime(Date.parse('2025-06-01T00:00:00Z'));
-    const local = await store();
+    const { s, time, local } = await seededDevice({ now: Date.parse('2025-06-01T00:00:00Z') });
     const rep = local.replicate({ baseUrl: s.url, scope: { patients: ['p1'], issued: { last: 'P30D' } }, ...fast(time) });
     await time.settle(rep.syncOnce());
     expect(await held(local, [IS])).toEqual([`${IS}/p1-s0`, `${IS}/p1-s1`]); // 05-25 and 05-10; 04-01 is out
@@ -276,11 +234,7 @@ describe('leaving the scope', () => {
   });
 
   it('a local change leaving the scope is pushed first, then removed; a local create outside the scope is pushed', async () => {
-    const s = await server();
-    await seed(s.url);
-    const proxy = await proxyFor(s);
-    const time = virtualTime();
-    const local = await store();
+    const { s, proxy, time, local } = await seededDevice({ proxy: true });
     const rep = local.replicate({ baseUrl: proxy.url, scope: { patients: ['p1'] }, ...fast(time) });
     await time.settle(rep.syncOnce());
     const mine = (await local.read(IS, 'p1-s0')) as ImagingSelection;
@@ -297,11 +251,7 @@ describe('leaving the scope', () => {
   });
 
   it('a change the server refused (a dead letter) keeps its resource on the device when the scope moves away from it', async () => {
-    const s = await server();
-    await seed(s.url);
-    const proxy = await proxyFor(s);
-    const time = virtualTime();
-    const local = await store();
+    const { proxy, time, local } = await seededDevice({ proxy: true });
     await time.settle(local.replicate({ baseUrl: proxy.url, scope: { patients: ['p1'] }, ...fast(time) }).syncOnce());
     const mine = (await local.read(IS, 'p1-s1')) as ImagingSelection;
     await local.update({ ...mine, code: { text: 'refused by the server' } });
@@ -315,10 +265,7 @@ describe('leaving the scope', () => {
   });
 
   it('a pending change on a resource the server moved out of scope is pushed before the resource is removed', async () => {
-    const s = await server();
-    await seed(s.url);
-    const time = virtualTime();
-    const local = await store();
+    const { s, time, local } = await seededDevice();
     const rep = local.replicate({ baseUrl: s.url, scope: { patients: ['p1'] }, push: 'put', ...fast(time) });
     await time.settle(rep.syncOnce());
     // The server moves it out, and the device edits it before hearing of that.
@@ -395,7 +342,7 @@ describe('two devices with different scopes against one server', () => {
         }
         // Nothing lost on the server: the 12 seeded selections and every device's creates, no delete.
         expect(await remote.ids(`${IS}?_count=1000`)).toEqual([...Array.from({ length: 12 }, (_, i) => `p${Math.floor(i / 3) + 1}-s${i % 3}`), ...created].sort());
-        for (const o of opened.splice(0).reverse()) await o.close();
+        await closeAll();
       }),
       { numRuns: 8, seed: 1414 },
     );
