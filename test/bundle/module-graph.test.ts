@@ -100,9 +100,9 @@ async function rolldownSplit(app: keyof typeof APP): Promise<Split> {
 
 const isFhirpath = (m: string): boolean => m.includes('node_modules/fhirpath/');
 const isSaxes = (m: string): boolean => m.includes('node_modules/saxes/');
-// The synchronous front of store.replicate stays: the facade, and the options check that throws at the call; and
-// the error classes the main entry exports (a library file holding them is counted whole, used or not).
-const FRONT = ['src/sync/lazy-replication.ts', 'src/sync/options-check.ts', 'src/sync/errors.ts', 'src/sync/retention-check.ts'];
+// The synchronous front of store.replicate stays: the facade, and the options checks that throw at the call (retention,
+// scope); and the error classes the main entry exports (a library file holding them is counted whole, used or not).
+const FRONT = ['src/sync/lazy-replication.ts', 'src/sync/options-check.ts', 'src/sync/errors.ts', 'src/sync/retention-check.ts', 'src/sync/scope-options.ts'];
 
 describe.each([
   ['esbuild', esbuildSplit],
