@@ -102,15 +102,17 @@ try {
       const target = await startChildServer();
       const recorded: RecordedRequest[] = [];
       const replication = store.replicate({ baseUrl: target.url, push: mode, pushConcurrency: concurrency, batchSize: 100, fetch: recording(recorded) });
-      // The push ends where the cycle's pull begins (the pull then reads back what was pushed, skipping it: not timed).
+      // The push ends when its pass has settled (recorded) every change. The pull that follows in the cycle (it
+      // first-syncs what was pushed by $export, waiting for the server's job) is not timed.
       let pushEnd: number | undefined;
       const progress = replication.progress$.subscribe((p) => {
-        if (p.phase === 'pull') pushEnd ??= now();
+        if (p.phase === 'push' && p.done === N) pushEnd ??= now();
       });
       const t = now();
       const report = await replication.syncOnce();
       progress.unsubscribe();
-      const ms = (pushEnd ?? now()) - t;
+      if (pushEnd === undefined) throw new Error(`the push pass never reported ${N} changes settled`);
+      const ms = pushEnd - t;
       if (report.pushed.length !== N || (await storeDatabase(store).outbox.count()) !== 0) throw new Error(`pushed ${report.pushed.length} of ${N}`);
       store.close();
       await target.stop();
