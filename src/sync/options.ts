@@ -112,9 +112,9 @@ export interface BulkExportOptions {
   /** Export the compartments of this Group's patients (`[base]/Group/[id]/$export`); wins over `level`. */
   group?: string;
   /**
-   * Wait between status requests while the export runs, in ms (default 1000). When the server sends a
-   * `Retry-After` with "in progress", the wait doubles from this with each answer, up to that `Retry-After`
-   * (HAPI FHIR asks for 120 s whatever the job's size); a 429 or 503 is waited out as the server asks.
+   * The first wait between status requests while the export runs, in ms (default 250). The wait doubles with each
+   * "in progress" answer, up to the server's `Retry-After` when it sends one (HAPI FHIR asks for 120 s whatever
+   * the job's size), else up to 5 s (or this, if longer); a 429 or 503 is waited out as the server asks.
    */
   pollInterval?: number;
 }

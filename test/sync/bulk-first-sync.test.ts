@@ -261,7 +261,11 @@ describe('first sync by $export through faults', () => {
   it.each([
     // [attempt, pollInterval, Retry-After, wait]
     [0, 1000, undefined, 1000],
-    [5, 1000, undefined, 1000],
+    [2, 1000, undefined, 4000],
+    [5, 1000, undefined, 5000],
+    [0, 250, undefined, 250],
+    [9, 250, undefined, 5000],
+    [3, 8000, undefined, 8000],
     [0, 1000, 120_000, 1000],
     [3, 1000, 120_000, 8000],
     [7, 1000, 120_000, 120_000],
