@@ -93,13 +93,23 @@ export async function pushAll(ctx: SyncContext, client: FhirClient, policy: Conf
   const seen = new Set<string>();
   const pass: Pass = { ctx, client, policy, report, acks: new PushAcknowledger(ctx) };
   if (mode === 'transaction') return pushTransactions(pass, batchSize, seen);
-  for (;;) {
-    const ordered = await nextBatch(ctx, batchSize, seen, new Set());
-    if (ordered.length === 0) return;
+  let ordered = await nextBatch(ctx, batchSize, seen, new Set());
+  while (ordered.length > 0) {
     const tasks = ordered.map((p) => ({ key: rowKey(p.row), after: p.after, run: () => pushTask(pass, p, mode) }));
-    // Every confirmation of the batch is recorded before the next batch is read (or the failure thrown), so a
-    // resource edited meanwhile is read again with its confirmed version as the base.
-    await recordedThen(pass.acks, runInDependencyOrder(tasks, concurrency));
+    const work = runInDependencyOrder(tasks, concurrency);
+    // `put` mode reads the next batch while this one is on its way, without this batch's resources (an edit of one
+    // made meanwhile is read in a later batch, once its confirmation is recorded, with the confirmed version as
+    // its base), so the server is not kept waiting between batches. `post` mode reads it after: a create taking
+    // its server id rewrites the references of what the next batch sends.
+    const inFlight = new Set(tasks.map((t) => t.key));
+    const following = mode === 'put' ? nextBatch(ctx, batchSize, seen, inFlight) : undefined;
+    following?.catch(() => undefined);
+    // Every confirmation of the batch is recorded before its tasks' resources are read again (or the failure thrown).
+    const [done, next] = await Promise.allSettled([recordedThen(pass.acks, work), following]);
+    if (done.status === 'rejected') throw done.reason;
+    if (next.status === 'rejected') throw next.reason;
+    // Nothing else pending: this batch's resources edited meanwhile are read now (after their confirmations).
+    ordered = next.value !== undefined && next.value.length > 0 ? next.value : await nextBatch(ctx, batchSize, seen, new Set());
   }
 }
 

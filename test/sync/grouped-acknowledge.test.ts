@@ -123,6 +123,42 @@ describe('grouped acknowledgements', () => {
     expect((total.body as { total?: number }).total).toBe(ids.length);
   });
 
+  it('put mode reads the next batch while one is in flight, never with a resource of it: an edit made during the flight goes in the same pass, on the confirmed version', async () => {
+    const store = await h.client('read-ahead');
+    const created = await selections(store, 6);
+    const ids = created.map((s) => s.id!);
+    const [held] = ids;
+    const db = storeDatabase(store);
+    let edit: Promise<unknown> | undefined;
+    let probe: Promise<({ sentAt?: number } | undefined)[]> | undefined;
+    h.proxy.rules.push(
+      when(
+        { method: 'PUT', test: (r) => r.path === `${IS}/${held}` },
+        () => {
+          // While the first batch's request is held: the user edits its resource, and the second batch (the
+          // other three) has been read and marked sent by then.
+          edit ??= store.read<ImagingSelection>(IS, held!).then((s) => store.update({ ...s!, code: { text: 'edited during the flight' } }));
+          probe ??= new Promise((resolve) => setTimeout(resolve, 60)).then(() => db.outbox.bulkGet(ids.slice(3).map((id) => [IS, id])));
+          return { delayMs: 120 };
+        },
+        1,
+      ),
+    );
+    const rep = store.replicate({ baseUrl: h.proxy.url, batchSize: 3, pushConcurrency: 2, resourceTypes: [IS], ...h.fast });
+    const report = await h.sync(rep);
+    await edit;
+    expect(report.failed).toEqual([]);
+    // The next batch was read ahead while the first was in flight.
+    expect((await probe)!.map((r) => r?.sentAt !== undefined)).toEqual([true, true, true]);
+    // The edit went in the same pass, after its first PUT was answered, with If-Match on the version confirmed.
+    const puts = h.proxy.log.filter((r) => r.method === 'PUT' && r.path === `${IS}/${held}`);
+    expect(puts).toHaveLength(2);
+    expect(puts[0]!.headers['if-match']).toBeUndefined();
+    expect(puts[1]!.headers['if-match']).toBe('W/"1"');
+    await converged(store, ids);
+    expect((await h.remote.read<ImagingSelection>(`${IS}/${held}`))?.code?.text).toBe('edited during the flight');
+  });
+
   it('transaction mode: a Bundle acknowledged while the next goes; an edit made during its flight goes in a later Bundle', async () => {
     const store = await h.client('tx');
     const created = await selections(store, 30);
