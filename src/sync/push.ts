@@ -84,8 +84,9 @@ interface Pass {
  * transaction: read the batch with its content in one read, mark it sent in one commit, send, then acknowledge
  * in new transactions, the confirmations that arrive together in one commit. In `put` and `post` modes up to
  * `concurrency` requests of a batch are in flight at once, each sent only after what it refers to in the batch
- * has been answered, and never two for one resource; the next batch is read once every confirmation of this
- * one is recorded. `transaction` mode sends one Bundle at a time and prepares the next one meanwhile.
+ * has been answered, and never two for one resource; the next batch starts once every confirmation of this one
+ * is recorded (in `put` mode it is read meanwhile, without this batch's resources). `transaction` mode sends
+ * one Bundle at a time and prepares the next one meanwhile.
  * @see docs/architecture.md "Sync protocol"
  */
 export async function pushAll(ctx: SyncContext, client: FhirClient, policy: ConflictPolicy, settings: PushSettings, report: PushReport): Promise<void> {
