@@ -1,11 +1,10 @@
 /**
  * The server-alone baseline of the push benchmark: the requests a replication sent, recorded by the `fetch` it was
- * given, then replayed against a fresh server by a plain HTTP client (Node's `fetch`) with the same number in
- * flight. What the server accepts per second this way is the most a push could reach; the push's figure is read
- * beside it.
+ * given, then replayed against a fresh server by a plain HTTP client (the global `fetch`: Node's, or the browser's in
+ * bench/sync-chromium-page.ts) with the same number in flight. What the server accepts per second this way is the
+ * most a push could reach; the push's figure is read beside it.
  * @module
  */
-import { now } from './measure.js';
 
 /** One request as the replication sent it: method, URL, headers and body. */
 export interface RecordedRequest {
@@ -50,7 +49,8 @@ export async function replay(requests: RecordedRequest[], base: string, recorded
       if (res.status >= 400) throw new Error(`replay: ${r.method} ${r.url} answered ${res.status}`);
     }
   };
-  const t = now();
+  // The global clock, not measure.ts's (node:perf_hooks): this module runs in a page too.
+  const t = performance.now();
   await Promise.all(Array.from({ length: concurrency }, worker));
-  return now() - t;
+  return performance.now() - t;
 }
