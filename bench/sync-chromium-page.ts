@@ -27,6 +27,8 @@ export interface RawFigure {
 export interface FirstSyncFigure {
   ms: number;
   pulled: number;
+  /** The requests the sync sent, counted by kind and status (`GET $export 202`, `GET _history 200`, …). */
+  requests: Record<string, number>;
   raw?: { all: RawFigure; resourcesAndHistory: RawFigure };
 }
 
@@ -39,6 +41,25 @@ export interface PushFigure {
   conflicts: number;
   outbox: number;
   recorded: RecordedRequest[];
+}
+
+/** What a sync's request was for, as far as the caller checks it: the export's parts, a `_history` page, or other. */
+function kind(url: string): string {
+  if (url.includes('$export')) return '$export';
+  if (/\/_bulk\/[^/]+$/.test(url)) return 'export status';
+  if (/\.ndjson$/.test(url)) return 'export file';
+  if (url.includes('_history')) return '_history';
+  return new URL(url).pathname.split('/').pop() ?? url;
+}
+
+/** A `fetch` that counts the requests it passes on to the page's `fetch`, by method, {@link kind} and status. */
+function counting(into: Record<string, number>): typeof fetch {
+  return async (input, init) => {
+    const res = await fetch(input, init);
+    const key = `${init?.method ?? 'GET'} ${kind(String(input))} ${res.status}`;
+    into[key] = (into[key] ?? 0) + 1;
+    return res;
+  };
 }
 
 /**
@@ -92,8 +113,10 @@ async function rawWrites(source: StoreDatabase, name: string, only?: readonly st
  */
 async function firstSync(baseUrl: string, by: 'export' | 'history', batchSize: number, name: string, raw?: 'all-first' | 'rh-first'): Promise<FirstSyncFigure> {
   const store = await openStore({ name });
+  // Counted so the caller can tell the sync went the way asked (the export falls back to _history silently).
+  const requests: Record<string, number> = {};
   const t = performance.now();
-  const report = await store.replicate({ baseUrl, batchSize, ...(by === 'history' ? { bulkExport: false } : {}) }).syncOnce();
+  const report = await store.replicate({ baseUrl, batchSize, fetch: counting(requests), ...(by === 'history' ? { bulkExport: false } : {}) }).syncOnce();
   const ms = performance.now() - t;
   await store.flushIndex();
   let rawFigure: FirstSyncFigure['raw'];
@@ -104,7 +127,7 @@ async function firstSync(baseUrl: string, by: 'export' | 'history', batchSize: n
     rawFigure = raw === 'all-first' ? { all: await all(), resourcesAndHistory: await rh() } : { resourcesAndHistory: await rh(), all: await all() };
   }
   store.close();
-  return { ms, pulled: report.pulled, ...(rawFigure ? { raw: rawFigure } : {}) };
+  return { ms, pulled: report.pulled, requests, ...(rawFigure ? { raw: rawFigure } : {}) };
 }
 
 /**

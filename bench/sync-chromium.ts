@@ -93,7 +93,8 @@ try {
   collectErrors(page, errors);
   await page.goto(`${pages.origin}/`);
   await page.waitForFunction(() => 'syncBench' in window);
-  chromium = (await page.evaluate(() => navigator.userAgent)).match(/Chrome\/(\S+)/)?.[1] ?? 'unknown';
+  // The full version (the user agent's is reduced to 156.0.0.0).
+  chromium = ((await (await browser.context.newCDPSession(page)).send('Browser.getVersion')).product.split('/')[1]) ?? 'unknown';
   const call = <K extends keyof SyncBenchPage>(name: K, ...args: Parameters<SyncBenchPage[K]>): Promise<Awaited<ReturnType<SyncBenchPage[K]>>> =>
     page.evaluate(([k, a]) => (window as unknown as { syncBench: Record<string, (...x: unknown[]) => unknown> }).syncBench[k]!(...a), [name, args] as const) as never;
   log(`fhir-offline-store sync benchmark in Chromium ${chromium}: first sync of ${n(N)}, push of ${n(PUSH_N)}; ${os.cpus().length} CPUs, load ${loadBefore.map((l) => l.toFixed(2)).join(' ')}`);
@@ -145,6 +146,11 @@ async function firstSyncPart(call: Call): Promise<NonNullable<typeof firstSync>>
       const raw = by === 'export' ? (raws.length === 0 ? 'all-first' : 'rh-first') : undefined;
       const r: FirstSyncFigure = await call('firstSync', server.url, by, batchSize, `sync-${i}-${key}`, raw);
       if (r.pulled !== N) throw new Error(`first sync by ${key} pulled ${r.pulled}, expected ${N}`);
+      const sent = (k: string): number => Object.entries(r.requests).reduce((c, [q, x]) => c + (q.slice(q.indexOf(' ') + 1, q.lastIndexOf(' ')) === k ? x : 0), 0);
+      if (by === 'export' ? sent('export file') === 0 : sent('$export') + sent('export file') > 0) {
+        throw new Error(`first sync by ${key} did not go that way: ${JSON.stringify(r.requests)}`);
+      }
+      if (i < 2 || (PAGES_100 && i === 2)) progress(`  requests of ${key}: ${JSON.stringify(r.requests)}`);
       runs.set(key, [...(runs.get(key) ?? []), r.ms]);
       progress(`  run ${i + 1}, ${key}: ${(r.ms / 1000).toFixed(2)} s, ${n(perSecond(N, r.ms))} resources/s`);
       if (r.raw) {
