@@ -27,6 +27,11 @@ export interface RawFigure {
 export interface FirstSyncFigure {
   ms: number;
   pulled: number;
+  /**
+   * When (ms from the start) the first file's progress came (by export: after kick-off and status polls) and when
+   * the first `_history` pull began (by export: the catch-up after the files); from `progress$`.
+   */
+  marks: { files?: number; history?: number };
   /** The requests the sync sent, counted by kind and status (`GET $export 202`, `GET _history 200`, …). */
   requests: Record<string, number>;
   raw?: { all: RawFigure; resourcesAndHistory: RawFigure };
@@ -115,9 +120,19 @@ async function firstSync(baseUrl: string, by: 'export' | 'history', batchSize: n
   const store = await openStore({ name });
   // Counted so the caller can tell the sync went the way asked (the export falls back to _history silently).
   const requests: Record<string, number> = {};
-  const t = performance.now();
-  const report = await store.replicate({ baseUrl, batchSize, fetch: counting(requests), ...(by === 'history' ? { bulkExport: false } : {}) }).syncOnce();
+  const replication = store.replicate({ baseUrl, batchSize, fetch: counting(requests), ...(by === 'history' ? { bulkExport: false } : {}) });
+  // The export's progress events carry `done` from its first file on; a type's `_history` pull starts with one without.
+  const marks: FirstSyncFigure['marks'] = {};
+  let t = 0;
+  const phases = replication.progress$.subscribe((p) => {
+    if (p.phase !== 'pull') return;
+    if (p.done === undefined) marks.history ??= performance.now() - t;
+    else if (marks.history === undefined) marks.files ??= performance.now() - t;
+  });
+  t = performance.now();
+  const report = await replication.syncOnce();
   const ms = performance.now() - t;
+  phases.unsubscribe();
   await store.flushIndex();
   let rawFigure: FirstSyncFigure['raw'];
   if (raw) {
@@ -127,7 +142,7 @@ async function firstSync(baseUrl: string, by: 'export' | 'history', batchSize: n
     rawFigure = raw === 'all-first' ? { all: await all(), resourcesAndHistory: await rh() } : { resourcesAndHistory: await rh(), all: await all() };
   }
   store.close();
-  return { ms, pulled: report.pulled, requests, ...(rawFigure ? { raw: rawFigure } : {}) };
+  return { ms, pulled: report.pulled, marks, requests, ...(rawFigure ? { raw: rawFigure } : {}) };
 }
 
 /**

@@ -84,7 +84,13 @@ const browser = await launchChromium();
 const errors: string[] = [];
 const started = performance.now();
 const loadBefore = os.loadavg();
-let firstSync: { sides: Side[]; raw: { all: Side; resourcesAndHistory: Side; rows: Record<string, number> } } | undefined;
+/** Where an export run's time went: the job (kick-off, status polls), its files (download and writes), the catch-up. */
+interface ExportPhases {
+  jobMs: number;
+  filesMs: number;
+  catchUpMs: number;
+}
+let firstSync: { sides: Side[]; raw: { all: Side; resourcesAndHistory: Side; rows: Record<string, number> }; exportPhases: ExportPhases[] } | undefined;
 const pushes: PushResult[] = [];
 let chromium = 'unknown';
 try {
@@ -141,6 +147,7 @@ async function firstSyncPart(call: Call): Promise<NonNullable<typeof firstSync>>
     ];
     const runs = new Map<string, number[]>();
     const raws: { all: RawFigure; resourcesAndHistory: RawFigure }[] = [];
+    const exportPhases: ExportPhases[] = [];
     for (const [i, { by, batchSize }] of order.entries()) {
       const key = `${by}-${batchSize}`;
       const raw = by === 'export' ? (raws.length === 0 ? 'all-first' : 'rh-first') : undefined;
@@ -152,7 +159,11 @@ async function firstSyncPart(call: Call): Promise<NonNullable<typeof firstSync>>
       }
       if (i < 2 || (PAGES_100 && i === 2)) progress(`  requests of ${key}: ${JSON.stringify(r.requests)}`);
       runs.set(key, [...(runs.get(key) ?? []), r.ms]);
-      progress(`  run ${i + 1}, ${key}: ${(r.ms / 1000).toFixed(2)} s, ${n(perSecond(N, r.ms))} resources/s`);
+      const s = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
+      const { files, history } = r.marks;
+      const split = by === 'export' && files !== undefined && history !== undefined ? ` (job: kick-off and polls ${s(files)}, files ${s(history - files)}, catch-up _history ${s(r.ms - history)})` : '';
+      if (by === 'export' && split !== '') exportPhases.push({ jobMs: files!, filesMs: history! - files!, catchUpMs: r.ms - history! });
+      progress(`  run ${i + 1}, ${key}: ${s(r.ms)}, ${n(perSecond(N, r.ms))} resources/s${split}`);
       if (r.raw) {
         if (r.raw.resourcesAndHistory.rows.resources !== N) throw new Error(`the raw baseline read ${r.raw.resourcesAndHistory.rows.resources} resource rows, expected ${N}`);
         raws.push(r.raw);
@@ -167,6 +178,7 @@ async function firstSyncPart(call: Call): Promise<NonNullable<typeof firstSync>>
         resourcesAndHistory: side('raw-resources-history', raws.map((r) => r.resourcesAndHistory.ms)),
         rows: raws[0]?.all.rows ?? {},
       },
+      exportPhases,
     };
   } finally {
     await server.stop();
@@ -225,6 +237,11 @@ function printTables(): void {
     if (exp) {
       for (const h of sides.filter((s) => s.name.startsWith('history'))) log(`export / ${label[h.name] ?? h.name}: ${(exp.perSecond / h.perSecond).toFixed(2)}x (target ≥ 5x)`);
       log(`export / raw writes: ${pct(exp.perSecond, raw.all.perSecond)} of every table, ${pct(exp.perSecond, raw.resourcesAndHistory.perSecond)} of resources + history (target ≥ 60%)`);
+      const ph = firstSync.exportPhases;
+      if (ph.length > 0) {
+        const m = (f: (p: ExportPhases) => number): string => `${(mean(ph.map(f)) / 1000).toFixed(2)} s`;
+        log(`export runs, mean: job (kick-off, status polls) ${m((p) => p.jobMs)}, files (download, writes) ${m((p) => p.filesMs)}, catch-up _history ${m((p) => p.catchUpMs)}`);
+      }
     }
   }
   if (pushes.length > 0) {
