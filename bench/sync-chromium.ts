@@ -74,6 +74,16 @@ interface PushResult {
   serverPerSecond: number;
 }
 
+/** Where an export run's time went: the job (kick-off, status polls), its files (download and writes), the catch-up. */
+interface ExportPhases {
+  jobMs: number;
+  filesMs: number;
+  catchUpMs: number;
+}
+
+/** Calls `window.syncBench[name](...args)` in the page; arguments and result cross as JSON-like values. */
+type Call = <K extends keyof SyncBenchPage>(name: K, ...args: Parameters<SyncBenchPage[K]>) => Promise<Awaited<ReturnType<SyncBenchPage[K]>>>;
+
 const built = await build({ entryPoints: [fileURLToPath(new URL('sync-chromium-page.ts', import.meta.url))], ...PAGE_BUILD, plugins: [browserFallback] });
 const js = built.outputFiles[0]?.text;
 if (!js) throw new Error('esbuild produced no page script');
@@ -84,12 +94,6 @@ const browser = await launchChromium();
 const errors: string[] = [];
 const started = performance.now();
 const loadBefore = os.loadavg();
-/** Where an export run's time went: the job (kick-off, status polls), its files (download and writes), the catch-up. */
-interface ExportPhases {
-  jobMs: number;
-  filesMs: number;
-  catchUpMs: number;
-}
 let firstSync: { sides: Side[]; raw: { all: Side; resourcesAndHistory: Side; rows: Record<string, number> }; exportPhases: ExportPhases[] } | undefined;
 const pushes: PushResult[] = [];
 let chromium = 'unknown';
@@ -101,7 +105,7 @@ try {
   await page.waitForFunction(() => 'syncBench' in window);
   // The full version (the user agent's is reduced to 156.0.0.0).
   chromium = ((await (await browser.context.newCDPSession(page)).send('Browser.getVersion')).product.split('/')[1]) ?? 'unknown';
-  const call = <K extends keyof SyncBenchPage>(name: K, ...args: Parameters<SyncBenchPage[K]>): Promise<Awaited<ReturnType<SyncBenchPage[K]>>> =>
+  const call: Call = (name, ...args) =>
     page.evaluate(([k, a]) => (window as unknown as { syncBench: Record<string, (...x: unknown[]) => unknown> }).syncBench[k]!(...a), [name, args] as const) as never;
   log(`fhir-offline-store sync benchmark in Chromium ${chromium}: first sync of ${n(N)}, push of ${n(PUSH_N)}; ${os.cpus().length} CPUs, load ${loadBefore.map((l) => l.toFixed(2)).join(' ')}`);
 
@@ -123,14 +127,15 @@ const result = {
   machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown', node: process.version, chromium, loadBefore, loadAfter: os.loadavg() },
   ...(firstSync ? { firstSync } : {}),
   push: pushes,
+  // Uncaught errors and console errors of the page, if any: read them before the figures.
+  pageErrors: errors,
   wallSeconds: (performance.now() - started) / 1000,
 };
 mkdirSync(new URL('bench/results/', ROOT), { recursive: true });
 writeFileSync(new URL('bench/results/sync-chromium.json', ROOT), `${JSON.stringify(result, null, 2)}\n`);
 printTables();
+if (errors.length > 0) log(`\nWARNING: the page logged ${errors.length} error(s):\n  ${errors.join('\n  ')}`);
 log(`Wrote bench/results/sync-chromium.json (${result.wallSeconds.toFixed(0)} s; load after ${result.machine.loadAfter.map((l) => l.toFixed(2)).join(' ')})`);
-
-type Call = <K extends keyof SyncBenchPage>(name: K, ...args: Parameters<SyncBenchPage[K]>) => Promise<Awaited<ReturnType<SyncBenchPage[K]>>>;
 
 /** Part 1: the first syncs in the order export, history, history, export, and the raw writes after each export. */
 async function firstSyncPart(call: Call): Promise<NonNullable<typeof firstSync>> {
