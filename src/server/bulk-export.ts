@@ -21,6 +21,12 @@ const FHIR_JSON = 'application/fhir+json; charset=utf-8';
 const JOBS = '_bulk';
 /** How long a kick-off waits for its job before answering 202 (a small export is then complete at the first poll). */
 const KICK_OFF_WAIT_MS = 250;
+/**
+ * Longest a status request waits for a running job to end before it is answered 202: a client whose poll comes
+ * while the job runs gets the manifest the moment the job ends, not a poll interval later. Below the 1 s
+ * `Retry-After` this server asks, so a poll is never held longer than the client was told to wait anyway.
+ */
+const STATUS_WAIT_MS = 900;
 
 /**
  * An answer that is a file on disk, streamed to the client.
@@ -61,6 +67,8 @@ export interface BulkExportOptions {
 export class BulkExports {
   private readonly jobs = new Map<string, ExportJob>();
   private readonly running = new Set<Promise<void>>();
+  /** Each running job's work, so a status request can wait for it to end. */
+  private readonly runs = new Map<string, Promise<void>>();
   private root: string | undefined;
 
   constructor(private readonly options: BulkExportOptions) {}
@@ -94,6 +102,7 @@ export class BulkExports {
       }
       if (request.method === 'DELETE') return this.cancel(job);
       if (request.method !== 'GET') throw new FhirError(405, { code: 'not-supported', diagnostics: `${request.method} is not allowed on an export status` });
+      await this.ended(job.id, STATUS_WAIT_MS);
       return this.status(job);
     } catch (e) {
       if (e instanceof SyntaxError) return failure(new FhirError(400, { code: 'invalid', diagnostics: `The body is not JSON: ${e.message}` }));
@@ -147,17 +156,28 @@ export class BulkExports {
       },
     );
     this.running.add(run);
-    void run.finally(() => this.running.delete(run));
+    this.runs.set(id, run);
+    void run.finally(() => {
+      this.running.delete(run);
+      this.runs.delete(id);
+    });
     // A small export is done in a moment: answering once it is (or after KICK_OFF_WAIT_MS) saves the client a
     // Retry-After wait on its first status request. The answer is 202 either way.
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([run, new Promise((resolve) => (timer = setTimeout(resolve, KICK_OFF_WAIT_MS)))]);
-    clearTimeout(timer);
+    await this.ended(id, KICK_OFF_WAIT_MS);
     return {
       status: 202,
       headers: { 'Content-Location': `${base}/${JOBS}/${id}`, 'Content-Type': FHIR_JSON },
       body: operationOutcome([{ severity: 'information', code: 'informational', diagnostics: `Export started; poll ${base}/${JOBS}/${id}` }]),
     };
+  }
+
+  /** Waits until job `id` ends or `ms` pass, whichever comes first (at once when it is not running). */
+  private async ended(id: string, ms: number): Promise<void> {
+    const run = this.runs.get(id);
+    if (run === undefined) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([run, new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
+    clearTimeout(timer);
   }
 
   /** 202 with `X-Progress` while the job runs, the manifest when complete, its OperationOutcome when failed. */

@@ -1,5 +1,7 @@
 import type { Bundle, CapabilityStatement, ImagingSelection, OperationOutcome, Resource } from 'fhir/r5';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
+import { openStore, type Store } from '../../src/index.js';
 import { startServer, type RunningServer } from '../../src/server/index.js';
 import { selection } from '../helpers.js';
 
@@ -250,6 +252,34 @@ describe('$export on a server needing a token', () => {
       expect(await (await fetch(manifest.output[0]!.url, { headers: auth })).text()).toContain('"id":"p1"');
     } finally {
       await guarded.close();
+    }
+  });
+});
+
+describe('$export status while the job runs', () => {
+  it('a status request is held until the job ends (at most 900 ms): the manifest as soon as it is done, not a 202 to poll again', async () => {
+    // A store whose searches (the job reads its pages by search) take 400 ms: the job outlasts the kick-off's own
+    // 250 ms wait, and ends well within the status request's. Everything else is the real store.
+    const store = await openStore({ name: 'slow-export', indexedDB: new IDBFactory(), IDBKeyRange, outbox: false });
+    for (let i = 0; i < 3; i++) await store.update(sel(`b${i}`));
+    const slow = Object.create(store) as Store;
+    slow.handle = async (request) => {
+      if (request.method === 'GET' && request.url.startsWith('ImagingSelection?')) await new Promise((r) => setTimeout(r, 400));
+      return store.handle(request);
+    };
+    const busy = await startServer({ port: 0, store: slow });
+    try {
+      const res = await fetch(`${busy.url}/$export?_type=ImagingSelection`, { headers: { Accept: 'application/fhir+json', Prefer: 'respond-async' } });
+      expect(res.status).toBe(202);
+      const t = performance.now();
+      const status = await fetch(res.headers.get('content-location')!);
+      // Without the wait this is a 202 at once, and the client polls again a Retry-After later.
+      expect(status.status).toBe(200);
+      expect(((await status.json()) as Manifest).output[0]!.count).toBe(3);
+      expect(performance.now() - t).toBeLessThan(900);
+    } finally {
+      await busy.close();
+      store.close();
     }
   });
 });
