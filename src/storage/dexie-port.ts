@@ -1,11 +1,12 @@
 import { conflict } from '../errors/fhir-error.js';
 import type { Clock } from '../util/clock.js';
 import { queryHistoryStamped, type HistoryQuery } from './history-reads.js';
-import { checkAssumptions, pendingChanges, pendingChangesWithCurrent, pendingCount } from './outbox.js';
+import { checkAssumptions, claimPending, pendingChanges, pendingCount } from './outbox.js';
 import type { CommitPlan, Committed, StoragePort } from './port.js';
 import { presentRows } from './present-rows.js';
 import { referringResources } from './referrers.js';
 import type { DatabaseReopener } from './reopen.js';
+import type { OutboxRow, ResourceRow } from './rows.js';
 import type { StoreDatabase } from './schema.js';
 import { applyWrites } from './write-batch.js';
 import { StalePlanError, type WriteResult } from './write.js';
@@ -117,8 +118,16 @@ export class DexieStoragePort implements StoragePort {
     return pendingChanges(this.db, limit);
   }
 
-  pendingChangesWithCurrent(limit: number) {
-    return pendingChangesWithCurrent(this.db, limit);
+  async claimPendingChanges(limit: number, skip: (row: OutboxRow) => boolean) {
+    // Most cycles find nothing to push: one cheap read answers that without a read-write transaction.
+    if ((await this.db.outbox.limit(1).primaryKeys()).length === 0) return [];
+    let claimed: { row: OutboxRow; current: ResourceRow | undefined }[] = [];
+    const claim = async (db: StoreDatabase, now: number): Promise<WriteResult[]> => {
+      claimed = await claimPending(db, limit, skip, now);
+      return []; // bookkeeping: observers hear nothing of it
+    };
+    await this.commit(() => ({ mutations: [{ kind: 'prepared', label: 'claim', apply: claim }] }));
+    return claimed;
   }
 
   pendingCount() {

@@ -69,19 +69,26 @@ export async function pendingCount(db: StoreDatabase): Promise<number> {
 }
 
 /**
- * Outbox rows to push, oldest change first (as {@link pendingChanges}), each with the current row it would
- * send, read in one transaction: the content matches the `seq` of the row, so the acknowledgement applies to
- * what was sent.
+ * The next outbox rows to push, oldest change first (as {@link pendingChanges}, and none that `skip` names), at
+ * most `limit`, each with the current row it would send, marked sent in the same read-write transaction (it runs
+ * inside one over the outbox and the resources): the content matches the `seq` of the row, so the
+ * acknowledgement applies to what was sent, and a push batch costs one transaction where a read and a commit were
+ * two. Returns the rows as marked.
  * @see https://hl7.org/fhir/R5/http.html#versioning
  */
-export async function pendingChangesWithCurrent(db: StoreDatabase, limit: number): Promise<{ row: OutboxRow; current: ResourceRow | undefined }[]> {
-  // Most cycles find nothing to push: one cheap read answers that without opening a transaction.
-  if ((await db.outbox.limit(1).primaryKeys()).length === 0) return [];
-  return db.transaction('r', [db.outbox, db.resources], async () => {
-    const rows = await pendingChanges(db, limit);
-    const current = await db.resources.bulkGet(rows.map((r) => [r.type, r.id]));
-    return rows.map((row, i) => ({ row, current: current[i] }));
+export async function claimPending(
+  db: StoreDatabase,
+  limit: number,
+  skip: (row: OutboxRow) => boolean,
+  now: number,
+): Promise<{ row: OutboxRow; current: ResourceRow | undefined }[]> {
+  const rows: OutboxRow[] = [];
+  await db.outbox.orderBy('seq').until(() => rows.length >= limit).each((r) => {
+    if (r.hold === undefined && !skip(r)) rows.push({ ...r, sentAt: now });
   });
+  if (rows.length === 0) return [];
+  const [current] = await Promise.all([db.resources.bulkGet(rows.map((r) => [r.type, r.id])), db.outbox.bulkPut(rows)]);
+  return rows.map((row, i) => ({ row, current: current[i] }));
 }
 
 /** Marks rows as sent (before the request), so a create later deleted is still sent as a delete. */

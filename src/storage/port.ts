@@ -78,8 +78,11 @@ export interface StorageReads {
   pendingWithCurrent(type: string, id: string): Promise<[OutboxRow | undefined, ResourceRow | undefined]>;
   /** Changes to push, oldest first, skipping those held by a conflict or a dead letter. */
   pendingChanges(limit: number): Promise<OutboxRow[]>;
-  /** The same, each with the current row it would send, read together (one read for a push batch). */
-  pendingChangesWithCurrent(limit: number): Promise<{ row: OutboxRow; current: ResourceRow | undefined }[]>;
+  /**
+   * The next changes to push (oldest first, none held, none that `skip` names, at most `limit`), each with the
+   * current row it sends, marked sent: one commit for a push batch.
+   */
+  claimPendingChanges(limit: number, skip: (row: OutboxRow) => boolean): Promise<{ row: OutboxRow; current: ResourceRow | undefined }[]>;
   /** Number of changes waiting to be pushed. */
   pendingCount(): Promise<number>;
   /** The last server version confirmed for a resource. */

@@ -8,7 +8,7 @@ const keyOf = (r: Pick<OutboxRow, 'type' | 'id'>): string => `${r.type}/${r.id}`
 
 /**
  * The context a push runs with: the same storage, except that each batch it reads to send is reported to
- * `activity` first (every batch push reads goes through `pendingChanges` or `pendingChangesWithCurrent`).
+ * `activity` first (every batch push reads goes through `pendingChanges` or `claimPendingChanges`).
  * @see https://hl7.org/fhir/R5/http.html#versioning
  */
 export function withPushTracking(ctx: SyncContext, activity: PushActivity): SyncContext {
@@ -20,8 +20,8 @@ export function withPushTracking(ctx: SyncContext, activity: PushActivity): Sync
     activity.sending(rows.map(keyOf));
     return rows;
   };
-  storage.pendingChangesWithCurrent = async (limit: number) => {
-    const read = await port.pendingChangesWithCurrent(limit);
+  storage.claimPendingChanges = async (limit, skip) => {
+    const read = await port.claimPendingChanges(limit, skip);
     activity.sending(read.map(({ row }) => keyOf(row)));
     return read;
   };

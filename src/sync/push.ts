@@ -1,6 +1,6 @@
 import type { Resource } from 'fhir/r5';
 import type { PreparedMutation } from '../storage/port.js';
-import { adoptServerVersion, deadLetterChange, markRowsSent, serverChanges } from '../storage/replica-mutations.js';
+import { adoptServerVersion, deadLetterChange, serverChanges } from '../storage/replica-mutations.js';
 import type { OutboxRow, ResourceRow } from '../storage/rows.js';
 import { formatEtag } from '../history/etag.js';
 import { describeAnswer, FhirClient, versionOf, versionOfEtag, type RemoteResponse } from './client.js';
@@ -81,7 +81,7 @@ interface Pass {
 /**
  * Pushes every pending local change once (put mode: client-assigned ids with PUT, idempotent on retry;
  * updates and deletes carry `If-Match` with the last server version seen). No network call happens inside a
- * transaction: read the batch with its content in one read, mark it sent in one commit, send, then acknowledge
+ * transaction: read the batch with its content and mark it sent in one commit, send, then acknowledge
  * in new transactions, the confirmations that arrive together in one commit. In `put` and `post` modes up to
  * `concurrency` requests of a batch are in flight at once, each sent only after what it refers to in the batch
  * has been answered, and never two for one resource; the next batch starts once every confirmation of this one
@@ -142,17 +142,13 @@ async function pendingNow(ctx: SyncContext, sent: OutboxRow): Promise<PendingRow
 }
 
 /**
- * The next batch of pending rows in dependency order, marked sent: rows not seen in this pass at their sequence
- * number, and none of a resource in `inFlight` (a Bundle still on its way).
+ * The next batch of pending rows in dependency order, marked sent (one commit): rows not seen in this pass at
+ * their sequence number, and none of a resource in `inFlight` (a Bundle still on its way).
  */
 async function nextBatch(ctx: SyncContext, batchSize: number, seen: Set<string>, inFlight: Set<string>): Promise<OrderedRow[]> {
-  const batch = (await ctx.storage.pendingChangesWithCurrent(batchSize + inFlight.size))
-    .filter(({ row: r }) => !seen.has(`${rowKey(r)}/${r.seq}`) && !inFlight.has(rowKey(r)))
-    .slice(0, batchSize);
+  const batch = await ctx.storage.claimPendingChanges(batchSize, (r) => seen.has(`${rowKey(r)}/${r.seq}`) || inFlight.has(rowKey(r)));
   if (batch.length === 0) return [];
-  const rows = batch.map((p) => p.row);
-  await record(ctx, markRowsSent(rows));
-  for (const row of rows) seen.add(`${rowKey(row)}/${row.seq}`);
+  for (const { row } of batch) seen.add(`${rowKey(row)}/${row.seq}`);
   return dependencyOrder(ctx, batch);
 }
 

@@ -74,3 +74,21 @@ it('bookkeeping writes no version and tells observers nothing; a no-op delete is
   expect(notified).toEqual([]);
   expect((await port.pendingChange('ImagingSelection', 'e'))?.sentAt).toBe(Date.parse('2025-01-01T00:00:00Z'));
 });
+
+it('claims a push batch in one commit: the oldest pending changes not held and not skipped, each with its current row, marked sent; the rest untouched', async () => {
+  await port.commit(() => ({ mutations: [{ kind: 'write', specs: ['p1', 'p2', 'p3', 'p4', 'p5'].map((id) => put(id)) }] }));
+  const db = storeDatabase(store);
+  await db.outbox.update(['ImagingSelection', 'p2'], { hold: 'dead' });
+  notified = [];
+  const claimed = await port.claimPendingChanges(2, (row) => row.id === 'p3');
+  expect(claimed.map(({ row, current }) => [row.id, current?.resource?.id, row.sentAt])).toEqual([
+    ['p1', 'p1', Date.parse('2025-01-01T00:00:00Z')],
+    ['p4', 'p4', Date.parse('2025-01-01T00:00:00Z')],
+  ]);
+  expect(notified).toEqual([]);
+  const sent = (await db.outbox.toArray()).map((r) => [r.id, r.sentAt !== undefined]);
+  expect(sent).toEqual([['p1', true], ['p2', false], ['p3', false], ['p4', true], ['p5', false]]);
+  // Nothing pending: nothing claimed (and no read-write transaction opened).
+  await db.outbox.clear();
+  expect(await port.claimPendingChanges(10, () => false)).toEqual([]);
+});
