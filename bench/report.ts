@@ -264,6 +264,7 @@ export function renderDocs(all: BenchResult[], sync: SyncBenchResult | undefined
   out.push('BENCH_SCALE=0.1 npm run bench              # 10,000 over 500: ~1 min, ~2 GB heap');
   out.push('BENCH_NO_OBSERVABILITY=1 npm run bench     # experiment: without Dexie\'s Observability middleware');
   out.push('npm run bench:sync                        # only the replication figures (BENCH_SYNC_N, default 10,000)');
+  out.push('npm run bench:sync:browser                # the first sync and the push in Chromium on disk (bench/sync-chromium.ts)');
   out.push('node --import tsx bench/render-docs.ts    # rebuild this page from the saved results');
   out.push('```');
   out.push('');
