@@ -81,7 +81,7 @@ function syncSection(r: SyncBenchResult): string {
     '',
     `${n(r.resources)} ImagingSelections (the generator above) over loopback HTTP with this package's server running in a ` +
       `child process (\`bench/sync.bench.ts\`, ${r.date.slice(0, 10)}, ${r.machine.cpus} × ${r.machine.cpuModel}, node ${r.machine.node}, ` +
-      `${r.wallSeconds.toFixed(0)} s). The first pull goes into an empty store (median of 3 runs, a fresh store each); the push sends ` +
+      `${r.wallSeconds.toFixed(0)} s). The first pull, by \`_history\` paging (the first sync by \`$export\` is measured by \`bench/sync-bulk.bench.ts\`, see docs/sync.md), goes into an empty store (median of 3 runs, a fresh store each); the push sends ` +
       `${n(r.resources)} local creates to an empty server until the outbox is empty (timed until the push pass has settled every change; the pull that follows, which first-syncs what was pushed by $export, is not timed). The raw ` +
       'baseline writes the rows the replication wrote (current and history rows) with raw Dexie `bulkPut`/`bulkAdd`, one transaction ' +
       'per page or batch, in the same run. The server-alone baseline replays the requests the push sent, recorded, against another ' +
