@@ -66,8 +66,7 @@ export interface BulkExportOptions {
  */
 export class BulkExports {
   private readonly jobs = new Map<string, ExportJob>();
-  private readonly running = new Set<Promise<void>>();
-  /** Each running job's work, so a status request can wait for it to end. */
+  /** Each running job's work, by job id: a status request waits for it, and closing the server for all of them. */
   private readonly runs = new Map<string, Promise<void>>();
   private root: string | undefined;
 
@@ -155,12 +154,8 @@ export class BulkExports {
         this.options.log(`$export ${id} failed: ${(e as Error).stack ?? String(e)}`);
       },
     );
-    this.running.add(run);
     this.runs.set(id, run);
-    void run.finally(() => {
-      this.running.delete(run);
-      this.runs.delete(id);
-    });
+    void run.finally(() => this.runs.delete(id));
     // A small export is done in a moment: answering once it is (or after KICK_OFF_WAIT_MS) saves the client a
     // Retry-After wait on its first status request. The answer is 202 either way.
     await this.ended(id, KICK_OFF_WAIT_MS);
@@ -217,7 +212,7 @@ export class BulkExports {
   /** Stops every job and deletes every file (the server is closing). */
   async close(): Promise<void> {
     for (const job of this.jobs.values()) job.status = 'cancelled';
-    await Promise.allSettled([...this.running]);
+    await Promise.allSettled([...this.runs.values()]);
     this.jobs.clear();
     if (this.root !== undefined) rmSync(this.root, { recursive: true, force: true });
   }
